@@ -1,0 +1,92 @@
+package io.twinview.core.data;
+
+/**
+ * Opens labelled image datasets named by URI, and says how a run splits one for evaluation.
+ *
+ * <h2>URI syntax</h2>
+ * <pre>
+ * cifar10:DIR                    every data_batch_*.bin in DIR, in numeric order (same as ?split=train)
+ * cifar10:DIR?split=train        the same, explicitly
+ * cifar10:DIR?split=test         DIR/test_batch.bin
+ * cifar10:DIR?batches=1-4        data_batch_1.bin .. data_batch_4.bin
+ * cifar10:DIR?batches=5          data_batch_5.bin
+ * cifar10:DIR?batches=1,3        data_batch_1.bin and data_batch_3.bin (ranges and lists combine: 1-3,5)
+ *
+ * synthetic:                     4096 generated 32x32 shape images, 10 classes, seed 0, split=train
+ * synthetic:?n=N&amp;size=S&amp;seed=X&amp;split=train|test&amp;classes=C
+ *                                n in 1..2^31-1 (default 4096), size in 8..1024 (default 32),
+ *                                seed a 64-bit integer (default 0), classes in 2..10 (default 10)
+ * </pre>
+ * <ul>
+ *   <li>{@code cifar10}: the official CIFAR-10 binary layout (3073-byte records: label, then R, G, B
+ *       planes of 32x32). DIR may be relative; it is resolved against the current directory and
+ *       {@link ImageDataset#uri()} reports it absolute. {@code split} and {@code batches} exclude
+ *       each other. Labels are 0..9; class names come from {@code DIR/batches.meta.txt} (one per
+ *       line) when present, else the standard CIFAR-10 names.</li>
+ *   <li>{@code synthetic}: class = shape (disc, square, triangle, ring, cross, diamond,
+ *       horizontal bar, vertical bar, star, L-shape; the first {@code classes} of them), drawn with
+ *       random colours, position and scale. {@code split=test} draws from a different random
+ *       stream than {@code split=train} with the same seed.</li>
+ * </ul>
+ * Parameters are {@code key=value} pairs joined by {@code &}, taken literally (no percent-decoding).
+ * Anything else (unknown scheme or parameter, a value out of range, a missing directory or file,
+ * a file that is not a whole number of records) is a {@link DatasetException} naming the URI and
+ * the problem.
+ */
+public final class Datasets {
+
+    private Datasets() {
+    }
+
+    /**
+     * Opens the dataset a URI names (syntax in the class Javadoc). CIFAR files are memory-mapped
+     * and their labels checked here; synthetic images are drawn on each read.
+     *
+     * @throws DatasetException naming the URI and exactly what is wrong
+     */
+    public static ImageDataset open(String uri) {
+        DatasetUri parsed = DatasetUri.parse(uri);
+        return switch (parsed.scheme()) {
+            case Cifar10Dataset.SCHEME -> Cifar10Dataset.open(parsed);
+            case SyntheticShapes.SCHEME -> new SyntheticShapes(SyntheticShapes.Params.of(parsed));
+            default -> throw unknownScheme(parsed);
+        };
+    }
+
+    /**
+     * What a run pre-trains on and probes with when the user names no evaluation sets.
+     * All returned URIs are canonical (absolute directory, explicit parameters).
+     * <ul>
+     *   <li>{@code cifar10:DIR} without split/batches: with {@code test_batch.bin}, pre-train and
+     *       fit probes on {@code ?split=train}, score on {@code ?split=test}. Without it, hold out
+     *       the highest-numbered data_batch present: pre-train and fit probes on the others
+     *       ({@code ?batches=1-4} for data_batch_1..5), score on the held-out one
+     *       ({@code ?batches=5}). With a single data_batch and no test file, the test set is
+     *       {@code null}.</li>
+     *   <li>{@code cifar10:DIR?split=...|batches=...}: pre-train and fit probes on exactly that
+     *       selection; score on {@code ?split=test} when test_batch.bin exists, else on the
+     *       highest-numbered data_batch the selection leaves out (so {@code ?batches=1-4} gets
+     *       the same split as plain {@code cifar10:DIR}), else {@code null}.</li>
+     *   <li>{@code synthetic:...}: pre-train and fit probes on the same parameters with
+     *       {@code split=train}; score on {@code split=test} with {@code n = max(1024, n/4)}.</li>
+     * </ul>
+     * A {@code null} {@link EvalSplits#evalTestUri()} means there are no held-out labelled images:
+     * the caller must name an evaluation test set or report no test scores. The note says which
+     * rule applied, in one line.
+     *
+     * @throws DatasetException for a URI {@link #open} would reject for its syntax, directory or file names
+     */
+    public static EvalSplits defaultSplits(String trainingUri) {
+        DatasetUri parsed = DatasetUri.parse(trainingUri);
+        return switch (parsed.scheme()) {
+            case Cifar10Dataset.SCHEME -> Cifar10Dataset.defaultSplits(parsed);
+            case SyntheticShapes.SCHEME -> SyntheticShapes.defaultSplits(SyntheticShapes.Params.of(parsed));
+            default -> throw unknownScheme(parsed);
+        };
+    }
+
+    private static DatasetException unknownScheme(DatasetUri uri) {
+        return uri.error("unknown scheme '" + uri.scheme() + "'; known schemes: "
+                + Cifar10Dataset.SCHEME + ", " + SyntheticShapes.SCHEME);
+    }
+}

@@ -1,0 +1,37 @@
+package io.twinview.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** URI-level errors common to every scheme. */
+class DatasetsTest {
+
+    private static String openError(String uri) {
+        return assertThrows(DatasetException.class, () -> Datasets.open(uri), "opening '" + uri + "' must fail").getMessage();
+    }
+
+    @Test
+    void unknownSchemeIsNamedWithTheKnownOnes() {
+        String message = openError("imagenet:/data/in1k");
+        assertTrue(message.contains("'imagenet:/data/in1k'"), "names the URI: " + message);
+        assertTrue(message.contains("unknown scheme 'imagenet'"), message);
+        assertTrue(message.contains("known schemes: cifar10, synthetic"), message);
+        assertThrows(DatasetException.class, () -> Datasets.defaultSplits("imagenet:/data/in1k"),
+                "defaultSplits rejects the same URIs");
+    }
+
+    @Test
+    void uriWithoutSchemeIsRejected() {
+        String message = openError("/data/cifar");
+        assertTrue(message.contains("'/data/cifar' has no scheme"), message);
+    }
+
+    @Test
+    void emptyUriIsRejected() {
+        assertTrue(openError("").contains("dataset URI is empty"));
+        assertTrue(openError("  ").contains("dataset URI is empty"));
+        assertThrows(DatasetException.class, () -> Datasets.open(null), "null is an empty URI, not an NPE");
+    }
+}
