@@ -1,0 +1,30 @@
+package io.twinview.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+
+/** Builds initialised encoders: the same kind, seed and image size give the same weights. */
+public final class Encoders {
+
+    private Encoders() {}
+
+    /**
+     * A new encoder with weights drawn by {@link SeededInitializer} from the run seed.
+     *
+     * @param manager owns the parameters (the caller closes it)
+     */
+    public static Block create(EncoderKind kind, long runSeed, int imageSize, NDManager manager) {
+        Block encoder = kind.newBlock();
+        initialize(encoder, Seeds.derive(runSeed, "encoder"), new Shape(1, 3, imageSize, imageSize), manager);
+        return encoder;
+    }
+
+    /** Initialises any block (heads, predictors) from a seed, weights by {@link SeededInitializer}. */
+    public static void initialize(Block block, long seed, Shape inputShape, NDManager manager) {
+        block.setInitializer(new SeededInitializer(seed), Parameter.Type.WEIGHT);
+        block.initialize(manager, DataType.FLOAT32, inputShape);
+    }
+}

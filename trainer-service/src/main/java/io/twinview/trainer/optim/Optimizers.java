@@ -1,0 +1,23 @@
+package io.twinview.trainer.optim;
+
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/** Optimizer names a run may choose, and their construction. */
+public final class Optimizers {
+
+    public static final List<String> NAMES = List.of("sgd", "adam", "adamw");
+
+    private Optimizers() {}
+
+    /** @throws IllegalArgumentException naming the value and the allowed names */
+    public static Optimizer create(String name, double momentum, double weightDecay, NDManager manager) {
+        return switch (name) {
+            case "sgd" -> new Sgd(momentum, weightDecay, manager);
+            case "adam" -> new Adam(weightDecay, false, manager);
+            case "adamw" -> new Adam(weightDecay, true, manager);
+            default -> throw new IllegalArgumentException(
+                    "optimizer '" + name + "' is not known; allowed: " + String.join(", ", NAMES));
+        };
+    }
+}

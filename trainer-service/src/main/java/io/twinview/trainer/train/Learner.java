@@ -1,0 +1,189 @@
+package io.twinview.trainer.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.twinview.model.BlockParameters;
+import io.twinview.model.EncoderKind;
+import io.twinview.model.Encoders;
+import io.twinview.model.ImageTensors;
+import io.twinview.trainer.method.MethodContext;
+import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.method.Methods;
+import io.twinview.trainer.method.SslMethod;
+import io.twinview.trainer.optim.Optimizer;
+import io.twinview.trainer.optim.Optimizers;
+import io.twinview.trainer.optim.ParameterUpdates;
+import io.twinview.trainer.optim.TrainableParameter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One method, its optimizer and its parameters on one device: turns batches of view pairs into
+ * optimizer steps. Not thread-safe; one per process (PyTorch allows one gradient collector).
+ */
+public final class Learner implements AutoCloseable {
+
+    /**
+     * @param weightDecay applied to weights, never to biases or batch-norm parameters
+     */
+    public record Config(
+            String method,
+            EncoderKind encoder,
+            int imageSize,
+            long seed,
+            MethodSettings settings,
+            String optimizer,
+            double momentum,
+            double weightDecay,
+            Device device) {}
+
+    /** @param finite false when the loss was NaN or infinite: the step was skipped */
+    public record StepResult(double loss, boolean finite) {}
+
+    private final NDManager manager;
+    private final SslMethod method;
+    private final List<TrainableParameter> parameters;
+    private final Optimizer optimizer;
+    private final ParameterStore store;
+    private final Config config;
+
+    public Learner(Config config) {
+        this.config = config;
+        this.manager = NDManager.newBaseManager(config.device());
+        Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
+        this.method = Methods.get(config.method()).create(new MethodContext(
+                config.encoder(), encoder, config.imageSize(), config.seed(), config.settings(), manager));
+        this.parameters = trainableParameters(method);
+        this.optimizer = Optimizers.create(config.optimizer(), config.momentum(), config.weightDecay(), manager);
+        this.store = new ParameterStore(manager, false);
+    }
+
+    private static List<TrainableParameter> trainableParameters(SslMethod method) {
+        List<TrainableParameter> list = new ArrayList<>();
+        method.trainableBlocks().forEach((role, block) -> {
+            for (Pair<String, Parameter> named : block.getParameters()) {
+                if (named.getValue().requiresGradient()) {
+                    list.add(TrainableParameter.of(role + "/" + named.getKey(), named.getValue()));
+                }
+            }
+        });
+        return List.copyOf(list);
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public SslMethod method() {
+        return method;
+    }
+
+    /**
+     * Forward, backward and update on one batch. A NaN or infinite loss updates nothing (the
+     * gradients are discarded) and is reported as not finite.
+     *
+     * @param step number of this step, from 1 (for methods whose targets follow a schedule)
+     */
+    public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x1 = ImageTensors.normalized(scope, batch.view1(), 0, batch.count(), batch.height(), batch.width());
+            NDArray x2 = ImageTensors.normalized(scope, batch.view2(), 0, batch.count(), batch.height(), batch.width());
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray lossArray = method.loss(store, x1, x2);
+                lossArray.attach(scope);
+                collector.backward(lossArray);
+                loss = lossArray.getFloat();
+            }
+            if (!Float.isFinite(loss)) {
+                parameters.forEach(p -> ParameterUpdates.zeroGradient(p.array()));
+                return new StepResult(loss, false);
+            }
+            optimizer.update(parameters, learningRate, scope);
+            method.afterStep(step, totalSteps);
+            return new StepResult(loss, true);
+        }
+    }
+
+    /** A snapshot of every parameter and optimizer buffer, as checkpoint objects. */
+    public TrainingState state() {
+        return new TrainingState(
+                BlockParameters.toBytes(method.encoder()), headsToBytes(), optimizer.state().encode());
+    }
+
+    /** Restores a {@link #state()} taken from a learner of the same config. */
+    public void restore(TrainingState state) {
+        BlockParameters.load(method.encoder(), state.encoder(), manager);
+        headsFromBytes(state.heads());
+        optimizer.loadState(NDList.decode(manager, state.optimizer()));
+    }
+
+    private Map<String, Block> headBlocks() {
+        Map<String, Block> heads = new LinkedHashMap<>(method.trainableBlocks());
+        heads.remove("encoder");
+        heads.putAll(method.targetBlocks());
+        return heads;
+    }
+
+    private byte[] headsToBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            Map<String, Block> heads = headBlocks();
+            out.writeInt(heads.size());
+            for (Map.Entry<String, Block> head : heads.entrySet()) {
+                byte[] data = BlockParameters.toBytes(head.getValue());
+                out.writeUTF(head.getKey());
+                out.writeInt(data.length);
+                out.write(data);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private void headsFromBytes(byte[] data) {
+        Map<String, Block> heads = headBlocks();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int count = in.readInt();
+            if (count != heads.size()) {
+                throw new IllegalArgumentException("checkpoint holds " + count + " head blocks, this method has "
+                        + heads.size() + " " + heads.keySet());
+            }
+            for (int i = 0; i < count; i++) {
+                String role = in.readUTF();
+                byte[] block = new byte[in.readInt()];
+                in.readFully(block);
+                Block target = heads.get(role);
+                if (target == null) {
+                    throw new IllegalArgumentException("checkpoint holds head '" + role + "', this method has "
+                            + heads.keySet());
+                }
+                BlockParameters.load(target, block, manager);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,18 @@
+package io.twinview.trainer.train;
+
+/**
+ * A global batch of view pairs, uint8 NHWC as they travel.
+ *
+ * @param view1 count * height * width * 3 bytes
+ * @param view2 same layout, row i the pair of view1's row i
+ */
+public record PairBatch(byte[] view1, byte[] view2, int count, int height, int width) {
+
+    public PairBatch {
+        long expected = (long) count * height * width * 3;
+        if (view1.length != expected || view2.length != expected) {
+            throw new IllegalArgumentException("views of " + count + " x " + height + "x" + width
+                    + "x3 need " + expected + " bytes each, got " + view1.length + " and " + view2.length);
+        }
+    }
+}
