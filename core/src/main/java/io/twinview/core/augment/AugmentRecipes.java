@@ -1,0 +1,180 @@
+package io.twinview.core.augment;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.ViewPolicy;
+
+/**
+ * The published augmentation recipes, and the one place a requested recipe (name plus per-field
+ * overrides, as a user puts it in a {@code RunSpec}) becomes concrete view policies.
+ *
+ * <p>The trainer calls {@link #resolve} at submission and sends the result to workers; workers
+ * never see a partial recipe. A recipe is one entry in {@link #RECIPES}.
+ */
+public final class AugmentRecipes {
+
+    /** Recipe used when a request names none. */
+    public static final String DEFAULT_NAME = "simclr";
+
+    /**
+     * SimCLR's CIFAR-10 view at 32 px (Chen et al. 2020, https://arxiv.org/abs/2002.05709,
+     * appendix A and B.9; torchvision transcription as in the authors' and solo-learn's CIFAR
+     * pipelines): RandomResizedCrop(32, scale=(0.08, 1), ratio=(3/4, 4/3)), horizontal flip
+     * p=0.5, ColorJitter(0.4, 0.4, 0.4, 0.1) with p=0.8 (colour strength s=0.5: 0.8s, 0.8s, 0.8s,
+     * 0.2s), grayscale p=0.2. No Gaussian blur: the paper drops it for CIFAR-10.
+     */
+    static final ViewPolicy SIMCLR_CIFAR = ViewPolicy.newBuilder()
+            .setCropScaleMin(0.08).setCropScaleMax(1.0)
+            .setCropRatioMin(3.0 / 4.0).setCropRatioMax(4.0 / 3.0)
+            .setFlipProbability(0.5)
+            .setJitterProbability(0.8)
+            .setBrightness(0.4).setContrast(0.4).setSaturation(0.4).setHue(0.1)
+            .setGrayscaleProbability(0.2)
+            .build();
+
+    /** Published recipes by name: each view policy sets every field. */
+    private static final Map<String, AugmentRecipe> RECIPES = registry(
+            recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR));
+
+    /** Allowed range of every ViewPolicy field, by proto field name (torchvision's own limits). */
+    private static final Map<String, Range> RANGES = Map.ofEntries(
+            Map.entry("crop_scale_min", Range.openClosed(0, 1)),
+            Map.entry("crop_scale_max", Range.openClosed(0, 1)),
+            Map.entry("crop_ratio_min", Range.positive()),
+            Map.entry("crop_ratio_max", Range.positive()),
+            Map.entry("flip_probability", Range.closed(0, 1)),
+            Map.entry("jitter_probability", Range.closed(0, 1)),
+            Map.entry("brightness", Range.nonNegative()),
+            Map.entry("contrast", Range.nonNegative()),
+            Map.entry("saturation", Range.nonNegative()),
+            Map.entry("hue", Range.closed(0, 0.5)),
+            Map.entry("grayscale_probability", Range.closed(0, 1)));
+
+    /** Pairs whose first field must not exceed the second. */
+    private static final List<String[]> ORDERED = List.of(
+            new String[] {"crop_scale_min", "crop_scale_max"},
+            new String[] {"crop_ratio_min", "crop_ratio_max"});
+
+    private AugmentRecipes() {
+    }
+
+    /** Names of the published recipes. */
+    public static Set<String> names() {
+        return RECIPES.keySet();
+    }
+
+    /**
+     * The published recipe with every field set.
+     *
+     * @throws IllegalArgumentException naming {@code augment.name} if there is no such recipe
+     */
+    public static AugmentRecipe published(String name) {
+        AugmentRecipe recipe = RECIPES.get(normalise(name));
+        if (recipe == null) {
+            throw new IllegalArgumentException("augment.name = '" + name + "' is not a known recipe; allowed: "
+                    + String.join(", ", RECIPES.keySet()));
+        }
+        return recipe;
+    }
+
+    /**
+     * Turns a request into a complete recipe: the named recipe's published values (empty name =
+     * {@value #DEFAULT_NAME}), overridden by every field the request sets on view1 or view2.
+     *
+     * @param requested may be {@code null} or empty: the default recipe
+     * @return a recipe with its name and every optional field of view1 and view2 set
+     * @throws IllegalArgumentException naming the field (e.g. {@code augment.view1.crop_scale_min}),
+     *         the value and what is allowed, for an unknown name or an out-of-range value
+     */
+    public static AugmentRecipe resolve(AugmentRecipe requested) {
+        AugmentRecipe request = requested == null ? AugmentRecipe.getDefaultInstance() : requested;
+        String name = request.getName().isBlank() ? DEFAULT_NAME : request.getName();
+        AugmentRecipe base = published(name);
+        AugmentRecipe resolved = AugmentRecipe.newBuilder()
+                .setName(normalise(name))
+                .setView1(base.getView1().toBuilder().mergeFrom(request.getView1()))
+                .setView2(base.getView2().toBuilder().mergeFrom(request.getView2()))
+                .build();
+        validate("augment.view1", resolved.getView1());
+        validate("augment.view2", resolved.getView2());
+        return resolved;
+    }
+
+    private static void validate(String prefix, ViewPolicy view) {
+        for (FieldDescriptor field : ViewPolicy.getDescriptor().getFields()) {
+            Range range = RANGES.get(field.getName());
+            if (range == null) {
+                throw new IllegalStateException("ViewPolicy field " + field.getName() + " has no allowed range in AugmentRecipes.RANGES");
+            }
+            range.check(prefix + "." + field.getName(), (Double) view.getField(field));
+        }
+        for (String[] pair : ORDERED) {
+            FieldDescriptor lo = ViewPolicy.getDescriptor().findFieldByName(pair[0]);
+            FieldDescriptor hi = ViewPolicy.getDescriptor().findFieldByName(pair[1]);
+            double low = (Double) view.getField(lo);
+            double high = (Double) view.getField(hi);
+            if (low > high) {
+                throw new IllegalArgumentException(prefix + "." + pair[0] + " = " + low + " is above "
+                        + prefix + "." + pair[1] + " = " + high + "; allowed: " + pair[0] + " <= " + pair[1]);
+            }
+        }
+    }
+
+    private static String normalise(String name) {
+        return name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static AugmentRecipe recipe(String name, ViewPolicy view1, ViewPolicy view2) {
+        return AugmentRecipe.newBuilder().setName(name).setView1(view1).setView2(view2).build();
+    }
+
+    private static Map<String, AugmentRecipe> registry(AugmentRecipe... recipes) {
+        Map<String, AugmentRecipe> byName = new LinkedHashMap<>();
+        for (AugmentRecipe recipe : recipes) {
+            for (ViewPolicy view : List.of(recipe.getView1(), recipe.getView2())) {
+                for (FieldDescriptor field : ViewPolicy.getDescriptor().getFields()) {
+                    if (!view.hasField(field)) {
+                        throw new IllegalStateException("published recipe " + recipe.getName() + " leaves " + field.getName() + " unset");
+                    }
+                }
+            }
+            byName.put(recipe.getName(), recipe);
+        }
+        return Collections.unmodifiableMap(byName);
+    }
+
+    /** A closed, half-open or unbounded interval of finite doubles, with its description for messages. */
+    private record Range(double min, boolean minInclusive, double max, String allowed) {
+
+        static Range closed(double min, double max) {
+            return new Range(min, true, max, "a number in [" + min + ", " + max + "]");
+        }
+
+        static Range openClosed(double min, double max) {
+            return new Range(min, false, max, "a number in (" + min + ", " + max + "]");
+        }
+
+        static Range positive() {
+            return new Range(0, false, Double.MAX_VALUE, "a finite number > 0");
+        }
+
+        static Range nonNegative() {
+            return new Range(0, true, Double.MAX_VALUE, "a finite number >= 0");
+        }
+
+        void check(String field, double value) {
+            boolean aboveMin = minInclusive ? value >= min : value > min;
+            if (!(aboveMin && value <= max)) { // also rejects NaN and infinities
+                throw new IllegalArgumentException(field + " = " + value + " is out of range; allowed: " + allowed);
+            }
+        }
+    }
+}

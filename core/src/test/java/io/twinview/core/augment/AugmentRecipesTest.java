@@ -1,0 +1,125 @@
+package io.twinview.core.augment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.ViewPolicy;
+
+/** Resolution of requested recipes into complete, validated view policies. */
+class AugmentRecipesTest {
+
+    private static void assertComplete(ViewPolicy view, String which) {
+        for (FieldDescriptor field : ViewPolicy.getDescriptor().getFields()) {
+            assertTrue(view.hasField(field), which + "." + field.getName() + " must be set in a resolved recipe");
+        }
+    }
+
+    @Test
+    void emptyRequestResolvesToSimclrCifarWithEveryFieldSet() {
+        for (AugmentRecipe request : new AugmentRecipe[] {null, AugmentRecipe.getDefaultInstance()}) {
+            AugmentRecipe resolved = AugmentRecipes.resolve(request);
+            assertEquals("simclr", resolved.getName(), "empty name means simclr");
+            assertComplete(resolved.getView1(), "view1");
+            assertComplete(resolved.getView2(), "view2");
+            ViewPolicy v = resolved.getView1();
+            assertEquals(0.08, v.getCropScaleMin());
+            assertEquals(1.0, v.getCropScaleMax());
+            assertEquals(0.75, v.getCropRatioMin(), 1e-12);
+            assertEquals(4.0 / 3.0, v.getCropRatioMax(), 1e-12);
+            assertEquals(0.5, v.getFlipProbability());
+            assertEquals(0.8, v.getJitterProbability());
+            assertEquals(0.4, v.getBrightness());
+            assertEquals(0.4, v.getContrast());
+            assertEquals(0.4, v.getSaturation());
+            assertEquals(0.1, v.getHue());
+            assertEquals(0.2, v.getGrayscaleProbability());
+            assertEquals(resolved.getView1(), resolved.getView2(), "SimCLR views share one policy");
+        }
+    }
+
+    @Test
+    void setFieldsOverrideOnlyThemselvesAndOnlyInTheirView() {
+        AugmentRecipe request = AugmentRecipe.newBuilder()
+                .setName(" SimCLR ")
+                .setView1(ViewPolicy.newBuilder().setCropScaleMin(0.2).setHue(0.0))
+                .setView2(ViewPolicy.newBuilder().setGrayscaleProbability(0.0))
+                .build();
+        AugmentRecipe resolved = AugmentRecipes.resolve(request);
+        assertEquals("simclr", resolved.getName(), "names are trimmed and case-insensitive");
+        assertEquals(0.2, resolved.getView1().getCropScaleMin(), "view1 override applied");
+        assertEquals(0.0, resolved.getView1().getHue(), "an override to zero is an override, not 'unset'");
+        assertEquals(0.2, resolved.getView1().getGrayscaleProbability(), "view1 keeps the published grayscale p");
+        assertEquals(0.08, resolved.getView2().getCropScaleMin(), "view2 keeps the published crop scale");
+        assertEquals(0.0, resolved.getView2().getGrayscaleProbability(), "view2 override applied");
+        assertEquals(0.1, resolved.getView2().getHue());
+        assertEquals(resolved, AugmentRecipes.resolve(resolved), "resolving a resolved recipe changes nothing");
+    }
+
+    @Test
+    void everyPublishedRecipeIsCompleteAndValid() {
+        for (String name : AugmentRecipes.names()) {
+            AugmentRecipe recipe = AugmentRecipes.published(name);
+            assertComplete(recipe.getView1(), name + ".view1");
+            assertComplete(recipe.getView2(), name + ".view2");
+            assertEquals(recipe, AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(name).build()),
+                    name + " resolves to its published values");
+        }
+    }
+
+    private static String rejection(ViewPolicy.Builder view1, ViewPolicy.Builder view2) {
+        AugmentRecipe request = AugmentRecipe.newBuilder().setView1(view1).setView2(view2).build();
+        return assertThrows(IllegalArgumentException.class, () -> AugmentRecipes.resolve(request)).getMessage();
+    }
+
+    private static String rejection1(ViewPolicy.Builder view1) {
+        return rejection(view1, ViewPolicy.newBuilder());
+    }
+
+    @Test
+    void unknownNameIsRejectedWithTheKnownOnes() {
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclrr").build())).getMessage();
+        assertEquals("augment.name = 'simclrr' is not a known recipe; allowed: simclr", message);
+    }
+
+    @Test
+    void outOfRangeValuesNameFieldValueAndRange() {
+        assertEquals("augment.view1.crop_scale_min = 0.0 is out of range; allowed: a number in (0.0, 1.0]",
+                rejection1(ViewPolicy.newBuilder().setCropScaleMin(0)));
+        assertEquals("augment.view2.crop_scale_max = 1.5 is out of range; allowed: a number in (0.0, 1.0]",
+                rejection(ViewPolicy.newBuilder(), ViewPolicy.newBuilder().setCropScaleMax(1.5)));
+        assertEquals("augment.view1.crop_ratio_min = -1.0 is out of range; allowed: a finite number > 0",
+                rejection1(ViewPolicy.newBuilder().setCropRatioMin(-1)));
+        assertEquals("augment.view1.flip_probability = 1.1 is out of range; allowed: a number in [0.0, 1.0]",
+                rejection1(ViewPolicy.newBuilder().setFlipProbability(1.1)));
+        assertEquals("augment.view1.jitter_probability = -0.1 is out of range; allowed: a number in [0.0, 1.0]",
+                rejection1(ViewPolicy.newBuilder().setJitterProbability(-0.1)));
+        assertEquals("augment.view1.brightness = -0.4 is out of range; allowed: a finite number >= 0",
+                rejection1(ViewPolicy.newBuilder().setBrightness(-0.4)));
+        assertEquals("augment.view1.contrast = Infinity is out of range; allowed: a finite number >= 0",
+                rejection1(ViewPolicy.newBuilder().setContrast(Double.POSITIVE_INFINITY)));
+        assertEquals("augment.view1.saturation = NaN is out of range; allowed: a finite number >= 0",
+                rejection1(ViewPolicy.newBuilder().setSaturation(Double.NaN)));
+        assertEquals("augment.view1.hue = 0.6 is out of range; allowed: a number in [0.0, 0.5]",
+                rejection1(ViewPolicy.newBuilder().setHue(0.6)));
+        assertEquals("augment.view1.grayscale_probability = 2.0 is out of range; allowed: a number in [0.0, 1.0]",
+                rejection1(ViewPolicy.newBuilder().setGrayscaleProbability(2)));
+    }
+
+    @Test
+    void minAboveMaxIsRejectedNamingBothFields() {
+        assertEquals("augment.view1.crop_scale_min = 0.9 is above augment.view1.crop_scale_max = 0.5;"
+                        + " allowed: crop_scale_min <= crop_scale_max",
+                rejection1(ViewPolicy.newBuilder().setCropScaleMin(0.9).setCropScaleMax(0.5)));
+        assertEquals("augment.view2.crop_ratio_min = 2.0 is above augment.view2.crop_ratio_max = 1.3333333333333333;"
+                        + " allowed: crop_ratio_min <= crop_ratio_max",
+                rejection(ViewPolicy.newBuilder(), ViewPolicy.newBuilder().setCropRatioMin(2)),
+                "an override is checked against the published value it is combined with");
+    }
+}
