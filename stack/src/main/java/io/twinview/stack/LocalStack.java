@@ -1,0 +1,497 @@
+package io.twinview.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * The embedded default infrastructure: a real single-node Kafka broker (KRaft, combined broker
+ * and controller) and a real S3 endpoint (S3Proxy over a local folder), each a child JVM.
+ *
+ * <p>Layout under {@link Options#workDir()}:
+ * <pre>
+ * kafka/server.properties   kafka/data/   (KRaft metadata + topic logs, kept across restarts)
+ * s3/s3proxy.properties     s3/data/      (one folder per bucket, kept across restarts)
+ * logs/kafka.log            logs/s3proxy.log
+ * </pre>
+ * The broker sets {@code message.max.bytes} to 8 MiB; a topic, producer and consumer that
+ * move records near that size must raise {@code max.message.bytes}, {@code max.request.size}
+ * and the fetch sizes too. Topics are never auto-created.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(LocalStack.class);
+
+    public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+    public static final String STORAGE_ENDPOINT = "twinview.storage.endpoint";
+    public static final String STORAGE_ACCESS_KEY = "twinview.storage.access-key";
+    public static final String STORAGE_SECRET_KEY = "twinview.storage.secret-key";
+
+    /** Broker-wide record size limit (after compression). */
+    public static final int KAFKA_MESSAGE_MAX_BYTES = 8 << 20;
+
+    /**
+     * The JVM-wide lock for {@link #shared()}. A string literal is interned, so it is the same
+     * object in every class loader: Quarkus tests load this class once per application (per
+     * test profile), yet there must be one shared stack per JVM.
+     */
+    private static final String SHARED_LOCK = "io.twinview.stack.LocalStack.shared";
+    /** System properties publishing the shared stack to other class loaders of this JVM. */
+    private static final String SHARED_PREFIX = "io.twinview.stack.shared.";
+    private static final String WORK_DIR_KEY = "work-dir";
+    private static final String KAFKA_STARTUP_KEY = "kafka-startup-ms";
+    private static final String S3_STARTUP_KEY = "s3-startup-ms";
+    private static LocalStack shared;
+
+    private final Path workDir;
+    private final Map<String, String> config;
+    private final JavaProcess kafka;
+    private final JavaProcess s3proxy;
+    private final Duration kafkaStartup;
+    private final Duration s3Startup;
+    private final Duration stopGrace;
+    /** False for the shared stack: only its shutdown hook stops it. */
+    private final boolean closeable;
+
+    private LocalStack(Path workDir, Map<String, String> config, JavaProcess kafka, JavaProcess s3proxy,
+                       Duration kafkaStartup, Duration s3Startup, Duration stopGrace, boolean closeable) {
+        this.workDir = workDir;
+        this.config = config;
+        this.kafka = kafka;
+        this.s3proxy = s3proxy;
+        this.kafkaStartup = kafkaStartup;
+        this.s3Startup = s3Startup;
+        this.stopGrace = stopGrace;
+        this.closeable = closeable;
+    }
+
+    /**
+     * Starts both children and blocks until Kafka describes its cluster and S3Proxy answers
+     * HTTP. Reuses data already under the work dir.
+     *
+     * @throws ChildProcessException if a child dies or is not ready within
+     *                               {@link Options#startTimeout()}; the message ends with the
+     *                               tail of its log. Both children are stopped first.
+     * @throws IllegalStateException if a fixed port is taken
+     */
+    public static LocalStack start(Options options) {
+        Path workDir = options.workDir().toAbsolutePath().normalize();
+        int kafkaPort = Ports.resolve(options.kafkaPort(), "Kafka");
+        int controllerPort = Ports.resolve(options.kafkaControllerPort(), "Kafka controller");
+        while (controllerPort == kafkaPort && options.kafkaControllerPort() == 0) {
+            controllerPort = Ports.free();
+        }
+        int s3Port = Ports.resolve(options.s3Port(), "S3");
+        while ((s3Port == kafkaPort || s3Port == controllerPort) && options.s3Port() == 0) {
+            s3Port = Ports.free();
+        }
+        String bootstrap = Ports.LOOPBACK + ":" + kafkaPort;
+        String endpoint = "http://" + Ports.LOOPBACK + ":" + s3Port;
+
+        Path kafkaConfig = writeKafkaConfig(workDir.resolve("kafka"), kafkaPort, controllerPort);
+        Path s3Config = writeS3ProxyConfig(workDir.resolve("s3"), endpoint, options);
+        Path logs = workDir.resolve("logs");
+
+        JavaProcess kafka = null;
+        JavaProcess s3proxy = null;
+        try {
+            kafka = JavaProcess.builder("kafka")
+                    .mainClass(KafkaBrokerMain.class.getName())
+                    .classpath(StackArtifacts.kafkaClasspath())
+                    .jvmArgs("-Xms" + options.kafkaHeap(), "-Xmx" + options.kafkaHeap(), "-XX:+ExitOnOutOfMemoryError")
+                    .systemProperty("java.awt.headless", "true")
+                    .systemProperty("log4j2.configurationFile", "classpath:io/twinview/stack/kafka-log4j2.properties")
+                    .args(kafkaConfig.toString())
+                    .workingDir(kafkaConfig.getParent())
+                    .logFile(logs.resolve("kafka.log"))
+                    .shutdownGrace(options.stopGrace())
+                    .start();
+            s3proxy = JavaProcess.builder("s3proxy")
+                    .jar(StackArtifacts.s3proxyJar())
+                    .jvmArgs("-Xmx" + options.s3Heap(), "-XX:+ExitOnOutOfMemoryError")
+                    .args("--properties", s3Config.toString())
+                    .workingDir(s3Config.getParent())
+                    .logFile(logs.resolve("s3proxy.log"))
+                    .shutdownGrace(options.stopGrace())
+                    .start();
+
+            Duration s3Startup = awaitS3(s3proxy, s3Port, endpoint, options.startTimeout());
+            LOG.infof("S3Proxy ready at %s in %d ms (%s, log %s)", endpoint, s3Startup.toMillis(), s3proxy, s3proxy.logFile());
+            Duration kafkaStartup = awaitKafka(kafka, kafkaPort, bootstrap, options.startTimeout());
+            LOG.infof("Kafka ready at %s in %d ms (%s, log %s)", bootstrap, kafkaStartup.toMillis(), kafka, kafka.logFile());
+
+            Map<String, String> config = new LinkedHashMap<>();
+            config.put(KAFKA_BOOTSTRAP_SERVERS, bootstrap);
+            config.put(STORAGE_ENDPOINT, endpoint);
+            config.put(STORAGE_ACCESS_KEY, options.s3AccessKey());
+            config.put(STORAGE_SECRET_KEY, options.s3SecretKey());
+            return new LocalStack(workDir, Collections.unmodifiableMap(config), kafka, s3proxy,
+                    kafkaStartup, s3Startup, options.stopGrace(), true);
+        } catch (RuntimeException e) {
+            stopQuietly(kafka, s3proxy, Duration.ofSeconds(5));
+            throw e;
+        }
+    }
+
+    /**
+     * One stack per JVM for tests: a temp work dir, free ports, stopped and deleted by a
+     * shutdown hook. {@link #close()} on it does nothing, so tests may use try-with-resources
+     * or not. Thread-safe; started on first use.
+     */
+    public static LocalStack shared() {
+        synchronized (SHARED_LOCK) {
+            if (shared == null) {
+                shared = attachToShared().orElseGet(LocalStack::startShared);
+            }
+            return shared;
+        }
+    }
+
+    public String kafkaBootstrapServers() {
+        return config.get(KAFKA_BOOTSTRAP_SERVERS);
+    }
+
+    public String s3Endpoint() {
+        return config.get(STORAGE_ENDPOINT);
+    }
+
+    public String s3AccessKey() {
+        return config.get(STORAGE_ACCESS_KEY);
+    }
+
+    public String s3SecretKey() {
+        return config.get(STORAGE_SECRET_KEY);
+    }
+
+    /**
+     * The settings a service needs, keyed as in its {@code application.properties}:
+     * {@value #KAFKA_BOOTSTRAP_SERVERS}, {@value #STORAGE_ENDPOINT}, {@value #STORAGE_ACCESS_KEY},
+     * {@value #STORAGE_SECRET_KEY}.
+     */
+    public Map<String, String> config() {
+        return config;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public Path kafkaLog() {
+        return workDir.resolve("logs").resolve("kafka.log");
+    }
+
+    public Path s3Log() {
+        return workDir.resolve("logs").resolve("s3proxy.log");
+    }
+
+    /** From launching the Kafka JVM to a successful {@code describeCluster}. */
+    public Duration kafkaStartup() {
+        return kafkaStartup;
+    }
+
+    /** From launching the S3Proxy JVM to its first HTTP answer. */
+    public Duration s3Startup() {
+        return s3Startup;
+    }
+
+    /**
+     * Stops both children (SIGTERM to both, then SIGKILL after the grace period) and waits for
+     * them. Data stays under the work dir. Does nothing on the {@link #shared()} stack.
+     */
+    @Override
+    public void close() {
+        if (!closeable) {
+            LOG.debug("close() on the shared stack ignored: it stops when the JVM exits");
+            return;
+        }
+        long started = System.nanoTime();
+        stopChildren();
+        LOG.infof("stack under %s stopped in %d ms", workDir, Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    private void stopChildren() {
+        if (kafka == null) {
+            return; // a view of a stack owned by another class loader
+        }
+        kafka.terminate();
+        s3proxy.terminate();
+        kafka.stop(stopGrace);
+        s3proxy.stop(stopGrace);
+    }
+
+    private static Duration awaitS3(JavaProcess s3proxy, int port, String endpoint, Duration timeout) {
+        s3proxy.awaitPort(Ports.LOOPBACK, port, timeout);
+        s3proxy.awaitReady("S3Proxy at " + endpoint + " to answer HTTP", remaining(s3proxy, timeout), () -> {
+            HttpURLConnection connection = (HttpURLConnection) URI.create(endpoint + "/").toURL().openConnection();
+            connection.setConnectTimeout(1000);
+            connection.setReadTimeout(2000);
+            try {
+                return connection.getResponseCode() > 0; // 403 without credentials: it is serving
+            } finally {
+                connection.disconnect();
+            }
+        });
+        return Duration.between(s3proxy.startedAt(), Instant.now());
+    }
+
+    private static Duration awaitKafka(JavaProcess kafka, int port, String bootstrap, Duration timeout) {
+        kafka.awaitPort(Ports.LOOPBACK, port, timeout);
+        Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG, "twinview-stack-readiness",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+        try {
+            kafka.awaitReady("Kafka at " + bootstrap + " to describe its cluster", remaining(kafka, timeout),
+                    () -> !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty());
+        } finally {
+            admin.close(Duration.ofSeconds(2));
+        }
+        return Duration.between(kafka.startedAt(), Instant.now());
+    }
+
+    private static Duration remaining(JavaProcess process, Duration timeout) {
+        Duration left = timeout.minus(Duration.between(process.startedAt(), Instant.now()));
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    private static Path writeKafkaConfig(Path dir, int port, int controllerPort) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", 1);
+        settings.put("controller.quorum.voters", "1@" + Ports.LOOPBACK + ":" + controllerPort);
+        settings.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort);
+        settings.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port);
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("controller.listener.names", "CONTROLLER");
+        settings.put("inter.broker.listener.name", "PLAINTEXT");
+        settings.put("log.dirs", dir.resolve("data"));
+        settings.put("num.partitions", 1);
+        settings.put("default.replication.factor", 1);
+        // single node: every internal topic with one replica, and few partitions (they cost
+        // start-up time and nothing here needs them)
+        settings.put("offsets.topic.replication.factor", 1);
+        settings.put("offsets.topic.num.partitions", 1);
+        settings.put("transaction.state.log.replication.factor", 1);
+        settings.put("transaction.state.log.min.isr", 1);
+        settings.put("transaction.state.log.num.partitions", 1);
+        settings.put("share.coordinator.state.topic.replication.factor", 1);
+        settings.put("share.coordinator.state.topic.min.isr", 1);
+        settings.put("share.coordinator.state.topic.num.partitions", 1);
+        settings.put("group.initial.rebalance.delay.ms", 0);
+        settings.put("auto.create.topics.enable", false);
+        settings.put("message.max.bytes", KAFKA_MESSAGE_MAX_BYTES);
+        return writeProperties(dir.resolve("server.properties"), settings);
+    }
+
+    private static Path writeS3ProxyConfig(Path dir, String endpoint, Options options) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("s3proxy.endpoint", endpoint);
+        settings.put("s3proxy.authorization", "aws-v2-or-v4");
+        settings.put("s3proxy.identity", options.s3AccessKey());
+        settings.put("s3proxy.credential", options.s3SecretKey());
+        settings.put("jclouds.provider", "filesystem");
+        settings.put("jclouds.identity", options.s3AccessKey());
+        settings.put("jclouds.credential", options.s3SecretKey());
+        settings.put("jclouds.filesystem.basedir", dir.resolve("data"));
+        try {
+            Files.createDirectories(dir.resolve("data"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir.resolve("data"), e);
+        }
+        return writeProperties(dir.resolve("s3proxy.properties"), settings);
+    }
+
+    /** Plain {@code key=value} lines in order; values only need backslashes escaped. */
+    private static Path writeProperties(Path file, Map<String, Object> settings) {
+        String text = settings.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue().toString().replace("\\", "\\\\"))
+                .collect(Collectors.joining("\n", "# written by twinview LocalStack on every start\n", "\n"));
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void stopQuietly(JavaProcess kafka, JavaProcess s3proxy, Duration grace) {
+        for (JavaProcess child : new JavaProcess[] {kafka, s3proxy}) {
+            if (child != null) {
+                try {
+                    child.stop(grace);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "could not stop %s", child);
+                }
+            }
+        }
+    }
+
+    private static LocalStack startShared() {
+        Path workDir;
+        try {
+            workDir = Files.createTempDirectory("twinview-stack-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temp dir for the shared stack", e);
+        }
+        LocalStack stack = start(Options.in(workDir)).asShared();
+        // JDK calls only in the hook: a Quarkus test may have closed this class loader by then
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stack.stopChildren();
+            } finally {
+                deleteRecursively(workDir);
+            }
+        }, "twinview-stack-shutdown"));
+        stack.config.forEach((key, value) -> System.setProperty(SHARED_PREFIX + key, value));
+        System.setProperty(SHARED_PREFIX + WORK_DIR_KEY, workDir.toString());
+        System.setProperty(SHARED_PREFIX + KAFKA_STARTUP_KEY, Long.toString(stack.kafkaStartup.toMillis()));
+        System.setProperty(SHARED_PREFIX + S3_STARTUP_KEY, Long.toString(stack.s3Startup.toMillis()));
+        LOG.infof("shared stack for this JVM: %s", stack.config.get(KAFKA_BOOTSTRAP_SERVERS) + ", " + stack.s3Endpoint());
+        return stack;
+    }
+
+    /** The shared stack started by another class loader of this JVM, if any. */
+    private static Optional<LocalStack> attachToShared() {
+        String workDir = System.getProperty(SHARED_PREFIX + WORK_DIR_KEY);
+        if (workDir == null) {
+            return Optional.empty();
+        }
+        Map<String, String> config = new LinkedHashMap<>();
+        for (String key : new String[] {KAFKA_BOOTSTRAP_SERVERS, STORAGE_ENDPOINT, STORAGE_ACCESS_KEY, STORAGE_SECRET_KEY}) {
+            config.put(key, Objects.requireNonNull(System.getProperty(SHARED_PREFIX + key), key));
+        }
+        return Optional.of(new LocalStack(Path.of(workDir), Collections.unmodifiableMap(config), null, null,
+                Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + KAFKA_STARTUP_KEY))),
+                Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + S3_STARTUP_KEY))),
+                Duration.ZERO, false));
+    }
+
+    private LocalStack asShared() {
+        return new LocalStack(workDir, config, kafka, s3proxy, kafkaStartup, s3Startup, stopGrace, false);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // best effort at JVM exit: a temp dir left behind is harmless
+        }
+    }
+
+    /**
+     * Where and how to run the stack. {@link #in(Path)} gives the defaults; ports 0 mean "pick a
+     * free one".
+     *
+     * @param workDir             data and logs; created if absent, reused if present
+     * @param kafkaPort           the client listener (PLAINTEXT), default 0
+     * @param kafkaControllerPort the KRaft controller listener, default 0
+     * @param s3Port              S3Proxy's HTTP port, default 0
+     * @param kafkaHeap           the broker JVM's -Xms and -Xmx, default {@code 512m}
+     * @param s3Heap              S3Proxy's -Xmx, default {@code 256m}
+     * @param s3AccessKey         default {@code twinview}
+     * @param s3SecretKey         default {@code twinview-secret}
+     * @param startTimeout        per child, from launch to ready, default 2 min (2 shared cores)
+     * @param stopGrace           SIGTERM to SIGKILL, default 15 s
+     */
+    public record Options(Path workDir, int kafkaPort, int kafkaControllerPort, int s3Port,
+                          String kafkaHeap, String s3Heap, String s3AccessKey, String s3SecretKey,
+                          Duration startTimeout, Duration stopGrace) {
+
+        private static final Pattern HEAP = Pattern.compile("[1-9][0-9]*[kKmMgG]?");
+
+        public Options {
+            Objects.requireNonNull(workDir, "workDir");
+            checkPort("kafkaPort", kafkaPort);
+            checkPort("kafkaControllerPort", kafkaControllerPort);
+            checkPort("s3Port", s3Port);
+            checkHeap("kafkaHeap", kafkaHeap);
+            checkHeap("s3Heap", s3Heap);
+            checkKey("s3AccessKey", s3AccessKey);
+            checkKey("s3SecretKey", s3SecretKey);
+            checkPositive("startTimeout", startTimeout);
+            checkPositive("stopGrace", stopGrace);
+        }
+
+        public static Options in(Path workDir) {
+            return new Options(workDir, 0, 0, 0, "512m", "256m", "twinview", "twinview-secret",
+                    Duration.ofMinutes(2), Duration.ofSeconds(15));
+        }
+
+        public Options withKafkaPort(int port) {
+            return new Options(workDir, port, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+        }
+
+        public Options withKafkaControllerPort(int port) {
+            return new Options(workDir, kafkaPort, port, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+        }
+
+        public Options withS3Port(int port) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+        }
+
+        public Options withKafkaHeap(String heap) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, heap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+        }
+
+        public Options withS3Heap(String heap) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+        }
+
+        public Options withS3Credentials(String accessKey, String secretKey) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, accessKey, secretKey, startTimeout, stopGrace);
+        }
+
+        public Options withStartTimeout(Duration timeout) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, timeout, stopGrace);
+        }
+
+        public Options withStopGrace(Duration grace) {
+            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, grace);
+        }
+
+        private static void checkPort(String field, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(field + " must be 0 (pick a free one) or 1..65535, was " + port);
+            }
+        }
+
+        private static void checkHeap(String field, String heap) {
+            if (heap == null || !HEAP.matcher(heap).matches()) {
+                throw new IllegalArgumentException(field + " must be a JVM heap size like 512m or 1g, was " + heap);
+            }
+        }
+
+        private static void checkKey(String field, String key) {
+            if (key == null || key.isBlank() || key.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException(field + " must be non-blank without whitespace, was '" + key + "'");
+            }
+        }
+
+        private static void checkPositive(String field, Duration duration) {
+            if (duration == null || duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException(field + " must be a positive duration, was " + duration);
+            }
+        }
+    }
+}

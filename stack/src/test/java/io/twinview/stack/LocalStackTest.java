@@ -1,0 +1,221 @@
+package io.twinview.stack;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalStackTest {
+
+    private static final Duration POLL_LIMIT = Duration.ofSeconds(60);
+    private static final int BIG_RECORD = 4 << 20;
+    private static final int BIG_LIMIT = 6 << 20;
+
+    private final LocalStack stack = LocalStack.shared();
+
+    @Test
+    void sharedIsOnePerJvmAndExposesItsConfig() {
+        assertSame(stack, LocalStack.shared(), "shared() starts the stack once");
+        assertTrue(stack.kafkaBootstrapServers().matches("127\\.0\\.0\\.1:\\d+"), stack.kafkaBootstrapServers());
+        assertTrue(stack.s3Endpoint().matches("http://127\\.0\\.0\\.1:\\d+"), stack.s3Endpoint());
+        assertEquals(Map.of(
+                "kafka.bootstrap.servers", stack.kafkaBootstrapServers(),
+                "twinview.storage.endpoint", stack.s3Endpoint(),
+                "twinview.storage.access-key", stack.s3AccessKey(),
+                "twinview.storage.secret-key", stack.s3SecretKey()), stack.config());
+
+        stack.close();
+        assertTrue(!Ports.isFree(port(stack.kafkaBootstrapServers())), "close() on the shared stack leaves it running");
+    }
+
+    @Test
+    void aRecordGoesThroughTheBrokerToAConsumerGroup() throws Exception {
+        String topic = createTopic(stack.kafkaBootstrapServers(), Map.of());
+
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "key", "hello twinview")).get(30, TimeUnit.SECONDS);
+        }
+
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "group-" + topic,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<String, String>> records = pollAtLeastOne(consumer);
+            consumer.commitSync(Duration.ofSeconds(30));
+
+            assertEquals(1, records.size());
+            assertEquals("key", records.get(0).key());
+            assertEquals("hello twinview", records.get(0).value());
+        }
+    }
+
+    @Test
+    void aFourMebibyteRecordGoesThroughWhenTopicProducerAndConsumerLimitsAreRaised() throws Exception {
+        String topic = createTopic(stack.kafkaBootstrapServers(), Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(BIG_LIMIT)));
+        byte[] payload = new byte[BIG_RECORD];
+        new Random(42).nextBytes(payload); // incompressible
+
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, BIG_LIMIT), new ByteArraySerializer(), new ByteArraySerializer())) {
+            RecordMetadata sent = producer.send(new ProducerRecord<>(topic, payload)).get(60, TimeUnit.SECONDS);
+            assertEquals(0, sent.offset());
+        }
+
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, BIG_LIMIT,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, BIG_LIMIT), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<ConsumerRecord<byte[], byte[]>> records = pollAtLeastOne(consumer);
+
+            assertArrayEquals(payload, records.get(0).value(), "the 4 MiB payload arrives unchanged");
+        }
+    }
+
+    @Test
+    void s3ProxyStoresListsAndReturnsObjectsThroughTheMinioClient() throws Exception {
+        String bucket = "stack-test-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] data = new byte[3 << 20];
+        new Random(7).nextBytes(data);
+
+        try (MinioClient client = minio(stack)) {
+            client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/a/blob.bin")
+                    .stream(new ByteArrayInputStream(data), (long) data.length, null).build());
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/b/note.txt")
+                    .stream(new ByteArrayInputStream("note".getBytes(StandardCharsets.UTF_8)), 4L, null)
+                    .contentType("text/plain").build());
+
+            byte[] read;
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object("runs/a/blob.bin").build())) {
+                read = in.readAllBytes();
+            }
+            List<String> keys = new ArrayList<>();
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("runs/").recursive(true).build())) {
+                keys.add(item.get().objectName());
+            }
+
+            assertArrayEquals(data, read, "the object reads back byte for byte");
+            assertTrue(keys.containsAll(List.of("runs/a/blob.bin", "runs/b/note.txt")), "listed: " + keys);
+        }
+    }
+
+    @Test
+    void aStackRestartsOnItsWorkDirKeepingTopicsAndObjectsAndReleasesItsPorts(@TempDir Path workDir) throws Exception {
+        LocalStack.Options options = LocalStack.Options.in(workDir);
+        String topic;
+        int kafkaPort;
+        int s3Port;
+        try (LocalStack first = LocalStack.start(options)) {
+            topic = createTopic(first.kafkaBootstrapServers(), Map.of());
+            try (MinioClient client = minio(first)) {
+                client.makeBucket(MakeBucketArgs.builder().bucket("kept").build());
+                client.putObject(PutObjectArgs.builder().bucket("kept").object("x")
+                        .stream(new ByteArrayInputStream(new byte[] {1, 2, 3}), 3L, null).build());
+            }
+            kafkaPort = port(first.kafkaBootstrapServers());
+            s3Port = port(first.s3Endpoint());
+        }
+        assertTrue(Ports.isFree(kafkaPort) && Ports.isFree(s3Port), "close() waits until both children are gone");
+
+        // the same client ports again (as `twinview up` does), a new controller port
+        try (LocalStack second = LocalStack.start(options.withKafkaPort(kafkaPort).withS3Port(s3Port));
+             Admin admin = admin(second.kafkaBootstrapServers());
+             MinioClient client = minio(second)) {
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic), "topics survive a restart");
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket("kept").object("x").build())) {
+                assertArrayEquals(new byte[] {1, 2, 3}, in.readAllBytes(), "objects survive a restart");
+            }
+            IllegalStateException taken = assertThrows(IllegalStateException.class,
+                    () -> LocalStack.start(LocalStack.Options.in(workDir.resolve("other")).withKafkaPort(kafkaPort)));
+            assertTrue(taken.getMessage().contains("already in use"), taken.getMessage());
+        }
+    }
+
+    @Test
+    void optionsRejectBadValuesNamingTheField() {
+        LocalStack.Options options = LocalStack.Options.in(Path.of("x"));
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> options.withKafkaPort(70000));
+        assertTrue(port.getMessage().startsWith("kafkaPort"), port.getMessage());
+        IllegalArgumentException heap = assertThrows(IllegalArgumentException.class, () -> options.withKafkaHeap("lots"));
+        assertTrue(heap.getMessage().startsWith("kafkaHeap"), heap.getMessage());
+    }
+
+    private static String createTopic(String bootstrap, Map<String, String> config) throws Exception {
+        String topic = "stack-test-" + UUID.randomUUID();
+        try (Admin admin = admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(config))).all().get(30, TimeUnit.SECONDS);
+        }
+        return topic;
+    }
+
+    private static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    private static MinioClient minio(LocalStack stack) {
+        return MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(stack.s3AccessKey(), stack.s3SecretKey()).region("us-east-1").build();
+    }
+
+    private static <K, V> List<ConsumerRecord<K, V>> pollAtLeastOne(KafkaConsumer<K, V> consumer) {
+        List<ConsumerRecord<K, V>> records = new ArrayList<>();
+        long deadline = System.nanoTime() + POLL_LIMIT.toNanos();
+        while (records.isEmpty() && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+        }
+        assertTrue(!records.isEmpty(), "no record within " + POLL_LIMIT);
+        return records;
+    }
+
+    private static int port(String address) {
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+}
