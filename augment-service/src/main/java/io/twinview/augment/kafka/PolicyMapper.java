@@ -1,0 +1,37 @@
+package io.twinview.augment.kafka;
+
+import io.twinview.augment.TwoViewPolicy;
+import io.twinview.augment.ViewParams;
+import io.twinview.core.augment.AugmentRecipes;
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.ViewPolicy;
+
+/** Converts the wire's augmentation recipe into the augmenter's domain types, at the Kafka edge. */
+public final class PolicyMapper {
+
+    private PolicyMapper() {
+    }
+
+    /**
+     * The recipe a task carries, as a {@link TwoViewPolicy}. Tasks carry recipes the trainer
+     * resolved; resolving again is a no-op on those and fills any field an older trainer left
+     * unset with the published value, so a worker never guesses.
+     *
+     * @throws IllegalArgumentException naming the field, as {@link AugmentRecipes#resolve} does
+     */
+    public static TwoViewPolicy toDomain(AugmentRecipe recipe) {
+        AugmentRecipe resolved = AugmentRecipes.resolve(recipe);
+        return new TwoViewPolicy(resolved.getName(), toDomain(resolved.getView1()), toDomain(resolved.getView2()));
+    }
+
+    /** A complete ViewPolicy (every field set) as ViewParams. */
+    static ViewParams toDomain(ViewPolicy p) {
+        return new ViewParams(
+                p.getCropScaleMin(), p.getCropScaleMax(),
+                p.getCropRatioMin(), p.getCropRatioMax(),
+                p.getFlipProbability(),
+                p.getJitterProbability(),
+                p.getBrightness(), p.getContrast(), p.getSaturation(), p.getHue(),
+                p.getGrayscaleProbability());
+    }
+}
