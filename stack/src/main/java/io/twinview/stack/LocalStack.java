@@ -128,6 +128,8 @@ public final class LocalStack implements AutoCloseable {
             s3proxy = JavaProcess.builder("s3proxy")
                     .jar(StackArtifacts.s3proxyJar())
                     .jvmArgs("-Xmx" + options.s3Heap(), "-XX:+ExitOnOutOfMemoryError")
+                    // logback inside the fat jar prints its whole status on a harmless config warning
+                    .systemProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener")
                     .args("--properties", s3Config.toString())
                     .workingDir(s3Config.getParent())
                     .logFile(logs.resolve("s3proxy.log"))

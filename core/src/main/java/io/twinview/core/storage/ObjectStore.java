@@ -1,0 +1,209 @@
+package io.twinview.core.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.errors.MinioException;
+import io.minio.messages.Item;
+
+import org.jboss.logging.Logger;
+
+/**
+ * Byte objects in one bucket of an S3-compatible store (S3Proxy, MinIO, AWS), through the MinIO
+ * client. Keys are plain strings with "/" as the folder separator ({@code runs/<id>/...}).
+ *
+ * <p>Every failure is a {@link StorageException} naming the operation, bucket and key; a missing
+ * key on {@link #get(String)} is an {@link ObjectNotFoundException}. Thread-safe (the MinIO client
+ * is). Close it to release the HTTP connection pool.
+ */
+public final class ObjectStore implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ObjectStore.class);
+
+    private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+    private static final Set<String> MISSING_OBJECT = Set.of("NoSuchKey", "NoSuchObject");
+    private static final Set<String> BUCKET_ALREADY_THERE = Set.of("BucketAlreadyOwnedByYou", "BucketAlreadyExists");
+
+    private final StorageSettings settings;
+    private final MinioClient client;
+
+    public ObjectStore(StorageSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.client = MinioClient.builder()
+                .endpoint(settings.endpoint())
+                .credentials(settings.accessKey(), settings.secretKey())
+                .region(settings.region())
+                .build();
+    }
+
+    public String bucket() {
+        return settings.bucket();
+    }
+
+    /** Creates the bucket unless it exists; safe to call from several services at once. */
+    public void ensureBucket() {
+        call("ensureBucket", "", () -> {
+            if (client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build())) {
+                return null;
+            }
+            try {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
+                LOG.infof("created bucket %s at %s", bucket(), settings.endpoint());
+            } catch (ErrorResponseException e) {
+                if (!BUCKET_ALREADY_THERE.contains(e.errorResponse().code())) {
+                    throw e;
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Writes (or replaces) an object; {@code contentType} null means application/octet-stream. */
+    public void put(String key, byte[] data, String contentType) {
+        Objects.requireNonNull(data, "data");
+        call("put", key, () -> client.putObject(PutObjectArgs.builder()
+                .bucket(bucket())
+                .object(key)
+                .data(data, data.length)
+                .contentType(contentType == null ? DEFAULT_CONTENT_TYPE : contentType)
+                .build()));
+        LOG.debugf("put %s (%d bytes)", uri(key), data.length);
+    }
+
+    /** @throws ObjectNotFoundException if there is no object under {@code key} */
+    public byte[] get(String key) {
+        return find(key).orElseThrow(() -> new ObjectNotFoundException(bucket(), key));
+    }
+
+    /** The object's bytes, or empty if there is no object under {@code key}. */
+    public Optional<byte[]> find(String key) {
+        return call("get", key, () -> {
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+                return Optional.of(in.readAllBytes());
+            } catch (ErrorResponseException e) {
+                if (MISSING_OBJECT.contains(e.errorResponse().code())) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    public boolean exists(String key) {
+        return call("exists", key, () -> {
+            try {
+                client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
+                return true;
+            } catch (ErrorResponseException e) {
+                if (MISSING_OBJECT.contains(e.errorResponse().code())) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Objects whose key starts with {@code prefix}, in key order; with {@code recursive} false
+     * only those not below a further "/" after the prefix. Folder markers (keys ending in "/", which S3Proxy's
+     * filesystem backend lists for its directories) and sub-folders are left out.
+     */
+    public List<ObjectInfo> list(String prefix, boolean recursive) {
+        return call("list", prefix, () -> {
+            List<ObjectInfo> objects = new ArrayList<>();
+            for (Item item : items(prefix, recursive)) {
+                if (!item.isDir() && !item.objectName().endsWith("/")) {
+                    objects.add(new ObjectInfo(item.objectName(), item.size()));
+                }
+            }
+            return objects;
+        });
+    }
+
+    /**
+     * The immediate "sub-folders" of {@code prefix} (delimiter "/"), as full prefixes ending in
+     * "/", in key order: {@code listPrefixes("runs/a/checkpoints/")} gives
+     * {@code runs/a/checkpoints/0000000100/, ...}.
+     */
+    public List<String> listPrefixes(String prefix) {
+        return call("listPrefixes", prefix, () -> {
+            List<String> prefixes = new ArrayList<>();
+            for (Item item : items(prefix, false)) {
+                if (item.isDir() && !item.objectName().equals(prefix)) {
+                    prefixes.add(item.objectName());
+                }
+            }
+            return prefixes;
+        });
+    }
+
+    /** Removes an object; removing a key that does not exist is not an error (S3 semantics). */
+    public void delete(String key) {
+        call("delete", key, () -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (Exception e) {
+            throw new StorageException("close client of " + settings.endpoint() + " (bucket " + bucket() + "): " + e.getMessage(), e);
+        }
+    }
+
+    private List<Item> items(String prefix, boolean recursive) throws MinioException {
+        List<Item> items = new ArrayList<>();
+        for (Result<Item> result : client.listObjects(ListObjectsArgs.builder()
+                .bucket(bucket())
+                .prefix(prefix)
+                .recursive(recursive)
+                .build())) {
+            items.add(result.get());
+        }
+        return items;
+    }
+
+    private String uri(String key) {
+        return "s3://" + bucket() + "/" + key;
+    }
+
+    /** Runs a client call; any failure becomes a StorageException naming operation, bucket and key. */
+    private <T> T call(String operation, String key, ClientCall<T> call) {
+        if (key == null) {
+            throw new StorageException(operation + " s3://" + bucket() + "/: the key must not be null");
+        }
+        try {
+            return call.run();
+        } catch (StorageException e) {
+            throw e;
+        } catch (ErrorResponseException e) {
+            throw new StorageException(operation + " " + uri(key) + " at " + settings.endpoint() + ": "
+                    + e.errorResponse().code() + " (" + e.errorResponse().message() + ")", e);
+        } catch (MinioException | IOException | RuntimeException e) {
+            throw new StorageException(operation + " " + uri(key) + " at " + settings.endpoint() + ": " + e, e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ClientCall<T> {
+        T run() throws MinioException, IOException;
+    }
+}
