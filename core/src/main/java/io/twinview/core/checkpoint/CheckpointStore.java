@@ -1,0 +1,168 @@
+package io.twinview.core.checkpoint;
+
+import io.twinview.core.storage.ObjectInfo;
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.proto.v1.CheckpointManifest;
+import io.twinview.proto.v1.StoredObject;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Crash-safe checkpoints in object storage. Objects are written first, the manifest (with the
+ * sha256 of every object) last: a reader that finds a manifest and matching checksums has a whole
+ * checkpoint, and anything else under the prefix is an interrupted write that does not exist.
+ */
+public final class CheckpointStore {
+
+    public static final int FORMAT_VERSION = 1;
+    private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
+
+    private final ObjectStore store;
+
+    public CheckpointStore(ObjectStore store) {
+        this.store = store;
+    }
+
+    public String bucket() {
+        return store.bucket();
+    }
+
+    /**
+     * Writes the objects, then the manifest. The manifest's run id and step place it; its object
+     * list is filled in here.
+     *
+     * @param objects by name; stored as "name + extension" files ("encoder" -> encoder.params)
+     * @return the manifest's key
+     */
+    public String write(CheckpointManifest manifest, Map<String, byte[]> objects) {
+        String runId = manifest.getRunId();
+        long step = manifest.getStep();
+        CheckpointManifest.Builder complete = manifest.toBuilder().clearObjects().setFormatVersion(FORMAT_VERSION);
+        for (Map.Entry<String, byte[]> object : objects.entrySet()) {
+            String key = CheckpointKeys.objectKey(runId, step, fileName(object.getKey()));
+            store.put(key, object.getValue(), "application/octet-stream");
+            complete.addObjects(StoredObject.newBuilder()
+                    .setName(object.getKey())
+                    .setKey(key)
+                    .setSha256(sha256(object.getValue()))
+                    .setSizeBytes(object.getValue().length));
+        }
+        String manifestKey = CheckpointKeys.manifestKey(runId, step);
+        store.put(manifestKey, ProtoJson.toJson(complete.build()), "application/json");
+        return manifestKey;
+    }
+
+    private static String fileName(String objectName) {
+        return switch (objectName) {
+            case "optimizer" -> "optimizer.ndlist";
+            default -> objectName + ".params";
+        };
+    }
+
+    /** Steps that have a manifest, newest first (checksums not yet verified). */
+    public List<Long> steps(String runId) {
+        return store.listPrefixes(CheckpointKeys.checkpointsPrefix(runId)).stream()
+                .map(CheckpointKeys::stepOf)
+                .filter(step -> step >= 0)
+                .filter(step -> store.exists(CheckpointKeys.manifestKey(runId, step)))
+                .sorted(Comparator.reverseOrder())
+                .toList();
+    }
+
+    /** Every run id that has a folder under runs/. */
+    public List<String> runIds() {
+        return store.listPrefixes(CheckpointKeys.runsPrefix()).stream()
+                .map(prefix -> prefix.substring(CheckpointKeys.runsPrefix().length()).replace("/", ""))
+                .filter(id -> !id.isEmpty())
+                .sorted()
+                .toList();
+    }
+
+    /** The manifest of a step, if one was written and parses. */
+    public Optional<CheckpointManifest> manifest(String runId, long step) {
+        String key = CheckpointKeys.manifestKey(runId, step);
+        return store.find(key).map(json -> ProtoJson.parse(json, CheckpointManifest.newBuilder(), key).build());
+    }
+
+    /**
+     * The newest checkpoint whose manifest is present and whose objects all exist with their
+     * recorded sizes, reading and verifying the named objects. Incomplete or corrupt checkpoints
+     * are skipped with a warning.
+     */
+    public Optional<Checkpoint> latest(String runId, Set<String> objectsToRead) {
+        for (long step : steps(runId)) {
+            Optional<Checkpoint> checkpoint = read(runId, step, objectsToRead);
+            if (checkpoint.isPresent()) {
+                return checkpoint;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The checkpoint of one step, when it is complete: manifest present, every object present with
+     * its size, and the named objects matching their sha256.
+     */
+    public Optional<Checkpoint> read(String runId, long step, Set<String> objectsToRead) {
+        String manifestKey = CheckpointKeys.manifestKey(runId, step);
+        CheckpointManifest manifest;
+        try {
+            Optional<CheckpointManifest> found = manifest(runId, step);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            manifest = found.get();
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("ignoring checkpoint %s: %s", manifestKey, e.getMessage());
+            return Optional.empty();
+        }
+        Map<String, Long> sizes = store.list(CheckpointKeys.checkpointPrefix(runId, step), false).stream()
+                .collect(Collectors.toMap(ObjectInfo::key, ObjectInfo::size, (a, b) -> a));
+        Map<String, byte[]> read = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (StoredObject object : manifest.getObjectsList()) {
+            Long size = sizes.get(object.getKey());
+            if (size == null || size != object.getSizeBytes()) {
+                problems.add(object.getKey() + (size == null ? " is missing" : " has " + size + " bytes, manifest says " + object.getSizeBytes()));
+                continue;
+            }
+            if (objectsToRead.contains(object.getName())) {
+                byte[] data = store.get(object.getKey());
+                String digest = sha256(data);
+                if (!digest.equals(object.getSha256())) {
+                    problems.add(object.getKey() + " has sha256 " + digest + ", manifest says " + object.getSha256());
+                } else {
+                    read.put(object.getName(), data);
+                }
+            }
+        }
+        for (String wanted : objectsToRead) {
+            if (!read.containsKey(wanted) && problems.isEmpty()) {
+                problems.add("manifest lists no object '" + wanted + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            LOG.warnf("ignoring checkpoint %s: %s", manifestKey, String.join("; ", problems));
+            return Optional.empty();
+        }
+        return Optional.of(new Checkpoint(manifestKey, manifest, read));
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.twinview.core.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+/**
+ * The topics the services share, and their settings. Topics are created explicitly (brokers run
+ * with auto-creation off) by whichever service needs one first; creation is idempotent.
+ *
+ * <p>Record sizes: a ViewBatch carries at most {@link #MAX_VIEW_BATCH_BYTES} of pixels (both
+ * views); views topics accept records up to {@link #VIEWS_MAX_MESSAGE_BYTES}, four times that, so
+ * protobuf framing and a larger image size never reach the limit.
+ */
+public final class Topics {
+
+    public static final String DEFAULT_TASKS_TOPIC = "twinview.augment-tasks";
+    public static final String DEFAULT_CHECKPOINTS_TOPIC = "twinview.checkpoints";
+    /** Pixels (view1 + view2) per ViewBatch record, at most. */
+    public static final int MAX_VIEW_BATCH_BYTES = 1 << 20;
+    /** The views topic's max.message.bytes, and the producer's max.request.size. */
+    public static final int VIEWS_MAX_MESSAGE_BYTES = 4 << 20;
+
+    private static final Logger LOG = Logger.getLogger(Topics.class);
+
+    private Topics() {}
+
+    public static String viewsTopic(String runId) {
+        return "twinview.views." + runId;
+    }
+
+    /** Most samples per ViewBatch so that both views stay within {@link #MAX_VIEW_BATCH_BYTES}. */
+    public static int maxSamplesPerViewBatch(int imageSize) {
+        return Math.max(1, MAX_VIEW_BATCH_BYTES / (2 * imageSize * imageSize * 3));
+    }
+
+    public static NewTopic tasksTopic(String name, int partitions) {
+        return new NewTopic(name, partitions, (short) 1)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000)));
+    }
+
+    public static NewTopic checkpointsTopic(String name) {
+        return new NewTopic(name, 1, (short) 1)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000)));
+    }
+
+    /**
+     * A run's views topic: bounded by retention (time and bytes per partition) so the broker's disk
+     * cannot fill with views of old runs.
+     */
+    public static NewTopic viewsTopic(String runId, int partitions, long retentionMs, long retentionBytesPerPartition) {
+        return new NewTopic(viewsTopic(runId), partitions, (short) 1)
+                .configs(Map.of(
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(VIEWS_MAX_MESSAGE_BYTES),
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retentionMs),
+                        TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(retentionBytesPerPartition)));
+    }
+
+    /**
+     * Creates the topics that do not exist yet; existing ones are left as they are.
+     *
+     * @throws IllegalStateException naming the topics when the broker cannot be reached or refuses
+     */
+    public static void ensure(Admin admin, NewTopic... topics) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic topic : topics) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(topic);
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result
+                    : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    result.getValue().get(30, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s", result.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topics " + names(topics) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics " + names(topics), e);
+        }
+    }
+
+    private static List<String> names(NewTopic... topics) {
+        List<String> names = new ArrayList<>();
+        for (NewTopic topic : topics) {
+            names.add(topic.name());
+        }
+        return names;
+    }
+}

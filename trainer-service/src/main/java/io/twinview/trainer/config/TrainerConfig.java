@@ -1,0 +1,54 @@
+package io.twinview.trainer.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings of trainer-service ({@code twinview.trainer.*}). */
+@ConfigMapping(prefix = "twinview.trainer")
+public interface TrainerConfig {
+
+    /** Shared topic of AugmentTasks. Default {@code twinview.augment-tasks}. */
+    @WithDefault("twinview.augment-tasks")
+    String tasksTopic();
+
+    /** Partitions of the tasks topic when the trainer creates it: the most workers one group can use. Default 16. */
+    @WithDefault("16")
+    int tasksPartitions();
+
+    /** Topic of CheckpointEvents. Default {@code twinview.checkpoints}. */
+    @WithDefault("twinview.checkpoints")
+    String checkpointsTopic();
+
+    /** Partitions of each run's views topic. Default 4. */
+    @WithDefault("4")
+    int viewsPartitions();
+
+    /** How long views stay in a run's topic. Default 6 hours. */
+    @WithDefault("6h")
+    Duration viewsRetention();
+
+    /** Bytes each views-topic partition keeps at most. Default 2 GiB. */
+    @WithDefault("2147483648")
+    long viewsRetentionBytes();
+
+    /** Most tasks published and not yet complete: how far workers may run ahead. Default 8. */
+    @WithDefault("8")
+    int windowTasks();
+
+    /** Republish open tasks when no view arrives for this long. Default 60 s. */
+    @WithDefault("60s")
+    Duration stallTimeout();
+
+    /** cpu, gpu, or auto (a GPU when the engine sees one). Default auto. */
+    @WithDefault("auto")
+    String device();
+
+    /** PyTorch intra-op threads; 0 = PyTorch's default (the number of cores). Default 0. */
+    @WithDefault("0")
+    int threads();
+
+    /** At startup, continue the newest run left RUNNING by a previous process. Default true. */
+    @WithDefault("true")
+    boolean resumeUnfinished();
+}

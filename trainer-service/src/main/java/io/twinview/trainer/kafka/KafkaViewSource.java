@@ -1,0 +1,69 @@
+package io.twinview.trainer.kafka;
+
+import io.twinview.proto.v1.PartitionCursor;
+import io.twinview.trainer.run.ViewRecord;
+import io.twinview.trainer.run.ViewSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/** A run's views topic, every partition assigned to this one consumer, positioned by the trainer. */
+public final class KafkaViewSource implements ViewSource {
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final List<Integer> partitions;
+
+    public KafkaViewSource(String bootstrapServers, String topic) {
+        this.topic = topic;
+        this.consumer = new KafkaConsumer<>(KafkaClients.viewsConsumer(bootstrapServers, "trainer-" + topic));
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            consumer.close();
+            throw new IllegalStateException("views topic " + topic + " has no partitions (was it created?)");
+        }
+        this.partitions = infos.stream().map(PartitionInfo::partition).sorted().toList();
+        consumer.assign(partitions.stream().map(p -> new TopicPartition(topic, p)).toList());
+        consumer.seekToBeginning(consumer.assignment());
+    }
+
+    @Override
+    public List<Integer> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public void seek(List<PartitionCursor> positions) {
+        Map<Integer, Long> offsets = new HashMap<>();
+        positions.forEach(p -> offsets.put(p.getPartition(), p.getOffset()));
+        for (int partition : partitions) {
+            TopicPartition tp = new TopicPartition(topic, partition);
+            Long offset = offsets.get(partition);
+            if (offset == null) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                consumer.seek(tp, offset);
+            }
+        }
+    }
+
+    @Override
+    public List<ViewRecord> poll(Duration timeout) {
+        List<ViewRecord> records = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
+            records.add(new ViewRecord(record.partition(), record.offset(), record.value()));
+        }
+        return records;
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,347 @@
+package io.twinview.trainer.run;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Timestamps;
+import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.proto.v1.AugmentTask;
+import io.twinview.proto.v1.CheckpointEvent;
+import io.twinview.proto.v1.CheckpointManifest;
+import io.twinview.proto.v1.PartitionCursor;
+import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.ViewBatch;
+import io.twinview.proto.v1.ViewsCursor;
+import io.twinview.trainer.optim.LearningRateSchedule;
+import io.twinview.trainer.train.Learner;
+import io.twinview.trainer.train.PairBatch;
+import io.twinview.trainer.train.TrainingState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Trains one run: publishes tasks within the credit window, reads the views topic, drops
+ * duplicates and malformed records, assembles global batches, steps the learner, checkpoints.
+ * Runs on one thread from start to end (the learner and the Kafka consumer are single-threaded).
+ */
+public final class RunExecution {
+
+    private static final Logger LOG = Logger.getLogger(RunExecution.class);
+    private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
+
+    /**
+     * @param windowTasks most tasks published and not yet complete: workers never run further ahead
+     * @param stallTimeout republish open tasks when no record arrives for this long
+     */
+    public record Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {}
+
+    /** How a run ended: all its steps, out of views (records were rejected), or cancelled. */
+    public enum End { COMPLETE, VIEWS_EXHAUSTED, CANCELLED }
+
+    /** @param finalStep the step the run ended at */
+    public record Outcome(long finalStep, End end, String message) {}
+
+    private final String runId;
+    private final ResolvedRun run;
+    private final String viewsTopic;
+    private final Learner learner;
+    private final TaskPlan plan;
+    private final ViewSource views;
+    private final TaskSink tasks;
+    private final CheckpointSink checkpoints;
+    private final Consumer<RunProgress> progress;
+    private final Settings settings;
+    private final LongSupplier clock;
+    private final LearningRateSchedule schedule;
+    private final BatchAssembler assembler;
+    private final ProgressMeter meter = new ProgressMeter(20_000_000_000L);
+    private final long startNanos;
+
+    private TaskLedger ledger = new TaskLedger();
+    /** Per partition, the record a resumed run must skip pairs of: offset and count. */
+    private final Map<Integer, PartitionCursor> resumeSkips = new HashMap<>();
+    private long step;
+    private long pairsTrained;
+    private long rejected;
+    private long duplicates;
+    private long nonFiniteSteps;
+    private double lastLoss = Double.NaN;
+    private double lastLearningRate;
+    private long lastCheckpointStep;
+    private long lastProgressNanos;
+    private long lastArrivalNanos;
+    private String message = "";
+    private volatile boolean cancelled;
+
+    public RunExecution(String runId, ResolvedRun run, String viewsTopic, Learner learner, TaskPlan plan,
+                        ViewSource views, TaskSink tasks, CheckpointSink checkpoints,
+                        Consumer<RunProgress> progress, Settings settings, LongSupplier clock) {
+        this.runId = runId;
+        this.run = run;
+        this.viewsTopic = viewsTopic;
+        this.learner = learner;
+        this.plan = plan;
+        this.views = views;
+        this.tasks = tasks;
+        this.checkpoints = checkpoints;
+        this.progress = progress;
+        this.settings = settings;
+        this.clock = clock;
+        RunSpec spec = run.spec();
+        long warmupSteps = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / spec.getBatchSize());
+        this.schedule = new LearningRateSchedule(spec.getOptimizer().getLearningRate(), warmupSteps,
+                run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
+        this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
+        this.startNanos = clock.getAsLong();
+        this.lastArrivalNanos = startNanos;
+    }
+
+    /** Continues from a checkpoint of this run: weights, optimizer, ledger and read positions. */
+    public void resumeFrom(Checkpoint checkpoint) {
+        CheckpointManifest manifest = checkpoint.manifest();
+        learner.restore(new TrainingState(
+                checkpoint.object("encoder"), checkpoint.object("heads"), checkpoint.object("optimizer")));
+        ViewsCursor cursor = manifest.getViews();
+        step = manifest.getStep();
+        lastCheckpointStep = step;
+        pairsTrained = cursor.getPairsTrained();
+        ledger = TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList());
+        rejected = (long) manifest.getMetricsOrDefault("rejected_batches", 0);
+        duplicates = (long) manifest.getMetricsOrDefault("duplicate_batches", 0);
+        nonFiniteSteps = (long) manifest.getMetricsOrDefault("non_finite_steps", 0);
+        lastLoss = manifest.getMetricsOrDefault("loss", Double.NaN);
+        views.seek(cursor.getPartitionsList());
+        for (PartitionCursor partition : cursor.getPartitionsList()) {
+            if (partition.getSkipSamples() > 0) {
+                resumeSkips.put(partition.getPartition(), partition);
+            }
+        }
+        message = "resumed from step " + step;
+        LOG.infof("run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
+                runId, checkpoint.manifestKey(), step, pairsTrained, ledger.openCount());
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Trains until the last step (or cancellation); the last step always gets a checkpoint. */
+    public Outcome run() {
+        emitProgress(RunState.RUN_STATE_RUNNING, true);
+        while (step < run.totalSteps() && !cancelled) {
+            publishWithinWindow();
+            for (ViewRecord record : views.poll(settings.pollTimeout())) {
+                handle(record);
+            }
+            while (assembler.hasBatch() && step < run.totalSteps() && !cancelled) {
+                trainOne();
+            }
+            if (dataExhausted()) {
+                message = "views ran out at step " + step + " of " + run.totalSteps()
+                        + " (rejected records lost their pairs): stopping early";
+                LOG.warnf("run %s: %s", runId, message);
+                if (lastCheckpointStep < step) {
+                    checkpoint(true);
+                }
+                return new Outcome(step, End.VIEWS_EXHAUSTED, message);
+            }
+            republishIfStalled();
+        }
+        if (cancelled) {
+            return new Outcome(step, End.CANCELLED, "cancelled at step " + step);
+        }
+        return new Outcome(step, End.COMPLETE, "finished " + step + " steps");
+    }
+
+    private void publishWithinWindow() {
+        List<AugmentTask> batch = new ArrayList<>();
+        while (ledger.openCount() < settings.windowTasks() && ledger.nextTaskId() < plan.totalTasks()) {
+            AugmentTask task = plan.task(ledger.nextTaskId());
+            ledger.published(task.getTaskId(), plan.batchCount(task.getSampleIndicesCount()));
+            batch.add(task);
+        }
+        if (!batch.isEmpty()) {
+            tasks.publish(batch);
+        }
+    }
+
+    private void handle(ViewRecord record) {
+        ViewBatch batch;
+        try {
+            batch = ViewBatch.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            reject(record, "does not parse as a ViewBatch: " + e.getMessage());
+            return;
+        }
+        String problem = ViewBatches.problem(batch, runId, run.spec().getImageSize());
+        if (problem != null) {
+            if (batch.getSequence() < batch.getBatchCount()) {
+                ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()); // its pairs are lost; let the task complete
+            }
+            reject(record, problem);
+            return;
+        }
+        lastArrivalNanos = clock.getAsLong();
+        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE) {
+            duplicates++;
+            assembler.passed(record.partition(), record.offset());
+            return;
+        }
+        int skip = 0;
+        PartitionCursor resume = resumeSkips.get(record.partition());
+        if (resume != null && resume.getOffset() == record.offset()) {
+            skip = resume.getSkipSamples();
+            resumeSkips.remove(record.partition());
+        }
+        assembler.add(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence(), batch.getBatchCount(),
+                batch.getView1().toByteArray(), batch.getView2().toByteArray(), batch.getSampleIndicesCount(), skip);
+    }
+
+    private void reject(ViewRecord record, String reason) {
+        rejected++;
+        assembler.passed(record.partition(), record.offset());
+        LOG.warnf("run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
+                runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
+    }
+
+    private void trainOne() {
+        PairBatch batch = assembler.take();
+        double learningRate = schedule.at(step);
+        Learner.StepResult result = learner.step(batch, learningRate, step + 1, run.totalSteps());
+        step++;
+        pairsTrained += batch.count();
+        lastLearningRate = learningRate;
+        if (result.finite()) {
+            lastLoss = result.loss();
+        } else {
+            nonFiniteSteps++;
+            message = "step " + step + " had a non-finite loss (" + result.loss() + "): update skipped, "
+                    + nonFiniteSteps + " so far";
+            LOG.warnf("run %s: %s", runId, message);
+        }
+        meter.record(clock.getAsLong(), pairsTrained);
+        boolean last = step == run.totalSteps();
+        if (step % run.spec().getCheckpointEverySteps() == 0 || last) {
+            checkpoint(last);
+        }
+        emitProgress(RunState.RUN_STATE_RUNNING, last);
+    }
+
+    private boolean dataExhausted() {
+        return ledger.nextTaskId() >= plan.totalTasks() && ledger.openCount() == 0 && !assembler.hasBatch()
+                && step < run.totalSteps();
+    }
+
+    private void republishIfStalled() {
+        long now = clock.getAsLong();
+        if (ledger.openCount() == 0 || now - lastArrivalNanos < settings.stallTimeout().toNanos()) {
+            return;
+        }
+        List<AugmentTask> again = new ArrayList<>();
+        for (long taskId : ledger.openTaskIds()) {
+            if (taskId < plan.totalTasks()) {
+                again.add(plan.task(taskId));
+            }
+        }
+        message = "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
+                + " open tasks (are augment workers running?)";
+        LOG.warnf("run %s: %s", runId, message);
+        tasks.publish(again);
+        lastArrivalNanos = now;
+        emitProgress(RunState.RUN_STATE_RUNNING, true);
+    }
+
+    private void checkpoint(boolean last) {
+        TrainingState state = learner.state();
+        Map<String, Double> metrics = metrics();
+        CheckpointManifest manifest = CheckpointManifest.newBuilder()
+                .setRunId(runId)
+                .setStep(step)
+                .setEpoch(epoch())
+                .setSpec(run.spec())
+                .setViews(ViewsCursor.newBuilder()
+                        .setTopic(viewsTopic)
+                        .addAllPartitions(assembler.cursor(views.partitions()))
+                        .setNextTaskId(ledger.nextTaskId())
+                        .addAllOpenTasks(ledger.snapshot(assembler.untrained()))
+                        .setPairsTrained(pairsTrained))
+                .putAllMetrics(metrics)
+                .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .build();
+        Map<String, byte[]> objects = new LinkedHashMap<>();
+        objects.put("encoder", state.encoder());
+        objects.put("heads", state.heads());
+        objects.put("optimizer", state.optimizer());
+        String key = checkpoints.write(manifest, objects);
+        checkpoints.announce(CheckpointEvent.newBuilder()
+                .setRunId(runId)
+                .setStep(step)
+                .setEpoch(epoch())
+                .setBucket(checkpoints.bucket())
+                .setManifestKey(key)
+                .setFinal(last)
+                .putAllMetrics(metrics)
+                .setCreatedAt(manifest.getCreatedAt())
+                .build());
+        lastCheckpointStep = step;
+        LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
+    }
+
+    private Map<String, Double> metrics() {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", lastLoss);
+        metrics.put("learning_rate", lastLearningRate);
+        metrics.put("pairs_per_second", meter.pairsPerSecond());
+        metrics.put("rejected_batches", (double) rejected);
+        metrics.put("duplicate_batches", (double) duplicates);
+        metrics.put("non_finite_steps", (double) nonFiniteSteps);
+        return metrics;
+    }
+
+    private double epoch() {
+        return (double) pairsTrained / run.datasetSize();
+    }
+
+    private void emitProgress(RunState state, boolean force) {
+        long now = clock.getAsLong();
+        if (!force && now - lastProgressNanos < PROGRESS_EVERY_NANOS) {
+            return;
+        }
+        lastProgressNanos = now;
+        progress.accept(snapshot(state));
+    }
+
+    /** The run's progress now, in the given state. */
+    public RunProgress snapshot(RunState state) {
+        long pairsLeft = (run.totalSteps() - step) * run.spec().getBatchSize();
+        return RunProgress.newBuilder()
+                .setRunId(runId)
+                .setState(state)
+                .setStep(step)
+                .setTotalSteps(run.totalSteps())
+                .setEpoch(epoch())
+                .setTotalEpochs(run.spec().getEpochs())
+                .setLoss(Double.isNaN(lastLoss) ? 0 : lastLoss)
+                .setLearningRate(lastLearningRate)
+                .setPairsPerSecond(meter.pairsPerSecond())
+                .setEtaSeconds(meter.etaSeconds(pairsLeft))
+                .setLastCheckpointStep(lastCheckpointStep)
+                .setRejectedBatches(rejected)
+                .setDuplicateBatches(duplicates)
+                .setElapsedSeconds((clock.getAsLong() - startNanos) / 1e9)
+                .setMessage(message)
+                .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .build();
+    }
+}

@@ -1,0 +1,208 @@
+package io.twinview.trainer.run;
+
+import io.twinview.core.augment.AugmentRecipes;
+import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.Datasets;
+import io.twinview.core.data.EvalSplits;
+import io.twinview.core.data.ImageDataset;
+import io.twinview.model.EncoderKind;
+import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.v1.OptimizerSpec;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.trainer.method.MethodDefaults;
+import io.twinview.trainer.method.Methods;
+import io.twinview.trainer.optim.Optimizers;
+import java.util.List;
+
+/**
+ * Validates a submitted RunSpec and fills in defaults: the method's recipe for anything left at
+ * zero or empty, the dataset's default evaluation splits, a checkpoint cadence.
+ */
+public final class RunSpecs {
+
+    public static final int DEFAULT_EPOCHS = 10;
+    public static final int DEFAULT_BATCH = 256;
+    public static final int DEFAULT_SAMPLES_PER_TASK = 256;
+    /** A run gets a checkpoint every epoch, but no more than this many in all by default. */
+    public static final int MAX_DEFAULT_CHECKPOINTS = 20;
+    private static final List<String> SCHEDULES = List.of("cosine", "constant");
+
+    private RunSpecs() {}
+
+    /**
+     * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
+     */
+    public static ResolvedRun resolve(RunSpec requested) {
+        RunSpec.Builder spec = requested.toBuilder();
+
+        String method = requested.getMethod().isEmpty() ? "simclr" : requested.getMethod();
+        MethodDefaults defaults;
+        try {
+            defaults = Methods.get(method).defaults();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunSpecException("method", method, "one of " + String.join(", ", Methods.keys()));
+        }
+        spec.setMethod(method);
+
+        if (requested.getDatasetUri().isBlank()) {
+            throw new InvalidRunSpecException("dataset_uri", "is required (e.g. cifar10:/data/cifar-10-batches-bin or synthetic:)");
+        }
+        EvalSplits splits;
+        ImageDataset dataset;
+        try {
+            splits = Datasets.defaultSplits(requested.getDatasetUri());
+            dataset = Datasets.open(splits.pretrainUri());
+        } catch (DatasetException e) {
+            throw new InvalidRunSpecException("dataset_uri", "cannot be read: " + e.getMessage());
+        }
+        String note = splits.pretrainUri().equals(requested.getDatasetUri()) ? "" : splits.note();
+        spec.setDatasetUri(splits.pretrainUri());
+        resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri());
+        resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri());
+        if (!requested.getEvalTrainUri().isEmpty() || !requested.getEvalTestUri().isEmpty()) {
+            note = "";
+        }
+
+        int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), DEFAULT_EPOCHS);
+        int batch = positiveOrDefault("batch_size", requested.hasBatchSize(), requested.getBatchSize(), DEFAULT_BATCH);
+        spec.setEpochs(epochs).setBatchSize(batch);
+        long totalSteps = (long) epochs * dataset.size() / batch;
+        if (totalSteps < 1) {
+            throw new InvalidRunSpecException("batch_size", batch, "at most epochs x dataset size = "
+                    + (long) epochs * dataset.size() + " pairs, or there is not one step to train");
+        }
+
+        String encoderKey = requested.getEncoder().isEmpty() ? "small" : requested.getEncoder();
+        EncoderKind encoder;
+        try {
+            encoder = EncoderKind.fromKey(encoderKey);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunSpecException("encoder", encoderKey, "one of " + String.join(", ", EncoderKind.keys()));
+        }
+        spec.setEncoder(encoder.key());
+
+        int imageSize = requested.hasImageSize() ? requested.getImageSize() : dataset.height();
+        if (imageSize < 8 || imageSize > 512) {
+            throw new InvalidRunSpecException("image_size", requested.getImageSize(), "8..512 pixels (unset = the dataset's size)");
+        }
+        spec.setImageSize(imageSize);
+
+        spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults, epochs));
+        spec.setHead(resolveHead(requested.getHead(), defaults, encoder));
+
+        try {
+            io.twinview.proto.v1.AugmentRecipe recipe = requested.hasAugment()
+                    ? requested.getAugment()
+                    : io.twinview.proto.v1.AugmentRecipe.getDefaultInstance();
+            if (recipe.getName().isEmpty()) {
+                recipe = recipe.toBuilder().setName(defaults.recipe()).build();
+            }
+            spec.setAugment(AugmentRecipes.resolve(recipe));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunSpecException("augment", e.getMessage());
+        }
+
+        int samplesPerTask = positiveOrDefault("samples_per_task", requested.hasSamplesPerTask(), requested.getSamplesPerTask(), DEFAULT_SAMPLES_PER_TASK);
+        spec.setSamplesPerTask(samplesPerTask);
+
+        long stepsPerEpoch = Math.max(1, dataset.size() / batch);
+        long defaultEvery = Math.max(stepsPerEpoch, (totalSteps + MAX_DEFAULT_CHECKPOINTS - 1) / MAX_DEFAULT_CHECKPOINTS);
+        int every = positiveOrDefault("checkpoint_every_steps", requested.hasCheckpointEverySteps(),
+                requested.getCheckpointEverySteps(), (int) Math.min(defaultEvery, Integer.MAX_VALUE));
+        spec.setCheckpointEverySteps(every);
+
+        return new ResolvedRun(spec.build(), dataset.size(), totalSteps, note);
+    }
+
+    private static void resolveEvalSet(RunSpec.Builder spec, String field, String requested, String fallback) {
+        String uri = requested.isEmpty() ? fallback : requested;
+        if (uri == null) {
+            uri = "";
+        }
+        if (!requested.isEmpty()) {
+            try {
+                Datasets.open(requested);
+            } catch (DatasetException e) {
+                throw new InvalidRunSpecException(field, "cannot be read: " + e.getMessage());
+            }
+        }
+        if (field.equals("eval_train_uri")) {
+            spec.setEvalTrainUri(uri);
+        } else {
+            spec.setEvalTestUri(uri);
+        }
+    }
+
+    private static OptimizerSpec resolveOptimizer(OptimizerSpec requested, MethodDefaults defaults, int epochs) {
+        OptimizerSpec.Builder optimizer = requested.toBuilder();
+        boolean sameOptimizer = requested.getName().isEmpty() || requested.getName().equals(defaults.optimizer());
+        String name = requested.getName().isEmpty() ? defaults.optimizer() : requested.getName();
+        if (!Optimizers.NAMES.contains(name)) {
+            throw new InvalidRunSpecException("optimizer.name", name, "one of " + String.join(", ", Optimizers.NAMES));
+        }
+        optimizer.setName(name);
+        if (requested.hasLearningRate()) {
+            double lr = requested.getLearningRate();
+            if (!(lr > 0) || Double.isInfinite(lr)) {
+                throw new InvalidRunSpecException("optimizer.learning_rate", lr, "a positive number");
+            }
+        } else if (!sameOptimizer) {
+            throw new InvalidRunSpecException("optimizer.learning_rate", "must be set when optimizer.name is " + name
+                    + ": the method's default rate is for " + defaults.optimizer());
+        } else {
+            optimizer.setLearningRate(defaults.learningRate());
+        }
+        double momentum = requested.hasMomentum() ? requested.getMomentum() : defaults.momentum();
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new InvalidRunSpecException("optimizer.momentum", momentum, "0 <= momentum < 1");
+        }
+        optimizer.setMomentum(momentum);
+        double weightDecay = requested.hasWeightDecay() ? requested.getWeightDecay() : defaults.weightDecay();
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new InvalidRunSpecException("optimizer.weight_decay", weightDecay, "a number >= 0");
+        }
+        optimizer.setWeightDecay(weightDecay);
+        double warmup = requested.hasWarmupEpochs() ? requested.getWarmupEpochs() : Math.min(defaults.warmupEpochs(), epochs / 2.0);
+        if (!(warmup >= 0 && warmup < epochs)) {
+            throw new InvalidRunSpecException("optimizer.warmup_epochs", warmup, "0 <= warmup < epochs (" + epochs + ")");
+        }
+        optimizer.setWarmupEpochs(warmup);
+        String schedule = requested.getSchedule().isEmpty() ? defaults.schedule() : requested.getSchedule();
+        if (!SCHEDULES.contains(schedule)) {
+            throw new InvalidRunSpecException("optimizer.schedule", schedule, "one of " + String.join(", ", SCHEDULES));
+        }
+        optimizer.setSchedule(schedule);
+        return optimizer.build();
+    }
+
+    private static HeadSpec resolveHead(HeadSpec requested, MethodDefaults defaults, EncoderKind encoder) {
+        int defaultHidden = defaults.projectorHiddenDim() != 0 ? defaults.projectorHiddenDim() : encoder.featureDim();
+        int hidden = requested.hasProjectorHiddenDim() ? requested.getProjectorHiddenDim() : defaultHidden;
+        if (hidden < 1 || hidden > 16384) {
+            throw new InvalidRunSpecException("head.projector_hidden_dim", hidden, "1..16384");
+        }
+        int out = requested.hasProjectorOutputDim() ? requested.getProjectorOutputDim() : defaults.projectorOutputDim();
+        if (out < 1 || out > 16384) {
+            throw new InvalidRunSpecException("head.projector_output_dim", out, "1..16384");
+        }
+        double temperature = requested.hasTemperature() ? requested.getTemperature() : defaults.temperature();
+        if (!(temperature > 0 && temperature <= 100)) {
+            throw new InvalidRunSpecException("head.temperature", temperature, "0 < temperature <= 100");
+        }
+        return HeadSpec.newBuilder()
+                .setProjectorHiddenDim(hidden)
+                .setProjectorOutputDim(out)
+                .setTemperature(temperature)
+                .build();
+    }
+
+    private static int positiveOrDefault(String field, boolean present, int value, int fallback) {
+        if (!present) {
+            return fallback;
+        }
+        if (value < 1) {
+            throw new InvalidRunSpecException(field, value, "a positive number (unset = " + fallback + ")");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,309 @@
+package io.twinview.trainer.service;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.google.protobuf.util.Timestamps;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.kafka.Topics;
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.model.EncoderKind;
+import io.twinview.proto.v1.Run;
+import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.StartRunRequest;
+import io.twinview.trainer.config.StorageConfig;
+import io.twinview.trainer.config.TrainerConfig;
+import io.twinview.trainer.kafka.KafkaCheckpointSink;
+import io.twinview.trainer.kafka.KafkaClients;
+import io.twinview.trainer.kafka.KafkaTaskSink;
+import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.run.InvalidRunSpecException;
+import io.twinview.trainer.run.ResolvedRun;
+import io.twinview.trainer.run.RunExecution;
+import io.twinview.trainer.run.RunSpecs;
+import io.twinview.trainer.run.TaskPlan;
+import io.twinview.trainer.storage.RunRecords;
+import io.twinview.trainer.train.Learner;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts, resumes and reports runs. One run trains at a time, on a dedicated thread that owns the
+ * learner and the views consumer from start to end.
+ */
+@ApplicationScoped
+public class RunManager {
+
+    private static final Logger LOG = Logger.getLogger(RunManager.class);
+    private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Set<String> ALL_OBJECTS = Set.of("encoder", "heads", "optimizer");
+
+    @Inject
+    TrainerConfig config;
+
+    @Inject
+    StorageConfig storageConfig;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private ObjectStore objectStore;
+    private CheckpointStore checkpoints;
+    private RunRecords records;
+    private KafkaProducer<byte[], byte[]> producer;
+    private Admin admin;
+    private ExecutorService executor;
+    private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
+    private volatile RunHandle active;
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.threads() > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
+        }
+        objectStore = new ObjectStore(storageConfig.settings());
+        objectStore.ensureBucket();
+        checkpoints = new CheckpointStore(objectStore);
+        records = new RunRecords(objectStore);
+        producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, "trainer"));
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        Topics.ensure(admin,
+                Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
+                Topics.checkpointsTopic(config.checkpointsTopic()));
+        executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+        if (config.resumeUnfinished()) {
+            resumeUnfinished();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        RunHandle current = active;
+        if (current != null && current.execution != null) {
+            current.execution.cancel();
+        }
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LOG.warn("the training thread did not stop within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(10));
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        if (objectStore != null) {
+            objectStore.close();
+        }
+    }
+
+    private void resumeUnfinished() {
+        Optional<Run> newest = records.all().stream()
+                .filter(run -> run.getState() == RunState.RUN_STATE_RUNNING || run.getState() == RunState.RUN_STATE_PENDING)
+                .max(Comparator.comparing(run -> Timestamps.toMillis(run.getCreatedAt())));
+        newest.ifPresent(run -> {
+            LOG.infof("run %s was left %s by an earlier trainer process: resuming it", run.getRunId(), run.getState());
+            try {
+                start(StartRunRequest.newBuilder().setRunId(run.getRunId()).build());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not resume run %s", run.getRunId());
+            }
+        });
+    }
+
+    /**
+     * Starts a new run, or resumes the run of that id from its newest complete checkpoint.
+     *
+     * @throws InvalidRunSpecException naming the field at fault
+     * @throws TrainerBusyException when another run is training
+     */
+    public synchronized Run start(StartRunRequest request) {
+        String runId = request.getRunId().isEmpty() ? newRunId() : request.getRunId();
+        if (!RUN_ID.matcher(runId).matches()) {
+            throw new InvalidRunSpecException("run_id", runId, "1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+        }
+        RunHandle current = active;
+        if (current != null && !current.finished()) {
+            if (current.runId().equals(runId)) {
+                return current.run();
+            }
+            throw new TrainerBusyException("this trainer is training run " + current.runId() + " (step "
+                    + current.run().getProgress().getStep() + "/" + current.run().getProgress().getTotalSteps()
+                    + "); it trains one run at a time");
+        }
+        Optional<Run> stored = records.find(runId);
+        ResolvedRun resolved;
+        Run.Builder run;
+        if (stored.isPresent()) {
+            RunSpec storedSpec = stored.get().getSpec();
+            if (request.hasSpec() && !request.getSpec().equals(RunSpec.getDefaultInstance())) {
+                RunSpec requested = RunSpecs.resolve(request.getSpec()).spec();
+                if (!requested.equals(storedSpec)) {
+                    throw new InvalidRunSpecException("run_id", runId,
+                            "a run of that id exists with a different spec; omit the spec to resume it, or choose a new run id");
+                }
+            }
+            if (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED) {
+                runs.putIfAbsent(runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec)));
+                return stored.get();
+            }
+            resolved = RunSpecs.resolve(storedSpec);
+            run = stored.get().toBuilder().clearError();
+        } else {
+            resolved = RunSpecs.resolve(request.getSpec());
+            run = Run.newBuilder()
+                    .setRunId(runId)
+                    .setSpec(resolved.spec())
+                    .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
+        }
+        String viewsTopic = Topics.viewsTopic(runId);
+        Topics.ensure(admin, Topics.viewsTopic(runId, config.viewsPartitions(),
+                config.viewsRetention().toMillis(), config.viewsRetentionBytes()));
+        run.setState(RunState.RUN_STATE_RUNNING)
+                .setViewsTopic(viewsTopic)
+                .setProgress(RunProgress.newBuilder()
+                        .setRunId(runId)
+                        .setState(RunState.RUN_STATE_RUNNING)
+                        .setTotalSteps(resolved.totalSteps())
+                        .setTotalEpochs(resolved.spec().getEpochs())
+                        .setMessage(resolved.note()));
+        records.save(run.build());
+        RunHandle handle = new RunHandle(run.build(), resolved);
+        runs.put(runId, handle);
+        active = handle;
+        handle.future = executor.submit(() -> train(handle, viewsTopic));
+        LOG.infof("run %s: %s on %s, %d steps of %d pairs%s", runId, resolved.spec().getMethod(),
+                resolved.spec().getDatasetUri(), resolved.totalSteps(), resolved.spec().getBatchSize(),
+                resolved.note().isEmpty() ? "" : " (" + resolved.note() + ")");
+        return handle.run();
+    }
+
+    private void train(RunHandle handle, String viewsTopic) {
+        String runId = handle.runId();
+        RunSpec spec = handle.resolved.spec();
+        RunProgress last = handle.run().getProgress();
+        String error = null;
+        RunState finalState;
+        try (Learner learner = new Learner(learnerConfig(spec));
+             KafkaViewSource views = new KafkaViewSource(bootstrapServers, viewsTopic)) {
+            TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
+            RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
+                    new KafkaTaskSink(producer, config.tasksTopic()),
+                    new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
+                    handle::update,
+                    new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
+                    System::nanoTime);
+            handle.execution = execution;
+            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
+            if (checkpoint.isPresent()) {
+                execution.resumeFrom(checkpoint.get());
+                handle.setResumedFrom(checkpoint.get().manifest().getStep());
+            }
+            RunExecution.Outcome outcome = execution.run();
+            finalState = outcome.end() == RunExecution.End.CANCELLED ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_SUCCEEDED;
+            last = execution.snapshot(finalState).toBuilder().setMessage(outcome.message()).build();
+            LOG.infof("run %s: %s", runId, outcome.message());
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "run %s failed", runId);
+            finalState = RunState.RUN_STATE_FAILED;
+            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            last = last.toBuilder().setState(finalState).setMessage(error).build();
+        }
+        handle.finish(last, error);
+        if (finalState != RunState.RUN_STATE_STOPPED) {
+            records.save(handle.run());
+        }
+    }
+
+    private Learner.Config learnerConfig(RunSpec spec) {
+        return new Learner.Config(
+                spec.getMethod(),
+                EncoderKind.fromKey(spec.getEncoder()),
+                spec.getImageSize(),
+                spec.getSeed(),
+                new MethodSettings(spec.getHead().getProjectorHiddenDim(), spec.getHead().getProjectorOutputDim(),
+                        spec.getHead().getTemperature()),
+                spec.getOptimizer().getName(),
+                spec.getOptimizer().getMomentum(),
+                spec.getOptimizer().getWeightDecay(),
+                device());
+    }
+
+    private Device device() {
+        return switch (config.device()) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        };
+    }
+
+    private static String newRunId() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    }
+
+    /** @throws UnknownRunException when neither this process nor storage knows the run */
+    public Run get(String runId) {
+        RunHandle handle = runs.get(runId);
+        if (handle != null) {
+            return handle.run();
+        }
+        return records.find(runId).orElseThrow(() -> new UnknownRunException(runId));
+    }
+
+    /** Runs of this process and of object storage, newest first. */
+    public List<Run> list() {
+        Map<String, Run> all = new LinkedHashMap<>();
+        records.all().forEach(run -> all.put(run.getRunId(), run));
+        runs.values().forEach(handle -> all.put(handle.runId(), handle.run()));
+        List<Run> list = new ArrayList<>(all.values());
+        list.sort(Comparator.comparing((Run run) -> Timestamps.toMillis(run.getCreatedAt())).reversed());
+        return list;
+    }
+
+    /**
+     * Streams a run's progress to {@code watcher} until it ends; a run known only from storage
+     * gets its stored state once.
+     */
+    public AutoCloseable watch(String runId, Consumer<RunProgress> watcher) {
+        RunHandle handle = runs.get(runId);
+        if (handle != null) {
+            return handle.watch(watcher);
+        }
+        Run run = records.find(runId).orElseThrow(() -> new UnknownRunException(runId));
+        watcher.accept(run.getProgress().toBuilder().setState(run.getState()).build());
+        return () -> {};
+    }
+}

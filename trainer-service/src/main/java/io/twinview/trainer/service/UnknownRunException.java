@@ -1,0 +1,9 @@
+package io.twinview.trainer.service;
+
+/** No run of that id in this trainer or in object storage. */
+public final class UnknownRunException extends RuntimeException {
+
+    public UnknownRunException(String runId) {
+        super("no run '" + runId + "' in this trainer or in object storage");
+    }
+}
