@@ -1,0 +1,41 @@
+package io.twinview.augment.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Settings of augment-service ({@code twinview.augment.*}). The broker comes from
+ * {@code kafka.bootstrap.servers}. Values are checked when the worker starts; a bad one stops
+ * startup with a message naming the key, the value and what is allowed.
+ */
+@ConfigMapping(prefix = "twinview.augment")
+public interface AugmentConfig {
+
+    /** Shared topic of AugmentTasks. Default {@code twinview.augment-tasks}. */
+    @WithDefault("twinview.augment-tasks")
+    String tasksTopic();
+
+    /**
+     * Partitions of the tasks topic when this worker creates it (it may start before the trainer):
+     * the most workers one group can use. Default 16, as the trainer's.
+     */
+    @WithDefault("16")
+    int tasksPartitions();
+
+    /** Consumer group shared by all augment workers: each task goes to one of them. Default {@code twinview-augment}. */
+    @WithDefault("twinview-augment")
+    String groupId();
+
+    /** Name written into every ViewBatch and the Kafka client ids. Default: {@code <hostname>-<pid>}, used when absent or blank. */
+    Optional<String> workerId();
+
+    /** Augmentation threads of this worker; 0 = the number of available processors. Default 0. */
+    @WithDefault("0")
+    int threads();
+
+    /** Wait before re-reading a task whose views could not be produced. Default 2 s. */
+    @WithDefault("2s")
+    Duration retryBackoff();
+}

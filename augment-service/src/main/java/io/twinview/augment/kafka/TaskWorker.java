@@ -1,0 +1,384 @@
+package io.twinview.augment.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.twinview.augment.BatchAugmenter;
+import io.twinview.core.kafka.Topics;
+import io.twinview.proto.v1.AugmentTask;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+/**
+ * An augment worker: takes AugmentTasks one at a time from the shared tasks topic (one consumer
+ * group for all workers), produces each task's ViewBatches to the task's views topic, and commits
+ * the task's offset only once every ViewBatch is acknowledged.
+ *
+ * <ul>
+ *   <li>A record that cannot be worked on (does not parse, unusable fields, unreadable dataset,
+ *       missing views topic) is logged with its topic, partition, offset and reason, counted in
+ *       {@link WorkerStats}, committed and skipped.</li>
+ *   <li>A task whose views do not all reach the broker is not committed: the consumer seeks back
+ *       to it and reads it again after {@link WorkerSettings#retryBackoff()}, with a new producer.</li>
+ *   <li>A worker that dies or stops mid-task leaves the task uncommitted; after the rebalance
+ *       another worker redoes it, and the trainer drops the duplicates of (task_id, sequence).</li>
+ * </ul>
+ * One thread runs the poll loop; {@link WorkerSettings#threads()} threads augment (none extra
+ * for one). {@link #close()} wakes the consumer and joins the loop.
+ */
+public final class TaskWorker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TaskWorker.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration SUMMARY_EVERY = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final WorkerSettings settings;
+    private final WorkerStats stats = new WorkerStats();
+    private final ExecutorService loopExecutor;
+    private final ExecutorService augmentPool;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Future<?> loop;
+    private volatile boolean stopping;
+    private volatile boolean subscribed;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile Admin admin;
+
+    private TaskWorker(WorkerSettings settings) {
+        this.settings = settings;
+        int instance = INSTANCES.incrementAndGet();
+        this.loopExecutor = Executors.newSingleThreadExecutor(named("augment-worker-" + instance + "-loop"));
+        this.augmentPool = settings.threads() > 1
+                ? Executors.newFixedThreadPool(settings.threads(), named("augment-worker-" + instance + "-augment"))
+                : null;
+        this.loop = loopExecutor.submit(this::run);
+    }
+
+    /** Starts the poll loop on its own thread; the tasks topic is created there if missing. */
+    public static TaskWorker start(WorkerSettings settings) {
+        return new TaskWorker(settings);
+    }
+
+    /** {@code <hostname>-<pid>}: HOSTNAME (a pod's name), else the resolved host name. */
+    public static String defaultWorkerId() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    public WorkerSettings settings() {
+        return settings;
+    }
+
+    public WorkerStats stats() {
+        return stats;
+    }
+
+    /** The poll loop is running (it ends only on {@link #close()} or an Error). */
+    public boolean alive() {
+        return !loop.isDone();
+    }
+
+    /** The tasks topic exists and the consumer has subscribed to it. */
+    public boolean subscribed() {
+        return subscribed && alive();
+    }
+
+    /**
+     * Stops the loop: the task in hand is finished if its views are all out, else abandoned
+     * uncommitted. Joins the loop (up to 30 s, then interrupts it) and the augmentation threads.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopping = true;
+        stopSignal.countDown();
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        Admin a = admin;
+        if (a != null && !subscribed) {
+            a.close(Duration.ZERO); // cut short a topic creation waiting on an absent broker
+        }
+        loopExecutor.shutdown();
+        try {
+            loop.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("worker %s: loop still busy after %d s, interrupting it", settings.workerId(), STOP_GRACE.toSeconds());
+            loopExecutor.shutdownNow();
+            awaitTermination(loopExecutor, "loop");
+        } catch (ExecutionException e) {
+            LOG.errorf(e.getCause(), "worker %s: the loop had ended with an error", settings.workerId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            loopExecutor.shutdownNow();
+        } finally {
+            if (augmentPool != null) {
+                augmentPool.shutdownNow();
+                awaitTermination(augmentPool, "augmentation pool");
+            }
+        }
+        LOG.infof("worker %s stopped: %s", settings.workerId(), stats.snapshot());
+    }
+
+    private void run() {
+        LOG.infof("worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s", settings.workerId(),
+                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.bootstrapServers());
+        try (Admin a = Admin.create(WorkerClients.admin(settings))) {
+            admin = a;
+            if (!ensureTasksTopic(a)) {
+                return;
+            }
+            TaskProcessor processor = new TaskProcessor(a, new BatchAugmenter(augmentPool, settings.threads()),
+                    settings.workerId());
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(WorkerClients.tasksConsumer(settings));
+                 ProducerSlot producer = new ProducerSlot(settings)) {
+                consumer = c;
+                if (stopping) {
+                    return;
+                }
+                c.subscribe(List.of(settings.tasksTopic()), new RebalanceLog());
+                subscribed = true;
+                poll(c, processor, producer);
+            }
+        } catch (InterruptException e) {
+            LOG.infof("worker %s: interrupted", settings.workerId());
+        } finally {
+            subscribed = false;
+        }
+    }
+
+    private void poll(KafkaConsumer<byte[], byte[]> c, TaskProcessor processor, ProducerSlot producer) {
+        long nextSummary = System.nanoTime() + SUMMARY_EVERY.toNanos();
+        WorkerStats.Snapshot summarised = stats.snapshot();
+        while (!stopping && !Thread.currentThread().isInterrupted()) {
+            try {
+                for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL_TIMEOUT)) {
+                    handle(c, record, processor, producer);
+                }
+            } catch (WakeupException e) {
+                // close(): the loop condition ends it
+            } catch (InterruptException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "worker %s: poll loop error, going on in %d ms", settings.workerId(),
+                        settings.retryBackoff().toMillis());
+                backoff();
+            }
+            if (System.nanoTime() - nextSummary > 0) {
+                WorkerStats.Snapshot now = stats.snapshot();
+                if (!now.equals(summarised)) {
+                    LOG.infof("worker %s: %s", settings.workerId(), now);
+                    summarised = now;
+                }
+                nextSummary = System.nanoTime() + SUMMARY_EVERY.toNanos();
+            }
+        }
+    }
+
+    private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> record,
+                        TaskProcessor processor, ProducerSlot producer) throws InterruptedException {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+        AugmentTask task;
+        try {
+            if (record.value() == null) {
+                throw new InvalidProtocolBufferException("the record has no value");
+            }
+            task = AugmentTask.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            skip(c, partition, record.offset(), where, "does not parse as an AugmentTask: " + e.getMessage());
+            return;
+        }
+        String name = "task " + Long.toUnsignedString(task.getTaskId()) + " of run '" + task.getRunId() + "'";
+        TaskProcessor.Outcome outcome;
+        try {
+            outcome = processor.process(task, producer.get(), () -> stopping);
+        } catch (TaskProcessor.ProduceFailure e) {
+            stats.produceFailed();
+            LOG.warnf("worker %s: %s at %s: %s; reading it again in %d ms", settings.workerId(), name, where,
+                    e.getMessage(), settings.retryBackoff().toMillis());
+            producer.discard();
+            if (c.assignment().contains(partition)) {
+                c.seek(partition, record.offset());
+            }
+            backoff();
+            return;
+        }
+        if (outcome instanceof TaskProcessor.Outcome.Done done) {
+            stats.completed(done.batches(), done.samples());
+            commit(c, partition, record.offset(), name);
+            LOG.debugf("worker %s: %s at %s: %d samples in %d ViewBatches to %s", settings.workerId(), name, where,
+                    done.samples(), done.batches(), task.getViewsTopic());
+        } else if (outcome instanceof TaskProcessor.Outcome.Skipped skipped) {
+            skip(c, partition, record.offset(), where, name + ": " + skipped.reason());
+        } else if (outcome instanceof TaskProcessor.Outcome.Abandoned abandoned) {
+            LOG.infof("worker %s: stopping; %s at %s left uncommitted after %d ViewBatches, for another worker",
+                    settings.workerId(), name, where, abandoned.sentBatches());
+        }
+    }
+
+    private void skip(KafkaConsumer<byte[], byte[]> c, TopicPartition partition, long offset, String where, String reason) {
+        stats.skipped(where, reason);
+        LOG.warnf("worker %s: skipped the task record at %s: %s (%d skipped so far)", settings.workerId(), where,
+                reason, stats.snapshot().tasksSkipped());
+        commit(c, partition, offset, "the record");
+    }
+
+    /** Commits {@code offset + 1}; a stop request arriving meanwhile does not lose the commit. */
+    private void commit(KafkaConsumer<byte[], byte[]> c, TopicPartition partition, long offset, String what) {
+        Map<TopicPartition, OffsetAndMetadata> next = Map.of(partition, new OffsetAndMetadata(offset + 1));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                c.commitSync(next);
+                return;
+            } catch (WakeupException e) {
+                if (attempt == 2) {
+                    throw e;
+                }
+                // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
+            } catch (CommitFailedException | RebalanceInProgressException e) {
+                LOG.warnf("worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
+                        + " may redo it and the trainer drops the duplicates", settings.workerId(), what,
+                        partition.topic(), partition.partition(), offset, e.getMessage());
+                return;
+            } catch (InterruptException e) {
+                throw e;
+            } catch (KafkaException e) {
+                LOG.warnf("worker %s: could not commit %s at %s-%d@%d: %s", settings.workerId(), what,
+                        partition.topic(), partition.partition(), offset, e.getMessage());
+                return;
+            }
+        }
+    }
+
+    /** Creates the tasks topic if missing, retrying while the broker cannot be reached; false when stopping. */
+    private boolean ensureTasksTopic(Admin a) {
+        while (!stopping) {
+            try {
+                Topics.ensure(a, Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()));
+                return true;
+            } catch (IllegalStateException | KafkaException e) {
+                if (stopping || Thread.currentThread().isInterrupted()) {
+                    return false;
+                }
+                LOG.warnf("worker %s: %s; trying again in %d ms", settings.workerId(), e.getMessage(),
+                        settings.retryBackoff().toMillis());
+                backoff();
+            }
+        }
+        return false;
+    }
+
+    /** Waits the retry backoff, or less when the worker is closed meanwhile. */
+    private void backoff() {
+        try {
+            stopSignal.await(settings.retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitTermination(ExecutorService executor, String what) {
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warnf("worker %s: %s did not stop within 10 s", settings.workerId(), what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The views producer, opened on first use and replaced after a failure (its state is then unknown). */
+    private static final class ProducerSlot implements AutoCloseable {
+        private final WorkerSettings settings;
+        private KafkaProducer<byte[], byte[]> producer;
+
+        ProducerSlot(WorkerSettings settings) {
+            this.settings = settings;
+        }
+
+        KafkaProducer<byte[], byte[]> get() {
+            if (producer == null) {
+                producer = new KafkaProducer<>(WorkerClients.viewsProducer(settings));
+            }
+            return producer;
+        }
+
+        void discard() {
+            if (producer != null) {
+                producer.close(Duration.ZERO);
+                producer = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(10)); // sends of an abandoned task still in flight
+                producer = null;
+            }
+        }
+    }
+
+    private final class RebalanceLog implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            LOG.infof("worker %s: assigned %d partition(s) of %s", settings.workerId(), partitions.size(),
+                    settings.tasksTopic());
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                LOG.infof("worker %s: %d partition(s) revoked", settings.workerId(), partitions.size());
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.twinview.augment.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.twinview.augment.config.AugmentConfig;
+import io.twinview.augment.kafka.TaskWorker;
+import io.twinview.augment.kafka.WorkerSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Runs this process's {@link TaskWorker} from application start to shutdown. */
+@ApplicationScoped
+public class AugmentWorkerService {
+
+    @Inject
+    AugmentConfig config;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private volatile TaskWorker worker;
+
+    void onStart(@Observes StartupEvent event) {
+        worker = TaskWorker.start(settings(config, bootstrapServers));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        TaskWorker current = worker;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** The running worker; empty before startup. */
+    public Optional<TaskWorker> worker() {
+        return Optional.ofNullable(worker);
+    }
+
+    /**
+     * The worker's settings from configuration, defaults filled in.
+     *
+     * @throws IllegalArgumentException naming the key, the value and what is allowed
+     */
+    static WorkerSettings settings(AugmentConfig config, String bootstrapServers) {
+        if (config.threads() < 0) {
+            throw new IllegalArgumentException("twinview.augment.threads must be 0 (one per available processor) or more, was "
+                    + config.threads());
+        }
+        if (config.tasksPartitions() < 1) {
+            throw new IllegalArgumentException("twinview.augment.tasks-partitions must be at least 1, was "
+                    + config.tasksPartitions());
+        }
+        if (config.tasksTopic().isBlank()) {
+            throw new IllegalArgumentException("twinview.augment.tasks-topic must not be blank");
+        }
+        if (config.groupId().isBlank()) {
+            throw new IllegalArgumentException("twinview.augment.group-id must not be blank");
+        }
+        if (config.retryBackoff().isNegative()) {
+            throw new IllegalArgumentException("twinview.augment.retry-backoff must not be negative, was "
+                    + config.retryBackoff());
+        }
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker");
+        }
+        int threads = config.threads() == 0 ? Runtime.getRuntime().availableProcessors() : config.threads();
+        String workerId = config.workerId().map(String::trim).filter(id -> !id.isEmpty())
+                .orElseGet(TaskWorker::defaultWorkerId);
+        return new WorkerSettings(bootstrapServers, config.tasksTopic(), config.tasksPartitions(), config.groupId(),
+                workerId, threads, config.retryBackoff());
+    }
+}
