@@ -27,11 +27,12 @@ final class BatchAssembler {
         final int batchCount;
         final byte[] view1;
         final byte[] view2;
+        final long[] samples;
         final int count;
         int taken;
 
         Segment(int partition, long offset, long taskId, int sequence, int batchCount,
-                byte[] view1, byte[] view2, int count, int taken) {
+                byte[] view1, byte[] view2, long[] samples, int taken) {
             this.partition = partition;
             this.offset = offset;
             this.taskId = taskId;
@@ -39,7 +40,8 @@ final class BatchAssembler {
             this.batchCount = batchCount;
             this.view1 = view1;
             this.view2 = view2;
-            this.count = count;
+            this.samples = samples;
+            this.count = samples.length;
             this.taken = taken;
         }
     }
@@ -66,13 +68,13 @@ final class BatchAssembler {
      * @param alreadyTrained pairs at its start a previous process trained on (resume)
      */
     void add(int partition, long offset, long taskId, int sequence, int batchCount,
-             byte[] view1, byte[] view2, int count, int alreadyTrained) {
+             byte[] view1, byte[] view2, long[] samples, int alreadyTrained) {
         passed(partition, offset);
-        if (alreadyTrained >= count) {
+        if (alreadyTrained >= samples.length) {
             return;
         }
-        queue.add(new Segment(partition, offset, taskId, sequence, batchCount, view1, view2, count, alreadyTrained));
-        available += count - alreadyTrained;
+        queue.add(new Segment(partition, offset, taskId, sequence, batchCount, view1, view2, samples, alreadyTrained));
+        available += samples.length - alreadyTrained;
     }
 
     /** A record read but not accepted (rejected or duplicate): only the read position moves. */
@@ -95,12 +97,14 @@ final class BatchAssembler {
         }
         byte[] view1 = new byte[batchSize * pairBytes];
         byte[] view2 = new byte[batchSize * pairBytes];
+        long[] samples = new long[batchSize];
         int filled = 0;
         while (filled < batchSize) {
             Segment head = queue.peek();
             int n = Math.min(head.count - head.taken, batchSize - filled);
             System.arraycopy(head.view1, head.taken * pairBytes, view1, filled * pairBytes, n * pairBytes);
             System.arraycopy(head.view2, head.taken * pairBytes, view2, filled * pairBytes, n * pairBytes);
+            System.arraycopy(head.samples, head.taken, samples, filled, n);
             head.taken += n;
             filled += n;
             if (head.taken == head.count) {
@@ -108,7 +112,7 @@ final class BatchAssembler {
             }
         }
         available -= batchSize;
-        return new PairBatch(view1, view2, batchSize, height, width);
+        return new PairBatch(view1, view2, batchSize, height, width, samples);
     }
 
     /** Where to read again after a restart, for each partition this assembler has seen. */

@@ -13,8 +13,8 @@ import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.ViewBatch;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.trainer.optim.LearningRateSchedule;
-import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
+import io.twinview.trainer.train.Stepper;
 import io.twinview.trainer.train.TrainingState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public final class RunExecution {
     private final String runId;
     private final ResolvedRun run;
     private final String viewsTopic;
-    private final Learner learner;
+    private final Stepper learner;
     private final TaskPlan plan;
     private final ViewSource views;
     private final TaskSink tasks;
@@ -80,7 +80,7 @@ public final class RunExecution {
     private String message = "";
     private volatile boolean cancelled;
 
-    public RunExecution(String runId, ResolvedRun run, String viewsTopic, Learner learner, TaskPlan plan,
+    public RunExecution(String runId, ResolvedRun run, String viewsTopic, Stepper learner, TaskPlan plan,
                         ViewSource views, TaskSink tasks, CheckpointSink checkpoints,
                         Consumer<RunProgress> progress, Settings settings, LongSupplier clock) {
         this.runId = runId;
@@ -205,7 +205,8 @@ public final class RunExecution {
             resumeSkips.remove(record.partition());
         }
         assembler.add(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence(), batch.getBatchCount(),
-                batch.getView1().toByteArray(), batch.getView2().toByteArray(), batch.getSampleIndicesCount(), skip);
+                batch.getView1().toByteArray(), batch.getView2().toByteArray(),
+                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(), skip);
     }
 
     private void reject(ViewRecord record, String reason) {
@@ -218,7 +219,7 @@ public final class RunExecution {
     private void trainOne() {
         PairBatch batch = assembler.take();
         double learningRate = schedule.at(step);
-        Learner.StepResult result = learner.step(batch, learningRate, step + 1, run.totalSteps());
+        Stepper.StepResult result = learner.step(batch, learningRate, step + 1, run.totalSteps());
         step++;
         pairsTrained += batch.count();
         lastLearningRate = learningRate;

@@ -37,7 +37,7 @@ import java.util.Map;
  * One method, its optimizer and its parameters on one device: turns batches of view pairs into
  * optimizer steps. Not thread-safe; one per process (PyTorch allows one gradient collector).
  */
-public final class Learner implements AutoCloseable {
+public final class Learner implements Stepper, AutoCloseable {
 
     /**
      * @param weightDecay applied to weights, never to biases or batch-norm parameters
@@ -53,14 +53,12 @@ public final class Learner implements AutoCloseable {
             double weightDecay,
             Device device) {}
 
-    /** @param finite false when the loss was NaN or infinite: the step was skipped */
-    public record StepResult(double loss, boolean finite) {}
-
     private final NDManager manager;
     private final SslMethod method;
     private final List<TrainableParameter> parameters;
     private final Optimizer optimizer;
-    private final ParameterStore store;
+    /** Caches parameter arrays by id: renewed when a restore swaps the arrays. */
+    private ParameterStore store;
     private final Config config;
 
     public Learner(Config config) {
@@ -94,12 +92,8 @@ public final class Learner implements AutoCloseable {
         return method;
     }
 
-    /**
-     * Forward, backward and update on one batch. A NaN or infinite loss updates nothing (the
-     * gradients are discarded) and is reported as not finite.
-     *
-     * @param step number of this step, from 1 (for methods whose targets follow a schedule)
-     */
+    /** A NaN or infinite loss updates nothing: the gradients are discarded. */
+    @Override
     public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x1 = ImageTensors.normalized(scope, batch.view1(), 0, batch.count(), batch.height(), batch.width());
@@ -122,16 +116,19 @@ public final class Learner implements AutoCloseable {
     }
 
     /** A snapshot of every parameter and optimizer buffer, as checkpoint objects. */
+    @Override
     public TrainingState state() {
         return new TrainingState(
                 BlockParameters.toBytes(method.encoder()), headsToBytes(), optimizer.state().encode());
     }
 
     /** Restores a {@link #state()} taken from a learner of the same config. */
+    @Override
     public void restore(TrainingState state) {
         BlockParameters.load(method.encoder(), state.encoder(), manager);
         headsFromBytes(state.heads());
         optimizer.loadState(NDList.decode(manager, state.optimizer()));
+        store = new ParameterStore(manager, false);
     }
 
     private Map<String, Block> headBlocks() {

@@ -1,0 +1,19 @@
+package io.twinview.trainer.train;
+
+/** What a run needs of its model: optimizer steps, and a state to checkpoint and restore. */
+public interface Stepper {
+
+    /** @param finite false when the loss was NaN or infinite: the step was skipped */
+    record StepResult(double loss, boolean finite) {}
+
+    /**
+     * Forward, backward and update on one batch.
+     *
+     * @param step number of this step, from 1
+     */
+    StepResult step(PairBatch batch, double learningRate, long step, long totalSteps);
+
+    TrainingState state();
+
+    void restore(TrainingState state);
+}

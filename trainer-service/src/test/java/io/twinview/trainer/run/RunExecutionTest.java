@@ -1,0 +1,241 @@
+package io.twinview.trainer.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.model.EncoderKind;
+import io.twinview.proto.v1.CheckpointEvent;
+import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.train.Learner;
+import io.twinview.trainer.train.PairBatch;
+import io.twinview.trainer.train.Stepper;
+import io.twinview.trainer.train.TrainingState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The run loop against in-memory Kafka and storage fakes, with a real (tiny) DJL learner. */
+class RunExecutionTest {
+
+    private static final String RUN = "run-test";
+    private static final int IMAGES = 64;
+    private static final int EPOCHS = 2;
+    private static final int BATCH = 8;
+    private static final int MAX_SAMPLES_PER_RECORD = 5;
+
+    /** A learner that remembers which samples each step trained on, and can fail or go NaN on cue. */
+    static final class RecordingStepper implements Stepper {
+        final Learner learner;
+        final Map<Long, long[]> samplesByStep = new TreeMap<>();
+        long crashAtStep = -1;
+        long nanAtStep = -1;
+
+        RecordingStepper(Learner learner) {
+            this.learner = learner;
+        }
+
+        @Override
+        public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
+            if (step == crashAtStep) {
+                throw new IllegalStateException("simulated crash at step " + step);
+            }
+            samplesByStep.put(step, batch.samples());
+            StepResult result = learner.step(batch, learningRate, step, totalSteps);
+            return step == nanAtStep ? new StepResult(Double.NaN, false) : result;
+        }
+
+        @Override
+        public TrainingState state() {
+            return learner.state();
+        }
+
+        @Override
+        public void restore(TrainingState state) {
+            learner.restore(state);
+        }
+    }
+
+    private final List<Learner> learners = new ArrayList<>();
+
+    @AfterEach
+    void closeLearners() {
+        learners.forEach(Learner::close);
+    }
+
+    private static ResolvedRun resolved(int checkpointEvery) {
+        RunSpec requested = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=" + IMAGES + "&size=8")
+                .setEpochs(EPOCHS)
+                .setBatchSize(BATCH)
+                .setSamplesPerTask(16)
+                .setCheckpointEverySteps(checkpointEvery)
+                .build();
+        return RunSpecs.resolve(requested);
+    }
+
+    private RecordingStepper stepper(ResolvedRun run) {
+        RunSpec spec = run.spec();
+        Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
+                spec.getSeed(), new MethodSettings(32, 16, 0.5), spec.getOptimizer().getName(),
+                spec.getOptimizer().getMomentum(), spec.getOptimizer().getWeightDecay(), Device.cpu()));
+        learners.add(learner);
+        return new RecordingStepper(learner);
+    }
+
+    private static RunExecution execution(ResolvedRun run, Stepper stepper, InMemoryViews views, FakeWorkers workers,
+                                          MemoryCheckpoints checkpoints, List<RunProgress> progress, int window) {
+        AtomicLong clock = new AtomicLong();
+        TaskPlan plan = new TaskPlan(RUN, run, "views", MAX_SAMPLES_PER_RECORD);
+        return new RunExecution(RUN, run, "views", stepper, plan, views.reader(), workers, checkpoints,
+                progress::add, new RunExecution.Settings(window, Duration.ofMinutes(5), Duration.ZERO),
+                () -> clock.addAndGet(1_000_000));
+    }
+
+    private static Map<Long, Integer> timesTrained(Iterable<long[]> batches) {
+        Map<Long, Integer> counts = new HashMap<>();
+        for (long[] samples : batches) {
+            for (long sample : samples) {
+                counts.merge(sample, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    @Test
+    void trainsEveryStepOnEverySampleAndCheckpointsOnCadence() {
+        ResolvedRun run = resolved(5);
+        InMemoryViews views = new InMemoryViews(3);
+        FakeWorkers workers = new FakeWorkers(views);
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        RecordingStepper stepper = stepper(run);
+        List<RunProgress> progress = new ArrayList<>();
+
+        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 2).run();
+
+        long total = (long) EPOCHS * IMAGES / BATCH;
+        assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
+        assertEquals(total, outcome.finalStep(), "every planned step runs");
+        Map<Long, Integer> counts = timesTrained(stepper.samplesByStep.values());
+        assertEquals(IMAGES, counts.size(), "every sample of the dataset is trained on");
+        counts.forEach((sample, times) -> assertEquals(EPOCHS, times, "sample " + sample + " once per epoch"));
+        assertEquals(List.of(5L, 10L, 15L, 16L), List.copyOf(checkpoints.byStep.keySet()),
+                "a checkpoint every 5 steps, and one at the last step");
+        CheckpointEvent last = checkpoints.events.get(checkpoints.events.size() - 1);
+        assertTrue(last.getFinal() && last.getStep() == total, "the last event is marked final");
+        assertTrue(progress.get(progress.size() - 1).getStep() == total, "progress reaches the last step");
+    }
+
+    @Test
+    void workersNeverRunMoreThanTheWindowAhead() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        int window = 2;
+        List<Integer> aheadAtPublish = new ArrayList<>();
+        FakeWorkers workers = new FakeWorkers(views) {
+            @Override
+            public void publish(List<io.twinview.proto.v1.AugmentTask> tasks) {
+                aheadAtPublish.add(published.size() + tasks.size());
+                super.publish(tasks);
+            }
+        };
+        RunExecution execution = execution(run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), window);
+        execution.run();
+        assertEquals(window, aheadAtPublish.get(0), "the first publication fills exactly the window");
+        int tasksPerEpoch = (IMAGES + 15) / 16;
+        assertEquals(EPOCHS * tasksPerEpoch, workers.published.size(), "each task is published once when nothing is lost");
+    }
+
+    @Test
+    void duplicatesAndMalformedRecordsAreCountedAndSkipped() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(3);
+        FakeWorkers workers = new FakeWorkers(views);
+        workers.duplicateEvery = 3;
+        workers.garbageEvery = 4;
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        RecordingStepper stepper = stepper(run);
+        List<RunProgress> progress = new ArrayList<>();
+
+        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 4).run();
+
+        assertEquals(RunExecution.End.COMPLETE, outcome.end(), "garbage and duplicates do not stop training");
+        timesTrained(stepper.samplesByStep.values()).forEach((sample, times) ->
+                assertEquals(EPOCHS, times, "duplicate records are dropped: sample " + sample + " trained once per epoch"));
+        RunProgress last = progress.get(progress.size() - 1);
+        assertTrue(last.getDuplicateBatches() > 0, "duplicates are counted");
+        assertTrue(last.getRejectedBatches() > 0, "garbage records are counted");
+        assertEquals((double) last.getRejectedBatches(), checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_batches"),
+                "the counts travel in the manifest");
+    }
+
+    @Test
+    void wrongShapeRecordsLoseTheirPairsButTheRunEnds() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        FakeWorkers workers = new FakeWorkers(views);
+        workers.wrongShapeEvery = 7;
+        RunExecution.Outcome outcome = execution(run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), 4).run();
+        assertTrue(outcome.end() == RunExecution.End.VIEWS_EXHAUSTED || outcome.end() == RunExecution.End.COMPLETE,
+                "the run ends instead of waiting forever for pairs that were rejected: " + outcome.message());
+    }
+
+    @Test
+    void aNonFiniteLossSkipsTheUpdateAndIsCounted() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        RecordingStepper stepper = stepper(run);
+        stepper.nanAtStep = 3;
+        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4).run();
+        Checkpoint last = checkpoints.byStep.lastEntry().getValue();
+        assertEquals(1.0, last.manifest().getMetricsOrThrow("non_finite_steps"), "the NaN step is counted");
+        assertTrue(Double.isFinite(last.manifest().getMetricsOrThrow("loss")), "a NaN never becomes the recorded loss");
+    }
+
+    @Test
+    void resumeAfterACrashLosesNoPairAndRepeatsNone() {
+        ResolvedRun run = resolved(5);
+        InMemoryViews views = new InMemoryViews(3);
+        FakeWorkers workers = new FakeWorkers(views);
+        workers.duplicateEvery = 5;
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+
+        RecordingStepper first = stepper(run);
+        first.crashAtStep = 8; // dies after the checkpoint at step 5, losing steps 6 and 7
+        RunExecution crashed = execution(run, first, views, workers, checkpoints, new ArrayList<>(), 3);
+        assertThrows(IllegalStateException.class, crashed::run, "the simulated crash propagates");
+        Checkpoint checkpoint = checkpoints.byStep.lastEntry().getValue();
+        assertEquals(5, checkpoint.manifest().getStep(), "the newest checkpoint is step 5");
+
+        RecordingStepper second = stepper(run);
+        RunExecution resumed = execution(run, second, views, workers, checkpoints, new ArrayList<>(), 3);
+        resumed.resumeFrom(checkpoint);
+        RunExecution.Outcome outcome = resumed.run();
+
+        long total = (long) EPOCHS * IMAGES / BATCH;
+        assertEquals(total, outcome.finalStep(), "the resumed run reaches the last step");
+        assertEquals(6L, ((TreeMap<Long, long[]>) second.samplesByStep).firstKey(), "training continues at step 6");
+        List<long[]> kept = new ArrayList<>();
+        first.samplesByStep.forEach((step, samples) -> {
+            if (step <= 5) {
+                kept.add(samples);
+            }
+        });
+        kept.addAll(second.samplesByStep.values());
+        Map<Long, Integer> counts = timesTrained(kept);
+        assertEquals(IMAGES, counts.size(), "no sample is lost across the crash");
+        counts.forEach((sample, times) -> assertEquals(EPOCHS, times,
+                "sample " + sample + " is trained once per epoch across the crash, neither lost nor repeated"));
+    }
+}

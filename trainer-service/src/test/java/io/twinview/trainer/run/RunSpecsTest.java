@@ -1,0 +1,128 @@
+package io.twinview.trainer.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.OptimizerSpec;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.ViewPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunSpecsTest {
+
+    private static RunSpec.Builder synthetic() {
+        return RunSpec.newBuilder().setDatasetUri("synthetic:?n=512");
+    }
+
+    private static InvalidRunSpecException invalid(RunSpec.Builder spec) {
+        return assertThrows(InvalidRunSpecException.class, () -> RunSpecs.resolve(spec.build()));
+    }
+
+    @Test
+    void unsetFieldsTakeTheMethodDefaults() {
+        ResolvedRun run = RunSpecs.resolve(synthetic().build());
+        RunSpec spec = run.spec();
+        assertEquals("simclr", spec.getMethod(), "the default method");
+        assertEquals("small", spec.getEncoder(), "the default encoder is the CPU-sized one");
+        assertEquals(RunSpecs.DEFAULT_BATCH, spec.getBatchSize(), "the default batch");
+        assertEquals(RunSpecs.DEFAULT_EPOCHS, spec.getEpochs(), "the default epochs");
+        assertEquals(32, spec.getImageSize(), "image size defaults to the dataset's");
+        assertEquals("adam", spec.getOptimizer().getName(), "simclr's CPU-budget optimizer");
+        assertTrue(spec.getOptimizer().hasLearningRate(), "the resolved spec spells out the learning rate");
+        assertEquals(256, spec.getHead().getProjectorHiddenDim(), "projector hidden width = the small encoder's features");
+        assertEquals("simclr", spec.getAugment().getName(), "simclr's recipe");
+        assertTrue(spec.getAugment().getView1().hasCropScaleMin(), "the recipe is resolved into concrete values");
+        assertTrue(spec.getEvalTestUri().contains("split=test"), "synthetic data is probed on its test split, got " + spec.getEvalTestUri());
+        assertEquals(10L * 512 / 256, run.totalSteps(), "steps = floor(epochs x images / batch)");
+    }
+
+    @Test
+    void resolvingAResolvedSpecChangesNothing() {
+        RunSpec once = RunSpecs.resolve(synthetic().setBatchSize(64).build()).spec();
+        assertEquals(once, RunSpecs.resolve(once).spec(), "a stored spec resolves to itself (resume relies on it)");
+    }
+
+    @Test
+    void unknownMethodNamesTheFieldTheValueAndTheChoices() {
+        InvalidRunSpecException e = invalid(synthetic().setMethod("swav"));
+        assertEquals("method", e.field());
+        assertTrue(e.getMessage().contains("'swav'") && e.getMessage().contains("simclr"),
+                "message names the value and what is allowed: " + e.getMessage());
+    }
+
+    @Test
+    void nonPositiveBatchSizeIsRejectedNotDefaulted() {
+        for (int bad : new int[] {0, -4}) {
+            InvalidRunSpecException e = invalid(synthetic().setBatchSize(bad));
+            assertEquals("batch_size", e.field(), "batch " + bad + " is blamed on batch_size");
+            assertTrue(e.getMessage().contains(String.valueOf(bad)) && e.getMessage().contains("positive"),
+                    "message names the value and the rule: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void aBatchLargerThanTheWholeRunIsRejected() {
+        InvalidRunSpecException e = invalid(synthetic().setEpochs(1).setBatchSize(1024));
+        assertEquals("batch_size", e.field(), e.getMessage());
+    }
+
+    @Test
+    void unreadableDatasetNamesTheFieldAndTheProblem(@TempDir Path empty) {
+        InvalidRunSpecException e = invalid(RunSpec.newBuilder().setDatasetUri("cifar10:" + empty.resolve("nope")));
+        assertEquals("dataset_uri", e.field());
+        assertTrue(e.getMessage().contains("nope"), "the message names the missing directory: " + e.getMessage());
+
+        assertEquals("dataset_uri", invalid(RunSpec.newBuilder()).field(), "a spec without dataset is rejected");
+        assertEquals("dataset_uri", invalid(RunSpec.newBuilder().setDatasetUri("imagenet:/x")).field(), "unknown scheme");
+    }
+
+    @Test
+    void unreadableEvalSetIsRejected() {
+        InvalidRunSpecException e = invalid(synthetic().setEvalTestUri("cifar10:/does/not/exist"));
+        assertEquals("eval_test_uri", e.field(), e.getMessage());
+    }
+
+    @Test
+    void cifarWithoutTestFileHoldsOutItsLastBatchAndSaysSo(@TempDir Path dir) throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            Files.write(dir.resolve("data_batch_" + i + ".bin"), new byte[3073 * 4]);
+        }
+        ResolvedRun run = RunSpecs.resolve(RunSpec.newBuilder().setDatasetUri("cifar10:" + dir).setBatchSize(4).build());
+        assertTrue(run.spec().getDatasetUri().endsWith("batches=1-2"), "pre-training excludes the held-out batch: " + run.spec().getDatasetUri());
+        assertTrue(run.spec().getEvalTestUri().endsWith("batches=3"), "probes are scored on the held-out batch: " + run.spec().getEvalTestUri());
+        assertEquals(8, run.datasetSize(), "two batches of four images are pre-trained on");
+        assertTrue(run.note().contains("holding out"), "the user is told: " + run.note());
+    }
+
+    @Test
+    void optimizerAndHeadFieldsAreValidated() {
+        assertEquals("optimizer.name", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("lbfgs"))).field());
+        assertEquals("optimizer.learning_rate", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setLearningRate(-1))).field());
+        assertEquals("optimizer.learning_rate", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("sgd"))).field(),
+                "switching optimizer without a learning rate is refused: the default rate belongs to another optimizer");
+        assertEquals("optimizer.momentum", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setMomentum(1.0))).field());
+        assertEquals("optimizer.warmup_epochs", invalid(synthetic().setEpochs(2).setOptimizer(OptimizerSpec.newBuilder().setWarmupEpochs(3))).field());
+        assertEquals("optimizer.schedule", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setSchedule("step"))).field());
+        assertEquals("encoder", invalid(synthetic().setEncoder("vit")).field());
+        assertEquals("image_size", invalid(synthetic().setImageSize(4)).field());
+        assertEquals("epochs", invalid(synthetic().setEpochs(0)).field());
+        assertEquals("checkpoint_every_steps", invalid(synthetic().setCheckpointEverySteps(0)).field());
+    }
+
+    @Test
+    void augmentOverridesAreValidatedWithTheirFieldName() {
+        InvalidRunSpecException e = invalid(synthetic().setAugment(AugmentRecipe.newBuilder()
+                .setView1(ViewPolicy.newBuilder().setCropScaleMin(1.5))));
+        assertEquals("augment", e.field());
+        assertTrue(e.getMessage().contains("crop_scale_min"), "the message names the recipe field: " + e.getMessage());
+        RunSpec ok = RunSpecs.resolve(synthetic().setAugment(AugmentRecipe.newBuilder()
+                .setView2(ViewPolicy.newBuilder().setGrayscaleProbability(0.5))).build()).spec();
+        assertEquals(0.5, ok.getAugment().getView2().getGrayscaleProbability(), "an override is kept");
+        assertEquals(0.2, ok.getAugment().getView1().getGrayscaleProbability(), "the other view keeps the recipe's value");
+    }
+}

@@ -1,0 +1,61 @@
+package io.twinview.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.twinview.model.EncoderKind;
+import io.twinview.trainer.method.MethodSettings;
+import java.util.Random;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+class LearnerTest {
+
+    private static Learner learner() {
+        return new Learner(new Learner.Config("simclr", EncoderKind.SMALL, 16, 3, new MethodSettings(64, 32, 0.5),
+                "adam", 0.9, 1e-6, Device.cpu()));
+    }
+
+    /** Pairs whose second view is the first plus a little noise: easy to tell apart from each other. */
+    private static PairBatch batch(long seed, int n) {
+        Random random = new Random(seed);
+        byte[] view1 = new byte[n * 16 * 16 * 3];
+        random.nextBytes(view1);
+        byte[] view2 = view1.clone();
+        for (int i = 0; i < view2.length; i++) {
+            view2[i] = (byte) Math.max(0, Math.min(255, (view2[i] & 0xff) + random.nextInt(21) - 10));
+        }
+        return new PairBatch(view1, view2, n, 16, 16, LongStream.range(0, n).toArray());
+    }
+
+    @Test
+    void lossGoesDownOverAFewSteps() {
+        try (Learner learner = learner()) {
+            PairBatch batch = batch(1, 16);
+            double first = learner.step(batch, 1e-3, 1, 30).loss();
+            double last = first;
+            for (int step = 2; step <= 30; step++) {
+                last = learner.step(batch, 1e-3, step, 30).loss();
+            }
+            assertTrue(last < first - 0.3, "SimCLR learns to match the pairs: loss " + first + " -> " + last);
+        }
+    }
+
+    @Test
+    void aRestoredLearnerTakesExactlyTheSameNextStep() {
+        try (Learner original = learner(); Learner restored = learner()) {
+            for (int step = 1; step <= 3; step++) {
+                original.step(batch(step, 8), 1e-3, step, 10);
+            }
+            restored.step(batch(99, 8), 1e-3, 1, 10); // trained on something else before the restore
+            restored.restore(original.state());
+            double expected = original.step(batch(4, 8), 1e-3, 4, 10).loss();
+            double actual = restored.step(batch(4, 8), 1e-3, 4, 10).loss();
+            assertEquals(expected, actual, 1e-6, "weights, batch-norm statistics and optimizer moments are all restored");
+            double expectedNext = original.step(batch(5, 8), 1e-3, 5, 10).loss();
+            double actualNext = restored.step(batch(5, 8), 1e-3, 5, 10).loss();
+            assertEquals(expectedNext, actualNext, 1e-5, "and the updates after it agree too");
+        }
+    }
+}
