@@ -12,7 +12,7 @@ import java.util.Random;
  * worker does (chunks of at most max_samples_per_batch), with pixels derived from the sample index.
  * Can also misbehave: duplicate records, garbage, wrong shapes. Test fake.
  */
-class FakeWorkers implements TaskSink {
+public class FakeWorkers implements TaskSink {
 
     private final InMemoryViews views;
     final List<AugmentTask> published = new ArrayList<>();
@@ -56,7 +56,7 @@ class FakeWorkers implements TaskSink {
         }
     }
 
-    static ViewBatch batch(AugmentTask task, int seq, int count, List<Long> samples, int size) {
+    public static ViewBatch batch(AugmentTask task, int seq, int count, List<Long> samples, int size) {
         int bytes = samples.size() * size * size * 3;
         byte[] view1 = new byte[bytes];
         byte[] view2 = new byte[bytes];
