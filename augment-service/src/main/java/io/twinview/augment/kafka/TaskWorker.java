@@ -56,7 +56,6 @@ public final class TaskWorker implements AutoCloseable {
     private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration SUMMARY_EVERY = Duration.ofSeconds(60);
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final WorkerSettings settings;
     private final WorkerStats stats = new WorkerStats();
@@ -72,10 +71,10 @@ public final class TaskWorker implements AutoCloseable {
 
     private TaskWorker(WorkerSettings settings) {
         this.settings = settings;
-        int instance = INSTANCES.incrementAndGet();
-        this.loopExecutor = Executors.newSingleThreadExecutor(named("augment-worker-" + instance + "-loop"));
+        // thread names carry the worker id, as the Kafka clients' ids do
+        this.loopExecutor = Executors.newSingleThreadExecutor(named("augment-" + settings.workerId() + "-loop"));
         this.augmentPool = settings.threads() > 1
-                ? Executors.newFixedThreadPool(settings.threads(), named("augment-worker-" + instance + "-augment"))
+                ? Executors.newFixedThreadPool(settings.threads(), named("augment-" + settings.workerId() + "-pool"))
                 : null;
         this.loop = loopExecutor.submit(this::run);
     }

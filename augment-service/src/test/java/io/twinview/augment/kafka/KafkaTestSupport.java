@@ -1,0 +1,175 @@
+package io.twinview.augment.kafka;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.twinview.core.augment.AugmentRecipes;
+import io.twinview.core.kafka.Topics;
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.AugmentTask;
+import io.twinview.proto.v1.ViewBatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Publishing tasks, reading views and committed offsets on the test broker. */
+final class KafkaTestSupport implements AutoCloseable {
+
+    static final AugmentRecipe SIMCLR = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build());
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    private final String bootstrapServers;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    KafkaTestSupport(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    /** A name no other test of this JVM uses: {@code prefix-<n>-<time>}. */
+    static String unique(String prefix) {
+        return prefix + "-" + NAMES.incrementAndGet() + "-" + Long.toString(System.currentTimeMillis(), 36);
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    /** Creates a run's views topic as the trainer does, with 2 partitions; returns its name. */
+    String createViewsTopic(String runId) {
+        NewTopic topic = Topics.viewsTopic(runId, 2, Duration.ofHours(1).toMillis(), 256L << 20);
+        Topics.ensure(admin, topic);
+        return topic.name();
+    }
+
+    /** A valid task: the synthetic dataset, simclr, 32 px, the given indices. */
+    static AugmentTask.Builder task(String runId, long taskId, String datasetUri, long[] indices, int maxPerBatch) {
+        return AugmentTask.newBuilder()
+                .setSchemaVersion(1)
+                .setRunId(runId)
+                .setEpoch(3)
+                .setTaskId(taskId)
+                .setDatasetUri(datasetUri)
+                .addAllSampleIndices(LongStream.of(indices).boxed().toList())
+                .setImageSize(32)
+                .setRecipe(SIMCLR)
+                .setSeed(0x5eed_1234_abcdL)
+                .setViewsTopic(Topics.viewsTopic(runId))
+                .setMaxSamplesPerBatch(maxPerBatch);
+    }
+
+    /** Sends a record to one partition (null: by key) and waits for its acknowledgement. */
+    RecordMetadata publish(String topic, Integer partition, byte[] key, byte[] value) {
+        try {
+            return producer.send(new ProducerRecord<>(topic, partition, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the test could not publish to " + topic + ": " + e, e);
+        }
+    }
+
+    /** Reads every record of a topic until {@code expected} arrived, then {@code quiet} longer to catch extras. */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, Duration timeout, Duration quiet) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * Topics.VIEWS_MAX_MESSAGE_BYTES,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * Topics.VIEWS_MAX_MESSAGE_BYTES,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(assigned);
+            consumer.seekToBeginning(assigned);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            long quietEnd = System.nanoTime() + quiet.toNanos();
+            while (System.nanoTime() < quietEnd) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    static ViewBatch parse(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return ViewBatch.parseFrom(record.value());
+        } catch (Exception e) {
+            throw new AssertionError("every record on a views topic is a ViewBatch: " + e, e);
+        }
+    }
+
+    /** The group's committed offset of a partition, or -1 when it has none. */
+    long committed(String group, TopicPartition partition) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            OffsetAndMetadata offset = offsets.get(partition);
+            return offset == null ? -1 : offset.offset();
+        } catch (Exception e) {
+            throw new AssertionError("the test could not read offsets of group " + group + ": " + e, e);
+        }
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting until " + what, e);
+            }
+        }
+    }
+
+    static <T> T awaitValue(String what, Duration timeout, Supplier<T> value, java.util.function.Predicate<T> done) {
+        Object[] last = new Object[1];
+        await(what, timeout, () -> {
+            T v = value.get();
+            last[0] = v;
+            return done.test(v);
+        });
+        @SuppressWarnings("unchecked")
+        T result = (T) last[0];
+        return result;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        admin.close(Duration.ofSeconds(5));
+    }
+}
