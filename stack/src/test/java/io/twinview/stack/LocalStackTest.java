@@ -180,6 +180,18 @@ class LocalStackTest {
     }
 
     @Test
+    void aChildThatCannotStartFailsTheStartWithItsLogAndLeavesNothingRunning(@TempDir Path workDir) {
+        ChildProcessException e = assertThrows(ChildProcessException.class,
+                () -> LocalStack.start(LocalStack.Options.in(workDir).withKafkaHeap("1k")));
+
+        assertTrue(e.getMessage().contains("kafka") && e.getMessage().contains("exited with code"), e.getMessage());
+        assertTrue(e.getMessage().contains("heap"), "the log tail shows the JVM's complaint: " + e.getMessage());
+        assertTrue(ProcessHandle.current().children().noneMatch(child -> child.info().arguments()
+                        .map(args -> String.join(" ", args).contains(workDir.toString())).orElse(false)),
+                "the S3Proxy child was stopped too");
+    }
+
+    @Test
     void optionsRejectBadValuesNamingTheField() {
         LocalStack.Options options = LocalStack.Options.in(Path.of("x"));
         IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> options.withKafkaPort(70000));

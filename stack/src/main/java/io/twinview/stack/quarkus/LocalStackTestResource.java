@@ -6,9 +6,12 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.twinview.stack.LocalStack;
 
 /**
- * Points a {@code @QuarkusTest} at the JVM's {@link LocalStack#shared()} Kafka and S3:
- * {@code @QuarkusTestResource(LocalStackTestResource.class)} (or {@code @WithTestResource}).
- * The stack outlives every test application of the JVM; a shutdown hook stops it.
+ * Points a {@code @QuarkusTest} at the JVM's {@link LocalStack#shared()} Kafka and S3 by
+ * returning {@link LocalStack#config()} as config overrides:
+ * {@code @QuarkusTestResource(LocalStackTestResource.class)} on one test class applies it to all
+ * of the module's tests; {@code @WithTestResource(LocalStackTestResource.class)} to the annotated
+ * class only. Test applications with different profiles (different class loaders) get the same
+ * stack. It outlives every test application of the JVM; a shutdown hook stops it.
  */
 public final class LocalStackTestResource implements QuarkusTestResourceLifecycleManager {
 
