@@ -1,0 +1,80 @@
+package io.twinview.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.twinview.proto.v1.EvalReport;
+import io.twinview.proto.v1.EvalServiceGrpc;
+import io.twinview.proto.v1.EvaluateRequest;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Probes a checkpoint through the eval-service of a running pipeline. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a run's checkpoint (k-NN and linear probes vs the random-init encoder).")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--run-id", required = true, description = "the run to evaluate")
+    String runId;
+
+    @Option(names = "--step", defaultValue = "0", description = "checkpoint step (default: the newest)")
+    long step;
+
+    @Option(names = "--eval-train", description = "labelled set the probes are fitted on (default: the run's)")
+    String evalTrain;
+
+    @Option(names = "--eval-test", description = "labelled set the probes are scored on (default: the run's)")
+    String evalTest;
+
+    @Option(names = "--knn-k", defaultValue = "0", description = "k of the k-NN probe (default: the service's, 200)")
+    int knnK;
+
+    @Option(names = "--eval", defaultValue = "127.0.0.1:9102", description = "eval-service gRPC address (default: ${DEFAULT-VALUE})")
+    String eval;
+
+    @Option(names = "--json", description = "end with one line of JSON holding the scores")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        long start = System.nanoTime();
+        Console console = new Console(json);
+        ManagedChannel channel = Grpc.channel(eval);
+        try {
+            EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setRunId(runId).setStep(step).setKnnK(knnK);
+            if (evalTrain != null) {
+                request.setEvalTrainUri(RunFlags.absolute(evalTrain));
+            }
+            if (evalTest != null) {
+                request.setEvalTestUri(RunFlags.absolute(evalTest));
+            }
+            EvalReport report = EvalServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.MINUTES)
+                    .evaluate(request.build());
+            console.info(Reports.table(report));
+            if (json) {
+                console.json(new JsonLine()
+                        .put("run_id", report.getRunId())
+                        .put("step", report.getStep())
+                        .put("report_id", report.getReportId())
+                        .put("checkpoint", "s3://" + Pipeline.BUCKET + "/" + report.getCheckpointManifestKey())
+                        .put("eval_train", report.getEvalTrainUri())
+                        .put("eval_test", report.getEvalTestUri())
+                        .put("knn_top1", report.getSsl().getKnnTop1())
+                        .put("knn_top5", report.getSsl().getKnnTop5())
+                        .put("linear_top1", report.getSsl().getLinearTop1())
+                        .put("linear_top5", report.getSsl().getLinearTop5())
+                        .put("random_knn_top1", report.getRandomInit().getKnnTop1())
+                        .put("random_linear_top1", report.getRandomInit().getLinearTop1())
+                        .put("wall_s", (System.nanoTime() - start) / 1e9)
+                        .toString());
+            }
+            return 0;
+        } catch (StatusRuntimeException e) {
+            console.error(Grpc.describe(e, "eval-service", eval));
+            return 1;
+        } finally {
+            Grpc.close(channel);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.twinview.cli;
+
+import io.twinview.stack.JavaProcess;
+import io.twinview.stack.LocalStack;
+import io.twinview.stack.Ports;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole system on one machine: a Kafka broker and an S3 endpoint (children of {@link LocalStack})
+ * and the three services, each its own JVM started from its Quarkus fast-jar. Everything started
+ * here is stopped by {@link #close()}, or by the JVM's shutdown hooks on Ctrl-C.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    /**
+     * Where and how to run.
+     *
+     * @param home the repository root (the services' target/quarkus-app folders are found there)
+     * @param workDir data and logs
+     * @param ports fixed ports, or all zeros for free ones
+     * @param trainerThreads PyTorch threads of the trainer (0 = all cores)
+     * @param evalThreads PyTorch threads of eval-service
+     * @param augmentThreads augmentation threads of the worker
+     */
+    public record Options(Path home, Path workDir, PortPlan ports, int trainerThreads, int evalThreads,
+                          int augmentThreads, boolean resumeUnfinished) {}
+
+    /** Ports of every endpoint; zero = pick a free one. */
+    public record PortPlan(int kafka, int kafkaController, int s3, int trainerGrpc, int trainerHttp,
+                           int evalGrpc, int evalHttp, int augmentHttp) {
+
+        /** The fixed ports of {@code ./twinview up}, which train and eval connect to by default. */
+        public static final PortPlan DEFAULT = new PortPlan(19092, 19093, 19000, 9101, 8101, 9102, 8102, 8103);
+
+        public static PortPlan free() {
+            return new PortPlan(0, 0, 0, 0, 0, 0, 0, 0);
+        }
+    }
+
+    /** The bucket the services keep runs in. */
+    public static final String BUCKET = "twinview";
+    private static final Duration SERVICE_START = Duration.ofMinutes(3);
+
+    private final LocalStack stack;
+    private final List<JavaProcess> services;
+    private final String trainerAddress;
+    private final String evalAddress;
+    private final Path logs;
+
+    private Pipeline(LocalStack stack, List<JavaProcess> services, String trainerAddress, String evalAddress, Path logs) {
+        this.stack = stack;
+        this.services = services;
+        this.trainerAddress = trainerAddress;
+        this.evalAddress = evalAddress;
+        this.logs = logs;
+    }
+
+    public static Pipeline start(Options options, Console console) {
+        ServiceJars jars = ServiceJars.in(options.home());
+        PortPlan ports = options.ports();
+        LocalStack.Options stackOptions = LocalStack.Options.in(options.workDir())
+                .withKafkaPort(ports.kafka())
+                .withKafkaControllerPort(ports.kafkaController())
+                .withS3Port(ports.s3());
+        console.info("starting Kafka (KRaft) and S3 (S3Proxy) under " + options.workDir());
+        LocalStack stack = LocalStack.start(stackOptions);
+        console.info("  Kafka " + stack.kafkaBootstrapServers() + " (ready in " + stack.kafkaStartup().toMillis() + " ms), S3 "
+                + stack.s3Endpoint() + " (ready in " + stack.s3Startup().toMillis() + " ms)");
+        Path logs = options.workDir().resolve("logs");
+        List<JavaProcess> services = new ArrayList<>();
+        try {
+            int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
+            int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
+            int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
+            Map<String, String> common = new LinkedHashMap<>(stack.config());
+            common.put("twinview.storage.bucket", BUCKET);
+
+            Map<String, String> trainer = new LinkedHashMap<>(common);
+            trainer.put("quarkus.grpc.server.port", String.valueOf(trainerGrpc));
+            trainer.put("quarkus.http.port", String.valueOf(port(ports.trainerHttp(), "trainer HTTP")));
+            trainer.put("twinview.trainer.threads", String.valueOf(options.trainerThreads()));
+            trainer.put("twinview.trainer.resume-unfinished", String.valueOf(options.resumeUnfinished()));
+            Map<String, String> eval = new LinkedHashMap<>(common);
+            eval.put("quarkus.grpc.server.port", String.valueOf(evalGrpc));
+            eval.put("quarkus.http.port", String.valueOf(port(ports.evalHttp(), "eval HTTP")));
+            eval.put("twinview.eval.threads", String.valueOf(options.evalThreads()));
+            Map<String, String> augment = new LinkedHashMap<>(common);
+            augment.put("quarkus.http.port", String.valueOf(augmentHttp));
+            augment.put("twinview.augment.threads", String.valueOf(options.augmentThreads()));
+
+            console.info("starting trainer-service, eval-service and augment-service");
+            JavaProcess trainerProcess = service("trainer-service", jars.trainer(), "2g", trainer, logs);
+            services.add(trainerProcess);
+            JavaProcess evalProcess = service("eval-service", jars.eval(), "2g", eval, logs);
+            services.add(evalProcess);
+            JavaProcess augmentProcess = service("augment-service", jars.augment(), "1g", augment, logs);
+            services.add(augmentProcess);
+            trainerProcess.awaitPort(Ports.LOOPBACK, trainerGrpc, SERVICE_START);
+            evalProcess.awaitPort(Ports.LOOPBACK, evalGrpc, SERVICE_START);
+            augmentProcess.awaitPort(Ports.LOOPBACK, augmentHttp, SERVICE_START);
+            console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":" + evalGrpc
+                    + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in " + logs);
+            return new Pipeline(stack, services, Ports.LOOPBACK + ":" + trainerGrpc, Ports.LOOPBACK + ":" + evalGrpc, logs);
+        } catch (RuntimeException e) {
+            services.forEach(JavaProcess::close);
+            stack.close();
+            throw e;
+        }
+    }
+
+    private static JavaProcess service(String name, Path jar, String heap, Map<String, String> properties, Path logs) {
+        return JavaProcess.builder(name)
+                .jar(jar)
+                .jvmArgs("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError")
+                .systemProperties(properties)
+                .systemProperty("ai.djl.offline", "true")
+                .logFile(logs.resolve(name + ".log"))
+                .workingDir(jar.getParent())
+                .start();
+    }
+
+    public String trainerAddress() {
+        return trainerAddress;
+    }
+
+    public String evalAddress() {
+        return evalAddress;
+    }
+
+    public Path logs() {
+        return logs;
+    }
+
+    public String s3Endpoint() {
+        return stack.s3Endpoint();
+    }
+
+    public String kafkaBootstrapServers() {
+        return stack.kafkaBootstrapServers();
+    }
+
+    /** A started service by name (for tests that stop and restart one). */
+    public JavaProcess service(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service " + name));
+    }
+
+    /** Stops the services, then Kafka and S3. */
+    @Override
+    public void close() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).close();
+        }
+        stack.close();
+    }
+
+    /** The fixed port, or a free one for 0; a taken fixed port is an error that says so. */
+    private static int port(int fixed, String what) {
+        if (fixed == 0) {
+            return Ports.free();
+        }
+        if (!Ports.isFree(fixed)) {
+            throw new IllegalStateException(what + " port " + fixed + " is taken (is ./twinview up already running?)");
+        }
+        return fixed;
+    }
+}

@@ -1,0 +1,32 @@
+package io.twinview.cli;
+
+import io.twinview.proto.v1.EvalReport;
+import io.twinview.proto.v1.ProbeScores;
+
+/** An EvalReport as a short table. */
+final class Reports {
+
+    private Reports() {}
+
+    static String table(EvalReport r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("evaluation of %s step %d (epoch %.1f), %s encoder, %d-d features%n",
+                r.getRunId(), r.getStep(), r.getEpoch(), r.getEncoder(), r.getFeatureDim()));
+        s.append(String.format("  fitted on %s (%d images)%n", r.getEvalTrainUri(), r.getTrainSamples()));
+        s.append(String.format("  scored on %s (%d images)%n", r.getEvalTestUri(), r.getTestSamples()));
+        s.append(String.format("                  k-NN top-1  top-5   linear top-1  top-5   (k=%d, T=%.2f)%n",
+                r.getKnnK(), r.getKnnTemperature()));
+        s.append(row(r.getMethod() + " (SSL)", r.getSsl()));
+        s.append(row("random init", r.getRandomInit()));
+        s.append(String.format("  gain over random init: k-NN %+.1f points, linear %+.1f points%n",
+                100 * (r.getSsl().getKnnTop1() - r.getRandomInit().getKnnTop1()),
+                100 * (r.getSsl().getLinearTop1() - r.getRandomInit().getLinearTop1())));
+        s.append(String.format("  report %s (%.1f s)", r.getReportId(), r.getWallSeconds()));
+        return s.toString();
+    }
+
+    private static String row(String name, ProbeScores p) {
+        return String.format("  %-15s %6.1f%%    %6.1f%%    %6.1f%%     %6.1f%%%n",
+                name, 100 * p.getKnnTop1(), 100 * p.getKnnTop5(), 100 * p.getLinearTop1(), 100 * p.getLinearTop5());
+    }
+}
