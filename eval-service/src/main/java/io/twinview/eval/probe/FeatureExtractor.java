@@ -1,0 +1,79 @@
+package io.twinview.eval.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import io.twinview.core.data.ImageDataset;
+import io.twinview.model.ImageTensors;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Runs a frozen encoder over every image of a labelled set, in order, without augmentation:
+ * uint8 pixels, {@link ImageTensors#normalized} (CIFAR-10 mean/std), then an inference forward
+ * ({@code training = false}: batch norm uses its running statistics, nothing is updated). Images
+ * are fed at the dataset's own size; both encoders end in global average pooling, so any size
+ * works, and probing at the run's image size is the caller's choice of dataset.
+ *
+ * <p>Each batch lives in a sub-manager closed after the batch. The encoder's parameters are frozen
+ * here (no gradient is recorded), which is harmless for a block that only ever does inference.
+ */
+public final class FeatureExtractor {
+
+    public static final int DEFAULT_BATCH_SIZE = 256;
+
+    private final int batchSize;
+
+    public FeatureExtractor() {
+        this(DEFAULT_BATCH_SIZE);
+    }
+
+    public FeatureExtractor(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+        }
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * @param encoder an initialised encoder mapping (N, 3, H, W) to (N, D)
+     * @param manager parent of the per-batch managers (nothing stays attached to it)
+     * @return (n, D) features and the n labels, in dataset order
+     */
+    public Features extract(Block encoder, ImageDataset data, NDManager manager) {
+        encoder.freezeParameters(true);
+        int n = data.size();
+        int imageBytes = data.imageBytes();
+        byte[] pixels = new byte[Math.min(batchSize, Math.max(n, 1)) * imageBytes];
+        float[][] values = new float[n][];
+        int[] labels = new int[n];
+        for (int from = 0; from < n; from += batchSize) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("feature extraction of " + data.uri() + " interrupted at image " + from);
+            }
+            int count = Math.min(batchSize, n - from);
+            for (int i = 0; i < count; i++) {
+                data.readImage(from + i, pixels, i * imageBytes);
+                labels[from + i] = data.label(from + i);
+            }
+            try (NDManager batch = manager.newSubManager()) {
+                NDArray images = ImageTensors.normalized(batch, pixels, 0, count, data.height(), data.width()); // (count, 3, H, W)
+                NDArray features = encoder.forward(new ParameterStore(batch, false), new NDList(images), false)
+                        .singletonOrThrow(); // (count, D)
+                if (features.getShape().dimension() != 2 || features.getShape().get(0) != count) {
+                    throw new IllegalStateException("encoder returned shape " + features.getShape()
+                            + " for a batch of " + count + " images; expected (" + count + ", D)");
+                }
+                int dim = (int) features.getShape().get(1);
+                float[] flat = features.toFloatArray();
+                for (int i = 0; i < count; i++) {
+                    float[] row = new float[dim];
+                    System.arraycopy(flat, i * dim, row, 0, dim);
+                    values[from + i] = row;
+                }
+            }
+        }
+        return new Features(values, labels, data.classCount());
+    }
+}

@@ -1,0 +1,80 @@
+package io.twinview.eval.probe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.twinview.core.data.Datasets;
+import io.twinview.core.data.ImageDataset;
+import io.twinview.model.EncoderKind;
+import io.twinview.model.Encoders;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class FeatureExtractorTest {
+
+    private static final ImageDataset DATA = Datasets.open("synthetic:?n=64");
+
+    @Test
+    void givesOneRowOfEncoderFeaturesPerImageWithItsLabel() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block encoder = Encoders.create(EncoderKind.SMALL, 1, 32, manager);
+            Features features = new FeatureExtractor(24).extract(encoder, DATA, manager);
+            assertEquals(64, features.size(), "one row per image");
+            assertEquals(EncoderKind.SMALL.featureDim(), features.dim(), "the small encoder gives 256 features");
+            assertEquals(256, features.dim(), "(n, 256)");
+            for (int i = 0; i < 64; i++) {
+                assertEquals(DATA.label(i), features.labels()[i], "label of image " + i + " in dataset order");
+            }
+            assertEquals(DATA.classCount(), features.classCount(), "class count of the dataset");
+            assertTrue(Arrays.stream(features.values()).allMatch(row -> Arrays.stream(toDoubles(row)).allMatch(Double::isFinite)),
+                    "features are finite");
+            assertTrue(manager.getManagedArrays().size() < 64,
+                    "per-batch arrays are closed with their batch, found " + manager.getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void isDeterministicAndRandomInitIsAFunctionOfTheSeed() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FeatureExtractor extractor = new FeatureExtractor();
+            Block first = Encoders.create(EncoderKind.SMALL, 7, 32, manager);
+            Block second = Encoders.create(EncoderKind.SMALL, 7, 32, manager);
+            Block otherSeed = Encoders.create(EncoderKind.SMALL, 8, 32, manager);
+            Features a = extractor.extract(first, DATA, manager);
+            Features again = extractor.extract(first, DATA, manager);
+            Features b = extractor.extract(second, DATA, manager);
+            Features c = extractor.extract(otherSeed, DATA, manager);
+            for (int i = 0; i < DATA.size(); i++) {
+                assertArrayEquals(a.values()[i], again.values()[i], "the same encoder twice: identical features of image " + i);
+                assertArrayEquals(a.values()[i], b.values()[i],
+                        "two Encoders.create with seed 7: identical random-init features of image " + i);
+            }
+            assertFalse(Arrays.equals(a.values()[0], c.values()[0]), "another seed gives other weights, other features");
+        }
+    }
+
+    @Test
+    void usesBatchNormRunningStatisticsSoBatchingDoesNotMatter() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block encoder = Encoders.create(EncoderKind.SMALL, 3, 32, manager);
+            Features whole = new FeatureExtractor(64).extract(encoder, DATA, manager);
+            Features single = new FeatureExtractor(1).extract(encoder, DATA, manager);
+            for (int i = 0; i < DATA.size(); i += 9) {
+                assertArrayEquals(whole.values()[i], single.values()[i], 1e-4f,
+                        "inference mode: image " + i + " gets the same features in a batch of 64 or alone");
+            }
+        }
+    }
+
+    private static double[] toDoubles(float[] row) {
+        double[] out = new double[row.length];
+        for (int i = 0; i < row.length; i++) {
+            out[i] = row[i];
+        }
+        return out;
+    }
+}
