@@ -142,7 +142,7 @@ public final class TaskWorker implements AutoCloseable {
             loopExecutor.shutdownNow();
             awaitTermination(loopExecutor, "loop");
         } catch (ExecutionException e) {
-            LOG.errorf(e.getCause(), "worker %s: the loop had ended with an error", settings.workerId());
+            LOG.debugf("worker %s: the loop had ended with %s (logged then)", settings.workerId(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             loopExecutor.shutdownNow();
@@ -177,6 +177,9 @@ public final class TaskWorker implements AutoCloseable {
             }
         } catch (InterruptException e) {
             LOG.infof("worker %s: interrupted", settings.workerId());
+        } catch (RuntimeException | Error e) { // e.g. a malformed bootstrap address: health turns DOWN
+            LOG.errorf(e, "worker %s: the poll loop ended", settings.workerId());
+            throw e;
         } finally {
             subscribed = false;
         }
