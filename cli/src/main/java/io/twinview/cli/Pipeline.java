@@ -48,13 +48,30 @@ public final class Pipeline implements AutoCloseable {
 
     private final LocalStack stack;
     private final List<JavaProcess> services;
+    private final Map<String, ServiceLaunch> launches;
     private final String trainerAddress;
     private final String evalAddress;
     private final Path logs;
 
-    private Pipeline(LocalStack stack, List<JavaProcess> services, String trainerAddress, String evalAddress, Path logs) {
+    /** How a service was started, to start it again. */
+    private record ServiceLaunch(String name, Path jar, String heap, Map<String, String> properties, Path logs, int port) {
+        JavaProcess start() {
+            return JavaProcess.builder(name)
+                    .jar(jar)
+                    .jvmArgs("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError")
+                    .systemProperties(properties)
+                    .systemProperty("ai.djl.offline", "true")
+                    .logFile(logs.resolve(name + ".log"))
+                    .workingDir(jar.getParent())
+                    .start();
+        }
+    }
+
+    private Pipeline(LocalStack stack, List<JavaProcess> services, Map<String, ServiceLaunch> launches,
+                     String trainerAddress, String evalAddress, Path logs) {
         this.stack = stack;
         this.services = services;
+        this.launches = launches;
         this.trainerAddress = trainerAddress;
         this.evalAddress = evalAddress;
         this.logs = logs;
@@ -94,34 +111,24 @@ public final class Pipeline implements AutoCloseable {
             augment.put("twinview.augment.threads", String.valueOf(options.augmentThreads()));
 
             console.info("starting trainer-service, eval-service and augment-service");
-            JavaProcess trainerProcess = service("trainer-service", jars.trainer(), "2g", trainer, logs);
-            services.add(trainerProcess);
-            JavaProcess evalProcess = service("eval-service", jars.eval(), "2g", eval, logs);
-            services.add(evalProcess);
-            JavaProcess augmentProcess = service("augment-service", jars.augment(), "1g", augment, logs);
-            services.add(augmentProcess);
-            trainerProcess.awaitPort(Ports.LOOPBACK, trainerGrpc, SERVICE_START);
-            evalProcess.awaitPort(Ports.LOOPBACK, evalGrpc, SERVICE_START);
-            augmentProcess.awaitPort(Ports.LOOPBACK, augmentHttp, SERVICE_START);
+            Map<String, ServiceLaunch> launches = new LinkedHashMap<>();
+            launches.put("trainer-service", new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc));
+            launches.put("eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc));
+            launches.put("augment-service", new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp));
+            for (ServiceLaunch launch : launches.values()) {
+                services.add(launch.start());
+            }
+            for (int i = 0; i < services.size(); i++) {
+                services.get(i).awaitPort(Ports.LOOPBACK, List.copyOf(launches.values()).get(i).port(), SERVICE_START);
+            }
             console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":" + evalGrpc
                     + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in " + logs);
-            return new Pipeline(stack, services, Ports.LOOPBACK + ":" + trainerGrpc, Ports.LOOPBACK + ":" + evalGrpc, logs);
+            return new Pipeline(stack, services, launches, Ports.LOOPBACK + ":" + trainerGrpc, Ports.LOOPBACK + ":" + evalGrpc, logs);
         } catch (RuntimeException e) {
             services.forEach(JavaProcess::close);
             stack.close();
             throw e;
         }
-    }
-
-    private static JavaProcess service(String name, Path jar, String heap, Map<String, String> properties, Path logs) {
-        return JavaProcess.builder(name)
-                .jar(jar)
-                .jvmArgs("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError")
-                .systemProperties(properties)
-                .systemProperty("ai.djl.offline", "true")
-                .logFile(logs.resolve(name + ".log"))
-                .workingDir(jar.getParent())
-                .start();
     }
 
     public String trainerAddress() {
@@ -144,10 +151,23 @@ public final class Pipeline implements AutoCloseable {
         return stack.kafkaBootstrapServers();
     }
 
-    /** A started service by name (for tests that stop and restart one). */
-    public JavaProcess service(String name) {
+    /** A started service by name. */
+    public synchronized JavaProcess service(String name) {
         return services.stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no service " + name));
+    }
+
+    /** Starts a service again, same ports and settings, after it stopped or was killed. */
+    public synchronized JavaProcess restart(String name) {
+        ServiceLaunch launch = launches.get(name);
+        if (launch == null) {
+            throw new IllegalArgumentException("no service " + name);
+        }
+        JavaProcess old = service(name);
+        old.close();
+        JavaProcess started = launch.start();
+        services.set(services.indexOf(old), started);
+        return started.awaitPort(Ports.LOOPBACK, launch.port(), SERVICE_START);
     }
 
     /** Stops the services, then Kafka and S3. */

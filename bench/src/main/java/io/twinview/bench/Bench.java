@@ -1,0 +1,21 @@
+package io.twinview.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./twinview bench ...}: benchmarks that print figures. */
+@Command(name = "twinview bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks that print figures (never timed tests).",
+        subcommands = {TrainerBench.class})
+public final class Bench implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+}

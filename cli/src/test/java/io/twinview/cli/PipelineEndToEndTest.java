@@ -1,0 +1,140 @@
+package io.twinview.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.twinview.proto.v1.EvalReport;
+import io.twinview.proto.v1.EvalServiceGrpc;
+import io.twinview.proto.v1.EvaluateRequest;
+import io.twinview.proto.v1.GetReportRequest;
+import io.twinview.proto.v1.GetRunRequest;
+import io.twinview.proto.v1.ListReportsRequest;
+import io.twinview.proto.v1.Run;
+import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.StartRunRequest;
+import io.twinview.proto.v1.TrainerServiceGrpc;
+import io.twinview.proto.v1.WatchRunRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole pipeline as separate processes: a real Kafka broker, a real S3 endpoint and the three
+ * services started from their packaged jars, driven over gRPC.
+ */
+class PipelineEndToEndTest {
+
+    private static Path work;
+    private static Pipeline pipeline;
+    private static ManagedChannel trainerChannel;
+    private static ManagedChannel evalChannel;
+
+    @BeforeAll
+    static void startPipeline() throws Exception {
+        work = Files.createTempDirectory("twinview-e2e");
+        pipeline = Pipeline.start(new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(), 0, 1, 1, false),
+                new Console(false));
+        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        evalChannel = Grpc.channel(pipeline.evalAddress());
+    }
+
+    @AfterAll
+    static void stopPipeline() {
+        if (trainerChannel != null) {
+            Grpc.close(trainerChannel);
+            Grpc.close(evalChannel);
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        Files2.deleteQuietly(work);
+    }
+
+    private static TrainerServiceGrpc.TrainerServiceBlockingStub trainer() {
+        return TrainerServiceGrpc.newBlockingStub(trainerChannel).withDeadlineAfter(15, TimeUnit.MINUTES);
+    }
+
+    private static EvalServiceGrpc.EvalServiceBlockingStub eval() {
+        return EvalServiceGrpc.newBlockingStub(evalChannel).withDeadlineAfter(15, TimeUnit.MINUTES);
+    }
+
+    @Test
+    void sslTrainingBeatsTheRandomInitEncoderOnSyntheticShapes() {
+        RunSpec spec = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=1024&seed=5")
+                .setEpochs(8)
+                .setBatchSize(128)
+                .build();
+        Training training = new Training(new Console(false));
+        Run run = training.start(trainerChannel, spec, "e2e-ssl");
+        Training.Result result = training.follow(trainerChannel, run);
+        assertTrue(result.succeeded(), "the run finishes: " + result.last());
+        assertEquals(64, result.last().getStep(), "8 epochs x 1024 images / 128 = 64 steps");
+
+        EvalReport report = eval().evaluate(EvaluateRequest.newBuilder().setRunId("e2e-ssl").build());
+        System.out.println(Reports.table(report));
+        assertEquals(64, report.getStep(), "step 0 means the newest checkpoint: the last one");
+        assertTrue(report.getEvalTestUri().contains("split=test"), "probed on held-out images: " + report.getEvalTestUri());
+        assertTrue(report.getSsl().getKnnTop1() > report.getRandomInit().getKnnTop1() + 0.03,
+                "SimCLR's k-NN top-1 beats the random-init encoder's: " + report.getSsl().getKnnTop1()
+                        + " vs " + report.getRandomInit().getKnnTop1());
+        assertEquals(report, eval().getReport(GetReportRequest.newBuilder().setReportId(report.getReportId()).build()),
+                "GetReport returns the stored report");
+        assertTrue(eval().listReports(ListReportsRequest.newBuilder().setRunId("e2e-ssl").build()).getReportsList().stream()
+                .anyMatch(r -> r.getReportId().equals(report.getReportId())), "ListReports lists it");
+    }
+
+    @Test
+    void aTrainerKilledAfterACheckpointResumesFromThatStep() throws Exception {
+        RunSpec spec = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=512&seed=9")
+                .setEpochs(6)
+                .setBatchSize(64)
+                .setCheckpointEverySteps(8)
+                .build();
+        trainer().startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").setSpec(spec).build());
+        long seenCheckpoint = 0;
+        Iterator<RunProgress> stream = trainer().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
+        while (stream.hasNext()) {
+            RunProgress progress = stream.next();
+            seenCheckpoint = progress.getLastCheckpointStep();
+            if (seenCheckpoint >= 16) {
+                break;
+            }
+        }
+        assertTrue(seenCheckpoint >= 16 && seenCheckpoint < 48, "killed mid-run, after a checkpoint: " + seenCheckpoint);
+        pipeline.service("trainer-service").kill(); // SIGKILL: no shutdown hook, no last checkpoint
+        Grpc.close(trainerChannel);
+
+        pipeline.restart("trainer-service");
+        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        Run resumed = trainer().startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").build());
+        assertEquals(RunState.RUN_STATE_RUNNING, resumed.getState(), "the same run id starts again");
+
+        RunProgress first = null;
+        RunProgress last = null;
+        Iterator<RunProgress> after = trainer().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
+        while (after.hasNext()) {
+            RunProgress progress = after.next();
+            if (first == null && progress.getStep() > 0) {
+                first = progress;
+            }
+            last = progress;
+        }
+        Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId("e2e-resume").build());
+        assertTrue(done.getResumedFromStep() >= seenCheckpoint && done.getResumedFromStep() % 8 == 0,
+                "it resumed from the newest checkpoint (>= " + seenCheckpoint + "): " + done.getResumedFromStep());
+        assertTrue(first.getStep() > done.getResumedFromStep() - 1,
+                "training continued from that step, not from 0: first step seen " + first.getStep());
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), "and finished: " + last.getMessage());
+        assertEquals(48, last.getStep(), "6 epochs x 512 / 64 = 48 steps in all");
+        assertTrue(last.getMessage().isEmpty() || !last.getMessage().contains("ran out"), last.getMessage());
+    }
+}
