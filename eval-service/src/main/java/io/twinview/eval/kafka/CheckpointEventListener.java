@@ -1,0 +1,220 @@
+package io.twinview.eval.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.twinview.core.kafka.Topics;
+import io.twinview.eval.config.EvalConfig;
+import io.twinview.eval.service.EvaluationService;
+import io.twinview.proto.v1.CheckpointEvent;
+import io.twinview.proto.v1.EvalReport;
+import io.twinview.proto.v1.EvaluateRequest;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Evaluates the checkpoints announced on the checkpoints topic ({@code twinview.eval.auto}).
+ *
+ * <p>One dedicated thread, started and stopped with the application, owns the consumer. It polls a
+ * batch, keeps per run the newest event and every final one ({@link PendingEvents}), hands them
+ * one by one to the shared evaluation thread and, while one runs, pauses its partitions and keeps
+ * polling (so the group does not evict it, and events that arrive meanwhile wait for the next
+ * round, where stale ones are skipped). Offsets are committed once the batch is handled; a failing
+ * evaluation is logged and counts as handled. Reports are idempotent, so an event delivered again
+ * after a crash finds its report stored.
+ */
+@ApplicationScoped
+public class CheckpointEventListener {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointEventListener.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final long WAIT_SLICE_MS = 1000;
+
+    @Inject
+    EvalConfig config;
+
+    @Inject
+    EvaluationService evaluations;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private volatile boolean stopping;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private ExecutorService thread;
+    private Future<?> loop;
+
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 200) StartupEvent event) {
+        if (!config.auto()) {
+            LOG.info("twinview.eval.auto=false: checkpoint events are not evaluated automatically");
+            return;
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Topics.ensure(admin, Topics.checkpointsTopic(config.checkpointsTopic()));
+        }
+        consumer = new KafkaConsumer<>(consumerConfig());
+        thread = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-checkpoint-events"));
+        loop = thread.submit(this::run);
+        LOG.infof("evaluating checkpoint events of %s (group %s)", config.checkpointsTopic(), config.groupId());
+    }
+
+    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
+        if (loop == null) {
+            return;
+        }
+        stopping = true;
+        consumer.wakeup();
+        try {
+            loop.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            LOG.error("the checkpoint event listener failed", e.getCause());
+        } catch (TimeoutException e) {
+            LOG.warn("the checkpoint event listener did not stop within 30 s");
+            loop.cancel(true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread.shutdown();
+    }
+
+    private Map<String, Object> consumerConfig() {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "eval-" + config.groupId());
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        settings.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        settings.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return settings;
+    }
+
+    private void run() {
+        List<ConsumerRecord<byte[], byte[]>> backlog = new ArrayList<>();
+        try {
+            consumer.subscribe(List.of(config.checkpointsTopic()));
+            while (!stopping) {
+                consumer.poll(POLL).forEach(backlog::add);
+                if (!backlog.isEmpty()) {
+                    List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(backlog);
+                    backlog.clear();
+                    handle(batch, backlog);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!stopping) {
+                LOG.error("the checkpoint event listener was woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("the checkpoint event listener stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Evaluates what the batch calls for, then commits it; records polled meanwhile go to the backlog. */
+    private void handle(List<ConsumerRecord<byte[], byte[]>> batch, List<ConsumerRecord<byte[], byte[]>> backlog) {
+        List<CheckpointEvent> events = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            try {
+                CheckpointEvent event = CheckpointEvent.parseFrom(record.value());
+                if (event.getRunId().isEmpty()) {
+                    LOG.warnf("skipping checkpoint event at %s-%d@%d: no run id", record.topic(), record.partition(), record.offset());
+                } else {
+                    events.add(event);
+                }
+            } catch (InvalidProtocolBufferException | NullPointerException e) {
+                LOG.warnf("skipping a record at %s-%d@%d that is not a CheckpointEvent: %s", record.topic(),
+                        record.partition(), record.offset(), e.getMessage());
+            }
+        }
+        List<CheckpointEvent> selected = PendingEvents.select(events);
+        if (selected.size() < events.size()) {
+            LOG.infof("%d checkpoint events waited; evaluating %s (newest of each run and every final one)",
+                    events.size(), selected.stream().map(e -> e.getRunId() + "@" + e.getStep()).toList());
+        }
+        consumer.pause(consumer.assignment());
+        try {
+            for (CheckpointEvent event : selected) {
+                if (stopping) {
+                    return; // not committed: the group delivers the batch again
+                }
+                evaluate(event, backlog);
+            }
+            commit(batch);
+        } finally {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    private void evaluate(CheckpointEvent event, List<ConsumerRecord<byte[], byte[]>> backlog) {
+        String what = event.getRunId() + " step " + event.getStep() + (event.getFinal() ? " (final)" : "");
+        Future<EvalReport> future;
+        try {
+            future = evaluations.submit(EvaluateRequest.newBuilder()
+                    .setRunId(event.getRunId())
+                    .setStep(event.getStep())
+                    .build());
+        } catch (RuntimeException e) {
+            LOG.errorf("checkpoint %s not evaluated: %s", what, e.getMessage());
+            return;
+        }
+        while (!stopping) {
+            try {
+                EvalReport report = future.get(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+                LOG.infof("checkpoint %s evaluated: report %s", what, report.getReportId());
+                return;
+            } catch (TimeoutException e) {
+                consumer.poll(Duration.ZERO).forEach(backlog::add); // partitions paused: keeps the membership alive
+            } catch (ExecutionException e) {
+                LOG.errorf(e.getCause(), "checkpoint %s not evaluated: %s", what, e.getCause().getMessage());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopping = true;
+                return;
+            }
+        }
+    }
+
+    private void commit(List<ConsumerRecord<byte[], byte[]>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (CommitFailedException e) {
+            LOG.warnf("could not commit checkpoint events %s (the group rebalanced); they may be evaluated again: %s",
+                    offsets, e.getMessage());
+        }
+    }
+}

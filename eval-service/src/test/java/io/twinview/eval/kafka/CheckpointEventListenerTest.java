@@ -1,0 +1,99 @@
+package io.twinview.eval.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.twinview.eval.TestCheckpoints;
+import io.twinview.eval.config.EvalConfig;
+import io.twinview.eval.config.StorageConfig;
+import io.twinview.proto.v1.CheckpointEvent;
+import io.twinview.proto.v1.EvalReport;
+import io.twinview.proto.v1.EvalServiceGrpc;
+import io.twinview.proto.v1.ListReportsRequest;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.stack.quarkus.LocalStackTestResource;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** Checkpoint events on a real Kafka broker become reports in real S3. */
+@QuarkusTest
+@QuarkusTestResource(LocalStackTestResource.class)
+class CheckpointEventListenerTest {
+
+    @GrpcClient("eval")
+    EvalServiceGrpc.EvalServiceBlockingStub client;
+
+    @Inject
+    StorageConfig storage;
+
+    @Inject
+    EvalConfig config;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Test
+    void aPublishedCheckpointEventIsEvaluated() throws Exception {
+        String run = TestCheckpoints.runId("kafka");
+        RunSpec spec = TestCheckpoints.spec();
+        String manifestKey = TestCheckpoints.write(storage.settings(), run, 30, spec, TestCheckpoints.initialEncoder(spec));
+        CheckpointEvent event = CheckpointEvent.newBuilder()
+                .setRunId(run)
+                .setStep(30)
+                .setEpoch(3.0)
+                .setBucket(storage.bucket())
+                .setManifestKey(manifestKey)
+                .setFinal(true)
+                .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .build();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), new byte[] {0x7f, 0x01})).get();
+            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), event.toByteArray())).get();
+        }
+
+        EvalReport report = awaitReport(run, Duration.ofMinutes(3));
+        assertEquals(30, report.getStep(), "the announced step was evaluated");
+        assertEquals(manifestKey, report.getCheckpointManifestKey(), "the announced checkpoint");
+        assertEquals(200, report.getKnnK(), "automatic evaluations use the configured k");
+        assertEquals(report.getRandomInit(), report.getSsl(), "untrained: SSL equals random init");
+        assertTrue(report.getReportId().startsWith(run + ".30."), "the usual report id: " + report.getReportId());
+    }
+
+    /** Polls ListReports until the run has a report, or fails at the deadline. */
+    private EvalReport awaitReport(String run, Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < end) {
+            try {
+                List<EvalReport> reports = client.withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .listReports(ListReportsRequest.newBuilder().setRunId(run).build()).getReportsList();
+                if (!reports.isEmpty()) {
+                    return reports.get(0);
+                }
+            } catch (StatusRuntimeException e) {
+                // the run folder exists, so NOT_FOUND cannot happen; anything else is retried until the deadline
+            }
+            Thread.sleep(500);
+        }
+        fail("no report for run " + run + " within " + deadline + " of publishing its checkpoint event"
+                + " (a malformed record was published before it and must have been skipped)");
+        return null;
+    }
+}
