@@ -31,9 +31,7 @@ public final class LinearClassifier {
 
     /** (C) logits of one feature row. */
     public double[] logits(float[] row) {
-        double[] standardised = new double[dim];
-        standardizer.apply(row, standardised, 0);
-        return logitsOfStandardised(theta, standardised, 0, dim, classes);
+        return logitsOfStandardised(theta, standardizer.apply(row), dim, classes);
     }
 
     /** Top-1 and top-min(5, C) accuracy: the true class among the highest logits (ties by lower index). */
@@ -56,10 +54,14 @@ public final class LinearClassifier {
         return new Accuracy(top1, top5, test.size());
     }
 
-    static double[] logitsOfStandardised(double[] theta, double[] x, int offset, int dim, int classes) {
+    static double[] logitsOfStandardised(double[] theta, double[] x, int dim, int classes) {
         double[] z = new double[classes];
         for (int c = 0; c < classes; c++) {
-            z[c] = theta[classes * dim + c] + SoftmaxRegression.dot(theta, c * dim, x, offset, dim);
+            double sum = 0;
+            for (int j = 0; j < dim; j++) {
+                sum += theta[c * dim + j] * x[j];
+            }
+            z[c] = theta[classes * dim + c] + sum;
         }
         return z;
     }

@@ -63,20 +63,21 @@ public final class Standardizer {
         return std[feature];
     }
 
-    /** Writes the standardised {@code row} into {@code out[offset .. offset + d)}. */
-    void apply(float[] row, double[] out, int offset) {
+    /** The standardised {@code row}, d values. */
+    double[] apply(float[] row) {
+        double[] out = new double[mean.length];
         for (int j = 0; j < mean.length; j++) {
-            out[offset + j] = (row[j] - mean[j]) / std[j];
+            out[j] = (row[j] - mean[j]) / std[j];
         }
+        return out;
     }
 
-    /** The standardised rows {@code rows} (all when null), row-major (n, d). */
-    double[] apply(Features features, int[] rows) {
-        int d = mean.length;
+    /** The standardised rows {@code rows} (all when null), one array per row. */
+    double[][] apply(Features features, int[] rows) {
         int n = rows == null ? features.size() : rows.length;
-        double[] out = new double[n * d];
+        double[][] out = new double[n][];
         for (int r = 0; r < n; r++) {
-            apply(features.values()[rows == null ? r : rows[r]], out, r * d);
+            out[r] = apply(features.values()[rows == null ? r : rows[r]]);
         }
         return out;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -71,10 +72,14 @@ class LinearProbeTest {
             assertEquals((long) Math.floor(LinearProbe.DEFAULT_HOLDOUT_FRACTION * inClass), held,
                     "class " + c + " gives 15% of its train rows to the held-out part");
         }
-        assertEquals(LinearProbe.DEFAULT_L2_GRID.size(), fit.grid().size(), "every grid point is tried");
+        List<Double> tried = fit.grid().stream().map(LinearProbe.GridPoint::l2).toList();
+        assertEquals(LinearProbe.DEFAULT_L2_GRID.subList(0, tried.size()), tried, "the grid is walked from strong to weak L2");
         double best = fit.grid().stream().mapToDouble(LinearProbe.GridPoint::heldOutTop1).max().orElseThrow();
-        LinearProbe.GridPoint first = fit.grid().stream().filter(p -> p.heldOutTop1() == best).findFirst().orElseThrow();
-        assertEquals(first.l2(), fit.l2(), "the chosen L2 has the best held-out top-1, the strongest among ties");
+        int bestIndex = IntStream.range(0, tried.size()).filter(i -> fit.grid().get(i).heldOutTop1() == best).findFirst()
+                .orElseThrow();
+        assertEquals(tried.get(bestIndex), fit.l2(), "the chosen L2 has the best held-out top-1, the strongest among ties");
+        assertTrue(tried.size() == LinearProbe.DEFAULT_L2_GRID.size() || tried.size() - 1 - bestIndex == LinearProbe.PATIENCE,
+                "the walk stops only after " + LinearProbe.PATIENCE + " points without improvement: " + fit.grid());
 
         // fit takes no test set; two test sets cannot change the choice or the weights
         LinearProbe.Fit again = probe.fit(train);
@@ -128,31 +133,36 @@ class LinearProbeTest {
     @Test
     void objectiveGradientMatchesFiniteDifferences() {
         SplittableRandom random = new SplittableRandom(3);
-        int n = 37;
+        int n = 37; // 9 groups of 4 rows and a remainder of 1
         int d = 5;
-        int classes = 4;
-        double[] x = random.doubles(n * d, -1, 1).toArray();
-        int[] y = random.ints(n, 0, classes).toArray();
-        SoftmaxRegression objective = new SoftmaxRegression(x, y, d, classes, 0.03);
-        double[] theta = random.doubles(objective.dimension(), -0.5, 0.5).toArray();
-        double[] gradient = new double[theta.length];
-        objective.evaluate(theta, gradient);
-        double h = 1e-6;
-        for (int i = 0; i < theta.length; i++) {
-            double[] plus = theta.clone();
-            double[] minus = theta.clone();
-            plus[i] += h;
-            minus[i] -= h;
-            double numeric = (objective.evaluate(plus, new double[theta.length])
-                    - objective.evaluate(minus, new double[theta.length])) / (2 * h);
-            assertEquals(numeric, gradient[i], 1e-7, "analytic gradient component " + i + " matches central differences");
+        for (int classes : new int[] {3, 4}) { // odd and even: the forward pass pairs classes
+            double[][] x = new double[n][];
+            for (int i = 0; i < n; i++) {
+                x[i] = random.doubles(d, -1, 1).toArray();
+            }
+            int[] y = random.ints(n, 0, classes).toArray();
+            SoftmaxRegression objective = new SoftmaxRegression(x, y, d, classes, 0.03);
+            double[] theta = random.doubles(objective.dimension(), -0.5, 0.5).toArray();
+            double[] gradient = new double[theta.length];
+            objective.evaluate(theta, gradient);
+            double h = 1e-6;
+            for (int i = 0; i < theta.length; i++) {
+                double[] plus = theta.clone();
+                double[] minus = theta.clone();
+                plus[i] += h;
+                minus[i] -= h;
+                double numeric = (objective.evaluate(plus, new double[theta.length])
+                        - objective.evaluate(minus, new double[theta.length])) / (2 * h);
+                assertEquals(numeric, gradient[i], 1e-7,
+                        "analytic gradient component " + i + " matches central differences (" + classes + " classes)");
+            }
         }
     }
 
     @Test
     void objectiveIsTheMeanCrossEntropyPlusHalfL2() {
         // one row, two classes, d = 1: hand-computed
-        double[] x = {2.0};
+        double[][] x = {{2.0}};
         int[] y = {1};
         SoftmaxRegression objective = new SoftmaxRegression(x, y, 1, 2, 0.5);
         double[] theta = {0.3, -0.1, 0.05, 0.2}; // W = (0.3, -0.1), b = (0.05, 0.2)
