@@ -5,7 +5,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.kafka.Topics;
 import io.twinview.eval.config.EvalConfig;
+import io.twinview.eval.service.EvalNotFoundException;
 import io.twinview.eval.service.EvaluationService;
+import io.twinview.eval.service.InvalidEvalRequestException;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvaluateRequest;
@@ -194,7 +196,12 @@ public class CheckpointEventListener {
             } catch (TimeoutException e) {
                 consumer.poll(Duration.ZERO).forEach(backlog::add); // partitions paused: keeps the membership alive
             } catch (ExecutionException e) {
-                LOG.errorf(e.getCause(), "checkpoint %s not evaluated: %s", what, e.getCause().getMessage());
+                Throwable cause = e.getCause();
+                if (cause instanceof InvalidEvalRequestException || cause instanceof EvalNotFoundException) {
+                    LOG.errorf("checkpoint %s not evaluated: %s", what, cause.getMessage());
+                } else {
+                    LOG.errorf(cause, "checkpoint %s not evaluated: %s", what, cause.getMessage());
+                }
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -275,6 +275,10 @@ public class EvaluationService {
         Evaluator.Input input = new Evaluator.Input(resolved.encoder(), spec.getSeed(), imageSize,
                 checkpoint.object("encoder"), resolved.train(), resolved.test(), resolved.k());
         rememberStoredBaseline(input, id);
+        if (resolved.train().height() != imageSize || resolved.train().width() != imageSize) {
+            LOG.infof("%s: probing at the eval set's %dx%d pixels; the run trained on %d px views",
+                    id, resolved.train().width(), resolved.train().height(), imageSize);
+        }
         LOG.infof("evaluating %s (%s): %s encoder on %s -> %s, k %d", id, resolved.manifestKey(), resolved.encoder().key(),
                 resolved.train().uri(), resolved.test().uri(), resolved.k());
         Evaluator.Outcome outcome;
