@@ -47,45 +47,54 @@ final class DemoCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         Pipeline.Options options = new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(),
                 0, Math.max(1, cores / 2), Math.max(1, cores / 2), false);
+        JsonLine results = null;
         try (Pipeline pipeline = Pipeline.start(options, console)) {
-            ManagedChannel trainer = Grpc.channel(pipeline.trainerAddress());
-            ManagedChannel eval = Grpc.channel(pipeline.evalAddress());
-            try {
-                Training training = new Training(console);
-                Run run = training.start(trainer, spec, null);
-                Training.Result result = training.follow(trainer, run);
-                if (!result.succeeded()) {
-                    console.error("the run did not finish: " + result.last().getMessage() + " (logs in " + pipeline.logs() + ")");
-                    return 1;
-                }
-                console.info("evaluating step " + result.last().getStep() + " and the random-init baseline");
-                EvalReport report = EvalServiceGrpc.newBlockingStub(eval)
-                        .withDeadlineAfter(30, TimeUnit.MINUTES)
-                        .evaluate(EvaluateRequest.newBuilder()
-                                .setRunId(run.getRunId())
-                                .setStep(result.last().getStep())
-                                .build());
-                console.info(Reports.table(report));
-                double wall = (System.nanoTime() - start) / 1e9;
-                String checkpoint = "s3://" + Pipeline.BUCKET + "/" + report.getCheckpointManifestKey();
-                console.info(String.format("demo finished in %s; checkpoint %s (stored under %s)",
-                        Training.clock(wall), checkpoint, work.resolve("s3")));
-                if (json) {
-                    console.json(Results.json(result, report, checkpoint, wall).toString());
-                }
-                return 0;
-            } catch (StatusRuntimeException e) {
-                console.error(Grpc.describe(e, "the pipeline", pipeline.trainerAddress()) + " (logs in " + pipeline.logs() + ")");
-                return 1;
-            } finally {
-                Grpc.close(trainer);
-                Grpc.close(eval);
-                console.info("stopping everything the demo started");
-            }
+            results = trainAndEvaluate(pipeline, spec, console, work, start);
         } finally {
+            console.info("stopped everything the demo started");
             if (!keep) {
                 Files2.deleteQuietly(work.resolve("kafka"));
             }
+        }
+        if (results == null) {
+            return 1;
+        }
+        if (json) {
+            console.json(results.put("wall_s", (System.nanoTime() - start) / 1e9).toString());
+        }
+        return 0;
+    }
+
+    /** The run and its report, or null (after saying why) when either failed. */
+    private JsonLine trainAndEvaluate(Pipeline pipeline, RunSpec spec, Console console, Path work, long start) {
+        ManagedChannel trainer = Grpc.channel(pipeline.trainerAddress());
+        ManagedChannel eval = Grpc.channel(pipeline.evalAddress());
+        try {
+            Training training = new Training(console);
+            Run run = training.start(trainer, spec, null);
+            Training.Result result = training.follow(trainer, run);
+            if (!result.succeeded()) {
+                console.error("the run did not finish: " + result.last().getMessage() + " (logs in " + pipeline.logs() + ")");
+                return null;
+            }
+            console.info("evaluating step " + result.last().getStep() + " and the random-init baseline");
+            EvalReport report = EvalServiceGrpc.newBlockingStub(eval)
+                    .withDeadlineAfter(30, TimeUnit.MINUTES)
+                    .evaluate(EvaluateRequest.newBuilder()
+                            .setRunId(run.getRunId())
+                            .setStep(result.last().getStep())
+                            .build());
+            console.info(Reports.table(report));
+            String checkpoint = "s3://" + Pipeline.BUCKET + "/" + report.getCheckpointManifestKey();
+            console.info(String.format("trained and evaluated in %s; checkpoint %s (stored under %s)",
+                    Training.clock((System.nanoTime() - start) / 1e9), checkpoint, work.resolve("s3")));
+            return Results.json(result, report, checkpoint);
+        } catch (StatusRuntimeException e) {
+            console.error(Grpc.describe(e, "the pipeline", pipeline.trainerAddress()) + " (logs in " + pipeline.logs() + ")");
+            return null;
+        } finally {
+            Grpc.close(trainer);
+            Grpc.close(eval);
         }
     }
 }

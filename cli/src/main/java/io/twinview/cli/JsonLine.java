@@ -16,6 +16,11 @@ final class JsonLine {
         return this;
     }
 
+    JsonLine put(String key, long value) {
+        fields.put(key, value);
+        return this;
+    }
+
     /** Rounded to 4 decimals: fractions and rates, not noise. */
     JsonLine put(String key, double value) {
         fields.put(key, Math.round(value * 10_000) / 10_000.0);

@@ -3,12 +3,12 @@ package io.twinview.cli;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.RunSpec;
 
-/** The JSON line of demo and train. */
+/** The JSON line of demo (wall_s is added last, once everything has stopped). */
 final class Results {
 
     private Results() {}
 
-    static JsonLine json(Training.Result result, EvalReport report, String checkpoint, double wallSeconds) {
+    static JsonLine json(Training.Result result, EvalReport report, String checkpoint) {
         RunSpec spec = result.run().getSpec();
         return new JsonLine()
                 .put("run_id", result.run().getRunId())
@@ -29,7 +29,6 @@ final class Results {
                 .put("random_knn_top1", report.getRandomInit().getKnnTop1())
                 .put("random_linear_top1", report.getRandomInit().getLinearTop1())
                 .put("train_pairs_per_s", result.pairsPerSecond())
-                .put("train_s", result.last().getElapsedSeconds())
-                .put("wall_s", wallSeconds);
+                .put("train_s", result.last().getElapsedSeconds());
     }
 }

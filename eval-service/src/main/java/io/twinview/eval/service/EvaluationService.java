@@ -23,6 +23,7 @@ import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvaluateRequest;
 import io.twinview.proto.v1.ProbeScores;
 import io.twinview.proto.v1.RunSpec;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -70,7 +71,12 @@ public class EvaluationService {
     record Resolved(ReportId id, String manifestKey, CheckpointManifest manifest, EncoderKind encoder,
                     ImageDataset train, ImageDataset test, int k) {}
 
-    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent event) {
+    /**
+     * Clients and the evaluation thread, made when the bean is first used: the gRPC server accepts
+     * calls before Quarkus fires StartupEvent, and an early call must find them ready.
+     */
+    @PostConstruct
+    void init() {
         config.validate();
         if (config.threads() > 0) {
             // read by the PyTorch engine when it loads, which happens on the first evaluation below
@@ -90,6 +96,11 @@ public class EvaluationService {
                 LOG.error("the PyTorch engine did not load: evaluations will fail", e);
             }
         });
+    }
+
+    /** Starts the bean (and the engine warm-up) with the application rather than on the first call. */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent event) {
+        LOG.debugf("evaluation service ready (%s)", executor);
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 100) ShutdownEvent event) {

@@ -29,6 +29,7 @@ import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.run.TaskPlan;
 import io.twinview.trainer.storage.RunRecords;
 import io.twinview.trainer.train.Learner;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -84,7 +85,12 @@ public class RunManager {
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
 
-    void onStart(@Observes StartupEvent event) {
+    /**
+     * Clients and topics, made when the bean is first used: the gRPC server accepts calls before
+     * Quarkus fires StartupEvent, and an early call must find them ready.
+     */
+    @PostConstruct
+    void init() {
         if (config.threads() > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
@@ -98,6 +104,9 @@ public class RunManager {
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
         executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+    }
+
+    void onStart(@Observes StartupEvent event) {
         if (config.resumeUnfinished()) {
             resumeUnfinished();
         }
