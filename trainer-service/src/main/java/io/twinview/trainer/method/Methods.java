@@ -17,9 +17,11 @@ public final class Methods {
                 MethodDefaults.builder()
                         // CPU budget: Adam converges in the few hundred steps a 2-core run affords;
                         // the paper's LARS lr 0.3 x batch/256 needs the optimizers issue and hundreds of epochs.
+                        // T = 0.1, the paper's ImageNet default: on our CIFAR-subset validation split
+                        // (batches 1-4 -> 5, 10 epochs) k-NN 41.9% at T 0.1 vs 40.9% at T 0.2.
                         .optimizer("adam", 1e-3, 0.9, 1e-6)
                         .warmupEpochs(1)
-                        .temperature(0.2)
+                        .temperature(0.1)
                         .projector(0, 128) // hidden 0 = the encoder's feature width
                         .recipe("simclr")
                         .build(),

@@ -17,10 +17,11 @@ import java.util.Map;
  * <p>Encoder f, 2-layer MLP projector g, NT-Xent over the 2N views of a batch. Both views go through
  * the network as one 2N batch, so batch-norm statistics cover both (as the official code does).
  *
- * <p>CIFAR defaults (paper appendix B.9 and solo-learn): projector 2048-128 on ResNet-18 (hidden =
- * feature width here, 256 for the small encoder), temperature 0.2 with LARS lr 0.4 wd 1e-4 at
- * batch 256. Our CPU-budget default trains with Adam (LARS arrives with the optimizers issue); see
- * {@link Methods}.
+ * <p>CIFAR settings in the literature (paper appendix B.9, solo-learn): projector 2048-128 on
+ * ResNet-18, temperature 0.2-0.5 with LARS lr 0.4 wd 1e-4 at batch 256. Our CPU-budget default
+ * (see {@link Methods}): projector hidden width = the encoder's feature width, output 128, Adam
+ * lr 1e-3 with one warmup epoch and cosine decay, temperature 0.1 (the paper's ImageNet value).
+ * Deviation: the paper trains with LARS, which arrives with the optimizers issue.
  */
 public final class SimClr extends SslMethod {
 
