@@ -54,9 +54,11 @@ public final class Pipeline implements AutoCloseable {
     private final Path logs;
 
     /** How a service was started, to start it again. */
-    private record ServiceLaunch(String name, Path jar, String heap, Map<String, String> properties, Path logs, int port) {
+    private record ServiceLaunch(String name, Path jar, String heap, Map<String, String> properties, Path logs, int port,
+                                 int niceness) {
         JavaProcess start() {
             return JavaProcess.builder(name)
+                    .niceness(niceness)
                     .jar(jar)
                     .jvmArgs("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError")
                     .systemProperties(properties)
@@ -112,9 +114,10 @@ public final class Pipeline implements AutoCloseable {
 
             console.info("starting trainer-service, eval-service and augment-service");
             Map<String, ServiceLaunch> launches = new LinkedHashMap<>();
-            launches.put("trainer-service", new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc));
-            launches.put("eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc));
-            launches.put("augment-service", new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp));
+            launches.put("trainer-service", new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc, 0));
+            // evaluating intermediate checkpoints is background work: it must not slow the training it reports on
+            launches.put("eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc, 10));
+            launches.put("augment-service", new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp, 0));
             for (ServiceLaunch launch : launches.values()) {
                 services.add(launch.start());
             }

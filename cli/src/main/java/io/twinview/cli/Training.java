@@ -57,7 +57,7 @@ final class Training {
         long firstNanos = 0;
         long lastNanos = 0;
         long lastPrinted = 0;
-        String lastMessage = "";
+        String lastMessage = run.getProgress().getMessage();
         while (stream.hasNext()) {
             RunProgress progress = stream.next();
             long now = System.nanoTime();
@@ -72,7 +72,7 @@ final class Training {
                 console.info("  " + progress.getMessage());
                 lastMessage = progress.getMessage();
             }
-            if (now - lastPrinted > 2_000_000_000L || progress.getStep() == progress.getTotalSteps()) {
+            if (progress.getStep() > 0 && (now - lastPrinted > 2_000_000_000L || progress.getStep() == progress.getTotalSteps())) {
                 console.progress(line(progress));
                 lastPrinted = now;
             }

@@ -52,6 +52,7 @@ public final class JavaProcess implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
     private static final int TAIL_LINES = 40;
+    private static final Path NICE = Path.of("/usr/bin/nice");
 
     /** Children of this class loader's JavaProcess still alive, stopped by the shutdown hook. */
     private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
@@ -296,6 +297,7 @@ public final class JavaProcess implements AutoCloseable {
         private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
         private Duration shutdownGrace = DEFAULT_GRACE;
         private boolean dieWithParent = true;
+        private int niceness;
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -387,6 +389,18 @@ public final class JavaProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Lower CPU priority (Unix {@code nice}, 1-19): for background work that must not slow
+         * the processes that matter on a machine with few cores. Ignored where there is no nice.
+         */
+        public Builder niceness(int niceness) {
+            if (niceness < 0 || niceness > 19) {
+                throw new IllegalArgumentException("niceness must be 0..19, was " + niceness);
+            }
+            this.niceness = niceness;
+            return this;
+        }
+
         /** The full command line, for logs and tests. */
         public List<String> command() {
             if ((mainClass == null) == (jar == null)) {
@@ -396,6 +410,10 @@ public final class JavaProcess implements AutoCloseable {
                 throw new IllegalStateException(name + ": java ignores a classpath with -jar; put it in the jar's manifest");
             }
             List<String> command = new ArrayList<>();
+            if (niceness > 0 && Files.isExecutable(NICE)) {
+                // nice execs java in its own place: the pid stays the JVM's
+                command.addAll(List.of(NICE.toString(), "-n", String.valueOf(niceness)));
+            }
             command.add(javaExecutable.toString());
             if (dieWithParent) {
                 command.add("-javaagent:" + AgentJar.parentWatch() + "=" + ProcessHandle.current().pid());
