@@ -57,6 +57,7 @@ final class Training {
         long firstNanos = 0;
         long lastNanos = 0;
         long lastPrinted = 0;
+        long printedStep = 0;
         String lastMessage = run.getProgress().getMessage();
         while (stream.hasNext()) {
             RunProgress progress = stream.next();
@@ -68,13 +69,18 @@ final class Training {
             if (progress.getStep() > last.getStep()) {
                 lastNanos = now;
             }
-            if (!progress.getMessage().isEmpty() && !progress.getMessage().equals(lastMessage)) {
+            boolean terminal = progress.getState() != RunState.RUN_STATE_RUNNING && progress.getState() != RunState.RUN_STATE_PENDING;
+            if (!progress.getMessage().isEmpty() && !progress.getMessage().equals(lastMessage)
+                    && !(terminal && progress.getState() == RunState.RUN_STATE_SUCCEEDED)) {
                 console.info("  " + progress.getMessage());
                 lastMessage = progress.getMessage();
             }
-            if (progress.getStep() > 0 && (now - lastPrinted > 2_000_000_000L || progress.getStep() == progress.getTotalSteps())) {
+            boolean newStep = progress.getStep() > printedStep;
+            if (progress.getStep() > 0 && newStep
+                    && (now - lastPrinted > 2_000_000_000L || progress.getStep() == progress.getTotalSteps())) {
                 console.progress(line(progress));
                 lastPrinted = now;
+                printedStep = progress.getStep();
             }
             last = progress;
         }
