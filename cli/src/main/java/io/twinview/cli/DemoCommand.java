@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
                             .setStep(result.last().getStep())
                             .build());
             console.info(Reports.table(report));
-            String checkpoint = "s3://" + Pipeline.BUCKET + "/" + report.getCheckpointManifestKey();
+            String checkpoint = Results.checkpointUri(report.getCheckpointManifestKey());
             console.info(String.format("trained and evaluated in %s; checkpoint %s (stored under %s)",
                     Training.clock((System.nanoTime() - start) / 1e9), checkpoint, work.resolve("s3")));
             return Results.json(result, report, checkpoint);

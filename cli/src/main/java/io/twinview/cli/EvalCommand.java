@@ -53,21 +53,15 @@ final class EvalCommand implements Callable<Integer> {
                     .evaluate(request.build());
             console.info(Reports.table(report));
             if (json) {
-                console.json(new JsonLine()
+                JsonLine line = new JsonLine()
                         .put("run_id", report.getRunId())
                         .put("step", report.getStep())
                         .put("report_id", report.getReportId())
-                        .put("checkpoint", "s3://" + Pipeline.BUCKET + "/" + report.getCheckpointManifestKey())
+                        .put("checkpoint", Results.checkpointUri(report.getCheckpointManifestKey()))
                         .put("eval_train", report.getEvalTrainUri())
                         .put("eval_test", report.getEvalTestUri())
-                        .put("knn_top1", report.getSsl().getKnnTop1())
-                        .put("knn_top5", report.getSsl().getKnnTop5())
-                        .put("linear_top1", report.getSsl().getLinearTop1())
-                        .put("linear_top5", report.getSsl().getLinearTop5())
-                        .put("random_knn_top1", report.getRandomInit().getKnnTop1())
-                        .put("random_linear_top1", report.getRandomInit().getLinearTop1())
-                        .put("wall_s", (System.nanoTime() - start) / 1e9)
-                        .toString());
+                        .put("knn_k", report.getKnnK());
+                console.json(Results.scores(line, report).put("wall_s", (System.nanoTime() - start) / 1e9).toString());
             }
             return 0;
         } catch (StatusRuntimeException e) {

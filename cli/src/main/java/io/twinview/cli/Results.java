@@ -10,7 +10,7 @@ final class Results {
 
     static JsonLine json(Training.Result result, EvalReport report, String checkpoint) {
         RunSpec spec = result.run().getSpec();
-        return new JsonLine()
+        JsonLine json = new JsonLine()
                 .put("run_id", result.run().getRunId())
                 .put("method", spec.getMethod())
                 .put("encoder", spec.getEncoder())
@@ -21,14 +21,25 @@ final class Results {
                 .put("checkpoint", checkpoint)
                 .put("eval_train", report.getEvalTrainUri())
                 .put("eval_test", report.getEvalTestUri())
-                .put("knn_k", report.getKnnK())
+                .put("knn_k", report.getKnnK());
+        return scores(json, report)
+                .put("train_pairs_per_s", result.pairsPerSecond())
+                .put("train_s", result.last().getElapsedSeconds());
+    }
+
+    /** The report's scores, as fractions in [0, 1]. */
+    static JsonLine scores(JsonLine json, EvalReport report) {
+        return json
                 .put("knn_top1", report.getSsl().getKnnTop1())
                 .put("knn_top5", report.getSsl().getKnnTop5())
                 .put("linear_top1", report.getSsl().getLinearTop1())
                 .put("linear_top5", report.getSsl().getLinearTop5())
                 .put("random_knn_top1", report.getRandomInit().getKnnTop1())
-                .put("random_linear_top1", report.getRandomInit().getLinearTop1())
-                .put("train_pairs_per_s", result.pairsPerSecond())
-                .put("train_s", result.last().getElapsedSeconds());
+                .put("random_linear_top1", report.getRandomInit().getLinearTop1());
+    }
+
+    /** Where a checkpoint's manifest is, as an S3 URI. */
+    static String checkpointUri(String manifestKey) {
+        return "s3://" + Pipeline.BUCKET + "/" + manifestKey;
     }
 }

@@ -2,7 +2,10 @@ package io.twinview.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.twinview.proto.v1.GetRunRequest;
 import io.twinview.proto.v1.Run;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.TrainerServiceGrpc;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +31,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "end with one line of JSON describing the run")
     boolean json;
 
+    private static Run done(ManagedChannel channel, Run run) {
+        return TrainerServiceGrpc.newBlockingStub(channel).getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build());
+    }
+
     @Override
     public Integer call() {
         long start = System.nanoTime();
@@ -39,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
         ManagedChannel channel = Grpc.channel(trainer);
         try {
             Training training = new Training(console);
-            Run run = training.start(channel, flags.dataset == null ? io.twinview.proto.v1.RunSpec.getDefaultInstance()
+            Run run = training.start(channel, flags.dataset == null ? RunSpec.getDefaultInstance()
                     : flags.toSpec(flags.dataset, null), runId);
             if (detach) {
                 if (json) {
@@ -57,8 +64,7 @@ final class TrainCommand implements Callable<Integer> {
                         .put("epochs", run.getSpec().getEpochs())
                         .put("steps", result.last().getStep())
                         .put("checkpoint", result.last().getLastCheckpointStep() > 0
-                                ? "s3://" + Pipeline.BUCKET + "/runs/" + run.getRunId() + "/checkpoints/"
-                                        + String.format("%010d", result.last().getLastCheckpointStep()) + "/manifest.json" : "")
+                                ? Results.checkpointUri(done(channel, run).getLatestCheckpoint()) : "")
                         .put("train_pairs_per_s", result.pairsPerSecond())
                         .put("wall_s", (System.nanoTime() - start) / 1e9)
                         .toString());
