@@ -37,8 +37,14 @@ public final class RunExecution {
     private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
 
     /**
-     * @param windowTasks most tasks published and not yet complete: workers never run further ahead
-     * @param stallTimeout republish open tasks when no record arrives for this long
+     * Backpressure works at two places: at most {@code windowTasks} tasks are published and not
+     * yet complete (all their records read), and the trainer stops reading while it holds
+     * {@code max(2 x batch, windowTasks x samples_per_task)} pairs it has not trained on. Views in
+     * flight (broker and trainer) therefore never exceed about twice the window, however fast the
+     * workers are.
+     *
+     * @param windowTasks most tasks published and not yet complete
+     * @param stallTimeout republish open tasks when nothing arrives and nothing trains for this long
      */
     public record Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {}
 
@@ -76,7 +82,10 @@ public final class RunExecution {
     private double lastLearningRate;
     private long lastCheckpointStep;
     private long lastProgressNanos;
-    private long lastArrivalNanos;
+    /** Last time a record was accepted or a step trained: silence beyond the stall timeout means lost tasks. */
+    private long lastActivityNanos;
+    /** Pairs the trainer holds at most before it stops reading: with the task window, the bound on views in flight. */
+    private final long maxBufferedPairs;
     private String message = "";
     private volatile boolean cancelled;
 
@@ -100,7 +109,8 @@ public final class RunExecution {
                 run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
         this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
         this.startNanos = clock.getAsLong();
-        this.lastArrivalNanos = startNanos;
+        this.lastActivityNanos = startNanos;
+        this.maxBufferedPairs = Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());
     }
 
     /** Continues from a checkpoint of this run: weights, optimizer, ledger and read positions. */
@@ -141,8 +151,10 @@ public final class RunExecution {
         emitProgress(RunState.RUN_STATE_RUNNING, true);
         while (step < run.totalSteps() && !cancelled) {
             publishWithinWindow();
-            for (ViewRecord record : views.poll(settings.pollTimeout())) {
-                handle(record);
+            if (assembler.available() < maxBufferedPairs) { // a trainer slower than its workers stops reading
+                for (ViewRecord record : views.poll(settings.pollTimeout())) {
+                    handle(record);
+                }
             }
             while (assembler.hasBatch() && step < run.totalSteps() && !cancelled) {
                 trainOne();
@@ -186,13 +198,13 @@ public final class RunExecution {
         }
         String problem = ViewBatches.problem(batch, runId, run.spec().getImageSize());
         if (problem != null) {
-            if (batch.getSequence() < batch.getBatchCount()) {
+            if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
                 ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()); // its pairs are lost; let the task complete
             }
             reject(record, problem);
             return;
         }
-        lastArrivalNanos = clock.getAsLong();
+        lastActivityNanos = clock.getAsLong();
         if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE) {
             duplicates++;
             assembler.passed(record.partition(), record.offset());
@@ -223,6 +235,7 @@ public final class RunExecution {
         step++;
         pairsTrained += batch.count();
         lastLearningRate = learningRate;
+        lastActivityNanos = clock.getAsLong();
         if (result.finite()) {
             lastLoss = result.loss();
         } else {
@@ -246,7 +259,7 @@ public final class RunExecution {
 
     private void republishIfStalled() {
         long now = clock.getAsLong();
-        if (ledger.openCount() == 0 || now - lastArrivalNanos < settings.stallTimeout().toNanos()) {
+        if (ledger.openCount() == 0 || now - lastActivityNanos < settings.stallTimeout().toNanos()) {
             return;
         }
         List<AugmentTask> again = new ArrayList<>();
@@ -259,7 +272,7 @@ public final class RunExecution {
                 + " open tasks (are augment workers running?)";
         LOG.warnf("run %s: %s", runId, message);
         tasks.publish(again);
-        lastArrivalNanos = now;
+        lastActivityNanos = now;
         emitProgress(RunState.RUN_STATE_RUNNING, true);
     }
 

@@ -35,7 +35,7 @@ class RunExecutionTest {
     private static final int MAX_SAMPLES_PER_RECORD = 5;
 
     /** A learner that remembers which samples each step trained on, and can fail or go NaN on cue. */
-    static final class RecordingStepper implements Stepper {
+    static class RecordingStepper implements Stepper {
         final Learner learner;
         final Map<Long, long[]> samplesByStep = new TreeMap<>();
         long crashAtStep = -1;
@@ -154,6 +154,27 @@ class RunExecutionTest {
         assertEquals(window, aheadAtPublish.get(0), "the first publication fills exactly the window");
         int tasksPerEpoch = (IMAGES + 15) / 16;
         assertEquals(EPOCHS * tasksPerEpoch, workers.published.size(), "each task is published once when nothing is lost");
+    }
+
+    @Test
+    void aSlowTrainerHoldsBackItsWorkers() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        FakeWorkers workers = new FakeWorkers(views);
+        int window = 1;
+        List<Long> inFlight = new ArrayList<>();
+        RecordingStepper stepper = new RecordingStepper(stepper(run).learner) {
+            @Override
+            public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
+                long published = workers.published.stream().mapToLong(t -> t.getSampleIndicesCount()).sum();
+                inFlight.add(published - (step - 1) * BATCH);
+                return super.step(batch, learningRate, step, totalSteps);
+            }
+        };
+        execution(run, stepper, views, workers, new MemoryCheckpoints(), new ArrayList<>(), window).run();
+        long bound = Math.max(2L * BATCH, window * 16L) + window * 16L; // buffered pairs + one open task
+        assertTrue(inFlight.stream().allMatch(n -> n <= bound),
+                "views published but not trained stay within " + bound + " however fast the workers are: " + inFlight);
     }
 
     @Test
