@@ -78,6 +78,8 @@ public class EvaluationService {
     @PostConstruct
     void init() {
         config.validate();
+        // the natives travel in the pytorch-native-cpu jar: DJL must never try to download any
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         if (config.threads() > 0) {
             // read by the PyTorch engine when it loads, which happens on the first evaluation below
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));

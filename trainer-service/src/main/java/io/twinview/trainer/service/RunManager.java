@@ -91,6 +91,8 @@ public class RunManager {
      */
     @PostConstruct
     void init() {
+        // the natives travel in the pytorch-native-cpu jar: DJL must never try to download any
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         if (config.threads() > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
