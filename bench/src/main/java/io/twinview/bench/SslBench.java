@@ -11,7 +11,6 @@ import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Seeds;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunSpecs;
@@ -75,7 +74,7 @@ final class SslBench implements Callable<Integer> {
         TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(spec.getAugment()), size);
         int bytes = augmenter.viewBytes();
         long warmup = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / batchSize);
-        LearningRateSchedule schedule = new LearningRateSchedule(spec.getOptimizer().getLearningRate(), warmup,
+        LearningRateSchedule schedule = new LearningRateSchedule(RunSpecs.peakLearningRate(spec), warmup,
                 run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
         System.out.printf("ssl bench: %s %s on %s, %d epochs x %d images, batch %d, %s lr %.2g, T %.2f; probes %s -> %s%n",
                 spec.getMethod(), kind.key(), spec.getDatasetUri(), epochs, run.datasetSize(), batchSize,
@@ -85,10 +84,7 @@ final class SslBench implements Callable<Integer> {
         long start = System.nanoTime();
         long step = 0;
         try (Learner learner = new Learner(new Learner.Config(spec.getMethod(), kind, size, spec.getSeed(),
-                new MethodSettings(spec.getHead().getProjectorHiddenDim(), spec.getHead().getProjectorOutputDim(),
-                        spec.getHead().getTemperature()),
-                spec.getOptimizer().getName(), spec.getOptimizer().getMomentum(), spec.getOptimizer().getWeightDecay(),
-                Device.cpu()))) {
+                RunSpecs.settings(spec), RunSpecs.optimizer(spec), Device.cpu()))) {
             for (int epoch = 0; epoch < epochs && step < run.totalSteps(); epoch++) {
                 int[] order = permutation(run.datasetSize(), Seeds.derive(spec.getSeed(), "bench-epoch-" + epoch));
                 double loss = 0;

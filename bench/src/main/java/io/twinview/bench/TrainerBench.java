@@ -10,6 +10,7 @@ import io.twinview.core.data.ImageDataset;
 import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import java.nio.file.Files;
@@ -59,7 +60,8 @@ final class TrainerBench implements Callable<Integer> {
         for (String key : encoders) {
             EncoderKind kind = EncoderKind.fromKey(key);
             try (Learner learner = new Learner(new Learner.Config("simclr", kind, size, 0,
-                    new MethodSettings(kind.featureDim(), 128, 0.2), "adam", 0.9, 1e-6, Device.cpu()))) {
+                    MethodSettings.contrastive(kind.featureDim(), 128, 0.1), new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001),
+                    Device.cpu()))) {
                 learner.step(batch, 1e-3, 1, 1000);
                 learner.step(batch, 1e-3, 2, 1000);
                 long start = System.nanoTime();

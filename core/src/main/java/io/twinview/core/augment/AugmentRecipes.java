@@ -38,6 +38,7 @@ public final class AugmentRecipes {
             .setJitterProbability(0.8)
             .setBrightness(0.4).setContrast(0.4).setSaturation(0.4).setHue(0.1)
             .setGrayscaleProbability(0.2)
+            .setSolarizeProbability(0)
             .build();
 
     /** Published recipes by name: each view policy sets every field. */
@@ -56,7 +57,8 @@ public final class AugmentRecipes {
             Map.entry("contrast", Range.nonNegative()),
             Map.entry("saturation", Range.nonNegative()),
             Map.entry("hue", Range.closed(0, 0.5)),
-            Map.entry("grayscale_probability", Range.closed(0, 1)));
+            Map.entry("grayscale_probability", Range.closed(0, 1)),
+            Map.entry("solarize_probability", Range.closed(0, 1)));
 
     /** Pairs whose first field must not exceed the second. */
     private static final List<String[]> ORDERED = List.of(

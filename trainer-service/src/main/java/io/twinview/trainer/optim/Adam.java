@@ -42,12 +42,13 @@ public final class Adam implements Optimizer {
         double correction1 = 1 - Math.pow(BETA1, steps);
         double correction2 = 1 - Math.pow(BETA2, steps);
         for (TrainableParameter p : parameters) {
+            double lr = p.learningRate(learningRate);
             NDArray weight = p.array();
             NDArray w = ParameterUpdates.writableView(weight, step);
             NDArray g = ParameterUpdates.gradient(weight, step);
             boolean decay = p.decayed() && weightDecay != 0;
             if (decay && decoupled) {
-                w.subi(w.mul(learningRate * weightDecay));
+                w.subi(w.mul(lr * weightDecay));
             } else if (decay) {
                 g = g.add(w.mul(weightDecay));
             }
@@ -56,7 +57,7 @@ public final class Adam implements Optimizer {
             m.muli(BETA1).addi(g.mul(1 - BETA1));
             v.muli(BETA2).addi(g.square().muli(1 - BETA2));
             NDArray denominator = v.div(correction2).sqrt().addi(EPSILON);
-            w.subi(m.div(denominator).muli(learningRate / correction1));
+            w.subi(m.div(denominator).muli(lr / correction1));
             ParameterUpdates.zeroGradient(weight);
         }
     }

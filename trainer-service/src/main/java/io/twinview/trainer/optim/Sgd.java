@@ -39,42 +39,23 @@ public final class Sgd implements Optimizer {
             }
             NDArray direction = g;
             if (momentum != 0) {
-                NDArray buffer = buffers.computeIfAbsent(p.name(), k -> newBuffer(weight));
+                NDArray buffer = buffers.computeIfAbsent(p.name(),
+                        k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
                 buffer.muli(momentum).addi(g);
                 direction = buffer;
             }
-            w.subi(direction.mul(learningRate));
+            w.subi(direction.mul(p.learningRate(learningRate)));
             ParameterUpdates.zeroGradient(weight);
         }
     }
 
-    private NDArray newBuffer(NDArray weight) {
-        NDArray buffer = manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
-        return buffer;
-    }
-
     @Override
     public NDList state() {
-        NDList state = new NDList();
-        buffers.forEach((name, buffer) -> {
-            buffer.setName(name + "#momentum");
-            state.add(buffer);
-        });
-        return state;
+        return MomentumBuffers.state(buffers);
     }
 
     @Override
     public void loadState(NDList state) {
-        buffers.values().forEach(NDArray::close);
-        buffers.clear();
-        for (NDArray array : state) {
-            String name = array.getName();
-            if (!name.endsWith("#momentum")) {
-                throw new IllegalArgumentException("not an SGD state entry: " + name);
-            }
-            NDArray copy = array.duplicate();
-            copy.attach(manager);
-            buffers.put(name.substring(0, name.length() - "#momentum".length()), copy);
-        }
+        MomentumBuffers.load(buffers, state, manager, "SGD");
     }
 }

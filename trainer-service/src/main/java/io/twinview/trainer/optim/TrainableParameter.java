@@ -7,17 +7,27 @@ import ai.djl.nn.Parameter;
  * A parameter the optimizer updates.
  *
  * @param name stable across processes ("encoder/01Conv2d_weight"): keys the optimizer state in checkpoints
- * @param decayed whether weight decay applies; biases and batch-norm parameters are excluded, as in
- *     the SimCLR and BYOL implementations
+ * @param decayed whether weight decay (and LARS's trust ratio) applies; biases and batch-norm
+ *     parameters are excluded, as in the SimCLR and BYOL implementations
+ * @param fixedLearningRate a rate this parameter keeps whatever the schedule says (SimSiam's
+ *     predictor), or NaN to follow the schedule
  */
-public record TrainableParameter(String name, Parameter parameter, boolean decayed) {
+public record TrainableParameter(String name, Parameter parameter, boolean decayed, double fixedLearningRate) {
 
     public NDArray array() {
         return parameter.getArray();
     }
 
+    /** The rate for this parameter when the schedule says {@code scheduled}. */
+    public double learningRate(double scheduled) {
+        return Double.isNaN(fixedLearningRate) ? scheduled : fixedLearningRate;
+    }
+
     public static TrainableParameter of(String name, Parameter parameter) {
-        boolean decayed = parameter.getType() == Parameter.Type.WEIGHT;
-        return new TrainableParameter(name, parameter, decayed);
+        return new TrainableParameter(name, parameter, parameter.getType() == Parameter.Type.WEIGHT, Double.NaN);
+    }
+
+    public TrainableParameter withFixedLearningRate(double rate) {
+        return new TrainableParameter(name, parameter, decayed, rate);
     }
 }

@@ -6,12 +6,14 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.CheckpointManifest;
+import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.PartitionCursor;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.ViewBatch;
 import io.twinview.proto.v1.ViewsCursor;
+import io.twinview.trainer.monitor.CollapseMonitor;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.train.PairBatch;
 import io.twinview.trainer.train.Stepper;
@@ -87,6 +89,7 @@ public final class RunExecution {
     /** Pairs the trainer holds at most before it stops reading: with the task window, the bound on views in flight. */
     private final long maxBufferedPairs;
     private String message = "";
+    private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
 
     public RunExecution(String runId, ResolvedRun run, String viewsTopic, Stepper learner, TaskPlan plan,
@@ -105,7 +108,7 @@ public final class RunExecution {
         this.clock = clock;
         RunSpec spec = run.spec();
         long warmupSteps = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / spec.getBatchSize());
-        this.schedule = new LearningRateSchedule(spec.getOptimizer().getLearningRate(), warmupSteps,
+        this.schedule = new LearningRateSchedule(RunSpecs.peakLearningRate(spec), warmupSteps,
                 run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
         this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
         this.startNanos = clock.getAsLong();
@@ -127,6 +130,7 @@ public final class RunExecution {
         duplicates = (long) manifest.getMetricsOrDefault("duplicate_batches", 0);
         nonFiniteSteps = (long) manifest.getMetricsOrDefault("non_finite_steps", 0);
         lastLoss = manifest.getMetricsOrDefault("loss", Double.NaN);
+        monitors = manifest.getMonitors();
         views.seek(cursor.getPartitionsList());
         for (PartitionCursor partition : cursor.getPartitionsList()) {
             if (partition.getSkipSamples() > 0) {
@@ -278,6 +282,11 @@ public final class RunExecution {
 
     private void checkpoint(boolean last) {
         TrainingState state = learner.state();
+        monitors = monitors(learner.monitors());
+        if (!monitors.getWarning().isEmpty()) {
+            message = monitors.getWarning() + " at step " + step;
+            LOG.warnf("run %s: %s", runId, message);
+        }
         Map<String, Double> metrics = metrics();
         CheckpointManifest manifest = CheckpointManifest.newBuilder()
                 .setRunId(runId)
@@ -291,6 +300,7 @@ public final class RunExecution {
                         .addAllOpenTasks(ledger.snapshot(assembler.untrained()))
                         .setPairsTrained(pairsTrained))
                 .putAllMetrics(metrics)
+                .setMonitors(monitors)
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
         Map<String, byte[]> objects = new LinkedHashMap<>();
@@ -310,6 +320,18 @@ public final class RunExecution {
                 .build());
         lastCheckpointStep = step;
         LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
+    }
+
+    private CollapseMonitors monitors(CollapseMonitor.Reading reading) {
+        CollapseMonitors.Builder built = CollapseMonitors.newBuilder()
+                .setStep(step)
+                .setEmbeddingStd(reading.std())
+                .setEmbeddingStdNormalized(reading.stdNormalized())
+                .setEffectiveRank(reading.effectiveRank())
+                .setEmbeddingDim(reading.dim())
+                .setWarning(reading.warning());
+        reading.predictorAlignment().ifPresent(built::setPredictorAlignment);
+        return built.build();
     }
 
     private Map<String, Double> metrics() {
@@ -355,6 +377,8 @@ public final class RunExecution {
                 .setDuplicateBatches(duplicates)
                 .setElapsedSeconds((clock.getAsLong() - startNanos) / 1e9)
                 .setMessage(message)
+                .setMonitors(monitors)
+                .setNonFiniteSteps(nonFiniteSteps)
                 .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
     }

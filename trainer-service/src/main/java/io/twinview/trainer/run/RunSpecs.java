@@ -10,6 +10,8 @@ import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.MethodDefaults;
+import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.optim.Optimizers;
 import java.util.List;
@@ -20,12 +22,11 @@ import java.util.List;
  */
 public final class RunSpecs {
 
-    public static final int DEFAULT_EPOCHS = 10;
-    public static final int DEFAULT_BATCH = 256;
     public static final int DEFAULT_SAMPLES_PER_TASK = 256;
     /** A run gets a checkpoint every epoch, but no more than this many in all by default. */
     public static final int MAX_DEFAULT_CHECKPOINTS = 20;
     private static final List<String> SCHEDULES = List.of("cosine", "constant");
+    private static final List<String> LR_SCALINGS = List.of("linear", "none");
 
     private RunSpecs() {}
 
@@ -63,8 +64,8 @@ public final class RunSpecs {
             note = "";
         }
 
-        int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), DEFAULT_EPOCHS);
-        int batch = positiveOrDefault("batch_size", requested.hasBatchSize(), requested.getBatchSize(), DEFAULT_BATCH);
+        int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), defaults.epochs());
+        int batch = positiveOrDefault("batch_size", requested.hasBatchSize(), requested.getBatchSize(), defaults.batchSize());
         spec.setEpochs(epochs).setBatchSize(batch);
         long totalSteps = (long) epochs * dataset.size() / batch;
         if (totalSteps < 1) {
@@ -88,7 +89,7 @@ public final class RunSpecs {
         spec.setImageSize(imageSize);
 
         spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults, epochs));
-        spec.setHead(resolveHead(requested.getHead(), defaults, encoder));
+        spec.setHead(resolveHead(requested.getHead(), defaults, encoder, batch));
 
         try {
             io.twinview.proto.v1.AugmentRecipe recipe = requested.hasAugment()
@@ -167,6 +168,18 @@ public final class RunSpecs {
             throw new InvalidRunSpecException("optimizer.warmup_epochs", warmup, "0 <= warmup < epochs (" + epochs + ")");
         }
         optimizer.setWarmupEpochs(warmup);
+        String scaling = requested.getLrScaling().isEmpty()
+                ? (sameOptimizer && !requested.hasLearningRate() ? defaults.lrScaling() : "none")
+                : requested.getLrScaling();
+        if (!LR_SCALINGS.contains(scaling)) {
+            throw new InvalidRunSpecException("optimizer.lr_scaling", scaling, "one of " + String.join(", ", LR_SCALINGS));
+        }
+        optimizer.setLrScaling(scaling);
+        double trust = requested.hasTrustCoefficient() ? requested.getTrustCoefficient() : defaults.trustCoefficient();
+        if (!(trust > 0 && trust <= 1)) {
+            throw new InvalidRunSpecException("optimizer.trust_coefficient", trust, "0 < eta <= 1");
+        }
+        optimizer.setTrustCoefficient(trust);
         String schedule = requested.getSchedule().isEmpty() ? defaults.schedule() : requested.getSchedule();
         if (!SCHEDULES.contains(schedule)) {
             throw new InvalidRunSpecException("optimizer.schedule", schedule, "one of " + String.join(", ", SCHEDULES));
@@ -175,25 +188,89 @@ public final class RunSpecs {
         return optimizer.build();
     }
 
-    private static HeadSpec resolveHead(HeadSpec requested, MethodDefaults defaults, EncoderKind encoder) {
+    private static HeadSpec resolveHead(HeadSpec requested, MethodDefaults defaults, EncoderKind encoder, int batch) {
         int defaultHidden = defaults.projectorHiddenDim() != 0 ? defaults.projectorHiddenDim() : encoder.featureDim();
         int hidden = requested.hasProjectorHiddenDim() ? requested.getProjectorHiddenDim() : defaultHidden;
-        if (hidden < 1 || hidden > 16384) {
-            throw new InvalidRunSpecException("head.projector_hidden_dim", hidden, "1..16384");
-        }
+        check("head.projector_hidden_dim", hidden, 1, 16384);
         int out = requested.hasProjectorOutputDim() ? requested.getProjectorOutputDim() : defaults.projectorOutputDim();
-        if (out < 1 || out > 16384) {
-            throw new InvalidRunSpecException("head.projector_output_dim", out, "1..16384");
-        }
+        check("head.projector_output_dim", out, 1, 16384);
+        int layers = requested.hasProjectorLayers() ? requested.getProjectorLayers() : defaults.projectorLayers();
+        check("head.projector_layers", layers, 1, 4);
+        int predictor = requested.hasPredictorHiddenDim() ? requested.getPredictorHiddenDim() : defaults.predictorHiddenDim();
+        check("head.predictor_hidden_dim", predictor, 1, 16384);
         double temperature = requested.hasTemperature() ? requested.getTemperature() : defaults.temperature();
         if (!(temperature > 0 && temperature <= 100)) {
             throw new InvalidRunSpecException("head.temperature", temperature, "0 < temperature <= 100");
         }
+        double momentum = requested.hasMomentum() ? requested.getMomentum() : defaults.networkMomentum();
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new InvalidRunSpecException("head.momentum", momentum, "0 <= momentum < 1");
+        }
+        int queue = requested.hasQueueSize() ? requested.getQueueSize() : defaults.queueSize();
+        if (queue < 0 || queue % batch != 0) {
+            throw new InvalidRunSpecException("head.queue_size", queue, "a multiple of batch_size (" + batch + "), 0 for none");
+        }
+        double lambda = requested.hasBarlowLambda() ? requested.getBarlowLambda() : defaults.barlowLambda();
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new InvalidRunSpecException("head.barlow_lambda", lambda, "a number >= 0");
+        }
+        double rho = requested.hasDirectpredRho() ? requested.getDirectpredRho() : defaults.directPredRho();
+        if (!(rho >= 0 && rho < 1)) {
+            throw new InvalidRunSpecException("head.directpred_rho", rho, "0 <= rho < 1");
+        }
+        double eps = requested.hasDirectpredEps() ? requested.getDirectpredEps() : defaults.directPredEps();
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new InvalidRunSpecException("head.directpred_eps", eps, "a number >= 0");
+        }
+        int every = requested.hasDirectpredEvery() ? requested.getDirectpredEvery() : defaults.directPredEvery();
+        check("head.directpred_every", every, 1, 1_000_000);
+        int splits = requested.hasKeyBnSplits() ? requested.getKeyBnSplits() : defaults.keyBnSplits();
+        if (splits < 1 || batch % splits != 0) {
+            throw new InvalidRunSpecException("head.key_bn_splits", splits, "a divisor of batch_size (" + batch + ")");
+        }
         return HeadSpec.newBuilder()
                 .setProjectorHiddenDim(hidden)
                 .setProjectorOutputDim(out)
+                .setProjectorLayers(layers)
+                .setPredictorHiddenDim(predictor)
                 .setTemperature(temperature)
+                .setMomentum(momentum)
+                .setQueueSize(queue)
+                .setBarlowLambda(lambda)
+                .setFixedPredictorLr(requested.hasFixedPredictorLr() ? requested.getFixedPredictorLr() : defaults.fixedPredictorLr())
+                .setDirectpredRho(rho)
+                .setDirectpredEps(eps)
+                .setDirectpredEvery(every)
+                .setKeyBnSplits(splits)
                 .build();
+    }
+
+    private static void check(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new InvalidRunSpecException(field, value, min + ".." + max);
+        }
+    }
+
+    /** The peak learning rate a resolved spec trains with: the base rate, scaled by batch / 256 when asked. */
+    public static double peakLearningRate(RunSpec spec) {
+        double base = spec.getOptimizer().getLearningRate();
+        return spec.getOptimizer().getLrScaling().equals("linear") ? base * spec.getBatchSize() / 256.0 : base;
+    }
+
+    /** The method settings of a resolved spec. */
+    public static MethodSettings settings(RunSpec spec) {
+        HeadSpec h = spec.getHead();
+        return new MethodSettings(h.getProjectorHiddenDim(), h.getProjectorOutputDim(), h.getProjectorLayers(),
+                h.getPredictorHiddenDim(), h.getTemperature(), h.getMomentum(), h.getQueueSize(), h.getBarlowLambda(),
+                h.getFixedPredictorLr(), h.getDirectpredRho(), h.getDirectpredEps(), h.getDirectpredEvery(),
+                h.getKeyBnSplits());
+    }
+
+    /** The optimizer of a resolved spec. */
+    public static OptimizerConfig optimizer(RunSpec spec) {
+        OptimizerSpec o = spec.getOptimizer();
+        return new OptimizerConfig(o.getName(), peakLearningRate(spec), o.getMomentum(), o.getWeightDecay(),
+                o.getTrustCoefficient());
     }
 
     private static int positiveOrDefault(String field, boolean present, int value, int fallback) {

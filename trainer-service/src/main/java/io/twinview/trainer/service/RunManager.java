@@ -21,7 +21,6 @@ import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaClients;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
-import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunExecution;
@@ -259,17 +258,8 @@ public class RunManager {
     }
 
     private Learner.Config learnerConfig(RunSpec spec) {
-        return new Learner.Config(
-                spec.getMethod(),
-                EncoderKind.fromKey(spec.getEncoder()),
-                spec.getImageSize(),
-                spec.getSeed(),
-                new MethodSettings(spec.getHead().getProjectorHiddenDim(), spec.getHead().getProjectorOutputDim(),
-                        spec.getHead().getTemperature()),
-                spec.getOptimizer().getName(),
-                spec.getOptimizer().getMomentum(),
-                spec.getOptimizer().getWeightDecay(),
-                device());
+        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
+                spec.getSeed(), RunSpecs.settings(spec), RunSpecs.optimizer(spec), device());
     }
 
     private Device device() {

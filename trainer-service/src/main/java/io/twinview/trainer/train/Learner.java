@@ -18,7 +18,9 @@ import io.twinview.trainer.method.MethodContext;
 import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.method.SslMethod;
+import io.twinview.trainer.monitor.CollapseMonitor;
 import io.twinview.trainer.optim.Optimizer;
+import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;
 import io.twinview.trainer.optim.ParameterUpdates;
 import io.twinview.trainer.optim.TrainableParameter;
@@ -39,18 +41,13 @@ import java.util.Map;
  */
 public final class Learner implements Stepper, AutoCloseable {
 
-    /**
-     * @param weightDecay applied to weights, never to biases or batch-norm parameters
-     */
     public record Config(
             String method,
             EncoderKind encoder,
             int imageSize,
             long seed,
             MethodSettings settings,
-            String optimizer,
-            double momentum,
-            double weightDecay,
+            OptimizerConfig optimizer,
             Device device) {}
 
     private final NDManager manager;
@@ -67,17 +64,19 @@ public final class Learner implements Stepper, AutoCloseable {
         Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
         this.method = Methods.get(config.method()).create(new MethodContext(
                 config.encoder(), encoder, config.imageSize(), config.seed(), config.settings(), manager));
-        this.parameters = trainableParameters(method);
-        this.optimizer = Optimizers.create(config.optimizer(), config.momentum(), config.weightDecay(), manager);
+        this.parameters = trainableParameters(method, config.optimizer().peakLearningRate());
+        this.optimizer = Optimizers.create(config.optimizer(), manager);
         this.store = new ParameterStore(manager, false);
     }
 
-    private static List<TrainableParameter> trainableParameters(SslMethod method) {
+    private static List<TrainableParameter> trainableParameters(SslMethod method, double peakLearningRate) {
         List<TrainableParameter> list = new ArrayList<>();
         method.trainableBlocks().forEach((role, block) -> {
+            boolean fixed = method.fixedLearningRateRoles().contains(role);
             for (Pair<String, Parameter> named : block.getParameters()) {
                 if (named.getValue().requiresGradient()) {
-                    list.add(TrainableParameter.of(role + "/" + named.getKey(), named.getValue()));
+                    TrainableParameter parameter = TrainableParameter.of(role + "/" + named.getKey(), named.getValue());
+                    list.add(fixed ? parameter.withFixedLearningRate(peakLearningRate) : parameter);
                 }
             }
         });
@@ -115,6 +114,12 @@ public final class Learner implements Stepper, AutoCloseable {
         }
     }
 
+    /** Collapse monitors on the last batch's embeddings. */
+    @Override
+    public CollapseMonitor.Reading monitors() {
+        return CollapseMonitor.read(method.lastEmbeddings(), method.lastEmbeddingDim(), method.predictorAlignment());
+    }
+
     /** A snapshot of every parameter and optimizer buffer, as checkpoint objects. */
     @Override
     public TrainingState state() {
@@ -149,6 +154,10 @@ public final class Learner implements Stepper, AutoCloseable {
                 out.writeInt(data.length);
                 out.write(data);
             }
+            NDList methodState = method.state();
+            byte[] state = methodState.isEmpty() ? new byte[0] : methodState.encode();
+            out.writeInt(state.length);
+            out.write(state);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -174,6 +183,9 @@ public final class Learner implements Stepper, AutoCloseable {
                 }
                 BlockParameters.load(target, block, manager);
             }
+            byte[] state = new byte[in.readInt()];
+            in.readFully(state);
+            method.loadState(state.length == 0 ? new NDList() : NDList.decode(manager, state));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -15,5 +15,8 @@ public interface Stepper {
 
     TrainingState state();
 
+    /** Collapse monitors on the last batch. */
+    io.twinview.trainer.monitor.CollapseMonitor.Reading monitors();
+
     void restore(TrainingState state);
 }

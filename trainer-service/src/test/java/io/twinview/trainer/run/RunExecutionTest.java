@@ -61,6 +61,11 @@ class RunExecutionTest {
         }
 
         @Override
+        public io.twinview.trainer.monitor.CollapseMonitor.Reading monitors() {
+            return learner.monitors();
+        }
+
+        @Override
         public void restore(TrainingState state) {
             learner.restore(state);
         }
@@ -87,8 +92,7 @@ class RunExecutionTest {
     private RecordingStepper stepper(ResolvedRun run) {
         RunSpec spec = run.spec();
         Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
-                spec.getSeed(), new MethodSettings(32, 16, 0.5), spec.getOptimizer().getName(),
-                spec.getOptimizer().getMomentum(), spec.getOptimizer().getWeightDecay(), Device.cpu()));
+                spec.getSeed(), MethodSettings.contrastive(32, 16, 0.5), RunSpecs.optimizer(spec), Device.cpu()));
         learners.add(learner);
         return new RecordingStepper(learner);
     }

@@ -29,8 +29,8 @@ class RunSpecsTest {
         RunSpec spec = run.spec();
         assertEquals("simclr", spec.getMethod(), "the default method");
         assertEquals("small", spec.getEncoder(), "the default encoder is the CPU-sized one");
-        assertEquals(RunSpecs.DEFAULT_BATCH, spec.getBatchSize(), "the default batch");
-        assertEquals(RunSpecs.DEFAULT_EPOCHS, spec.getEpochs(), "the default epochs");
+        assertEquals(256, spec.getBatchSize(), "the default batch");
+        assertEquals(10, spec.getEpochs(), "the default epochs");
         assertEquals(32, spec.getImageSize(), "image size defaults to the dataset's");
         assertEquals("adam", spec.getOptimizer().getName(), "simclr's CPU-budget optimizer");
         assertTrue(spec.getOptimizer().hasLearningRate(), "the resolved spec spells out the learning rate");

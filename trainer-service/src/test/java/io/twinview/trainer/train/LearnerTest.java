@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.twinview.model.EncoderKind;
 import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.optim.OptimizerConfig;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class LearnerTest {
 
     private static Learner learner() {
-        return new Learner(new Learner.Config("simclr", EncoderKind.SMALL, 16, 3, new MethodSettings(64, 32, 0.5),
-                "adam", 0.9, 1e-6, Device.cpu()));
+        return new Learner(new Learner.Config("simclr", EncoderKind.SMALL, 16, 3, MethodSettings.contrastive(64, 32, 0.5),
+                new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001), Device.cpu()));
     }
 
     /** Pairs whose second view is the first plus a little noise: easy to tell apart from each other. */
