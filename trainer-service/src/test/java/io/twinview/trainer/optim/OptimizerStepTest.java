@@ -64,6 +64,62 @@ class OptimizerStepTest {
     }
 
     @Test
+    void larsScalesEachWeightsStepByItsTrustRatio() {
+        double lr = 0.5, m = 0.9, wd = 0.01, eta = 0.001;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainableParameter p = parameter(manager, Parameter.Type.WEIGHT);
+            Lars lars = new Lars(m, wd, eta, manager);
+            float[] w1 = step(manager, lars, p, lr);
+            float[] w2 = step(manager, lars, p, lr);
+            double[] w = {W0[0], W0[1], W0[2]};
+            double[] buffer = new double[3];
+            double[][] expected = new double[2][3];
+            for (int t = 0; t < 2; t++) {
+                double[] g = new double[3];
+                double wNorm = 0;
+                double gNorm = 0;
+                for (int i = 0; i < 3; i++) {
+                    g[i] = C[i] + wd * w[i];
+                    wNorm += w[i] * w[i];
+                    gNorm += g[i] * g[i];
+                }
+                double trust = eta * Math.sqrt(wNorm) / Math.sqrt(gNorm);
+                for (int i = 0; i < 3; i++) {
+                    buffer[i] = m * buffer[i] + trust * g[i];
+                    w[i] -= lr * buffer[i];
+                    expected[t][i] = w[i];
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals(expected[0][i], w1[i], 1e-6, "LARS w[" + i + "] after step 1: lr * eta ||w||/||g|| * g");
+                assertEquals(expected[1][i], w2[i], 1e-6, "LARS w[" + i + "] after step 2, with momentum");
+            }
+        }
+    }
+
+    @Test
+    void larsLeavesBiasesUnadaptedAndUndecayed() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainableParameter p = parameter(manager, Parameter.Type.BIAS);
+            float[] w1 = step(manager, new Lars(0.9, 0.5, 0.001, manager), p, 0.1);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(W0[i] - 0.1 * C[i], w1[i], 1e-6, "bias " + i + ": plain SGD step, no trust ratio, no decay");
+            }
+        }
+    }
+
+    @Test
+    void aFixedLearningRateIgnoresTheSchedule() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainableParameter p = parameter(manager, Parameter.Type.BIAS).withFixedLearningRate(0.2);
+            float[] w1 = step(manager, new Sgd(0, 0, manager), p, 0.001);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(W0[i] - 0.2 * C[i], w1[i], 1e-6, "the parameter moves at its own rate, not the scheduled one");
+            }
+        }
+    }
+
+    @Test
     void biasesAndNormParametersAreNotDecayed() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainableParameter p = parameter(manager, Parameter.Type.BIAS);
