@@ -3,8 +3,9 @@ package io.twinview.augment;
 /**
  * One view's augmentation, torchvision semantics: RandomResizedCrop(scale, ratio), horizontal
  * flip with {@code flipProbability}, ColorJitter(brightness, contrast, saturation, hue) applied
- * with {@code jitterProbability}, grayscale with {@code grayscaleProbability}. The domain twin of
- * the wire's {@code ViewPolicy}; the operations validate their own values.
+ * with {@code jitterProbability}, grayscale with {@code grayscaleProbability}, solarize (invert
+ * values >= 128) with {@code solarizeProbability}. The domain twin of the wire's {@code ViewPolicy};
+ * the operations validate their own values.
  */
 public record ViewParams(
         double cropScaleMin,
@@ -17,5 +18,6 @@ public record ViewParams(
         double contrast,
         double saturation,
         double hue,
-        double grayscaleProbability) {
+        double grayscaleProbability,
+        double solarizeProbability) {
 }

@@ -7,12 +7,15 @@ import io.twinview.augment.op.ColorJitter;
 import io.twinview.augment.op.HorizontalFlip;
 import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.RandomResizedCrop;
+import io.twinview.augment.op.Solarize;
 
 /**
- * One view's transform, in the order of SimCLR's torchvision pipeline:
+ * One view's transform, in the order of SimCLR's torchvision pipeline, then BYOL's solarization
+ * (which BYOL applies after grayscale; Gaussian blur, which sits between them in BYOL's ImageNet
+ * pipeline, is omitted for CIFAR):
  * <pre>
  * RandomResizedCrop(outSize, scale, ratio) -> RandomHorizontalFlip(p)
- *   -> RandomApply([ColorJitter(b, c, s, h)], p) -> RandomGrayscale(p)
+ *   -> RandomApply([ColorJitter(b, c, s, h)], p) -> RandomGrayscale(p) -> RandomSolarize(128, p)
  * </pre>
  * Immutable and thread-safe; randomness comes from the caller's generator, scratch from the
  * caller's {@link BilinearResize}. All random draws happen in that fixed order.
@@ -24,6 +27,7 @@ public final class ViewPipeline {
     private final double jitterProbability;
     private final ColorJitter jitter;
     private final RandomGrayscale grayscale;
+    private final Solarize solarize;
 
     public ViewPipeline(ViewParams params, int outSize) {
         this.crop = new RandomResizedCrop(params.cropScaleMin(), params.cropScaleMax(),
@@ -35,6 +39,7 @@ public final class ViewPipeline {
         this.jitterProbability = params.jitterProbability();
         this.jitter = new ColorJitter(params.brightness(), params.contrast(), params.saturation(), params.hue());
         this.grayscale = new RandomGrayscale(params.grayscaleProbability());
+        this.solarize = new Solarize(params.solarizeProbability());
     }
 
     public int outSize() {
@@ -55,5 +60,6 @@ public final class ViewPipeline {
             jitter.apply(dst, dstOffset, pixels, rng);
         }
         grayscale.apply(dst, dstOffset, pixels, rng);
+        solarize.apply(dst, dstOffset, pixels, rng);
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 import io.twinview.augment.kafka.PolicyMapper;
+import io.twinview.augment.op.Solarize;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.proto.v1.AugmentRecipe;
@@ -29,7 +30,7 @@ class TwoViewAugmenterTest {
     static final ImageDataset SHAPES = Datasets.open("synthetic:?n=256&seed=1");
 
     /** Crop of the whole image, nothing random applied. */
-    static final ViewParams IDENTITY = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0);
+    static final ViewParams IDENTITY = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 0);
 
     private static byte[][] views(TwoViewAugmenter augmenter, ImageDataset ds, int index, long seed, long epoch) {
         byte[] v1 = new byte[augmenter.viewBytes()];
@@ -118,6 +119,20 @@ class TwoViewAugmenterTest {
         byte[][] v = views(augmenter, SHAPES, 3, 1, 0);
         assertArrayEquals(source, v[0], "full crop, no flip, no jitter, no grayscale: the image itself");
         assertArrayEquals(source, v[1]);
+    }
+
+    @Test
+    void solarizeComesLastAndOnlyInTheViewThatAsksForIt() {
+        ViewParams solarized = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 1);
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("solarize-2", IDENTITY, solarized), 32);
+        byte[] source = new byte[SHAPES.imageBytes()];
+        SHAPES.readImage(3, source, 0);
+        byte[][] v = views(augmenter, SHAPES, 3, 1, 0);
+        assertArrayEquals(source, v[0], "view 1 has solarize p=0: the image itself");
+        byte[] expected = source.clone();
+        Solarize.solarize(expected, 0, 32 * 32);
+        assertArrayEquals(expected, v[1], "view 2 has solarize p=1: every value >= 128 inverted");
+        assertFalse(Arrays.equals(source, v[1]), "the synthetic image has values >= 128, so solarize shows");
     }
 
     @Test

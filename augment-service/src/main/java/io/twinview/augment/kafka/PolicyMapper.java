@@ -32,6 +32,7 @@ public final class PolicyMapper {
                 p.getFlipProbability(),
                 p.getJitterProbability(),
                 p.getBrightness(), p.getContrast(), p.getSaturation(), p.getHue(),
-                p.getGrayscaleProbability());
+                p.getGrayscaleProbability(),
+                p.getSolarizeProbability());
     }
 }

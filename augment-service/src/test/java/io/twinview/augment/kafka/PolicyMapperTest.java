@@ -22,10 +22,11 @@ class PolicyMapperTest {
                 .setFlipProbability(0.31).setJitterProbability(0.61)
                 .setBrightness(0.21).setContrast(0.22).setSaturation(0.23).setHue(0.04)
                 .setGrayscaleProbability(0.17)
+                .setSolarizeProbability(0.13)
                 .build();
         TwoViewPolicy policy = PolicyMapper.toDomain(AugmentRecipe.newBuilder().setName("simclr").setView1(wire).build());
-        assertEquals(new ViewParams(0.11, 0.91, 0.71, 1.41, 0.31, 0.61, 0.21, 0.22, 0.23, 0.04, 0.17), policy.view1());
-        assertEquals(new ViewParams(0.08, 1.0, 0.75, 4.0 / 3.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.1, 0.2), policy.view2(),
+        assertEquals(new ViewParams(0.11, 0.91, 0.71, 1.41, 0.31, 0.61, 0.21, 0.22, 0.23, 0.04, 0.17, 0.13), policy.view1());
+        assertEquals(new ViewParams(0.08, 1.0, 0.75, 4.0 / 3.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.1, 0.2, 0.0), policy.view2(),
                 "unset view 2 takes the published simclr values");
         assertEquals("simclr", policy.name());
     }

@@ -41,9 +41,19 @@ public final class AugmentRecipes {
             .setSolarizeProbability(0)
             .build();
 
+    /**
+     * BYOL's asymmetric views at 32 px (Grill et al. 2020, https://arxiv.org/abs/2006.07733, table 6;
+     * CIFAR transcription as in solo-learn's {@code cifar/augmentations/asymmetric.yaml}): SimCLR's
+     * crop and flip, ColorJitter(0.4, 0.4, 0.2, 0.1) with p=0.8, grayscale p=0.2, and solarization
+     * p=0 in view 1, 0.2 in view 2. Gaussian blur (p=1.0 / 0.1 on ImageNet) is omitted for CIFAR.
+     */
+    static final ViewPolicy BYOL_CIFAR_VIEW1 = SIMCLR_CIFAR.toBuilder().setSaturation(0.2).build();
+    static final ViewPolicy BYOL_CIFAR_VIEW2 = BYOL_CIFAR_VIEW1.toBuilder().setSolarizeProbability(0.2).build();
+
     /** Published recipes by name: each view policy sets every field. */
     private static final Map<String, AugmentRecipe> RECIPES = registry(
-            recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR));
+            recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR),
+            recipe("byol", BYOL_CIFAR_VIEW1, BYOL_CIFAR_VIEW2));
 
     /** Allowed range of every ViewPolicy field, by proto field name (torchvision's own limits). */
     private static final Map<String, Range> RANGES = Map.ofEntries(

@@ -85,7 +85,27 @@ class AugmentRecipesTest {
     void unknownNameIsRejectedWithTheKnownOnes() {
         String message = assertThrows(IllegalArgumentException.class,
                 () -> AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclrr").build())).getMessage();
-        assertEquals("augment.name = 'simclrr' is not a known recipe; allowed: simclr", message);
+        assertTrue(message.startsWith("augment.name = 'simclrr' is not a known recipe; allowed: simclr, byol"), message);
+    }
+
+    @Test
+    void byolIsAsymmetricOnlyInSolarization() {
+        AugmentRecipe byol = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("byol").build());
+        for (ViewPolicy v : new ViewPolicy[] {byol.getView1(), byol.getView2()}) {
+            assertEquals(0.08, v.getCropScaleMin());
+            assertEquals(1.0, v.getCropScaleMax());
+            assertEquals(0.5, v.getFlipProbability());
+            assertEquals(0.8, v.getJitterProbability());
+            assertEquals(0.4, v.getBrightness());
+            assertEquals(0.4, v.getContrast());
+            assertEquals(0.2, v.getSaturation(), "BYOL's saturation is 0.2, SimCLR's 0.4");
+            assertEquals(0.1, v.getHue());
+            assertEquals(0.2, v.getGrayscaleProbability());
+        }
+        assertEquals(0.0, byol.getView1().getSolarizeProbability(), "view 1 is never solarized");
+        assertEquals(0.2, byol.getView2().getSolarizeProbability(), "view 2 is solarized with p=0.2");
+        assertEquals(byol.getView1(), byol.getView2().toBuilder().setSolarizeProbability(0).build(),
+                "the views differ in nothing else");
     }
 
     @Test
