@@ -1,0 +1,149 @@
+package io.twinview.trainer.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.SplittableRandom;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+
+class NegativeCosineTest {
+
+    /** SimSiam's D(p, z) in plain loops, double precision: minus the mean of p_i.z_i / (|p_i| |z_i|). */
+    static double naiveD(double[][] p, double[][] z) {
+        double total = 0;
+        for (int i = 0; i < p.length; i++) {
+            double dot = 0;
+            double pp = 0;
+            double zz = 0;
+            for (int j = 0; j < p[i].length; j++) {
+                dot += p[i][j] * z[i][j];
+                pp += p[i][j] * p[i][j];
+                zz += z[i][j] * z[i][j];
+            }
+            total += dot / (Math.sqrt(pp) * Math.sqrt(zz));
+        }
+        return -total / p.length;
+    }
+
+    /** BYOL's eq. 2 as written: the mean squared distance of the L2-normalised rows. */
+    static double naiveRegression(double[][] p, double[][] z) {
+        double total = 0;
+        for (int i = 0; i < p.length; i++) {
+            double pn = 0;
+            double zn = 0;
+            for (int j = 0; j < p[i].length; j++) {
+                pn += p[i][j] * p[i][j];
+                zn += z[i][j] * z[i][j];
+            }
+            pn = Math.sqrt(pn);
+            zn = Math.sqrt(zn);
+            for (int j = 0; j < p[i].length; j++) {
+                double diff = p[i][j] / pn - z[i][j] / zn;
+                total += diff * diff;
+            }
+        }
+        return total / p.length;
+    }
+
+    private static double[][] random(SplittableRandom random, int n, int d) {
+        double[][] x = new double[n][d];
+        for (double[] row : x) {
+            for (int j = 0; j < d; j++) {
+                row[j] = random.nextDouble() * 2 - 1;
+            }
+        }
+        return x;
+    }
+
+    private static float[] flat(double[][] x) {
+        float[] out = new float[x.length * x[0].length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[0].length; j++) {
+                out[i * x[0].length + j] = (float) x[i][j];
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void valuesMatchTheNaiveFormulas() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int trial = 0; trial < 3; trial++) {
+            double[][] p = random(random, 5, 4);
+            double[][] z = random(random, 5, 4);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                NDArray a = manager.create(flat(p), new Shape(5, 4));
+                NDArray b = manager.create(flat(z), new Shape(5, 4));
+                assertEquals(naiveD(p, z), NegativeCosine.loss(a, b).getFloat(), 1e-5,
+                        "D(p, z) is minus the mean cosine (SimSiam eq. 1)");
+                assertEquals(naiveRegression(p, z), NegativeCosine.regression(a, b).getFloat(), 1e-5,
+                        "BYOL's loss is the mean squared distance of the normalised vectors (eq. 2)");
+                assertEquals(0, NegativeCosine.loss(a, b).getShape().dimension(), "a scalar");
+            }
+        }
+    }
+
+    @Test
+    void handValuesAtTheExtremes() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray p = manager.create(new float[] {1, 0, 0, 2}, new Shape(2, 2));
+            NDArray same = manager.create(new float[] {3, 0, 0, 0.5f}, new Shape(2, 2));
+            NDArray opposite = manager.create(new float[] {-1, 0, 0, -7}, new Shape(2, 2));
+            NDArray orthogonal = manager.create(new float[] {0, 1, 4, 0}, new Shape(2, 2));
+            assertEquals(-1, NegativeCosine.loss(p, same).getFloat(), 1e-6, "aligned rows: D = -1 whatever their lengths");
+            assertEquals(1, NegativeCosine.loss(p, opposite).getFloat(), 1e-6, "opposite rows: D = 1");
+            assertEquals(0, NegativeCosine.regression(p, same).getFloat(), 1e-6, "aligned rows: BYOL's loss is 0");
+            assertEquals(4, NegativeCosine.regression(p, opposite).getFloat(), 1e-6, "opposite rows: 2 - 2(-1) = 4");
+            assertEquals(2, NegativeCosine.regression(p, orthogonal).getFloat(), 1e-6, "orthogonal rows: 2");
+        }
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferencesOfTheNaiveFormulas() {
+        check(NegativeCosine::loss, NegativeCosineTest::naiveD, "D");
+        check(NegativeCosine::regression, NegativeCosineTest::naiveRegression, "BYOL regression");
+    }
+
+    private static void check(BiFunction<NDArray, NDArray, NDArray> loss, BiFunction<double[][], double[][], Double> naive,
+                              String name) {
+        SplittableRandom random = new SplittableRandom(13);
+        int n = 3;
+        int d = 4;
+        double[][] p = random(random, n, d);
+        double[][] z = random(random, n, d);
+        float[] gradP;
+        float[] gradZ;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray a = manager.create(flat(p), new Shape(n, d));
+            NDArray b = manager.create(flat(z), new Shape(n, d));
+            a.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(loss.apply(a, b));
+            }
+            gradP = a.getGradient().toFloatArray();
+            gradZ = b.getGradient().toFloatArray();
+        }
+        double h = 1e-6;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                for (double[][] x : new double[][][] {p, z}) {
+                    double keep = x[i][j];
+                    x[i][j] = keep + h;
+                    double up = naive.apply(p, z);
+                    x[i][j] = keep - h;
+                    double down = naive.apply(p, z);
+                    x[i][j] = keep;
+                    float autograd = (x == p ? gradP : gradZ)[i * d + j];
+                    assertEquals((up - down) / (2 * h), autograd, 1e-4, name + ": d/d" + (x == p ? "p" : "z")
+                            + "[" + i + "][" + j + "] from autograd agrees with the naive formula's finite difference");
+                }
+            }
+        }
+    }
+}
