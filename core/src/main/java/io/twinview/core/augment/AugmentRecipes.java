@@ -50,10 +50,30 @@ public final class AugmentRecipes {
     static final ViewPolicy BYOL_CIFAR_VIEW1 = SIMCLR_CIFAR.toBuilder().setSaturation(0.2).build();
     static final ViewPolicy BYOL_CIFAR_VIEW2 = BYOL_CIFAR_VIEW1.toBuilder().setSolarizeProbability(0.2).build();
 
+    /**
+     * MoCo v1's view (He et al. 2020, https://arxiv.org/abs/1911.05722, sec. 4; InstDisc's, as
+     * {@code main_moco.py} without {@code --aug-plus}) at 32 px: RandomResizedCrop(32, scale=(0.2, 1),
+     * ratio=(3/4, 4/3)), grayscale p=0.2, ColorJitter(0.4, 0.4, 0.4, 0.4) always applied, horizontal
+     * flip p=0.5, no solarization. The official code grays before the jitter, our pipeline after:
+     * brightness, contrast and saturation commute with the conversion (saturation and hue leave a
+     * gray image gray), so the orders differ only in that here the hue shift of an image that is
+     * then grayed changes its gray levels.
+     */
+    static final ViewPolicy MOCOV1_CIFAR = ViewPolicy.newBuilder()
+            .setCropScaleMin(0.2).setCropScaleMax(1.0)
+            .setCropRatioMin(3.0 / 4.0).setCropRatioMax(4.0 / 3.0)
+            .setFlipProbability(0.5)
+            .setJitterProbability(1.0)
+            .setBrightness(0.4).setContrast(0.4).setSaturation(0.4).setHue(0.4)
+            .setGrayscaleProbability(0.2)
+            .setSolarizeProbability(0)
+            .build();
+
     /** Published recipes by name: each view policy sets every field. */
     private static final Map<String, AugmentRecipe> RECIPES = registry(
             recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR),
-            recipe("byol", BYOL_CIFAR_VIEW1, BYOL_CIFAR_VIEW2));
+            recipe("byol", BYOL_CIFAR_VIEW1, BYOL_CIFAR_VIEW2),
+            recipe("mocov1", MOCOV1_CIFAR, MOCOV1_CIFAR));
 
     /** Allowed range of every ViewPolicy field, by proto field name (torchvision's own limits). */
     private static final Map<String, Range> RANGES = Map.ofEntries(

@@ -109,6 +109,25 @@ class AugmentRecipesTest {
     }
 
     @Test
+    void mocov1IsInstDiscsAugmentationWithJitterAlwaysOn() {
+        AugmentRecipe moco = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("mocov1").build());
+        ViewPolicy v = moco.getView1();
+        assertEquals(0.2, v.getCropScaleMin(), "MoCo v1 crops scale (0.2, 1)");
+        assertEquals(1.0, v.getCropScaleMax());
+        assertEquals(0.75, v.getCropRatioMin(), 1e-12);
+        assertEquals(4.0 / 3.0, v.getCropRatioMax(), 1e-12);
+        assertEquals(0.5, v.getFlipProbability());
+        assertEquals(1.0, v.getJitterProbability(), "ColorJitter is not wrapped in RandomApply in MoCo v1");
+        assertEquals(0.4, v.getBrightness());
+        assertEquals(0.4, v.getContrast());
+        assertEquals(0.4, v.getSaturation());
+        assertEquals(0.4, v.getHue(), "MoCo v1's hue jitter is 0.4, SimCLR's 0.1");
+        assertEquals(0.2, v.getGrayscaleProbability());
+        assertEquals(0.0, v.getSolarizeProbability(), "MoCo v1 never solarizes");
+        assertEquals(moco.getView1(), moco.getView2(), "MoCo v1's views share one policy");
+    }
+
+    @Test
     void outOfRangeValuesNameFieldValueAndRange() {
         assertEquals("augment.view1.crop_scale_min = 0.0 is out of range; allowed: a number in (0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setCropScaleMin(0)));

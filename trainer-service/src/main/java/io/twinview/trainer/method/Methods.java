@@ -12,7 +12,8 @@ import java.util.function.Function;
 public final class Methods {
 
     private static final List<MethodDefinition> ALL = List.of(
-            SimClr.DEFINITION);
+            SimClr.DEFINITION,
+            MoCo.V1, MoCo.V2);
 
     private static final Map<String, MethodDefinition> REGISTRY = new LinkedHashMap<>();
 
