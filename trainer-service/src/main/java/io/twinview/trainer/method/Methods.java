@@ -13,7 +13,8 @@ public final class Methods {
 
     private static final List<MethodDefinition> ALL = List.of(
             SimClr.DEFINITION,
-            MoCo.V1, MoCo.V2);
+            MoCo.V1, MoCo.V2,
+            BarlowTwins.DEFINITION, BarlowTwins.MEAN_DEFINITION, DirectPred.DEFINITION);
 
     private static final Map<String, MethodDefinition> REGISTRY = new LinkedHashMap<>();
 
