@@ -33,6 +33,9 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--dataset", required = true, description = "training data URI")
     String dataset;
 
+    @Option(names = "--method", description = "SSL method key, e.g. simclr, mocov2 (default: the run default)")
+    String method;
+
     @Option(names = "--epochs", defaultValue = "10")
     int epochs;
 
@@ -58,6 +61,9 @@ final class SslBench implements Callable<Integer> {
     public Integer call() {
         RunSpec.Builder requested = RunSpec.newBuilder().setDatasetUri(dataset).setEpochs(epochs)
                 .setBatchSize(batchSize).setEncoder(encoder).setSeed(seed);
+        if (method != null) {
+            requested.setMethod(method);
+        }
         if (learningRate != null) {
             requested.getOptimizerBuilder().setLearningRate(learningRate);
         }

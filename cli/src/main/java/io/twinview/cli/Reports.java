@@ -1,5 +1,6 @@
 package io.twinview.cli;
 
+import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.ProbeScores;
 
@@ -21,6 +22,15 @@ final class Reports {
         s.append(String.format("  gain over random init: k-NN %+.1f points, linear %+.1f points%n",
                 100 * (r.getSsl().getKnnTop1() - r.getRandomInit().getKnnTop1()),
                 100 * (r.getSsl().getLinearTop1() - r.getRandomInit().getLinearTop1())));
+        if (r.hasTrainingMonitors() && r.getTrainingMonitors().getEmbeddingDim() > 0) {
+            CollapseMonitors m = r.getTrainingMonitors();
+            s.append(String.format("  collapse monitors: embedding std %.3f x 1/sqrt(%d), effective rank %.1f%s%n",
+                    m.getEmbeddingStdNormalized(), m.getEmbeddingDim(), m.getEffectiveRank(),
+                    m.hasPredictorAlignment() ? String.format(", predictor alignment %.3f", m.getPredictorAlignment()) : ""));
+        }
+        for (String warning : r.getWarningsList()) {
+            s.append("  WARNING ").append(warning).append(System.lineSeparator());
+        }
         s.append(String.format("  report %s (%.1f s)", r.getReportId(), r.getWallSeconds()));
         return s.toString();
     }

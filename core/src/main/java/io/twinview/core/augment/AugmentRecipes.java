@@ -51,7 +51,7 @@ public final class AugmentRecipes {
     static final ViewPolicy BYOL_CIFAR_VIEW2 = BYOL_CIFAR_VIEW1.toBuilder().setSolarizeProbability(0.2).build();
 
     /**
-     * MoCo v1's view (He et al. 2020, https://arxiv.org/abs/1911.05722, sec. 4; InstDisc's, as
+     * MoCo v1's view (He et al. 2020, https://arxiv.org/abs/1911.05722, sec. 3.3; InstDisc's, as
      * {@code main_moco.py} without {@code --aug-plus}) at 32 px: RandomResizedCrop(32, scale=(0.2, 1),
      * ratio=(3/4, 4/3)), grayscale p=0.2, ColorJitter(0.4, 0.4, 0.4, 0.4) always applied, horizontal
      * flip p=0.5, no solarization. The official code grays before the jitter, our pipeline after:

@@ -29,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -320,13 +321,29 @@ public class EvaluationService {
                 .setLinearL2(outcome.linearL2())
                 .setWallSeconds((System.nanoTime() - start) / 1e9)
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                .setTrainingMonitors(resolved.manifest().getMonitors())
+                .addAllWarnings(warnings(resolved.manifest()))
                 .build();
+        report.getWarningsList().forEach(warning -> LOG.warnf("report %s: %s", id, warning));
         String key = reports.save(report);
         LOG.infof("report %s: k-NN top-1 %.4f (random init %.4f), linear top-1 %.4f (random init %.4f)%s in %.1f s -> %s",
                 id, outcome.ssl().knnTop1(), outcome.randomInit().knnTop1(), outcome.ssl().linearTop1(),
                 outcome.randomInit().linearTop1(), outcome.baselineCached() ? " (baseline cached)" : "",
                 report.getWallSeconds(), key);
         return report;
+    }
+
+    /** What the trainer flagged at this checkpoint: collapse, skipped NaN steps. */
+    static List<String> warnings(CheckpointManifest manifest) {
+        List<String> warnings = new ArrayList<>();
+        if (!manifest.getMonitors().getWarning().isEmpty()) {
+            warnings.add(manifest.getMonitors().getWarning() + " (trainer, step " + manifest.getMonitors().getStep() + ")");
+        }
+        double nonFinite = manifest.getMetricsOrDefault("non_finite_steps", 0);
+        if (nonFinite > 0) {
+            warnings.add(String.format("%.0f training steps had a NaN or infinite loss and were skipped", nonFinite));
+        }
+        return warnings;
     }
 
     /** Seeds the baseline cache from a stored report of the same run and request (e.g. after a restart). */

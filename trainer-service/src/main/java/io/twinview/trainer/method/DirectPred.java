@@ -22,7 +22,7 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * DirectPred: "Understanding self-supervised learning dynamics without contrastive pairs", Tian,
- * Chen, Ganguli, ICML 2021, https://arxiv.org/abs/2102.06810, section 5.
+ * Chen, Ganguli, ICML 2021, https://arxiv.org/abs/2102.06810.
  *
  * <p>BYOL's structure (Grill et al. 2020, https://arxiv.org/abs/2006.07733): online encoder +
  * projector, a target encoder + projector that is an EMA of them with tau on BYOL's cosine schedule
@@ -59,9 +59,10 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  *
  * <p>Deviations: the target momentum follows BYOL's cosine schedule (the authors' trainer keeps it
  * constant); the projector's hidden BN has a learnable affine (theirs has none); augmentation is
- * the shared {@code byol} recipe, BYOL's asymmetric CIFAR views without blur; F and W_p are computed in double on the host (EJML), which keeps
- * the default width modest: a d x d eigendecomposition per recompute (128 x 128: about a
- * millisecond; for d in the thousands raise {@code directpred_every}).
+ * the shared {@code byol} recipe, BYOL's asymmetric CIFAR views without blur. F and W_p are
+ * computed in double on the host (EJML), which keeps the default width modest: one d x d
+ * eigendecomposition per recompute (128 x 128: milliseconds; for d in the thousands raise
+ * {@code directpred_every}).
  */
 public final class DirectPred extends SslMethod {
 

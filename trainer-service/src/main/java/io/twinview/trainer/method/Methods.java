@@ -13,6 +13,7 @@ public final class Methods {
 
     private static final List<MethodDefinition> ALL = List.of(
             SimClr.DEFINITION,
+            Byol.DEFINITION, SimSiam.DEFINITION,
             MoCo.V1, MoCo.V2,
             BarlowTwins.DEFINITION, BarlowTwins.MEAN_DEFINITION, DirectPred.DEFINITION);
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Which tasks are published, which of their records arrived, which are complete. Drops duplicate
@@ -38,19 +39,35 @@ final class TaskLedger {
         return nextTaskId;
     }
 
-    /** Tasks published (or seen) and not complete: the credit they hold. */
+    /**
+     * Tasks published (or seen) and not complete: the credit they hold. A task whose records all
+     * arrived before this process published it (a resumed run reading what the previous process
+     * published) holds none, or it would keep the window shut in front of its own publication.
+     */
     int openCount() {
-        return open.size();
+        return openTaskIds().size();
     }
 
+    /** The incomplete tasks, in id order. */
     Set<Long> openTaskIds() {
-        return open.keySet();
+        Set<Long> ids = new TreeSet<>();
+        open.forEach((taskId, task) -> {
+            if (!task.complete()) {
+                ids.add(taskId);
+            }
+        });
+        return ids;
     }
 
     void published(long taskId, int batchCount) {
         if (taskId >= nextTaskId) {
             nextTaskId = taskId + 1;
-            open.putIfAbsent(taskId, new Open(batchCount));
+            Open early = open.get(taskId);
+            if (early == null) {
+                open.put(taskId, new Open(batchCount));
+            } else if (early.complete()) {
+                open.remove(taskId); // all its records arrived before this process published it (resume)
+            }
         }
     }
 

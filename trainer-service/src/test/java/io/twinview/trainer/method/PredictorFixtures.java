@@ -1,0 +1,115 @@
+package io.twinview.trainer.method;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.twinview.model.EncoderKind;
+import io.twinview.model.Encoders;
+import io.twinview.model.ImageTensors;
+import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.trainer.optim.Optimizer;
+import io.twinview.trainer.optim.OptimizerConfig;
+import io.twinview.trainer.optim.TrainableParameter;
+import io.twinview.trainer.run.RunSpecs;
+import io.twinview.trainer.train.Learner;
+import io.twinview.trainer.train.PairBatch;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.LongStream;
+
+/** Tiny runs of BYOL and SimSiam: 16 px images, the small ConvNet, small heads. */
+final class PredictorFixtures {
+
+    static final int SIZE = 16;
+
+    private PredictorFixtures() {}
+
+    /** The settings a run of {@code method} resolves to, with small heads. */
+    static MethodSettings settings(String method, int hidden, int out, int predictorHidden) {
+        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder().setMethod(method).setDatasetUri("synthetic:?n=64&size=16")
+                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(hidden).setProjectorOutputDim(out)
+                        .setPredictorHiddenDim(predictorHidden))
+                .build()).spec();
+        return RunSpecs.settings(spec);
+    }
+
+    /** A context with a freshly initialised small encoder: the same seed gives the same weights. */
+    static MethodContext context(NDManager manager, MethodSettings settings, long seed) {
+        Block encoder = Encoders.create(EncoderKind.SMALL, seed, SIZE, manager);
+        return new MethodContext(EncoderKind.SMALL, encoder, SIZE, seed, settings, manager);
+    }
+
+    static Learner learner(String method, MethodSettings settings, double learningRate) {
+        return new Learner(new Learner.Config(method, EncoderKind.SMALL, SIZE, 3, settings,
+                new OptimizerConfig("adam", learningRate, 0.9, 1e-6, 0.001), Device.cpu()));
+    }
+
+    /** Pairs whose second view is the first plus a little noise. */
+    static PairBatch batch(long seed, int n) {
+        Random random = new Random(seed);
+        byte[] view1 = new byte[n * SIZE * SIZE * 3];
+        random.nextBytes(view1);
+        byte[] view2 = view1.clone();
+        for (int i = 0; i < view2.length; i++) {
+            view2[i] = (byte) Math.max(0, Math.min(255, (view2[i] & 0xff) + random.nextInt(21) - 10));
+        }
+        return new PairBatch(view1, view2, n, SIZE, SIZE, LongStream.range(0, n).toArray());
+    }
+
+    static NDArray view1(NDManager manager, PairBatch batch) {
+        return ImageTensors.normalized(manager, batch.view1(), 0, batch.count(), SIZE, SIZE);
+    }
+
+    static NDArray view2(NDManager manager, PairBatch batch) {
+        return ImageTensors.normalized(manager, batch.view2(), 0, batch.count(), SIZE, SIZE);
+    }
+
+    /** Every parameter's values (weights and running statistics), by name. */
+    static Map<String, float[]> snapshot(Block block) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            values.put(p.getKey(), p.getValue().getArray().toFloatArray());
+        }
+        return values;
+    }
+
+    /** The gradient-trained parameters of a method, as the Learner collects them. */
+    static List<TrainableParameter> trainable(SslMethod method) {
+        List<TrainableParameter> list = new ArrayList<>();
+        method.trainableBlocks().forEach((role, block) -> {
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                if (p.getValue().requiresGradient()) {
+                    list.add(TrainableParameter.of(role + "/" + p.getKey(), p.getValue()));
+                }
+            }
+        });
+        return list;
+    }
+
+    /** The Learner's step, for a method built by hand: loss, backward, update, afterStep. */
+    static float step(SslMethod method, Optimizer optimizer, List<TrainableParameter> parameters, ParameterStore store,
+                      NDManager manager, PairBatch batch, double learningRate, long step, long totalSteps) {
+        try (NDManager scope = manager.newSubManager()) {
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray lossArray = method.loss(store, view1(scope, batch), view2(scope, batch));
+                lossArray.attach(scope);
+                collector.backward(lossArray);
+                loss = lossArray.getFloat();
+            }
+            optimizer.update(parameters, learningRate, scope);
+            method.afterStep(step, totalSteps);
+            return loss;
+        }
+    }
+}
