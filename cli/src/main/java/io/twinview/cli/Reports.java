@@ -28,6 +28,11 @@ final class Reports {
                     m.getEmbeddingStdNormalized(), m.getEmbeddingDim(), m.getEffectiveRank(),
                     m.hasPredictorAlignment() ? String.format(", predictor alignment %.3f", m.getPredictorAlignment()) : ""));
         }
+        if (r.hasFeatureMonitors() && r.getFeatureMonitors().getEmbeddingDim() > 0) {
+            CollapseMonitors f = r.getFeatureMonitors();
+            s.append(String.format("  frozen features: std %.3f x 1/sqrt(%d), effective rank %.1f%n",
+                    f.getEmbeddingStdNormalized(), f.getEmbeddingDim(), f.getEffectiveRank()));
+        }
         for (String warning : r.getWarningsList()) {
             s.append("  WARNING ").append(warning).append(System.lineSeparator());
         }

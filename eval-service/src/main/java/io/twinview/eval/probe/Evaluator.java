@@ -3,6 +3,7 @@ package io.twinview.eval.probe;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,7 +56,8 @@ public final class Evaluator {
      * @param seconds           wall time of the whole evaluation
      */
     public record Outcome(Scores ssl, Scores randomInit, double linearL2, int featureDim, int trainSamples,
-                          int testSamples, int k, double temperature, boolean baselineCached, double seconds) {}
+                          int testSamples, int k, double temperature, boolean baselineCached, double seconds,
+                          CollapseMonitor.Reading featureMonitors) {}
 
     private final FeatureExtractor extractor;
     private final LinearProbe linearProbe;
@@ -126,11 +129,12 @@ public final class Evaluator {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Outcome(ssl.scores(), randomInit, ssl.linearL2(), ssl.featureDim(), train.size(), test.size(),
-                    knn.effectiveK(train.size()), temperature, cached.isPresent(), seconds);
+                    knn.effectiveK(train.size()), temperature, cached.isPresent(), seconds, ssl.featureMonitors());
         }
     }
 
-    private record Probed(Scores scores, double linearL2, int featureDim) {}
+    /** @param featureMonitors the collapse monitors of the test set's frozen features */
+    private record Probed(Scores scores, double linearL2, int featureDim, CollapseMonitor.Reading featureMonitors) {}
 
     private Probed probe(String what, Block encoder, Input input, KnnProbe knn, NDManager manager) {
         long t0 = System.nanoTime();
@@ -147,6 +151,16 @@ public final class Evaluator {
                 input.encoder().key(), what, train.size(), test.size(), train.dim(), (t1 - t0) / 1e9,
                 knn.effectiveK(train.size()), knnAccuracy.top1(), (t2 - t1) / 1e9,
                 fit.l2(), fit.iterations(), fit.stop(), linearAccuracy.top1(), (t3 - t2) / 1e9);
-        return new Probed(Scores.of(knnAccuracy, linearAccuracy), fit.l2(), train.dim());
+        return new Probed(Scores.of(knnAccuracy, linearAccuracy), fit.l2(), train.dim(), monitors(test));
+    }
+
+    /** std and effective rank of the frozen features, as the trainer reads its embeddings. */
+    static CollapseMonitor.Reading monitors(Features features) {
+        int d = features.dim();
+        float[] flat = new float[features.size() * d]; // (n, d) row-major
+        for (int i = 0; i < features.size(); i++) {
+            System.arraycopy(features.values()[i], 0, flat, i * d, d);
+        }
+        return CollapseMonitor.read(flat, d, OptionalDouble.empty());
     }
 }

@@ -11,6 +11,7 @@ import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.config.StorageConfig;
@@ -322,7 +323,8 @@ public class EvaluationService {
                 .setWallSeconds((System.nanoTime() - start) / 1e9)
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .setTrainingMonitors(resolved.manifest().getMonitors())
-                .addAllWarnings(warnings(resolved.manifest()))
+                .setFeatureMonitors(outcome.featureMonitors().toProto(resolved.manifest().getStep()))
+                .addAllWarnings(warnings(resolved.manifest(), outcome.featureMonitors()))
                 .build();
         report.getWarningsList().forEach(warning -> LOG.warnf("report %s: %s", id, warning));
         String key = reports.save(report);
@@ -333,11 +335,14 @@ public class EvaluationService {
         return report;
     }
 
-    /** What the trainer flagged at this checkpoint: collapse, skipped NaN steps. */
-    static List<String> warnings(CheckpointManifest manifest) {
+    /** What the trainer flagged at this checkpoint (collapse, skipped NaN steps), and collapsed frozen features. */
+    static List<String> warnings(CheckpointManifest manifest, CollapseMonitor.Reading features) {
         List<String> warnings = new ArrayList<>();
         if (!manifest.getMonitors().getWarning().isEmpty()) {
             warnings.add(manifest.getMonitors().getWarning() + " (trainer, step " + manifest.getMonitors().getStep() + ")");
+        }
+        if (features.collapsed()) {
+            warnings.add(features.warning() + " (frozen encoder features of the test set)");
         }
         double nonFinite = manifest.getMetricsOrDefault("non_finite_steps", 0);
         if (nonFinite > 0) {

@@ -3,7 +3,7 @@ package io.twinview.trainer.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import io.twinview.trainer.monitor.CollapseMonitor;
+import io.twinview.core.monitor.CollapseMonitor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;

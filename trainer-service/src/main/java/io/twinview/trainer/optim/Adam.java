@@ -56,8 +56,12 @@ public final class Adam implements Optimizer {
             NDArray v = secondMoments.computeIfAbsent(p.name(), k -> zerosLike(weight));
             m.muli(BETA1).addi(g.mul(1 - BETA1));
             v.muli(BETA2).addi(g.square().muli(1 - BETA2));
-            NDArray denominator = v.div(correction2).sqrt().addi(EPSILON);
-            w.subi(m.div(denominator).muli(lr / correction1));
+            // m and v live in the optimizer's manager: their quotients are moved to the step's
+            NDArray firstHat = m.div(correction1); // (shape of w)
+            firstHat.attach(step);
+            NDArray secondHat = v.div(correction2);
+            secondHat.attach(step);
+            ParameterUpdates.descend(w, firstHat.divi(secondHat.sqrt().addi(EPSILON)), lr);
             ParameterUpdates.zeroGradient(weight);
         }
     }

@@ -51,7 +51,7 @@ public final class Lars implements Optimizer {
             NDArray buffer = buffers.computeIfAbsent(p.name(),
                     k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
             buffer.muli(momentum).addi(g);
-            w.subi(buffer.mul(p.learningRate(learningRate)));
+            ParameterUpdates.descend(w, buffer, p.learningRate(learningRate));
             ParameterUpdates.zeroGradient(weight);
         }
     }

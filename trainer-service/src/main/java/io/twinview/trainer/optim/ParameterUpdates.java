@@ -28,6 +28,17 @@ public final class ParameterUpdates {
     }
 
     /**
+     * w -= rate x direction, in place. The product is freed here: {@code direction} may be a long-lived
+     * buffer, and a result attaches to the manager of its first operand, so {@code direction.mul}
+     * would otherwise pile up in the optimizer's manager, one parameter-sized array per step.
+     */
+    static void descend(NDArray w, NDArray direction, double rate) {
+        try (NDArray delta = direction.mul(rate)) {
+            w.subi(delta);
+        }
+    }
+
+    /**
      * Zeroes the gradient with torch's {@code zero_()}: DJL has no engine-neutral fill, and
      * {@code grad.subi(grad)} would keep a NaN gradient NaN.
      */

@@ -44,7 +44,7 @@ public final class Sgd implements Optimizer {
                 buffer.muli(momentum).addi(g);
                 direction = buffer;
             }
-            w.subi(direction.mul(p.learningRate(learningRate)));
+            ParameterUpdates.descend(w, direction, p.learningRate(learningRate));
             ParameterUpdates.zeroGradient(weight);
         }
     }

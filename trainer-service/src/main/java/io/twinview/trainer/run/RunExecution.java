@@ -13,7 +13,6 @@ import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.ViewBatch;
 import io.twinview.proto.v1.ViewsCursor;
-import io.twinview.trainer.monitor.CollapseMonitor;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.train.PairBatch;
 import io.twinview.trainer.train.Stepper;
@@ -244,7 +243,7 @@ public final class RunExecution {
             lastLoss = result.loss();
         } else {
             nonFiniteSteps++;
-            message = "step " + step + " had a non-finite loss (" + result.loss() + "): update skipped, "
+            message = "step " + step + " had a non-finite loss or gradient (loss " + result.loss() + "): update skipped, "
                     + nonFiniteSteps + " so far";
             LOG.warnf("run %s: %s", runId, message);
         }
@@ -282,7 +281,7 @@ public final class RunExecution {
 
     private void checkpoint(boolean last) {
         TrainingState state = learner.state();
-        monitors = monitors(learner.monitors());
+        monitors = learner.monitors().toProto(step);
         if (!monitors.getWarning().isEmpty()) {
             message = monitors.getWarning() + " at step " + step;
             LOG.warnf("run %s: %s", runId, message);
@@ -320,18 +319,6 @@ public final class RunExecution {
                 .build());
         lastCheckpointStep = step;
         LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
-    }
-
-    private CollapseMonitors monitors(CollapseMonitor.Reading reading) {
-        CollapseMonitors.Builder built = CollapseMonitors.newBuilder()
-                .setStep(step)
-                .setEmbeddingStd(reading.std())
-                .setEmbeddingStdNormalized(reading.stdNormalized())
-                .setEffectiveRank(reading.effectiveRank())
-                .setEmbeddingDim(reading.dim())
-                .setWarning(reading.warning());
-        reading.predictorAlignment().ifPresent(built::setPredictorAlignment);
-        return built.build();
     }
 
     private Map<String, Double> metrics() {

@@ -5,11 +5,13 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
@@ -18,7 +20,6 @@ import io.twinview.trainer.method.MethodContext;
 import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.method.SslMethod;
-import io.twinview.trainer.monitor.CollapseMonitor;
 import io.twinview.trainer.optim.Optimizer;
 import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;
@@ -104,7 +105,8 @@ public final class Learner implements Stepper, AutoCloseable {
                 collector.backward(lossArray);
                 loss = lossArray.getFloat();
             }
-            if (!Float.isFinite(loss)) {
+            if (!Float.isFinite(loss) || !gradientsFinite(scope)) {
+                // the update would write NaN into the weights (and through an EMA into a target network)
                 parameters.forEach(p -> ParameterUpdates.zeroGradient(p.array()));
                 return new StepResult(loss, false);
             }
@@ -112,6 +114,22 @@ public final class Learner implements Stepper, AutoCloseable {
             method.afterStep(step, totalSteps);
             return new StepResult(loss, true);
         }
+    }
+
+    /** Whether every gradient is finite: one host read of sum_p sum |g_p|, which is NaN or inf otherwise. */
+    private boolean gradientsFinite(NDManager scope) {
+        NDArray total = scope.zeros(new Shape());
+        for (TrainableParameter p : parameters) {
+            NDArray gradient = p.array().getGradient();
+            gradient.attach(scope);
+            total = total.add(gradient.abs().sum());
+        }
+        return Float.isFinite(total.getFloat());
+    }
+
+    /** How many arrays the learner's manager holds, sub-managers included: constant between steps unless something leaks. */
+    int managedArrays() {
+        return manager.getManagedArrays().size();
     }
 
     /** Collapse monitors on the last batch's embeddings. */

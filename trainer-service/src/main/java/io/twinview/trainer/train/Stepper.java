@@ -3,7 +3,7 @@ package io.twinview.trainer.train;
 /** What a run needs of its model: optimizer steps, and a state to checkpoint and restore. */
 public interface Stepper {
 
-    /** @param finite false when the loss was NaN or infinite: the step was skipped */
+    /** @param finite false when the loss or a gradient was NaN or infinite: the update was skipped */
     record StepResult(double loss, boolean finite) {}
 
     /**
@@ -16,7 +16,7 @@ public interface Stepper {
     TrainingState state();
 
     /** Collapse monitors on the last batch. */
-    io.twinview.trainer.monitor.CollapseMonitor.Reading monitors();
+    io.twinview.core.monitor.CollapseMonitor.Reading monitors();
 
     void restore(TrainingState state);
 }

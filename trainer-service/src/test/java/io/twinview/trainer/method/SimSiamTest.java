@@ -12,7 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.twinview.trainer.monitor.CollapseMonitor;
+import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.trainer.optim.Optimizer;
 import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;

@@ -61,7 +61,7 @@ class RunExecutionTest {
         }
 
         @Override
-        public io.twinview.trainer.monitor.CollapseMonitor.Reading monitors() {
+        public io.twinview.core.monitor.CollapseMonitor.Reading monitors() {
             return learner.monitors();
         }
 

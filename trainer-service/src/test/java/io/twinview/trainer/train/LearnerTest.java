@@ -5,11 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.twinview.model.EncoderKind;
+import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.optim.OptimizerConfig;
+import io.twinview.trainer.run.RunSpecs;
 import java.util.Random;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LearnerTest {
 
@@ -57,6 +64,37 @@ class LearnerTest {
             double expectedNext = original.step(batch(5, 8), 1e-3, 5, 10).loss();
             double actualNext = restored.step(batch(5, 8), 1e-3, 5, 10).loss();
             assertEquals(expectedNext, actualNext, 1e-5, "and the updates after it agree too");
+        }
+    }
+
+    /**
+     * Every method's step frees what it allocates: after the first steps (lazy optimizer buffers, a
+     * queue), the learner's manager holds the same arrays however many steps follow.
+     */
+    static Stream<String> methods() {
+        return Methods.keys().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
+    void aStepLeavesNoArrayBehind(String method) {
+        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder().setMethod(method).setDatasetUri("synthetic:?n=64&size=16")
+                .setBatchSize(8)
+                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(32).setProjectorOutputDim(16)
+                        .setPredictorHiddenDim(16).setQueueSize(32).setKeyBnSplits(2))
+                .build()).spec();
+        try (Learner learner = new Learner(new Learner.Config(method, EncoderKind.SMALL, 16, 3, RunSpecs.settings(spec),
+                RunSpecs.optimizer(spec), Device.cpu()))) {
+            for (int step = 1; step <= 2; step++) {
+                learner.step(batch(step, 8), 1e-3, step, 10);
+            }
+            learner.monitors();
+            int held = learner.managedArrays();
+            for (int step = 3; step <= 6; step++) {
+                learner.step(batch(step, 8), 1e-3, step, 10);
+            }
+            learner.monitors();
+            assertEquals(held, learner.managedArrays(), method + ": four more steps, no more arrays held");
         }
     }
 }

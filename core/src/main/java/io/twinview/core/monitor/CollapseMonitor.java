@@ -1,5 +1,6 @@
-package io.twinview.trainer.monitor;
+package io.twinview.core.monitor;
 
+import io.twinview.proto.v1.CollapseMonitors;
 import java.util.OptionalDouble;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -36,6 +37,19 @@ public final class CollapseMonitor {
                           OptionalDouble predictorAlignment, String warning) {
         public boolean collapsed() {
             return !warning.isEmpty();
+        }
+
+        /** The wire form, as WatchRun, manifests and reports carry it. */
+        public CollapseMonitors toProto(long step) {
+            CollapseMonitors.Builder built = CollapseMonitors.newBuilder()
+                    .setStep(step)
+                    .setEmbeddingStd(std)
+                    .setEmbeddingStdNormalized(stdNormalized)
+                    .setEffectiveRank(effectiveRank)
+                    .setEmbeddingDim(dim)
+                    .setWarning(warning);
+            predictorAlignment.ifPresent(built::setPredictorAlignment);
+            return built.build();
         }
     }
 

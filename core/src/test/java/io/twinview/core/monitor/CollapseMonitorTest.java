@@ -1,4 +1,4 @@
-package io.twinview.trainer.monitor;
+package io.twinview.core.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
