@@ -25,6 +25,13 @@ public record Features(float[][] values, int[] labels, int classCount) {
             if (values[i].length != d) {
                 throw new IllegalArgumentException("row " + i + " has " + values[i].length + " features, row 0 has " + d);
             }
+            for (int j = 0; j < d; j++) {
+                if (!Float.isFinite(values[i][j])) {
+                    // NaN compares false with everything: a probe would count every image as right
+                    throw new IllegalArgumentException("feature " + j + " of row " + i + " is " + values[i][j]
+                            + ": the encoder's weights or batch-norm statistics are not finite");
+                }
+            }
             if (labels[i] < 0 || labels[i] >= classCount) {
                 throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not in 0.." + (classCount - 1));
             }

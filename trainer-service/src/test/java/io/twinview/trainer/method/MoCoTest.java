@@ -91,7 +91,7 @@ class MoCoTest {
         for (MethodDefaults d : List.of(v1, v2)) {
             assertEquals(0, d.queueSize() % d.batchSize(), "the default queue is a multiple of the default batch");
             assertEquals(0, d.batchSize() % d.keyBnSplits(), "the key BN splits divide the default batch");
-            assertTrue(d.networkMomentum() > 0.9 && d.networkMomentum() < 1, "a slowly moving key network");
+            assertTrue(d.networkMomentum() >= 0.9 && d.networkMomentum() < 1, "a slowly moving key network");
         }
     }
 
