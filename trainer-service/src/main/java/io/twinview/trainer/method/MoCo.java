@@ -91,12 +91,17 @@ public final class MoCo extends SslMethod {
                     .build(),
             MoCo::new);
 
-    /** MoCo v2: MLP head (hidden = encoder width) to 128, T 0.2, SimCLR's augmentation without blur at 32 px. */
+    /**
+     * MoCo v2: MLP head (hidden = encoder width) to 128, SimCLR's augmentation without blur at 32 px,
+     * T 0.1 on the CPU budget (the paper's 0.2 is a {@code head.temperature} away): at 0.2 a 15-epoch
+     * run's loss stayed near log K and gained 0.2 k-NN points over random init; 0.1 is the authors'
+     * own CIFAR demo value.
+     */
     public static final Methods.MethodDefinition V2 = new Methods.MethodDefinition(
             "mocov2",
             "https://arxiv.org/abs/2003.04297",
             cpuBudget()
-                    .temperature(0.2)
+                    .temperature(0.1)
                     .projector(0, 128) // hidden 0 = the encoder's feature width
                     .projectorLayers(2)
                     .recipe("simclr")
