@@ -54,7 +54,13 @@ public final class BarlowTwins extends SslMethod {
     public static final Methods.MethodDefinition DEFINITION = definition("barlow",
             settings -> new OffDiagonal.Sum(settings.barlowLambda()));
 
-    /** The same recipe with the off-diagonal mean instead of lambda x sum, to compare on equal terms. */
+    /**
+     * The same recipe with the off-diagonal mean instead of lambda x sum, to compare on equal terms.
+     * Measured on the CIFAR-10 subset (README): 10 epochs +4.8 k-NN points over random init against
+     * {@code barlow}'s +7.8; 15 epochs +4.3 with an embedding effective rank of 2.8 of 2048. At d = 2048
+     * the mean weighs each off-diagonal square 1/(d(d-1)) = 2.4e-7 against lambda's 5.1e-3, and the
+     * embeddings barely decorrelate.
+     */
     public static final Methods.MethodDefinition MEAN_DEFINITION = definition("barlow-mean",
             settings -> new OffDiagonal.Mean());
 

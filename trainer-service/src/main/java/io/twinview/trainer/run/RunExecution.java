@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
@@ -280,6 +281,13 @@ public final class RunExecution {
     }
 
     private void checkpoint(boolean last) {
+        Optional<String> nonFinite = learner.nonFinite();
+        if (nonFinite.isPresent()) {
+            message = "no checkpoint at step " + step + ": " + nonFinite.get() + " holds NaN or infinite values"
+                    + " (the newest checkpoint stays step " + lastCheckpointStep + ")";
+            LOG.errorf("run %s: %s", runId, message);
+            return;
+        }
         TrainingState state = learner.state();
         monitors = learner.monitors().toProto(step);
         if (!monitors.getWarning().isEmpty()) {

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One method, its optimizer and its parameters on one device: turns batches of view pairs into
@@ -125,6 +127,33 @@ public final class Learner implements Stepper, AutoCloseable {
             total = total.add(gradient.abs().sum());
         }
         return Float.isFinite(total.getFloat());
+    }
+
+    @Override
+    public Optional<String> nonFinite() {
+        try (NDManager scope = manager.newSubManager()) {
+            Map<String, Block> blocks = new LinkedHashMap<>(method.trainableBlocks());
+            blocks.putAll(method.targetBlocks());
+            for (Map.Entry<String, Block> block : blocks.entrySet()) {
+                for (Pair<String, Parameter> p : block.getValue().getParameters()) {
+                    if (!finite(p.getValue().getArray(), scope)) {
+                        return Optional.of(block.getKey() + "/" + p.getKey());
+                    }
+                }
+            }
+            for (NDArray array : method.state()) {
+                if (array.getDataType().isFloating() && !finite(array, scope)) {
+                    return Optional.of(array.getName());
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static boolean finite(NDArray array, NDManager scope) {
+        NDArray total = array.stopGradient(); // a view: the sum below attaches to the scope with it
+        total.attach(scope);
+        return Double.isFinite(total.abs().sum().toType(DataType.FLOAT64, false).getDouble()); // float32 or float64 state
     }
 
     /** How many arrays the learner's manager holds, sub-managers included: constant between steps unless something leaks. */

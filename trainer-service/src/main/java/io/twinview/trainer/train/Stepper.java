@@ -19,4 +19,9 @@ public interface Stepper {
     io.twinview.core.monitor.CollapseMonitor.Reading monitors();
 
     void restore(TrainingState state);
+
+    /** The first weight, statistic or method-state array holding a NaN or infinity, if any: such a state is never checkpointed. */
+    default java.util.Optional<String> nonFinite() {
+        return java.util.Optional.empty();
+    }
 }

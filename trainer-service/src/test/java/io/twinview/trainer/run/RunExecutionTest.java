@@ -40,6 +40,9 @@ class RunExecutionTest {
         final Map<Long, long[]> samplesByStep = new TreeMap<>();
         long crashAtStep = -1;
         long nanAtStep = -1;
+        /** From this step on, the state reports a non-finite parameter. */
+        long nonFiniteFromStep = Long.MAX_VALUE;
+        private long lastStep;
 
         RecordingStepper(Learner learner) {
             this.learner = learner;
@@ -51,6 +54,7 @@ class RunExecutionTest {
                 throw new IllegalStateException("simulated crash at step " + step);
             }
             samplesByStep.put(step, batch.samples());
+            lastStep = step;
             StepResult result = learner.step(batch, learningRate, step, totalSteps);
             return step == nanAtStep ? new StepResult(Double.NaN, false) : result;
         }
@@ -68,6 +72,11 @@ class RunExecutionTest {
         @Override
         public void restore(TrainingState state) {
             learner.restore(state);
+        }
+
+        @Override
+        public java.util.Optional<String> nonFinite() {
+            return lastStep >= nonFiniteFromStep ? java.util.Optional.of("encoder/weight") : learner.nonFinite();
         }
     }
 
@@ -226,6 +235,17 @@ class RunExecutionTest {
         Checkpoint last = checkpoints.byStep.lastEntry().getValue();
         assertEquals(1.0, last.manifest().getMetricsOrThrow("non_finite_steps"), "the NaN step is counted");
         assertTrue(Double.isFinite(last.manifest().getMetricsOrThrow("loss")), "a NaN never becomes the recorded loss");
+    }
+
+    @Test
+    void aStateWithNaNIsNeverCheckpointed() {
+        ResolvedRun run = resolved(2);
+        InMemoryViews views = new InMemoryViews(2);
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        RecordingStepper stepper = stepper(run);
+        stepper.nonFiniteFromStep = 5;
+        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4).run();
+        assertEquals(4L, checkpoints.byStep.lastKey(), "checkpoints at steps 2 and 4; none once the state holds a NaN");
     }
 
     @Test
