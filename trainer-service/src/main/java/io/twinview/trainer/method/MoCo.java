@@ -95,10 +95,10 @@ public final class MoCo extends SslMethod {
      * MoCo v2: MLP head (hidden = encoder width) to 128, SimCLR's augmentation without blur at 32 px,
      * T 0.1 on the CPU budget (the paper's 0.2 is a {@code head.temperature} away): at 0.2 a 15-epoch
      * run's loss stayed near log K and gained 0.2 k-NN points over random init; 0.1 is the authors'
-     * own CIFAR demo value. Open problem (README): in the pipeline both v1 and v2 lose their early
-     * progress: the loss falls to about 5.9 in the first 20 steps, then climbs back to about 7.3
-     * (log K = 8.3) as the key network and the queue catch up, at Adam 1e-3 and at 3e-4 alike, and
-     * the queries end with an effective rank of 4 to 8 of 128.
+     * own CIFAR demo value. Open problem (README): in our runs, through the pipeline and in-process
+     * alike, both v1 and v2 lose their early progress: the loss falls to about 5.8 in the first 20
+     * steps, then climbs back to about 7.2 (log K = 8.3) as the key network and the queue catch up,
+     * at Adam 1e-3 and at 3e-4 alike, and the queries end with an effective rank of 4 to 8 of 128.
      */
     public static final Methods.MethodDefinition V2 = new Methods.MethodDefinition(
             "mocov2",
