@@ -1,5 +1,7 @@
 package io.twinview.trainer.loss;
 
+import static io.twinview.trainer.loss.NaiveArrays.flat;
+import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,26 +74,6 @@ class BarlowTwinsLossTest {
             return onDiagonal + sum.lambda() * offDiagonal;
         }
         return onDiagonal + offDiagonal / offDiagonalCount;
-    }
-
-    private static double[][] random(SplittableRandom random, int n, int d) {
-        double[][] x = new double[n][d];
-        for (double[] row : x) {
-            for (int j = 0; j < d; j++) {
-                row[j] = random.nextDouble() * 2 - 1;
-            }
-        }
-        return x;
-    }
-
-    private static float[] flat(double[][] x) {
-        float[] out = new float[x.length * x[0].length];
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[0].length; j++) {
-                out[i * x[0].length + j] = (float) x[i][j];
-            }
-        }
-        return out;
     }
 
     /** z2 = z1 plus a little noise: views that mostly agree, as after some training. */

@@ -1,5 +1,6 @@
 package io.twinview.trainer.loss;
 
+import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,16 +47,6 @@ class InfoNceTest {
             s += a[i] * b[i];
         }
         return s;
-    }
-
-    private static double[][] random(SplittableRandom random, int n, int d) {
-        double[][] x = new double[n][d];
-        for (double[] row : x) {
-            for (int j = 0; j < d; j++) {
-                row[j] = random.nextDouble() * 2 - 1;
-            }
-        }
-        return x;
     }
 
     private static double[][] unitRows(double[][] x) {
