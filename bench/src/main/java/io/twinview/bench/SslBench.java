@@ -16,6 +16,10 @@ import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
+import com.google.protobuf.TextFormat;
+import io.twinview.proto.FieldOverrides;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,11 +40,11 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--method", description = "SSL method key, e.g. simclr, mocov2 (default: the run default)")
     String method;
 
-    @Option(names = "--epochs", defaultValue = "10")
-    int epochs;
+    @Option(names = "--epochs", description = "epochs (default: the method's)")
+    Integer epochs;
 
-    @Option(names = "--batch-size", defaultValue = "256")
-    int batchSize;
+    @Option(names = "--batch-size", description = "pairs per step (default: the method's)")
+    Integer batchSize;
 
     @Option(names = "--encoder", defaultValue = "small")
     String encoder;
@@ -57,10 +61,24 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--probe-every", defaultValue = "0", description = "also probe every this many epochs")
     int probeEvery;
 
+    @Option(names = "--eval-train", description = "labelled set the probes are fitted on (default: the run's)")
+    String evalTrain;
+
+    @Option(names = "--eval-test", description = "labelled set the probes are scored on (default: the run's)")
+    String evalTest;
+
+    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "set any RunSpec field, e.g. head.momentum=0.99; repeatable")
+    List<String> overrides = new ArrayList<>();
+
     @Override
     public Integer call() {
-        RunSpec.Builder requested = RunSpec.newBuilder().setDatasetUri(dataset).setEpochs(epochs)
-                .setBatchSize(batchSize).setEncoder(encoder).setSeed(seed);
+        RunSpec.Builder requested = RunSpec.newBuilder().setDatasetUri(dataset).setEncoder(encoder).setSeed(seed);
+        if (epochs != null) {
+            requested.setEpochs(epochs);
+        }
+        if (batchSize != null) {
+            requested.setBatchSize(batchSize);
+        }
         if (method != null) {
             requested.setMethod(method);
         }
@@ -70,8 +88,17 @@ final class SslBench implements Callable<Integer> {
         if (temperature != null) {
             requested.getHeadBuilder().setTemperature(temperature);
         }
+        if (evalTrain != null) {
+            requested.setEvalTrainUri(evalTrain);
+        }
+        if (evalTest != null) {
+            requested.setEvalTestUri(evalTest);
+        }
+        FieldOverrides.apply(requested, overrides);
         ResolvedRun run = RunSpecs.resolve(requested.build());
         RunSpec spec = run.spec();
+        int epochs = spec.getEpochs();
+        int batchSize = spec.getBatchSize();
         ImageDataset images = Datasets.open(spec.getDatasetUri());
         ImageDataset probeTrain = Datasets.open(spec.getEvalTrainUri());
         ImageDataset probeTest = Datasets.open(spec.getEvalTestUri());
@@ -86,6 +113,8 @@ final class SslBench implements Callable<Integer> {
                 spec.getMethod(), kind.key(), spec.getDatasetUri(), epochs, run.datasetSize(), batchSize,
                 spec.getOptimizer().getName(), spec.getOptimizer().getLearningRate(), spec.getHead().getTemperature(),
                 probeTrain.uri(), probeTest.uri());
+        System.out.println("  optimizer { " + TextFormat.shortDebugString(spec.getOptimizer()) + " }");
+        System.out.println("  head { " + TextFormat.shortDebugString(spec.getHead()) + " }");
         Evaluator evaluator = new Evaluator();
         long start = System.nanoTime();
         long step = 0;

@@ -1,7 +1,10 @@
 package io.twinview.cli;
 
+import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.RunSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The flags that make a RunSpec; only flags given are set, the trainer fills in the rest. */
@@ -36,6 +39,11 @@ public final class RunFlags {
 
     @Option(names = "--lr", description = "peak learning rate (default: the method's)")
     Double learningRate;
+
+    @Option(names = "--set", paramLabel = "PATH=VALUE",
+            description = "set any RunSpec field by its proto path, after the flags above; repeatable, "
+                    + "e.g. --set head.momentum=0.99 --set optimizer.name=sgd (fields: proto/.../run.proto)")
+    List<String> overrides = new ArrayList<>();
 
     /**
      * @param defaultDataset used when --dataset is not given
@@ -72,6 +80,7 @@ public final class RunFlags {
         if (learningRate != null) {
             spec.getOptimizerBuilder().setLearningRate(learningRate);
         }
+        FieldOverrides.apply(spec, overrides);
         return spec.build();
     }
 

@@ -30,6 +30,7 @@ public record MethodDefaults(
         double directPredEps,
         int directPredEvery,
         int keyBnSplits,
+        double predictorLrScale,
         String recipe) {
 
     public static Builder builder() {
@@ -62,6 +63,7 @@ public record MethodDefaults(
         private int directPredEvery = 1;
         /** 1: no split batch-norm (every method but MoCo). */
         private int keyBnSplits = 1;
+        private double predictorLrScale = 1;
         private String recipe = "simclr";
 
         public Builder optimizer(String name, double learningRate, double momentum, double weightDecay) {
@@ -152,6 +154,11 @@ public record MethodDefaults(
             return this;
         }
 
+        public Builder predictorLrScale(double scale) {
+            this.predictorLrScale = scale;
+            return this;
+        }
+
         public Builder recipe(String recipe) {
             this.recipe = recipe;
             return this;
@@ -161,7 +168,7 @@ public record MethodDefaults(
             return new MethodDefaults(optimizer, learningRate, lrScaling, momentum, weightDecay, trustCoefficient,
                     warmupEpochs, schedule, batchSize, epochs, temperature, projectorHiddenDim, projectorOutputDim,
                     projectorLayers, predictorHiddenDim, networkMomentum, queueSize, barlowLambda, fixedPredictorLr,
-                    directPredRho, directPredEps, directPredEvery, keyBnSplits, recipe);
+                    directPredRho, directPredEps, directPredEvery, keyBnSplits, predictorLrScale, recipe);
         }
     }
 }

@@ -17,6 +17,7 @@ package io.twinview.trainer.method;
  * @param directPredEps DirectPred: eigenvalue floor
  * @param directPredEvery DirectPred: steps between predictor updates
  * @param keyBnSplits MoCo: sub-batches of the key encoder's split batch-norm
+ * @param predictorLrScale BYOL, SimSiam: the predictor's learning rate relative to the rest
  */
 public record MethodSettings(
         int projectorHiddenDim,
@@ -31,13 +32,14 @@ public record MethodSettings(
         double directPredRho,
         double directPredEps,
         int directPredEvery,
-        int keyBnSplits) {
+        int keyBnSplits,
+        double predictorLrScale) {
 
     /** SimCLR-style settings for tests and benches: a projector and a temperature, the rest as MethodDefaults has it. */
     public static MethodSettings contrastive(int projectorHiddenDim, int projectorOutputDim, double temperature) {
         MethodDefaults d = MethodDefaults.builder().build();
         return new MethodSettings(projectorHiddenDim, projectorOutputDim, 2, d.predictorHiddenDim(), temperature,
                 d.networkMomentum(), d.queueSize(), d.barlowLambda(), false, d.directPredRho(), d.directPredEps(),
-                d.directPredEvery(), d.keyBnSplits());
+                d.directPredEvery(), d.keyBnSplits(), d.predictorLrScale());
     }
 }

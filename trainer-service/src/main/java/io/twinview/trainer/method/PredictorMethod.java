@@ -58,6 +58,13 @@ public abstract class PredictorMethod extends SslMethod {
         return heads;
     }
 
+    /** The predictor at {@code head.predictor_lr_scale} times the rate of the rest (alpha_p in Tian et al. 2021). */
+    @Override
+    public final Map<String, Double> learningRateScales() {
+        double scale = context.settings().predictorLrScale();
+        return scale == 1 ? Map.of() : Map.of("predictor", scale);
+    }
+
     @Override
     public final Map<String, Block> targetBlocks() {
         return target.blocks();

@@ -48,6 +48,11 @@ public abstract class SslMethod {
         return Map.of();
     }
 
+    /** Learning-rate multipliers by role (a predictor's relative rate); roles not named keep 1. */
+    public Map<String, Double> learningRateScales() {
+        return Map.of();
+    }
+
     /** Roles whose parameters keep the peak learning rate instead of following the schedule. */
     public Set<String> fixedLearningRateRoles() {
         return Set.of();

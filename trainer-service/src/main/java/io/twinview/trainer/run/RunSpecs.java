@@ -224,6 +224,10 @@ public final class RunSpecs {
         }
         int every = requested.hasDirectpredEvery() ? requested.getDirectpredEvery() : defaults.directPredEvery();
         check("head.directpred_every", every, 1, 1_000_000);
+        double predictorLrScale = requested.hasPredictorLrScale() ? requested.getPredictorLrScale() : defaults.predictorLrScale();
+        if (!(predictorLrScale > 0 && predictorLrScale <= 1000)) {
+            throw new InvalidRunSpecException("head.predictor_lr_scale", predictorLrScale, "a number in (0, 1000]");
+        }
         int splits = requested.hasKeyBnSplits() ? requested.getKeyBnSplits() : defaults.keyBnSplits();
         if (splits < 1 || batch % splits != 0) {
             throw new InvalidRunSpecException("head.key_bn_splits", splits, "a divisor of batch_size (" + batch + ")");
@@ -242,6 +246,7 @@ public final class RunSpecs {
                 .setDirectpredEps(eps)
                 .setDirectpredEvery(every)
                 .setKeyBnSplits(splits)
+                .setPredictorLrScale(predictorLrScale)
                 .build();
     }
 
@@ -263,7 +268,7 @@ public final class RunSpecs {
         return new MethodSettings(h.getProjectorHiddenDim(), h.getProjectorOutputDim(), h.getProjectorLayers(),
                 h.getPredictorHiddenDim(), h.getTemperature(), h.getMomentum(), h.getQueueSize(), h.getBarlowLambda(),
                 h.getFixedPredictorLr(), h.getDirectpredRho(), h.getDirectpredEps(), h.getDirectpredEvery(),
-                h.getKeyBnSplits());
+                h.getKeyBnSplits(), h.getPredictorLrScale());
     }
 
     /** The optimizer of a resolved spec. */

@@ -76,10 +76,12 @@ public final class Learner implements Stepper, AutoCloseable {
         List<TrainableParameter> list = new ArrayList<>();
         method.trainableBlocks().forEach((role, block) -> {
             boolean fixed = method.fixedLearningRateRoles().contains(role);
+            double scale = method.learningRateScales().getOrDefault(role, 1.0);
             for (Pair<String, Parameter> named : block.getParameters()) {
                 if (named.getValue().requiresGradient()) {
                     TrainableParameter parameter = TrainableParameter.of(role + "/" + named.getKey(), named.getValue());
-                    list.add(fixed ? parameter.withFixedLearningRate(peakLearningRate) : parameter);
+                    parameter = fixed ? parameter.withFixedLearningRate(peakLearningRate) : parameter;
+                    list.add(parameter.withLearningRateScale(scale));
                 }
             }
         });

@@ -25,7 +25,7 @@ class BarlowTwinsTest {
     private static MethodSettings settings(double lambda) {
         MethodDefaults d = MethodDefaults.builder().build();
         return new MethodSettings(HIDDEN, OUT, 3, d.predictorHiddenDim(), d.temperature(), d.networkMomentum(), 0,
-                lambda, false, d.directPredRho(), d.directPredEps(), d.directPredEvery(), 1);
+                lambda, false, d.directPredRho(), d.directPredEps(), d.directPredEvery(), 1, 1);
     }
 
     private static Learner learner(String method, double lambda) {
@@ -54,7 +54,14 @@ class BarlowTwinsTest {
         assertEquals(3, defaults.projectorLayers(), "the projector has three Linear layers, as in the paper");
         assertEquals(2048, defaults.projectorHiddenDim(), "2048 wide, solo-learn's CIFAR width");
         assertEquals(2048, defaults.projectorOutputDim(), "2048 wide, solo-learn's CIFAR width");
-        assertEquals(defaults, Methods.get("barlow-mean").defaults(), "the two variants share one recipe, to compare on equal terms");
+        MethodDefaults mean16 = Methods.get("barlow-mean").defaults();
+        assertEquals(16, mean16.projectorOutputDim(), "barlow-mean embeds in 16-d, where the mean weighs about lambda");
+        assertEquals(defaults.projectorHiddenDim(), mean16.projectorHiddenDim());
+        assertEquals(List.of(defaults.optimizer(), defaults.learningRate(), defaults.epochs(), defaults.batchSize(),
+                        defaults.projectorLayers(), defaults.recipe()),
+                List.of(mean16.optimizer(), mean16.learningRate(), mean16.epochs(), mean16.batchSize(),
+                        mean16.projectorLayers(), mean16.recipe()),
+                "otherwise the two variants share one recipe and one budget");
 
         try (Learner sum = learner("barlow", 0.25); Learner mean = learner("barlow-mean", 0.25)) {
             OffDiagonal sumReduction = ((BarlowTwins) sum.method()).offDiagonal();

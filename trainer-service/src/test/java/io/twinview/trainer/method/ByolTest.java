@@ -13,6 +13,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import java.util.List;
@@ -31,6 +34,7 @@ class ByolTest {
         assertEquals("https://arxiv.org/abs/2006.07733", definition.paper());
         assertEquals("byol", definition.defaults().recipe(), "BYOL trains on its asymmetric views (solarize in view 2)");
         assertEquals(0.95, definition.defaults().networkMomentum(), "CPU-budget tau_base 0.95 (solo-learn's CIFAR value 0.99 needs a longer run)");
+        assertEquals(10, definition.defaults().predictorLrScale(), "CPU budget: the predictor learns at 10x the rate");
     }
 
     @Test
@@ -63,6 +67,23 @@ class ByolTest {
             assertTrue(alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
                     "the predictor alignment is a fraction: " + alignment);
             assertEquals(Set.of(), byol.fixedLearningRateRoles());
+        }
+    }
+
+    @Test
+    void thePredictorLearningRateScaleReachesThePredictorOnly() {
+        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder().setMethod("byol").setDatasetUri("synthetic:?n=64&size=16")
+                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(64).setProjectorOutputDim(32).setPredictorHiddenDim(48)
+                        .setPredictorLrScale(10))
+                .build()).spec();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Byol byol = new Byol(PredictorFixtures.context(manager, RunSpecs.settings(spec), 5));
+            assertEquals(Map.of("predictor", 10.0), byol.learningRateScales(), "alpha_p applies to the predictor alone");
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            MethodSettings simsiam = PredictorFixtures.settings("simsiam", 64, 32, 48);
+            assertEquals(Map.of(), new SimSiam(PredictorFixtures.context(manager, simsiam, 5)).learningRateScales(),
+                    "at scale 1 (SimSiam's default) no role gets a multiplier");
         }
     }
 

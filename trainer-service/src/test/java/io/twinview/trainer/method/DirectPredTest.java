@@ -38,7 +38,7 @@ class DirectPredTest {
     private static MethodSettings settings(int every) {
         MethodDefaults d = MethodDefaults.builder().build();
         return new MethodSettings(32, D, 2, d.predictorHiddenDim(), d.temperature(), MOMENTUM, 0, d.barlowLambda(), false,
-                RHO, EPS, every, 1);
+                RHO, EPS, every, 1, 1);
     }
 
     private static Learner learner(int every) {

@@ -37,7 +37,7 @@ class MoCoTest {
     private static MethodSettings settings(int layers, double temperature, double momentum, int queue, int splits) {
         MethodDefaults d = MethodDefaults.builder().build();
         return new MethodSettings(32, OUT, layers, d.predictorHiddenDim(), temperature, momentum, queue,
-                d.barlowLambda(), false, d.directPredRho(), d.directPredEps(), d.directPredEvery(), splits);
+                d.barlowLambda(), false, d.directPredRho(), d.directPredEps(), d.directPredEvery(), splits, 1);
     }
 
     private static Learner learner(String method, MethodSettings settings) {

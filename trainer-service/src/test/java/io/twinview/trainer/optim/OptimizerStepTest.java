@@ -122,6 +122,21 @@ class OptimizerStepTest {
     }
 
     @Test
+    void aLearningRateScaleMultipliesTheScheduledAndTheFixedRate() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainableParameter scaled = parameter(manager, Parameter.Type.BIAS).withLearningRateScale(10);
+            float[] w1 = step(manager, new Sgd(0, 0, manager), scaled, 0.01);
+            TrainableParameter fixedAndScaled = parameter(manager, Parameter.Type.BIAS).withFixedLearningRate(0.2)
+                    .withLearningRateScale(0.5);
+            float[] w2 = step(manager, new Sgd(0, 0, manager), fixedAndScaled, 0.001);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(W0[i] - 0.1 * C[i], w1[i], 1e-6, "scale 10 on a scheduled 0.01: a step of 0.1");
+                assertEquals(W0[i] - 0.1 * C[i], w2[i], 1e-6, "scale 0.5 on a fixed 0.2: a step of 0.1");
+            }
+        }
+    }
+
+    @Test
     void biasesAndNormParametersAreNotDecayed() {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainableParameter p = parameter(manager, Parameter.Type.BIAS);

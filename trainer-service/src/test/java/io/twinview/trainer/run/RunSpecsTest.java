@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.ViewPolicy;
@@ -112,6 +113,9 @@ class RunSpecsTest {
         assertEquals("image_size", invalid(synthetic().setImageSize(4)).field());
         assertEquals("epochs", invalid(synthetic().setEpochs(0)).field());
         assertEquals("checkpoint_every_steps", invalid(synthetic().setCheckpointEverySteps(0)).field());
+        assertEquals("head.predictor_lr_scale", invalid(synthetic().setHead(HeadSpec.newBuilder().setPredictorLrScale(0))).field());
+        assertEquals(10, RunSpecs.resolve(synthetic().setHead(HeadSpec.newBuilder().setPredictorLrScale(10)).build())
+                .spec().getHead().getPredictorLrScale(), "a valid predictor scale is kept");
     }
 
     @Test
