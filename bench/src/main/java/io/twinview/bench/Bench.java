@@ -16,6 +16,14 @@ public final class Bench implements Runnable {
 
     public static void main(String[] args) {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        System.exit(new CommandLine(new Bench()).execute(args));
+        System.exit(new CommandLine(new Bench())
+                .setExecutionExceptionHandler((e, commandLine, parsed) -> {
+                    if (!(e instanceof IllegalArgumentException)) {
+                        throw e;
+                    }
+                    commandLine.getErr().println("twinview: " + e.getMessage()); // a bad setting: its message names it
+                    return 2;
+                })
+                .execute(args));
     }
 }

@@ -25,6 +25,14 @@ public final class TwinviewCli implements Runnable {
     public static void main(String[] args) {
         // libraries (gRPC, Kafka clients, the stack) log through java.util.logging: keep the console for the user
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        System.exit(new CommandLine(new TwinviewCli()).execute(args));
+        System.exit(new CommandLine(new TwinviewCli())
+                .setExecutionExceptionHandler((e, commandLine, parsed) -> {
+                    if (!(e instanceof IllegalArgumentException)) {
+                        throw e;
+                    }
+                    commandLine.getErr().println("twinview: " + e.getMessage()); // a bad setting: its message names it
+                    return 2;
+                })
+                .execute(args));
     }
 }

@@ -2,6 +2,8 @@ package io.twinview.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.proto.v1.RunSpec;
 import java.nio.file.Path;
@@ -29,5 +31,24 @@ class RunFlagsTest {
         assertEquals(true, spec.hasBatchSize(), "presence is kept");
         assertFalse(spec.hasEpochs(), "epochs not given: left for the trainer's default");
         assertEquals("resnet18", spec.getEncoder());
+    }
+
+    @Test
+    void setReachesAnyRunSpecFieldAfterTheFlags() {
+        RunFlags flags = new RunFlags();
+        new CommandLine(flags).parseArgs("--dataset", "synthetic:?n=64", "--lr", "0.1",
+                "--set", "head.momentum=0.99", "--set", "optimizer.learning_rate=0.06", "--set", "optimizer.name=sgd");
+        RunSpec spec = flags.toSpec("ignored", null);
+        assertEquals(0.99, spec.getHead().getMomentum(), "a nested head field is set");
+        assertEquals("sgd", spec.getOptimizer().getName());
+        assertEquals(0.06, spec.getOptimizer().getLearningRate(), "--set applies after --lr, so it wins");
+    }
+
+    @Test
+    void aSetOfAFieldThatDoesNotExistIsRefusedByName() {
+        RunFlags flags = new RunFlags();
+        new CommandLine(flags).parseArgs("--set", "head.tau=0.99");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> flags.toSpec("synthetic:", null));
+        assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("momentum"), e.getMessage());
     }
 }
