@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import io.twinview.core.monitor.CollapseMonitor;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -24,8 +25,17 @@ public abstract class PredictorMethod extends SslMethod {
     protected final Block projector;
     protected final Block predictor;
     private final TargetBranch target;
-    /** Host copy of the last batch's view-1 predictions, (N, d) row-major: the predictor's outputs. */
-    private float[] lastPredictions = new float[0];
+    /** Rows per embedding dimension the alignment estimate needs (a well-posed d x d least squares). */
+    static final int ALIGNMENT_ROWS_PER_DIM = 2;
+    /**
+     * Host copies of the recent batches' view-1 predictor inputs and outputs, {z (N, d), p (N, d)}
+     * row-major, newest last: just enough batches for {@link #ALIGNMENT_ROWS_PER_DIM} x d rows.
+     */
+    private final ArrayDeque<PredictorPair> recentPairs = new ArrayDeque<>();
+    private int recentRows;
+
+    /** One batch's predictor inputs z and outputs p, each (rows, dim) row-major. */
+    private record PredictorPair(float[] z, float[] p, int rows, int dim) {}
 
     /**
      * @param projector initialised, from encoder features to d = settings.projectorOutputDim()
@@ -78,7 +88,7 @@ public abstract class PredictorMethod extends SslMethod {
         NDArray p2 = forward(predictor, parameters, z2); // (N, d)
         TargetBranch.Targets targets = target.targets(parameters, view1, view2, z1, z2);
         recordEmbeddings(z1);
-        lastPredictions = p1.stopGradient().toFloatArray();
+        rememberPredictorPair(lastEmbeddings(), p1.stopGradient().toFloatArray(), lastEmbeddingDim());
         return symmetricLoss(p1, targets.ofView2(), p2, targets.ofView1());
     }
 
@@ -88,20 +98,30 @@ public abstract class PredictorMethod extends SslMethod {
     }
 
     /**
-     * The predictor is an MLP, so its linear part on the last batch stands in for W: the
-     * least-squares map from its view-1 inputs z to its outputs p ({@link CollapseMonitor#linearMap});
-     * F = z^T z / N, the correlation of those inputs. Computed here, on demand, from the host copies
-     * the last {@link #loss} kept.
+     * The predictor is an MLP, so its linear part stands in for W: the least-squares map from its
+     * view-1 inputs z to its outputs p ({@link CollapseMonitor#linearMap}); F = z^T z / N, the
+     * correlation of those inputs. Both come from the recent batches {@link #loss} kept, at least
+     * {@value #ALIGNMENT_ROWS_PER_DIM} x d rows: with fewer rows than d the map and F's eigenvectors
+     * are not determined (one CIFAR batch of 128 against d = 512 gave a meaningless 0.000). Rows
+     * from a few steps back saw a slightly older predictor; at a checkpoint that is noise of the
+     * order of a few steps' updates. Empty until enough rows have been seen.
      */
     @Override
     public OptionalDouble predictorAlignment() {
-        float[] z = lastEmbeddings();
         int d = lastEmbeddingDim();
-        if (d == 0 || z.length < 2 * d || lastPredictions.length != z.length) {
+        if (d == 0 || recentRows < ALIGNMENT_ROWS_PER_DIM * d) {
             return OptionalDouble.empty();
         }
-        int n = z.length / d;
-        double[] w = CollapseMonitor.linearMap(z, lastPredictions, n, d, d); // (d, d)
+        int n = recentRows;
+        float[] z = new float[n * d];
+        float[] p = new float[n * d];
+        int offset = 0;
+        for (PredictorPair pair : recentPairs) {
+            System.arraycopy(pair.z(), 0, z, offset, pair.z().length);
+            System.arraycopy(pair.p(), 0, p, offset, pair.p().length);
+            offset += pair.z().length;
+        }
+        double[] w = CollapseMonitor.linearMap(z, p, n, d, d); // (d, d)
         DMatrixRMaj x = new DMatrixRMaj(n, d);
         for (int i = 0; i < z.length; i++) {
             x.data[i] = z[i];
@@ -110,5 +130,18 @@ public abstract class PredictorMethod extends SslMethod {
         CommonOps_DDRM.multTransA(x, x, f); // (d, d)
         CommonOps_DDRM.scale(1.0 / n, f);
         return OptionalDouble.of(CollapseMonitor.alignment(w, f.data, d));
+    }
+
+    /** Keeps (z, p) of this step and drops the oldest batches no longer needed for the row count. */
+    private void rememberPredictorPair(float[] z, float[] p, int d) {
+        if (!recentPairs.isEmpty() && recentPairs.peekLast().dim() != d) {
+            recentPairs.clear(); // rows of another width do not stack with these
+            recentRows = 0;
+        }
+        recentPairs.addLast(new PredictorPair(z, p, z.length / d, d));
+        recentRows += z.length / d;
+        while (recentRows - recentPairs.peekFirst().rows() >= ALIGNMENT_ROWS_PER_DIM * d) {
+            recentRows -= recentPairs.removeFirst().rows();
+        }
     }
 }
