@@ -18,11 +18,25 @@ public interface AugmentConfig {
     String tasksTopic();
 
     /**
-     * Partitions of the tasks topic when this worker creates it (it may start before the trainer):
-     * the most workers one group can use. Default 16, as the trainer's.
+     * Partitions of the tasks topic: at least as many as the most workers this deployment runs in
+     * one group, since a partition goes to one worker and workers beyond the partition count idle.
+     * The worker creates the topic with this many (it may start before the trainer) and raises an
+     * existing topic that has fewer. Default 32, as the trainer's.
      */
-    @WithDefault("16")
+    @WithDefault("32")
     int tasksPartitions();
+
+    /** Topic of RejectedSample records (samples whose image cannot be read). Default {@code twinview.augment-dead-letters}. */
+    @WithDefault("twinview.augment-dead-letters")
+    String deadLetterTopic();
+
+    /**
+     * How long the group waits for a silent (killed, hung) worker before its tasks go to the others:
+     * Kafka's session.timeout.ms, within the broker's group.min/max.session.timeout.ms (6 s .. 30 min
+     * by default). Default 45 s, Kafka's.
+     */
+    @WithDefault("45s")
+    Duration sessionTimeout();
 
     /** Consumer group shared by all augment workers: each task goes to one of them. Default {@code twinview-augment}. */
     @WithDefault("twinview-augment")

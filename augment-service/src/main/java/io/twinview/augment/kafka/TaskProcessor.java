@@ -2,11 +2,13 @@ package io.twinview.augment.kafka;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.twinview.augment.BatchAugmenter;
+import io.twinview.augment.SampleRejection;
 import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.augment.TwoViewPolicy;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.proto.v1.AugmentTask;
+import io.twinview.proto.v1.RejectedSample;
 import io.twinview.proto.v1.ViewBatch;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,6 +38,13 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * {@code sample_indices} in their order ({@code m = max_samples_per_batch}), with
  * {@code sequence = k} and {@code batch_count = ceil(n / m)}, the count the trainer expects.
  * All records of a task carry the task id as key, so they land in one partition in order.
+ *
+ * <p>A sample whose image cannot be read ({@link io.twinview.core.data.DatasetException} from the
+ * dataset) does not fail its task: record {@code k} leaves it out of {@code sample_indices} and the
+ * views and lists it in {@code rejected_sample_indices}, and a {@link RejectedSample} goes to the
+ * dead-letter topic. The task is done only when its ViewBatches and its dead letters are all
+ * acknowledged, so a redone task sends both again (the trainer drops duplicate ViewBatches; dead
+ * letters are diagnostics and may repeat).
  */
 final class TaskProcessor {
 
@@ -46,6 +57,8 @@ final class TaskProcessor {
     private final Admin admin;
     private final BatchAugmenter batches;
     private final String workerId;
+    private final String deadLetterTopic;
+    private final Function<String, ImageDataset> opener;
     private final Map<String, ImageDataset> datasets = lru(CACHE_ENTRIES);
     private final Map<AugmenterKey, TwoViewAugmenter> augmenters = lru(CACHE_ENTRIES);
     private final Map<String, Boolean> knownTopics = lru(256);
@@ -54,8 +67,14 @@ final class TaskProcessor {
 
     /** What became of a task. */
     sealed interface Outcome {
-        /** Every record acknowledged by the broker. */
-        record Done(int batches, int samples) implements Outcome {}
+        /**
+         * Every record acknowledged by the broker.
+         *
+         * @param samples   samples with views
+         * @param rejected  samples whose image could not be read, dead-lettered
+         * @param lastRejection the last of them and why, or null
+         */
+        record Done(int batches, int samples, int rejected, String lastRejection) implements Outcome {}
 
         /** The task cannot be worked on, now or ever; the reason names the field or resource. */
         record Skipped(String reason) implements Outcome {}
@@ -71,10 +90,17 @@ final class TaskProcessor {
         }
     }
 
-    TaskProcessor(Admin admin, BatchAugmenter batches, String workerId) {
+    /**
+     * @param opener opens a dataset URI ({@link Datasets#open} in production; tests inject datasets
+     *               with unreadable samples), throwing {@link io.twinview.core.data.DatasetException}
+     */
+    TaskProcessor(Admin admin, BatchAugmenter batches, String workerId, String deadLetterTopic,
+                  Function<String, ImageDataset> opener) {
         this.admin = admin;
         this.batches = batches;
         this.workerId = workerId;
+        this.deadLetterTopic = deadLetterTopic;
+        this.opener = opener;
     }
 
     /**
@@ -116,19 +142,48 @@ final class TaskProcessor {
         int batchCount = TaskChecks.batchCount(task);
         long epoch = Integer.toUnsignedLong(task.getEpoch());
         byte[] key = Long.toUnsignedString(task.getTaskId()).getBytes(StandardCharsets.UTF_8);
+        byte[] runKey = task.getRunId().getBytes(StandardCharsets.UTF_8);
         List<Future<RecordMetadata>> sends = new ArrayList<>(batchCount);
+        List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
+        int augmented = 0;
+        int rejected = 0;
+        String lastRejection = null;
         for (int sequence = 0; sequence < batchCount; sequence++) {
             if (stopping.getAsBoolean()) {
                 return new Outcome.Abandoned(sequence);
             }
             int from = sequence * perBatch;
             int to = Math.min(from + perBatch, indices.length);
-            byte[][] views;
+            BatchAugmenter.Views views;
             try {
-                views = batches.augment(augmenter, dataset, indices, from, to, task.getSeed(), epoch); // 2 x [n, s, s, 3]
+                views = batches.augmentOrReject(augmenter, dataset, indices, from, to, task.getSeed(), epoch); // 2 x [n, s, s, 3]
             } catch (RuntimeException e) {
                 return new Outcome.Skipped("augmenting samples " + from + ".." + (to - 1) + " failed: " + e);
             }
+            for (SampleRejection rejection : views.rejections()) {
+                RejectedSample letter = RejectedSample.newBuilder()
+                        .setSchemaVersion(TaskChecks.SCHEMA_VERSION)
+                        .setRunId(task.getRunId())
+                        .setTaskId(task.getTaskId())
+                        .setEpoch(task.getEpoch())
+                        .setDatasetUri(task.getDatasetUri())
+                        .setSampleIndex(rejection.index())
+                        .setReason(rejection.reason())
+                        .setDetail(rejection.detail())
+                        .setWorkerId(workerId)
+                        .setRejectedAtMs(System.currentTimeMillis())
+                        .build();
+                try {
+                    deadLetters.add(producer.send(new ProducerRecord<>(deadLetterTopic, runKey, letter.toByteArray())));
+                } catch (KafkaException | IllegalStateException e) {
+                    throw failure(task, "sending the dead letter of sample " + Long.toUnsignedString(rejection.index())
+                            + " to " + deadLetterTopic + " failed: " + e, e);
+                }
+                lastRejection = "sample " + Long.toUnsignedString(rejection.index()) + " of " + task.getDatasetUri()
+                        + " (" + rejection.reason() + "): " + rejection.detail();
+            }
+            augmented += views.samples().length;
+            rejected += views.rejections().size();
             ViewBatch batch = ViewBatch.newBuilder()
                     .setSchemaVersion(TaskChecks.SCHEMA_VERSION)
                     .setRunId(task.getRunId())
@@ -139,9 +194,10 @@ final class TaskProcessor {
                     .setHeight(imageSize)
                     .setWidth(imageSize)
                     .setChannels(3)
-                    .setView1(UnsafeByteOperations.unsafeWrap(views[0])) // fresh arrays, never written again
-                    .setView2(UnsafeByteOperations.unsafeWrap(views[1]))
-                    .addAllSampleIndices(task.getSampleIndicesList().subList(from, to))
+                    .setView1(UnsafeByteOperations.unsafeWrap(views.view1())) // fresh arrays, never written again
+                    .setView2(UnsafeByteOperations.unsafeWrap(views.view2()))
+                    .addAllSampleIndices(LongStream.of(views.samples()).boxed().toList())
+                    .addAllRejectedSampleIndices(views.rejections().stream().map(SampleRejection::index).toList())
                     .setWorkerId(workerId)
                     .build();
             try {
@@ -162,7 +218,18 @@ final class TaskProcessor {
                         + ACK_TIMEOUT_SECONDS + " s", e);
             }
         }
-        return new Outcome.Done(batchCount, indices.length);
+        for (Future<RecordMetadata> letter : deadLetters) {
+            try {
+                letter.get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw failure(task, "a dead letter to " + deadLetterTopic + " was not acknowledged: " + e.getCause(),
+                        e.getCause());
+            } catch (TimeoutException e) {
+                throw failure(task, "a dead letter to " + deadLetterTopic + " not acknowledged within "
+                        + ACK_TIMEOUT_SECONDS + " s", e);
+            }
+        }
+        return new Outcome.Done(batchCount, augmented, rejected, lastRejection);
     }
 
     private ProduceFailure failure(AugmentTask task, String message, Throwable cause) {
@@ -184,7 +251,7 @@ final class TaskProcessor {
     private ImageDataset dataset(String uri) {
         ImageDataset dataset = datasets.get(uri);
         if (dataset == null) {
-            dataset = Datasets.open(uri);
+            dataset = opener.apply(uri);
             datasets.put(uri, dataset);
         }
         return dataset;

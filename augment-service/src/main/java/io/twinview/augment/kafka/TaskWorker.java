@@ -2,6 +2,8 @@ package io.twinview.augment.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.twinview.augment.BatchAugmenter;
+import io.twinview.core.data.Datasets;
+import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.AugmentTask;
 import java.net.InetAddress;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -42,6 +45,8 @@ import org.jboss.logging.Logger;
  *   <li>A record that cannot be worked on (does not parse, unusable fields, unreadable dataset,
  *       missing views topic) is logged with its topic, partition, offset and reason, counted in
  *       {@link WorkerStats}, committed and skipped.</li>
+ *   <li>A sample whose image cannot be read is rejected, not the task: it goes to the dead-letter
+ *       topic and the task's ViewBatches list it (see {@link TaskProcessor}).</li>
  *   <li>A task whose views do not all reach the broker is not committed: the consumer seeks back
  *       to it and reads it again after {@link WorkerSettings#retryBackoff()}, with a new producer.</li>
  *   <li>A worker that dies or stops mid-task leaves the task uncommitted; after the rebalance
@@ -58,6 +63,7 @@ public final class TaskWorker implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final WorkerSettings settings;
+    private final Function<String, ImageDataset> datasets;
     private final WorkerStats stats = new WorkerStats();
     private final ExecutorService loopExecutor;
     private final ExecutorService augmentPool;
@@ -69,8 +75,9 @@ public final class TaskWorker implements AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Admin admin;
 
-    private TaskWorker(WorkerSettings settings) {
+    private TaskWorker(WorkerSettings settings, Function<String, ImageDataset> datasets) {
         this.settings = settings;
+        this.datasets = datasets;
         // thread names carry the worker id, as the Kafka clients' ids do
         this.loopExecutor = Executors.newSingleThreadExecutor(named("augment-" + settings.workerId() + "-loop"));
         this.augmentPool = settings.threads() > 1
@@ -79,9 +86,17 @@ public final class TaskWorker implements AutoCloseable {
         this.loop = loopExecutor.submit(this::run);
     }
 
-    /** Starts the poll loop on its own thread; the tasks topic is created there if missing. */
+    /**
+     * Starts the poll loop on its own thread; the tasks and dead-letter topics are created there if
+     * missing, and the tasks topic raised to {@link WorkerSettings#tasksPartitions()} partitions.
+     */
     public static TaskWorker start(WorkerSettings settings) {
-        return new TaskWorker(settings);
+        return new TaskWorker(settings, Datasets::open);
+    }
+
+    /** With datasets opened by {@code datasets} instead of {@link Datasets#open} (tests: unreadable samples). */
+    static TaskWorker start(WorkerSettings settings, Function<String, ImageDataset> datasets) {
+        return new TaskWorker(settings, datasets);
     }
 
     /** {@code <hostname>-<pid>}: HOSTNAME (a pod's name), else the resolved host name. */
@@ -164,7 +179,7 @@ public final class TaskWorker implements AutoCloseable {
                 return;
             }
             TaskProcessor processor = new TaskProcessor(a, new BatchAugmenter(augmentPool, settings.threads()),
-                    settings.workerId());
+                    settings.workerId(), settings.deadLetterTopic(), datasets);
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(WorkerClients.tasksConsumer(settings));
                  ProducerSlot producer = new ProducerSlot(settings)) {
                 consumer = c;
@@ -246,6 +261,11 @@ public final class TaskWorker implements AutoCloseable {
         }
         if (outcome instanceof TaskProcessor.Outcome.Done done) {
             stats.completed(done.batches(), done.samples());
+            stats.rejected(done.rejected(), done.lastRejection());
+            if (done.rejected() > 0) {
+                LOG.warnf("worker %s: %s at %s: %d sample(s) unreadable, sent to %s; last: %s", settings.workerId(),
+                        name, where, done.rejected(), settings.deadLetterTopic(), done.lastRejection());
+            }
             commit(c, partition, record.offset(), name);
             LOG.debugf("worker %s: %s at %s: %d samples in %d ViewBatches to %s", settings.workerId(), name, where,
                     done.samples(), done.batches(), task.getViewsTopic());
@@ -291,11 +311,16 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    /** Creates the tasks topic if missing, retrying while the broker cannot be reached; false when stopping. */
+    /**
+     * Creates the tasks and dead-letter topics if missing and raises the tasks topic to the configured
+     * partitions, retrying while the broker cannot be reached; false when stopping.
+     */
     private boolean ensureTasksTopic(Admin a) {
         while (!stopping) {
             try {
-                Topics.ensure(a, Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()));
+                Topics.ensure(a, Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()),
+                        Topics.deadLetterTopic(settings.deadLetterTopic()));
+                Topics.ensurePartitions(a, settings.tasksTopic(), settings.tasksPartitions());
                 return true;
             } catch (IllegalStateException | KafkaException e) {
                 if (stopping || Thread.currentThread().isInterrupted()) {

@@ -1,5 +1,6 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.kafka.Topics;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -8,20 +9,29 @@ import java.util.Objects;
  *
  * @param bootstrapServers Kafka, {@code host:port[,host:port...]}
  * @param tasksTopic       the shared AugmentTask topic
- * @param tasksPartitions  partitions of the tasks topic if this worker creates it, at least 1
+ * @param tasksPartitions  partitions of the tasks topic, at least 1: created with this many, or raised
+ *                         to it when it has fewer (the most workers of the group that get work)
  * @param groupId          consumer group of all augment workers
  * @param workerId         written into every ViewBatch; non-blank
  * @param threads          augmentation threads, at least 1
  * @param retryBackoff     wait before re-reading a task whose views could not be produced
+ * @param deadLetterTopic  where RejectedSample records of unreadable samples go
+ * @param sessionTimeout   how long the group waits for a silent worker before its tasks go to the
+ *                         others (Kafka's session.timeout.ms; the broker allows 6 s .. 5 min by default)
  */
 public record WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
-                             String workerId, int threads, Duration retryBackoff) {
+                             String workerId, int threads, Duration retryBackoff, String deadLetterTopic,
+                             Duration sessionTimeout) {
+
+    /** Kafka's default session.timeout.ms. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
 
     public WorkerSettings {
         requireText("bootstrapServers", bootstrapServers);
         requireText("tasksTopic", tasksTopic);
         requireText("groupId", groupId);
         requireText("workerId", workerId);
+        requireText("deadLetterTopic", deadLetterTopic);
         if (tasksPartitions < 1) {
             throw new IllegalArgumentException("tasksPartitions must be at least 1, was " + tasksPartitions);
         }
@@ -32,16 +42,42 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
         if (retryBackoff.isNegative()) {
             throw new IllegalArgumentException("retryBackoff must not be negative, was " + retryBackoff);
         }
+        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0 || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
+            throw new IllegalArgumentException("sessionTimeout must be 1 s .. 30 min (and within the broker's "
+                    + "group.min/max.session.timeout.ms), was " + sessionTimeout);
+        }
+    }
+
+    /** The default dead-letter topic and Kafka's default session timeout. */
+    public WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
+                          String workerId, int threads, Duration retryBackoff) {
+        this(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+                Topics.DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_SESSION_TIMEOUT);
     }
 
     /** The same settings for another topic and group (tests, tools). */
     public WorkerSettings withTopicAndGroup(String topic, String group) {
-        return new WorkerSettings(bootstrapServers, topic, tasksPartitions, group, workerId, threads, retryBackoff);
+        return new WorkerSettings(bootstrapServers, topic, tasksPartitions, group, workerId, threads, retryBackoff,
+                deadLetterTopic, sessionTimeout);
     }
 
     /** The same settings with another thread count. */
     public WorkerSettings withThreads(int count) {
-        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff);
+        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff,
+                deadLetterTopic, sessionTimeout);
+    }
+
+    /** The same settings with another dead-letter topic. */
+    public WorkerSettings withDeadLetterTopic(String topic) {
+        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+                topic, sessionTimeout);
+    }
+
+    /** The same settings with another session timeout. */
+    public WorkerSettings withSessionTimeout(Duration timeout) {
+        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+                deadLetterTopic, timeout);
     }
 
     private static void requireText(String field, String value) {

@@ -10,13 +10,26 @@ public final class WorkerStats {
     private final AtomicLong batchesProduced = new AtomicLong();
     private final AtomicLong samplesAugmented = new AtomicLong();
     private final AtomicLong produceFailures = new AtomicLong();
+    private final AtomicLong samplesRejected = new AtomicLong();
     private volatile String lastSkip;
+    private volatile String lastRejection;
 
     /** A task's views all acknowledged and its offset committed (or the commit attempted). */
     void completed(int batches, int samples) {
         tasksCompleted.incrementAndGet();
         batchesProduced.addAndGet(batches);
         samplesAugmented.addAndGet(samples);
+    }
+
+    /**
+     * Samples of a completed task that could not be read: sent to the dead-letter topic, listed in
+     * the task's ViewBatches. {@code last} says which and why, for the logs.
+     */
+    void rejected(int samples, String last) {
+        if (samples > 0) {
+            samplesRejected.addAndGet(samples);
+            lastRejection = last;
+        }
     }
 
     /** A task record that cannot be worked on; {@code where} is topic-partition@offset. */
@@ -32,24 +45,27 @@ public final class WorkerStats {
 
     public Snapshot snapshot() {
         return new Snapshot(tasksCompleted.get(), tasksSkipped.get(), batchesProduced.get(), samplesAugmented.get(),
-                produceFailures.get(), lastSkip);
+                produceFailures.get(), lastSkip, samplesRejected.get(), lastRejection);
     }
 
     /**
      * @param tasksCompleted   tasks whose every ViewBatch was acknowledged
      * @param tasksSkipped     task records skipped as unusable (unparsable, invalid fields, unreadable dataset)
      * @param batchesProduced  ViewBatch records acknowledged, over completed tasks
-     * @param samplesAugmented samples of completed tasks (two views each)
+     * @param samplesAugmented samples of completed tasks with views (two each)
      * @param produceFailures  task attempts that failed to produce and were retried
      * @param lastSkip         where and why the last skipped task was skipped, or null
+     * @param samplesRejected  samples of completed tasks whose image could not be read (dead-lettered, not in samplesAugmented)
+     * @param lastRejection    which sample was last rejected and why, or null
      */
     public record Snapshot(long tasksCompleted, long tasksSkipped, long batchesProduced, long samplesAugmented,
-                           long produceFailures, String lastSkip) {
+                           long produceFailures, String lastSkip, long samplesRejected, String lastRejection) {
 
         @Override
         public String toString() {
             return tasksCompleted + " tasks done (" + batchesProduced + " batches, " + samplesAugmented + " samples), "
-                    + tasksSkipped + " skipped, " + produceFailures + " produce failures";
+                    + tasksSkipped + " skipped, " + produceFailures + " produce failures, " + samplesRejected
+                    + " samples rejected";
         }
     }
 }

@@ -8,6 +8,7 @@ import io.twinview.augment.kafka.WorkerSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -63,6 +64,14 @@ public class AugmentWorkerService {
             throw new IllegalArgumentException("twinview.augment.retry-backoff must not be negative, was "
                     + config.retryBackoff());
         }
+        if (config.deadLetterTopic().isBlank()) {
+            throw new IllegalArgumentException("twinview.augment.dead-letter-topic must not be blank");
+        }
+        if (config.sessionTimeout().compareTo(Duration.ofSeconds(1)) < 0
+                || config.sessionTimeout().compareTo(Duration.ofMinutes(30)) > 0) {
+            throw new IllegalArgumentException("twinview.augment.session-timeout must be 1s .. 30m (and within the broker's"
+                    + " group.min/max.session.timeout.ms, 6s .. 30m by default), was " + config.sessionTimeout());
+        }
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker");
         }
@@ -70,6 +79,6 @@ public class AugmentWorkerService {
         String workerId = config.workerId().map(String::trim).filter(id -> !id.isEmpty())
                 .orElseGet(TaskWorker::defaultWorkerId);
         return new WorkerSettings(bootstrapServers, config.tasksTopic(), config.tasksPartitions(), config.groupId(),
-                workerId, threads, config.retryBackoff());
+                workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout());
     }
 }

@@ -9,6 +9,7 @@ import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,8 @@ import java.util.function.Supplier;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -138,6 +142,27 @@ final class KafkaTestSupport implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("the test could not read offsets of group " + group + ": " + e, e);
         }
+    }
+
+    /** Waits until the group has {@code members} members that together hold all {@code partitions} partitions, each some. */
+    void awaitGroup(String group, int members, int partitions, Duration timeout) {
+        await(members + " members of group " + group + " share all " + partitions + " partitions", timeout, () -> {
+            ConsumerGroupDescription description;
+            try {
+                description = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof GroupIdNotFoundException) {
+                    return false; // no member has joined yet
+                }
+                throw new AssertionError("the test could not describe group " + group + ": " + e, e);
+            } catch (Exception e) {
+                throw new AssertionError("the test could not describe group " + group + ": " + e, e);
+            }
+            Collection<MemberDescription> current = description.members();
+            return current.size() == members
+                    && current.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())
+                    && current.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
+        });
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {

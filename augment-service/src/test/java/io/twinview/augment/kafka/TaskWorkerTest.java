@@ -3,17 +3,25 @@ package io.twinview.augment.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.data.Datasets;
+import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.AugmentTask;
+import io.twinview.proto.v1.RejectedSample;
+import io.twinview.proto.v1.ViewBatch;
 import io.twinview.stack.LocalStack;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -129,6 +137,116 @@ class TaskWorkerTest {
                 "the reason names the missing topic: " + worker.stats().snapshot().lastSkip());
         KafkaTestSupport.awaitValue("both offsets are committed", TIMEOUT,
                 () -> kafka.committed(group, new TopicPartition(tasksTopic, 0)), offset -> offset == sent.offset() + 1);
+    }
+
+    @Test
+    void anUnreadableSampleIsDeadLetteredAndItsTaskStillCompletes() throws Exception {
+        String runId = KafkaTestSupport.unique("dead-letters");
+        String viewsTopic = kafka.createViewsTopic(runId);
+        String deadLetterTopic = KafkaTestSupport.unique("test.dead-letters");
+        // sample 3 alone in record 0, the whole of record 2 (samples 20..29), sample 57 in the last record
+        Set<Long> unreadable = new TreeSet<>(List.of(3L, 57L));
+        LongStream.range(20, 30).forEach(unreadable::add);
+        AugmentTask task = KafkaTestSupport.task(runId, 9, "synthetic:?n=300", LongStream.range(0, 60).toArray(), 10)
+                .build();
+        WorkerSettings settings = new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
+                KafkaTestSupport.unique("worker"), 2, Duration.ofMillis(300)).withDeadLetterTopic(deadLetterTopic);
+        TaskWorker worker = TaskWorker.start(settings, uri -> new UnreadableSamples(Datasets.open(uri), unreadable));
+        workers.add(worker);
+        KafkaTestSupport.await("the worker has subscribed", TIMEOUT, worker::subscribed);
+
+        RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
+
+        List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 6, TIMEOUT, Duration.ofMillis(500));
+        List<ViewBatch> batches = ViewAssertions.assertViewsOf(task, records, settings.workerId(), unreadable);
+        assertEquals(0, batches.get(2).getSampleIndicesCount(),
+                "a record whose samples were all rejected is still sent, so the trainer sees the task complete");
+        KafkaTestSupport.awaitValue("the task's offset is committed: the task is done, not failed", TIMEOUT,
+                () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
+                offset -> offset == sent.offset() + 1);
+        WorkerStats.Snapshot stats = worker.stats().snapshot();
+        assertEquals(1, stats.tasksCompleted(), "the task completed");
+        assertEquals(0, stats.tasksSkipped(), "the task was not skipped");
+        assertEquals(unreadable.size(), stats.samplesRejected(), "every unreadable sample is counted");
+        assertEquals(60 - unreadable.size(), stats.samplesAugmented(), "only readable samples count as augmented");
+        assertTrue(stats.lastRejection().contains("(unreadable)"), "the last rejection says why: " + stats.lastRejection());
+
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                kafka.readAll(deadLetterTopic, unreadable.size(), TIMEOUT, Duration.ofMillis(500));
+        assertEquals(unreadable.size(), letters.size(), "one dead letter per unreadable sample");
+        ImageDataset images = Datasets.open(task.getDatasetUri());
+        Set<Long> lettered = new TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : letters) {
+            RejectedSample letter = RejectedSample.parseFrom(record.value());
+            lettered.add(letter.getSampleIndex());
+            assertEquals(runId, new String(record.key(), StandardCharsets.UTF_8), "dead letters are keyed by run id");
+            assertEquals(1, letter.getSchemaVersion(), "schema_version");
+            assertEquals(runId, letter.getRunId(), "run_id of the task");
+            assertEquals(task.getTaskId(), letter.getTaskId(), "task_id of the task");
+            assertEquals(task.getEpoch(), letter.getEpoch(), "epoch of the task");
+            assertEquals(task.getDatasetUri(), letter.getDatasetUri(), "dataset_uri of the task");
+            assertEquals("unreadable", letter.getReason(), "a plain DatasetException's reason");
+            assertEquals(UnreadableSamples.message(images, letter.getSampleIndex()), letter.getDetail(),
+                    "the detail is the exception's message");
+            assertEquals(settings.workerId(), letter.getWorkerId(), "worker_id names the worker");
+            assertTrue(letter.getRejectedAtMs() > 0, "rejected_at_ms is set");
+        }
+        assertEquals(unreadable, lettered, "the dead letters name exactly the unreadable samples");
+        Config config = kafka.admin().describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, deadLetterTopic)))
+                .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+        assertEquals(String.valueOf(Topics.DEAD_LETTER_RETENTION_MS), config.get(TopicConfig.RETENTION_MS_CONFIG).value(),
+                "the dead-letter topic is bounded by time");
+        assertEquals(String.valueOf(Topics.DEAD_LETTER_RETENTION_BYTES), config.get(TopicConfig.RETENTION_BYTES_CONFIG).value(),
+                "and by bytes");
+    }
+
+    @Test
+    void severalRunsShareOneWorkerPool() {
+        String runA = KafkaTestSupport.unique("shared-a");
+        String runB = KafkaTestSupport.unique("shared-b");
+        String topicA = kafka.createViewsTopic(runA);
+        String topicB = kafka.createViewsTopic(runB);
+        TaskWorker first = start(1, Duration.ofMillis(300));
+        TaskWorker second = start(1, Duration.ofMillis(300));
+        kafka.awaitGroup(group, 2, 3, TIMEOUT);
+        List<AugmentTask> tasksA = new ArrayList<>();
+        List<AugmentTask> tasksB = new ArrayList<>();
+        for (int t = 0; t < 6; t++) { // interleaved, as two trainers publishing at once
+            tasksA.add(KafkaTestSupport.task(runA, t, "synthetic:?n=300", LongStream.range(t * 8, t * 8 + 8).toArray(), 4).build());
+            tasksB.add(KafkaTestSupport.task(runB, t, "synthetic:?n=200&seed=7", LongStream.range(t * 5, t * 5 + 5).toArray(), 4)
+                    .setEpoch(0).build());
+            kafka.publish(tasksTopic, t % 3, null, tasksA.get(t).toByteArray());
+            kafka.publish(tasksTopic, (t + 1) % 3, null, tasksB.get(t).toByteArray());
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> viewsA = kafka.readAll(topicA, 12, TIMEOUT, Duration.ofMillis(500));
+        List<ConsumerRecord<byte[], byte[]>> viewsB = kafka.readAll(topicB, 12, TIMEOUT, Duration.ofMillis(500));
+        Set<String> workerIds = new TreeSet<>();
+        for (List<AugmentTask> tasks : List.of(tasksA, tasksB)) {
+            List<ConsumerRecord<byte[], byte[]>> views = tasks == tasksA ? viewsA : viewsB;
+            for (AugmentTask task : tasks) {
+                List<ConsumerRecord<byte[], byte[]>> ofTask = views.stream()
+                        .filter(r -> KafkaTestSupport.parse(r).getTaskId() == task.getTaskId()).toList();
+                String workerId = KafkaTestSupport.parse(ofTask.get(0)).getWorkerId();
+                workerIds.add(workerId);
+                ViewAssertions.assertViewsOf(task, ofTask, workerId);
+            }
+        }
+        assertEquals(12, viewsA.size(), "run A's topic holds only run A's records, all of them");
+        assertEquals(12, viewsB.size(), "run B's topic holds only run B's records, all of them");
+        assertEquals(Set.of(first.settings().workerId(), second.settings().workerId()), workerIds,
+                "both workers of the one pool served the runs");
+    }
+
+    @Test
+    void aTasksTopicWithTooFewPartitionsIsRaisedToTheSetting() throws Exception {
+        Topics.ensure(kafka.admin(), Topics.tasksTopic(tasksTopic, 1)); // an older deployment's topic
+        start(1, Duration.ofMillis(300)); // settings ask for 3
+
+        int partitions = kafka.admin().describeTopics(List.of(tasksTopic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get(tasksTopic).partitions().size();
+
+        assertEquals(3, partitions, "the worker raises the tasks topic to tasks-partitions so every worker can get work");
     }
 
     @Test

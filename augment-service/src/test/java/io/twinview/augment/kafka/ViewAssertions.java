@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** Checks a views topic's records against the task they were made of. */
@@ -28,6 +29,16 @@ final class ViewAssertions {
      * @return the batches, by sequence
      */
     static List<ViewBatch> assertViewsOf(AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId) {
+        return assertViewsOf(task, records, workerId, Set.of());
+    }
+
+    /**
+     * As above, where the samples in {@code unreadable} could not be read: each record's chunk of
+     * the task's indices is split into the read ones ({@code sample_indices}, with views) and the
+     * rejected ones ({@code rejected_sample_indices}, without), both in the task's order.
+     */
+    static List<ViewBatch> assertViewsOf(AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId,
+                                         Set<Long> unreadable) {
         int n = task.getSampleIndicesCount();
         int max = task.getMaxSamplesPerBatch();
         int expectedCount = (n + max - 1) / max;
@@ -60,8 +71,12 @@ final class ViewAssertions {
             assertEquals(s, batch.getWidth(), "width is the task's image_size");
             assertEquals(3, batch.getChannels(), "RGB");
             assertEquals(workerId, batch.getWorkerId(), "worker_id names the worker");
+            List<Long> chunk = task.getSampleIndicesList().subList(i * max, Math.min(n, (i + 1) * max));
+            assertEquals(chunk.stream().filter(index -> !unreadable.contains(index)).toList(), batch.getSampleIndicesList(),
+                    "record " + i + " holds the readable samples of the next chunk of at most max samples, in order");
+            assertEquals(chunk.stream().filter(unreadable::contains).toList(), batch.getRejectedSampleIndicesList(),
+                    "record " + i + " lists the unreadable samples of its chunk as rejected, in order");
             int samples = batch.getSampleIndicesCount();
-            assertEquals(Math.min(max, n - i * max), samples, "record " + i + " holds the next chunk of at most max samples");
             assertEquals((long) samples * viewBytes, batch.getView1().size(), "view1 is n*s*s*3 bytes");
             assertEquals((long) samples * viewBytes, batch.getView2().size(), "view2 is n*s*s*3 bytes");
             byte[] view1 = batch.getView1().toByteArray();
@@ -76,10 +91,10 @@ final class ViewAssertions {
                 assertArrayEquals(expected2, Arrays.copyOfRange(view2, j * viewBytes, (j + 1) * viewBytes),
                         "view 2 of sample " + index + " is what TwoViewAugmenter makes for (seed, epoch, index)");
             }
-            covered.addAll(batch.getSampleIndicesList());
+            covered.addAll(chunk);
         }
         assertEquals(task.getSampleIndicesList(), covered,
-                "the records together hold the task's sample indices, in the task's order");
+                "the records' chunks together are the task's sample indices, in the task's order");
         return batches;
     }
 }

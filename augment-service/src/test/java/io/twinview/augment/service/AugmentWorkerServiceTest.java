@@ -13,10 +13,17 @@ import org.junit.jupiter.api.Test;
 class AugmentWorkerServiceTest {
 
     private record Config(String tasksTopic, int tasksPartitions, String groupId, Optional<String> workerId, int threads,
-                          Duration retryBackoff) implements AugmentConfig {}
+                          Duration retryBackoff, String deadLetterTopic, Duration sessionTimeout) implements AugmentConfig {
+
+        Config(String tasksTopic, int tasksPartitions, String groupId, Optional<String> workerId, int threads,
+               Duration retryBackoff) {
+            this(tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff, "twinview.augment-dead-letters",
+                    Duration.ofSeconds(45));
+        }
+    }
 
     private static final Config DEFAULTS =
-            new Config("twinview.augment-tasks", 16, "twinview-augment", Optional.empty(), 0, Duration.ofSeconds(2));
+            new Config("twinview.augment-tasks", 32, "twinview-augment", Optional.empty(), 0, Duration.ofSeconds(2));
 
     @Test
     void defaultsFillInThreadsAndWorkerId() {
@@ -41,5 +48,21 @@ class AugmentWorkerServiceTest {
         IllegalArgumentException bootstrap = assertThrows(IllegalArgumentException.class,
                 () -> AugmentWorkerService.settings(DEFAULTS, " "));
         assertTrue(bootstrap.getMessage().contains("kafka.bootstrap.servers"), bootstrap.getMessage());
+        IllegalArgumentException deadLetters = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, " ", Duration.ofSeconds(45)), "b:1"));
+        assertTrue(deadLetters.getMessage().contains("twinview.augment.dead-letter-topic"), deadLetters.getMessage());
+        IllegalArgumentException session = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, "d", Duration.ofMillis(10)), "b:1"));
+        assertTrue(session.getMessage().contains("twinview.augment.session-timeout") && session.getMessage().contains("PT0.01S"),
+                "names key and value: " + session.getMessage());
+    }
+
+    @Test
+    void newSettingsReachTheWorker() {
+        WorkerSettings settings = AugmentWorkerService.settings(
+                new Config("t", 32, "g", Optional.of("w"), 1, Duration.ZERO, "dead", Duration.ofSeconds(6)), "b:1");
+        assertEquals("dead", settings.deadLetterTopic(), "the dead-letter topic is configurable");
+        assertEquals(Duration.ofSeconds(6), settings.sessionTimeout(), "the session timeout is configurable");
+        assertEquals(32, settings.tasksPartitions(), "tasks partitions pass through");
     }
 }

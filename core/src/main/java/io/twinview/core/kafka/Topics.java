@@ -8,8 +8,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
@@ -25,6 +27,17 @@ public final class Topics {
 
     public static final String DEFAULT_TASKS_TOPIC = "twinview.augment-tasks";
     public static final String DEFAULT_CHECKPOINTS_TOPIC = "twinview.checkpoints";
+    /** RejectedSample records: samples workers could not read, shared by all runs. */
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "twinview.augment-dead-letters";
+    /**
+     * Partitions of the tasks topic by default: the most workers of one group that get work (a
+     * partition goes to one consumer of the group). Partitions are cheap; workers beyond this idle.
+     */
+    public static final int DEFAULT_TASKS_PARTITIONS = 32;
+    /** Dead letters are kept 14 days, for someone to look at the bad files. */
+    public static final long DEAD_LETTER_RETENTION_MS = 14L * 24 * 3600 * 1000;
+    /** And at most 256 MiB (about a million ~200-byte records): a dataset of bad files cannot fill the disk. */
+    public static final long DEAD_LETTER_RETENTION_BYTES = 256L << 20;
     /** Pixels (view1 + view2) per ViewBatch record, at most. */
     public static final int MAX_VIEW_BATCH_BYTES = 1 << 20;
     /** The views topic's max.message.bytes, and the producer's max.request.size. */
@@ -46,6 +59,53 @@ public final class Topics {
     public static NewTopic tasksTopic(String name, int partitions) {
         return new NewTopic(name, partitions, (short) 1)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000)));
+    }
+
+    /** The dead-letter topic: one partition (records are small and rare), bounded by time and bytes. */
+    public static NewTopic deadLetterTopic(String name) {
+        return new NewTopic(name, 1, (short) 1)
+                .configs(Map.of(
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DEAD_LETTER_RETENTION_MS),
+                        TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(DEAD_LETTER_RETENTION_BYTES)));
+    }
+
+    /**
+     * Raises the partition count of an existing topic to at least {@code partitions} (Kafka can add
+     * partitions, never remove them). For the tasks topic: a deployment that runs more workers than
+     * an older default created partitions for would leave the extra workers idle.
+     *
+     * @return the partition count now
+     * @throws IllegalStateException naming the topic when it cannot be described or grown
+     */
+    public static int ensurePartitions(Admin admin, String name, int partitions) {
+        try {
+            int current = partitionCount(admin, name);
+            if (current >= partitions) {
+                return current;
+            }
+            try {
+                admin.createPartitions(Map.of(name, NewPartitions.increaseTo(partitions))).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                // another worker may have raised it first; anything else is a real refusal
+                if (!(e.getCause() instanceof InvalidPartitionsException) || partitionCount(admin, name) < partitions) {
+                    throw e;
+                }
+                return partitionCount(admin, name);
+            }
+            LOG.infof("topic %s: %d partitions, raised to %d", name, current, partitions);
+            return partitions;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot raise topic " + name + " to " + partitions + " partitions: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while raising the partitions of " + name, e);
+        }
+    }
+
+    private static int partitionCount(Admin admin, String name)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        return admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name).partitions().size();
     }
 
     public static NewTopic checkpointsTopic(String name) {

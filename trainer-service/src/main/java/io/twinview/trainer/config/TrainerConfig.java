@@ -12,8 +12,12 @@ public interface TrainerConfig {
     @WithDefault("twinview.augment-tasks")
     String tasksTopic();
 
-    /** Partitions of the tasks topic when the trainer creates it: the most workers one group can use. Default 16. */
-    @WithDefault("16")
+    /**
+     * Partitions of the tasks topic when the trainer creates it: at least the most workers a
+     * deployment runs (a partition goes to one worker of the group). Workers raise an existing
+     * topic to their own setting. Default 32.
+     */
+    @WithDefault("32")
     int tasksPartitions();
 
     /** Topic of CheckpointEvents. Default {@code twinview.checkpoints}. */

@@ -78,6 +78,8 @@ public final class RunExecution {
     private long step;
     private long pairsTrained;
     private long rejected;
+    /** Samples workers could not read (ViewBatch.rejected_sample_indices of accepted records): seen, no pairs. */
+    private long rejectedSamples;
     private long duplicates;
     private long nonFiniteSteps;
     private double lastLoss = Double.NaN;
@@ -127,6 +129,7 @@ public final class RunExecution {
         pairsTrained = cursor.getPairsTrained();
         ledger = TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList());
         rejected = (long) manifest.getMetricsOrDefault("rejected_batches", 0);
+        rejectedSamples = (long) manifest.getMetricsOrDefault("rejected_samples", 0);
         duplicates = (long) manifest.getMetricsOrDefault("duplicate_batches", 0);
         nonFiniteSteps = (long) manifest.getMetricsOrDefault("non_finite_steps", 0);
         lastLoss = manifest.getMetricsOrDefault("loss", Double.NaN);
@@ -165,7 +168,8 @@ public final class RunExecution {
             }
             if (dataExhausted()) {
                 message = "views ran out at step " + step + " of " + run.totalSteps()
-                        + " (rejected records lost their pairs): stopping early";
+                        + " (rejected records lost their pairs; " + rejectedSamples
+                        + " samples were unreadable, see the dead-letter topic): stopping early";
                 LOG.warnf("run %s: %s", runId, message);
                 if (lastCheckpointStep < step) {
                     checkpoint(true);
@@ -213,6 +217,11 @@ public final class RunExecution {
             duplicates++;
             assembler.passed(record.partition(), record.offset());
             return;
+        }
+        if (batch.getRejectedSampleIndicesCount() > 0) {
+            rejectedSamples += batch.getRejectedSampleIndicesCount();
+            LOG.debugf("run %s: task %d record %d: %d unreadable sample(s) rejected by worker %s", runId,
+                    batch.getTaskId(), batch.getSequence(), batch.getRejectedSampleIndicesCount(), batch.getWorkerId());
         }
         int skip = 0;
         PartitionCursor resume = resumeSkips.get(record.partition());
@@ -336,6 +345,7 @@ public final class RunExecution {
         metrics.put("pairs_per_second", meter.pairsPerSecond());
         metrics.put("rejected_batches", (double) rejected);
         metrics.put("duplicate_batches", (double) duplicates);
+        metrics.put("rejected_samples", (double) rejectedSamples);
         metrics.put("non_finite_steps", (double) nonFiniteSteps);
         return metrics;
     }

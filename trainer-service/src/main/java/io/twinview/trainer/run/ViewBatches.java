@@ -22,9 +22,11 @@ final class ViewBatches {
                     + ", the run trains on " + imageSize + "x" + imageSize + "x3";
         }
         int n = batch.getSampleIndicesCount();
-        if (n == 0) {
+        if (n == 0 && batch.getRejectedSampleIndicesCount() == 0) {
             return "no samples";
         }
+        // n == 0 with rejected samples: every sample of the chunk was unreadable; the record still
+        // counts for its task's completion and brings no pairs
         long expected = (long) n * imageSize * imageSize * 3;
         if (batch.getView1().size() != expected || batch.getView2().size() != expected) {
             return "views of " + batch.getView1().size() + " and " + batch.getView2().size() + " bytes, "

@@ -19,6 +19,8 @@ public class FakeWorkers implements TaskSink {
     int duplicateEvery;
     int garbageEvery;
     int wrongShapeEvery;
+    /** Samples whose index is a multiple of this are unreadable: listed as rejected, without pixels (0 = none). */
+    int unreadableEvery;
     private int produced;
 
     FakeWorkers(InMemoryViews views) {
@@ -39,8 +41,11 @@ public class FakeWorkers implements TaskSink {
         int max = task.getMaxSamplesPerBatch();
         int count = (n + max - 1) / max;
         for (int seq = 0; seq < count; seq++) {
-            List<Long> samples = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
-            ViewBatch batch = batch(task, seq, count, samples, task.getImageSize());
+            List<Long> chunk = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
+            List<Long> samples = chunk.stream().filter(s -> !unreadable(s)).toList();
+            ViewBatch batch = batch(task, seq, count, samples, task.getImageSize()).toBuilder()
+                    .addAllRejectedSampleIndices(chunk.stream().filter(this::unreadable).toList())
+                    .build();
             produced++;
             if (garbageEvery > 0 && produced % garbageEvery == 0) {
                 views.append(partition, new byte[] {(byte) 0xff, 0x01, 0x02});
@@ -54,6 +59,10 @@ public class FakeWorkers implements TaskSink {
                 views.append((partition + 1) % views.partitions.size(), batch.toByteArray());
             }
         }
+    }
+
+    private boolean unreadable(long sample) {
+        return unreadableEvery > 0 && sample % unreadableEvery == 0;
     }
 
     public static ViewBatch batch(AugmentTask task, int seq, int count, List<Long> samples, int size) {

@@ -214,6 +214,32 @@ class RunExecutionTest {
     }
 
     @Test
+    void unreadableSamplesCompleteTheirTasksAndAreCountedButNeverTrained() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        FakeWorkers workers = new FakeWorkers(views);
+        workers.unreadableEvery = 4; // samples 0, 4, 8, ...: one or two per record of 5
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        RecordingStepper stepper = stepper(run);
+        List<RunProgress> progress = new ArrayList<>();
+
+        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 4).run();
+
+        assertEquals(RunExecution.End.VIEWS_EXHAUSTED, outcome.end(),
+                "a quarter of the samples have no pairs: the run ends short instead of waiting for them: " + outcome.message());
+        assertTrue(outcome.message().contains("unreadable"), "the message says samples were unreadable: " + outcome.message());
+        Map<Long, Integer> counts = timesTrained(stepper.samplesByStep.values());
+        counts.keySet().forEach(sample -> assertTrue(sample % 4 != 0, "unreadable sample " + sample + " is never trained on"));
+        counts.values().forEach(times -> assertTrue(times <= EPOCHS, "no sample is trained more than once per epoch"));
+        assertEquals(0, progress.get(progress.size() - 1).getRejectedBatches(),
+                "records with rejected samples are accepted, not counted as malformed");
+        assertEquals((double) EPOCHS * IMAGES / 4, checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_samples"),
+                "every unreadable sample of every epoch is counted once, in the manifest");
+        assertEquals(run.totalTasks(), (long) workers.published.size(),
+                "every task was published: the window reopened as tasks with rejected samples completed");
+    }
+
+    @Test
     void wrongShapeRecordsLoseTheirPairsButTheRunEnds() {
         ResolvedRun run = resolved(100);
         InMemoryViews views = new InMemoryViews(2);

@@ -1,0 +1,103 @@
+package io.twinview.augment.kafka;
+
+import io.twinview.core.kafka.Topics;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@link TaskWorker} as a plain process, without Quarkus: for tests and benchmarks that start,
+ * kill and count worker processes. The service itself runs {@code AugmentWorkerService}.
+ *
+ * <p>Settings are system properties named as the service's configuration keys:
+ * {@code kafka.bootstrap.servers} (required), {@code twinview.augment.tasks-topic},
+ * {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id}, {@code .threads},
+ * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
+ * {@code 6s}-style durations), with the service's defaults. Runs until SIGTERM or SIGINT; exits
+ * with 1 when the worker's loop ends on its own, 2 for a bad setting.
+ */
+public final class WorkerMain {
+
+    private static final String PREFIX = "twinview.augment.";
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        WorkerSettings settings;
+        try {
+            settings = fromSystemProperties();
+        } catch (IllegalArgumentException e) {
+            System.err.println("twinview worker: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        TaskWorker worker = TaskWorker.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            stopped.countDown();
+        }, "worker-shutdown"));
+        while (!stopped.await(1, TimeUnit.SECONDS)) {
+            if (!worker.alive()) {
+                System.exit(1); // the loop ended with an error (logged): let the supervisor see it
+            }
+        }
+    }
+
+    /** @throws IllegalArgumentException naming the property, the value and what is allowed */
+    static WorkerSettings fromSystemProperties() {
+        String bootstrap = System.getProperty("kafka.bootstrap.servers", "");
+        int threads = integer("threads", 1);
+        String workerId = System.getProperty(PREFIX + "worker-id", "").trim();
+        return new WorkerSettings(
+                bootstrap,
+                System.getProperty(PREFIX + "tasks-topic", Topics.DEFAULT_TASKS_TOPIC),
+                integer("tasks-partitions", Topics.DEFAULT_TASKS_PARTITIONS),
+                System.getProperty(PREFIX + "group-id", "twinview-augment"),
+                workerId.isEmpty() ? TaskWorker.defaultWorkerId() : workerId,
+                threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
+                duration("retry-backoff", Duration.ofSeconds(2)),
+                System.getProperty(PREFIX + "dead-letter-topic", Topics.DEFAULT_DEAD_LETTER_TOPIC),
+                duration("session-timeout", WorkerSettings.DEFAULT_SESSION_TIMEOUT));
+    }
+
+    private static int integer(String key, int fallback) {
+        String value = System.getProperty(PREFIX + key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(PREFIX + key + " must be an integer, was '" + value + "'");
+        }
+    }
+
+    /** {@code PT2S} or {@code 2s}, {@code 500ms}, {@code 1m}. */
+    private static Duration duration(String key, Duration fallback) {
+        String value = System.getProperty(PREFIX + key);
+        if (value == null) {
+            return fallback;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (v.startsWith("pt")) {
+                return Duration.parse(v);
+            }
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            if (v.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(PREFIX + key + " must be a duration such as 2s, 500ms, 1m or PT2S, was '"
+                + value + "'");
+    }
+}
