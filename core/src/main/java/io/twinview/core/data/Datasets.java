@@ -35,6 +35,10 @@ package io.twinview.core.data;
  */
 public final class Datasets {
 
+    /** Every scheme {@link #open} knows. */
+    public static final java.util.List<String> SCHEMES = java.util.List.of(Cifar10Dataset.SCHEME, Cifar100Dataset.SCHEME,
+            Stl10Dataset.SCHEME, ImageFolderDataset.SCHEME, WebDataset.SCHEME, SyntheticShapes.SCHEME);
+
     private Datasets() {
     }
 
@@ -48,6 +52,10 @@ public final class Datasets {
         DatasetUri parsed = DatasetUri.parse(uri);
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.open(parsed);
+            case Cifar100Dataset.SCHEME -> Cifar100Dataset.open(parsed);
+            case Stl10Dataset.SCHEME -> Stl10Dataset.open(parsed);
+            case ImageFolderDataset.SCHEME -> ImageFolderDataset.open(parsed);
+            case WebDataset.SCHEME -> WebDataset.open(parsed);
             case SyntheticShapes.SCHEME -> new SyntheticShapes(SyntheticShapes.Params.of(parsed));
             default -> throw unknownScheme(parsed);
         };
@@ -80,6 +88,10 @@ public final class Datasets {
         DatasetUri parsed = DatasetUri.parse(trainingUri);
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.defaultSplits(parsed);
+            case Cifar100Dataset.SCHEME -> Cifar100Dataset.defaultSplits(parsed);
+            case Stl10Dataset.SCHEME -> Stl10Dataset.defaultSplits(parsed);
+            case ImageFolderDataset.SCHEME -> ImageFolderDataset.defaultSplits(parsed);
+            case WebDataset.SCHEME -> WebDataset.defaultSplits(parsed);
             case SyntheticShapes.SCHEME -> SyntheticShapes.defaultSplits(SyntheticShapes.Params.of(parsed));
             default -> throw unknownScheme(parsed);
         };
@@ -87,6 +99,6 @@ public final class Datasets {
 
     private static DatasetException unknownScheme(DatasetUri uri) {
         return uri.error("unknown scheme '" + uri.scheme() + "'; known schemes: "
-                + Cifar10Dataset.SCHEME + ", " + SyntheticShapes.SCHEME);
+                + String.join(", ", SCHEMES));
     }
 }
