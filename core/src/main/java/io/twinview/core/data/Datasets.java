@@ -1,5 +1,9 @@
 package io.twinview.core.data;
 
+import java.nio.file.Path;
+
+import io.twinview.core.storage.StorageSettings;
+
 /**
  * Opens labelled image datasets named by URI, and says how a run splits one for evaluation.
  *
@@ -50,6 +54,9 @@ public final class Datasets {
      */
     public static ImageDataset open(String uri) {
         DatasetUri parsed = DatasetUri.parse(uri);
+        if (S3Sources.isS3(parsed)) {
+            return S3Sources.open(parsed, null, null); // fails naming the missing storage settings
+        }
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.open(parsed);
             case Cifar100Dataset.SCHEME -> Cifar100Dataset.open(parsed);
@@ -59,6 +66,35 @@ public final class Datasets {
             case SyntheticShapes.SCHEME -> new SyntheticShapes(SyntheticShapes.Params.of(parsed));
             default -> throw unknownScheme(parsed);
         };
+    }
+
+    /**
+     * Opens a dataset that may live on object storage: a path {@code s3://bucket/prefix} is
+     * mirrored into the default cache folder first (see the class Javadoc), a local path is opened
+     * as by {@link #open(String)}.
+     *
+     * @param storage endpoint, credentials and region; its bucket is ignored (the URI names one)
+     * @throws DatasetException naming the URI and what is wrong, a failed transfer included
+     */
+    public static ImageDataset open(String uri, StorageSettings storage) {
+        return open(uri, storage, S3Sources.defaultCache());
+    }
+
+    /** {@link #open(String, StorageSettings)} with an explicit cache folder. */
+    public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir) {
+        DatasetUri parsed = DatasetUri.parse(uri);
+        return S3Sources.isS3(parsed) ? S3Sources.open(parsed, storage, cacheDir) : open(uri);
+    }
+
+    /** {@link #defaultSplits(String)} for a URI that may name an s3:// source; URIs come back in the s3:// form. */
+    public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage) {
+        return defaultSplits(trainingUri, storage, S3Sources.defaultCache());
+    }
+
+    /** {@link #defaultSplits(String, StorageSettings)} with an explicit cache folder. */
+    public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, Path cacheDir) {
+        DatasetUri parsed = DatasetUri.parse(trainingUri);
+        return S3Sources.isS3(parsed) ? S3Sources.defaultSplits(parsed, storage, cacheDir) : defaultSplits(trainingUri);
     }
 
     /**
@@ -86,6 +122,9 @@ public final class Datasets {
      */
     public static EvalSplits defaultSplits(String trainingUri) {
         DatasetUri parsed = DatasetUri.parse(trainingUri);
+        if (S3Sources.isS3(parsed)) {
+            return S3Sources.defaultSplits(parsed, null, null);
+        }
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.defaultSplits(parsed);
             case Cifar100Dataset.SCHEME -> Cifar100Dataset.defaultSplits(parsed);
