@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import io.twinview.core.storage.LocalMirror;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.stack.LocalStack;
@@ -85,32 +84,6 @@ class S3DatasetsTest {
         EvalSplits splits = Datasets.defaultSplits("cifar100:s3://" + settings.bucket() + "/sets/cifar100", settings, cache);
         assertEquals("cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test", splits.evalTestUri(),
                 "default splits come back in the s3:// form");
-    }
-
-    @Test
-    void theCacheIsReusedAndRefreshedWhenTheObjectChanges() throws IOException {
-        store.put("m/a.bin", new byte[] {1, 2, 3}, null);
-        store.put("m/sub/b.bin", new byte[] {4}, null);
-        LocalMirror mirror = new LocalMirror(store, cache);
-
-        LocalMirror.Result first = mirror.syncPrefix("m");
-        assertEquals(2, first.downloaded(), "first sync downloads both objects");
-        assertArrayEquals(new byte[] {4}, Files.readAllBytes(first.local().resolve("sub/b.bin")));
-
-        LocalMirror.Result second = mirror.syncPrefix("m");
-        assertEquals(0, second.downloaded(), "unchanged size and ETag: nothing downloaded again");
-        assertEquals(2, second.reused());
-
-        store.put("m/a.bin", new byte[] {9, 9, 9}, null);
-        store.delete("m/sub/b.bin");
-        LocalMirror.Result third = mirror.syncPrefix("m");
-        assertEquals(1, third.downloaded(), "same size, new ETag: downloaded again");
-        assertEquals(1, third.removed(), "the deleted object's copy is removed");
-        assertArrayEquals(new byte[] {9, 9, 9}, Files.readAllBytes(third.local().resolve("a.bin")));
-        try (Stream<Path> files = Files.walk(third.local())) {
-            assertEquals(List.of("a.bin"), files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList(),
-                    "only the current object's file: no stale copy, no temporary file");
-        }
     }
 
     @Test
