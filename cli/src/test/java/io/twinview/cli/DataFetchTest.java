@@ -89,6 +89,11 @@ class DataFetchTest {
             if (range != null) {
                 ranges.add(range);
                 from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                if (from >= archive.length) {
+                    exchange.sendResponseHeaders(416, -1); // Range Not Satisfiable: the client has it all
+                    exchange.close();
+                    return;
+                }
                 exchange.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (archive.length - 1) + "/" + archive.length);
                 exchange.sendResponseHeaders(206, archive.length - from);
             } else {
@@ -151,6 +156,21 @@ class DataFetchTest {
         assertEquals(0, code, "resumed fetch succeeds; stderr: " + err);
         assertEquals(List.of("bytes=" + archive.length / 2 + "-"), ranges, "only the missing bytes were requested");
         assertEquals(3, Datasets.open("cifar10:" + dir).size(), "the resumed archive is whole");
+    }
+
+    @Test
+    void aCompleteDownloadLeftByACrashedRunIsExtractedWithoutDownloadingAgain() throws Exception {
+        Path dir = tmp.resolve("c10");
+        Path work = Files.createDirectories(tmp.resolve(".c10.fetch"));
+        Files.write(work.resolve("cifar-10-binary.tar.gz.part"), archive);
+        Files.createDirectories(work.resolve("extracted/half-written")); // what a crash during extraction leaves
+
+        int code = run("data", "fetch", "cifar10", dir.toString(), "--base-url", baseUrl(), "--md5", archiveMd5());
+
+        assertEquals(0, code, "stderr: " + err);
+        assertEquals(List.of("bytes=" + archive.length + "-"), ranges, "asked only for bytes past the end (416)");
+        assertFalse(Files.exists(dir.resolve("half-written")), "extraction restarted from scratch");
+        assertEquals(3, Datasets.open("cifar10:" + dir).size());
     }
 
     @Test
