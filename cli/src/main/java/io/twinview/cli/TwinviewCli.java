@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "twinview 0.1.0",
         description = "Self-supervised visual representation learning as a microservice pipeline.",
-        subcommands = {DemoCommand.class, UpCommand.class, TrainCommand.class, EvalCommand.class, PreviewCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, TrainCommand.class, EvalCommand.class,
+                PreviewCommand.class, DataCommand.class})
 public final class TwinviewCli implements Runnable {
 
     /** The checkout the services were built in: set by the ./twinview script. */

@@ -1,5 +1,9 @@
 package io.twinview.core.data;
 
+import java.nio.file.Path;
+
+import io.twinview.core.storage.StorageSettings;
+
 /**
  * Opens labelled image datasets named by URI, and says how a run splits one for evaluation.
  *
@@ -12,10 +16,17 @@ package io.twinview.core.data;
  * cifar10:DIR?batches=5          data_batch_5.bin
  * cifar10:DIR?batches=1,3        data_batch_1.bin and data_batch_3.bin (ranges and lists combine: 1-3,5)
  *
+ * cifar100:DIR[?split=train|test]          DIR/train.bin (default) or DIR/test.bin; 100 fine labels
+ * stl10:DIR[?split=train|test|unlabeled]   DIR/&lt;split&gt;_X.bin (+ _y.bin); default train; 96x96
+ * imagefolder:DIR[?size=N]                 DIR/&lt;class&gt;/...*.jpg|jpeg|png, resized to NxN (default 96, 8..1024)
+ * webdataset:PATH[?size=N&amp;classes=C]       PATH = shard.tar | DIR (every *.tar) | shards-{000..009}.tar
+ *
  * synthetic:                     4096 generated 32x32 shape images, 10 classes, seed 0, split=train
  * synthetic:?n=N&amp;size=S&amp;seed=X&amp;split=train|test&amp;classes=C
  *                                n in 1..2^31-1 (default 4096), size in 8..1024 (default 32),
  *                                seed a 64-bit integer (default 0), classes in 2..10 (default 10)
+ *
+ * SCHEME:s3://BUCKET/PREFIX[?...]          any of the file formats above on object storage
  * </pre>
  * <ul>
  *   <li>{@code cifar10}: the official CIFAR-10 binary layout (3073-byte records: label, then R, G, B
@@ -23,11 +34,44 @@ package io.twinview.core.data;
  *       {@link ImageDataset#uri()} reports it absolute. {@code split} and {@code batches} exclude
  *       each other. Labels are 0..9; class names come from {@code DIR/batches.meta.txt} (one per
  *       line) when present, else the standard CIFAR-10 names.</li>
+ *   <li>{@code cifar100}: the official CIFAR-100 binary layout
+ *       (https://www.cs.toronto.edu/~kriz/cifar.html; 3074-byte records: coarse label, fine label,
+ *       R, G, B planes of 32x32). Labels are the fine ones, 0..99; names from
+ *       {@code fine_label_names.txt} when present, else the standard 100.</li>
+ *   <li>{@code stl10}: the official {@code stl10_binary} layout (https://cs.stanford.edu/~acoates/stl10/;
+ *       96x96x3 images, each channel stored column-major; labels 1..10 on disk reported as 0..9;
+ *       names from {@code class_names.txt} when present). {@code split=unlabeled} (100,000
+ *       images) is unlabelled: {@link ImageDataset#labelled()} is false and every label is
+ *       {@link ImageDataset#UNLABELLED} (-1); it is for pre-training, never for probes.</li>
+ *   <li>{@code imagefolder}: torchvision's ImageFolder layout; classes are the sorted sub-folder
+ *       names. Images of any size are decoded on read: grayscale, palette and alpha become RGB
+ *       (alpha dropped), the shorter side is resized to {@code size} with an antialiased bilinear
+ *       filter and the centre square cropped.</li>
+ *   <li>{@code webdataset}: uncompressed tar shards (https://github.com/webdataset/webdataset);
+ *       a sample is the members sharing a key (path up to the first dot of the file name): one
+ *       {@code .jpg|.jpeg|.png} and a {@code .cls} holding an integer label. Members are indexed at
+ *       open (offsets), so reads are random access; images are decoded as for imagefolder.
+ *       {@code classes} declares the class count (default: largest label + 1).</li>
  *   <li>{@code synthetic}: class = shape (disc, square, triangle, ring, cross, diamond,
  *       horizontal bar, vertical bar, star, L-shape; the first {@code classes} of them), drawn with
  *       random colours, position and scale. {@code split=test} draws from a different random
  *       stream than {@code split=train} with the same seed.</li>
+ *   <li>{@code s3://BUCKET/PREFIX}: needs {@link #open(String, StorageSettings)} (endpoint and
+ *       credentials; the bucket is the URI's). Every object under PREFIX/ (for a webdataset
+ *       {@code .tar} or brace pattern: exactly those objects) is downloaded once into a local cache
+ *       folder ({@code -Dtwinview.dataset-cache}, else {@code $TWINVIEW_DATASET_CACHE}, else
+ *       {@code ~/.cache/twinview/datasets}), checked by size and ETag (MD5 for single-part
+ *       uploads), and downloaded again only when the object changes; the dataset is then opened
+ *       from there and reports its URI in the s3:// form. {@link #open(String)} rejects s3:// URIs
+ *       naming the missing storage settings.</li>
  * </ul>
+ * <h2>Bad images</h2>
+ * The encoded formats (imagefolder, webdataset) check each image on read, before decoding it:
+ * an empty, truncated, wrongly signed, corrupt (PNG CRC, decoder error) or too large image
+ * (header declaring more than 40 megapixels, or a file over 64 MiB) fails that one read with a
+ * {@link BadImageException} whose {@link BadImageException#reason()} says which; the other images
+ * stay readable.
+ * <p>
  * Parameters are {@code key=value} pairs joined by {@code &}, taken literally (no percent-decoding).
  * Anything else (unknown scheme or parameter, a value out of range, a missing directory or file,
  * a file that is not a whole number of records) is a {@link DatasetException} naming the URI and
@@ -35,22 +79,63 @@ package io.twinview.core.data;
  */
 public final class Datasets {
 
+    /** Every scheme {@link #open} knows. */
+    public static final java.util.List<String> SCHEMES = java.util.List.of(Cifar10Dataset.SCHEME, Cifar100Dataset.SCHEME,
+            Stl10Dataset.SCHEME, ImageFolderDataset.SCHEME, WebDataset.SCHEME, SyntheticShapes.SCHEME);
+
     private Datasets() {
     }
 
     /**
-     * Opens the dataset a URI names (syntax in the class Javadoc). CIFAR files are memory-mapped
-     * and their labels checked here; synthetic images are drawn on each read.
+     * Opens the dataset a URI names (syntax in the class Javadoc). CIFAR and STL-10 files are
+     * memory-mapped and their labels checked here; image folders are listed and tar shards indexed
+     * here, their images decoded on each read; synthetic images are drawn on each read.
      *
      * @throws DatasetException naming the URI and exactly what is wrong
      */
     public static ImageDataset open(String uri) {
         DatasetUri parsed = DatasetUri.parse(uri);
+        if (S3Sources.isS3(parsed)) {
+            return S3Sources.open(parsed, null, null); // fails naming the missing storage settings
+        }
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.open(parsed);
+            case Cifar100Dataset.SCHEME -> Cifar100Dataset.open(parsed);
+            case Stl10Dataset.SCHEME -> Stl10Dataset.open(parsed);
+            case ImageFolderDataset.SCHEME -> ImageFolderDataset.open(parsed);
+            case WebDataset.SCHEME -> WebDataset.open(parsed);
             case SyntheticShapes.SCHEME -> new SyntheticShapes(SyntheticShapes.Params.of(parsed));
             default -> throw unknownScheme(parsed);
         };
+    }
+
+    /**
+     * Opens a dataset that may live on object storage: a path {@code s3://bucket/prefix} is
+     * mirrored into the default cache folder first (see the class Javadoc), a local path is opened
+     * as by {@link #open(String)}.
+     *
+     * @param storage endpoint, credentials and region; its bucket is ignored (the URI names one)
+     * @throws DatasetException naming the URI and what is wrong, a failed transfer included
+     */
+    public static ImageDataset open(String uri, StorageSettings storage) {
+        return open(uri, storage, S3Sources.defaultCache());
+    }
+
+    /** {@link #open(String, StorageSettings)} with an explicit cache folder. */
+    public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir) {
+        DatasetUri parsed = DatasetUri.parse(uri);
+        return S3Sources.isS3(parsed) ? S3Sources.open(parsed, storage, cacheDir) : open(uri);
+    }
+
+    /** {@link #defaultSplits(String)} for a URI that may name an s3:// source; URIs come back in the s3:// form. */
+    public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage) {
+        return defaultSplits(trainingUri, storage, S3Sources.defaultCache());
+    }
+
+    /** {@link #defaultSplits(String, StorageSettings)} with an explicit cache folder. */
+    public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, Path cacheDir) {
+        DatasetUri parsed = DatasetUri.parse(trainingUri);
+        return S3Sources.isS3(parsed) ? S3Sources.defaultSplits(parsed, storage, cacheDir) : defaultSplits(trainingUri);
     }
 
     /**
@@ -67,6 +152,16 @@ public final class Datasets {
      *       selection; score on {@code ?split=test} when test_batch.bin exists, else on the
      *       highest-numbered data_batch the selection leaves out (so {@code ?batches=1-4} gets
      *       the same split as plain {@code cifar10:DIR}), else {@code null}.</li>
+     *   <li>{@code cifar100:DIR[?split=...]}: pre-train and fit probes on the split (default train);
+     *       score on {@code ?split=test} when test.bin exists, else {@code null}.</li>
+     *   <li>{@code stl10:DIR}: pre-train on {@code ?split=unlabeled} when unlabeled_X.bin exists
+     *       (the STL-10 protocol), else on train; with a split named, on that split. Probes are fitted
+     *       on {@code ?split=train} (on test only when test is the split named), never on unlabeled,
+     *       and scored on {@code ?split=test} when present.</li>
+     *   <li>{@code imagefolder:...}, {@code webdataset:...}: no held-out split; pre-train and fit
+     *       probes on the set, test set {@code null}.</li>
+     *   <li>{@code SCHEME:s3://...} (with {@link #defaultSplits(String, StorageSettings)}): the rule
+     *       of SCHEME on the mirrored files, URIs in the s3:// form.</li>
      *   <li>{@code synthetic:...}: pre-train and fit probes on the same parameters with
      *       {@code split=train}; score on {@code split=test} with {@code n = max(1024, n/4)}.</li>
      * </ul>
@@ -78,8 +173,15 @@ public final class Datasets {
      */
     public static EvalSplits defaultSplits(String trainingUri) {
         DatasetUri parsed = DatasetUri.parse(trainingUri);
+        if (S3Sources.isS3(parsed)) {
+            return S3Sources.defaultSplits(parsed, null, null);
+        }
         return switch (parsed.scheme()) {
             case Cifar10Dataset.SCHEME -> Cifar10Dataset.defaultSplits(parsed);
+            case Cifar100Dataset.SCHEME -> Cifar100Dataset.defaultSplits(parsed);
+            case Stl10Dataset.SCHEME -> Stl10Dataset.defaultSplits(parsed);
+            case ImageFolderDataset.SCHEME -> ImageFolderDataset.defaultSplits(parsed);
+            case WebDataset.SCHEME -> WebDataset.defaultSplits(parsed);
             case SyntheticShapes.SCHEME -> SyntheticShapes.defaultSplits(SyntheticShapes.Params.of(parsed));
             default -> throw unknownScheme(parsed);
         };
@@ -87,6 +189,6 @@ public final class Datasets {
 
     private static DatasetException unknownScheme(DatasetUri uri) {
         return uri.error("unknown scheme '" + uri.scheme() + "'; known schemes: "
-                + Cifar10Dataset.SCHEME + ", " + SyntheticShapes.SCHEME);
+                + String.join(", ", SCHEMES));
     }
 }

@@ -135,6 +135,65 @@ public final class ObjectStore implements AutoCloseable {
         });
     }
 
+    /** Like {@link #list(String, boolean) list(prefix, true)}, with each object's ETag. */
+    public List<ObjectVersion> listVersions(String prefix) {
+        return call("list", prefix, () -> {
+            List<ObjectVersion> objects = new ArrayList<>();
+            for (Item item : items(prefix, true)) {
+                if (!item.isDir() && !item.objectName().endsWith("/")) {
+                    objects.add(new ObjectVersion(item.objectName(), item.size(), unquote(item.etag())));
+                }
+            }
+            return objects;
+        });
+    }
+
+    /** The object's size and ETag, or empty if there is no object under {@code key}. */
+    public Optional<ObjectVersion> stat(String key) {
+        return call("stat", key, () -> {
+            try {
+                var stat = client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
+                return Optional.of(new ObjectVersion(key, stat.size(), unquote(stat.etag())));
+            } catch (ErrorResponseException e) {
+                if (MISSING_OBJECT.contains(e.errorResponse().code())) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Streams an object into {@code file} (parent folders created, an existing file replaced)
+     * without holding it in memory; returns the bytes written. A failure may leave a partial file:
+     * write to a temporary name and move it into place.
+     *
+     * @throws ObjectNotFoundException if there is no object under {@code key}
+     */
+    public long download(String key, java.nio.file.Path file) {
+        return call("download", key, () -> {
+            java.nio.file.Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+                return java.nio.file.Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (ErrorResponseException e) {
+                if (MISSING_OBJECT.contains(e.errorResponse().code())) {
+                    throw new ObjectNotFoundException(bucket(), key);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private static String unquote(String etag) {
+        if (etag == null) {
+            return "";
+        }
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
     /**
      * The immediate "sub-folders" of {@code prefix} (delimiter "/"), as full prefixes ending in
      * "/", in key order: {@code listPrefixes("runs/a/checkpoints/")} gives

@@ -382,12 +382,18 @@ public class EvaluationService {
     }
 
     private static ImageDataset open(String field, String uri) {
+        ImageDataset data;
         try {
-            return Datasets.open(uri);
+            data = Datasets.open(uri);
         } catch (DatasetException e) {
             throw new InvalidEvalRequestException(field, "cannot read " + field + ": " + e.getMessage()
                     + "; name a readable labelled set with " + field, e);
         }
+        if (!data.labelled()) {
+            throw new InvalidEvalRequestException(field, field + " '" + uri + "' has no labels (a set for pre-training"
+                    + " only, like stl10 split=unlabeled); name a labelled set with " + field);
+        }
+        return data;
     }
 
     private static void checkRunId(String runId) {

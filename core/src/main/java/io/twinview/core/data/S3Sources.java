@@ -1,0 +1,164 @@
+package io.twinview.core.data;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.twinview.core.storage.LocalMirror;
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageException;
+import io.twinview.core.storage.StorageSettings;
+
+/**
+ * {@code scheme:s3://bucket/prefix[?...]}: the objects are mirrored into a local cache folder by
+ * {@link LocalMirror} (downloaded once, checked by size and ETag), then the dataset is opened from
+ * there with the same scheme and parameters, and reports its URI in the s3:// form.
+ */
+final class S3Sources {
+
+    static final String PREFIX = "s3://";
+
+    private S3Sources() {
+    }
+
+    static boolean isS3(DatasetUri uri) {
+        return uri.path().startsWith(PREFIX);
+    }
+
+    /** The default cache folder: {@code -Dtwinview.dataset-cache}, else $TWINVIEW_DATASET_CACHE, else ~/.cache/twinview/datasets. */
+    static Path defaultCache() {
+        String property = System.getProperty("twinview.dataset-cache");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        String env = System.getenv("TWINVIEW_DATASET_CACHE");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "twinview", "datasets");
+    }
+
+    /** A URI whose s3:// path is mirrored locally, and the means to map local URIs back. */
+    record Localized(String localUri, String localPath, String s3Path) {
+
+        String toS3(String uri) {
+            return uri == null ? null : uri.replace(":" + localPath, ":" + s3Path);
+        }
+    }
+
+    static Localized localize(DatasetUri uri, StorageSettings storage, Path cache) {
+        if (storage == null) {
+            throw uri.error("an s3:// source needs storage settings (endpoint and credentials):"
+                    + " open it with Datasets.open(uri, StorageSettings)");
+        }
+        String rest = uri.path().substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String key = slash < 0 ? "" : rest.substring(slash + 1);
+        while (key.endsWith("/")) {
+            key = key.substring(0, key.length() - 1);
+        }
+        StorageSettings settings;
+        try {
+            settings = new StorageSettings(storage.endpoint(), storage.accessKey(), storage.secretKey(), bucket, storage.region());
+        } catch (IllegalArgumentException e) {
+            throw uri.error("'" + uri.path() + "': " + e.getMessage());
+        }
+        Path root = cache.toAbsolutePath().normalize().resolve(endpointFolder(storage.endpoint()));
+        String lastPart = key.substring(key.lastIndexOf('/') + 1);
+        boolean files = uri.scheme().equals(WebDataset.SCHEME) && (lastPart.endsWith(".tar") || lastPart.contains("{"));
+        Path local;
+        try (ObjectStore store = new ObjectStore(settings)) {
+            LocalMirror mirror = new LocalMirror(store, root);
+            if (files) {
+                List<String> keys = WebDataset.expand(uri, key);
+                mirror.syncKeys(keys);
+                local = mirror.localPath(key);
+            } else {
+                local = mirror.syncPrefix(key).local();
+            }
+        } catch (StorageException e) {
+            throw new DatasetException("dataset URI '" + uri.text() + "': " + e.getMessage(), e);
+        }
+        String localPath = local.toString();
+        StringBuilder text = new StringBuilder(uri.scheme()).append(':').append(localPath);
+        String separator = "?";
+        for (Map.Entry<String, String> p : uri.params().entrySet()) {
+            text.append(separator).append(p.getKey()).append('=').append(p.getValue());
+            separator = "&";
+        }
+        return new Localized(text.toString(), localPath, PREFIX + bucket + (key.isEmpty() ? "" : "/" + key));
+    }
+
+    private static String endpointFolder(String endpoint) {
+        URI parsed = URI.create(endpoint);
+        String port = parsed.getPort() < 0 ? "" : "_" + parsed.getPort();
+        return (parsed.getHost() + port).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "_");
+    }
+
+    /** The dataset opened from the local mirror, reporting the s3:// URI. */
+    static ImageDataset open(DatasetUri uri, StorageSettings storage, Path cache) {
+        Localized localized = localize(uri, storage, cache);
+        ImageDataset local = Datasets.open(localized.localUri());
+        return new Renamed(local, localized.toS3(local.uri()));
+    }
+
+    static EvalSplits defaultSplits(DatasetUri uri, StorageSettings storage, Path cache) {
+        Localized localized = localize(uri, storage, cache);
+        EvalSplits local = Datasets.defaultSplits(localized.localUri());
+        return new EvalSplits(localized.toS3(local.pretrainUri()), localized.toS3(local.evalTrainUri()),
+                localized.toS3(local.evalTestUri()), local.note() + " (mirrored from " + localized.s3Path() + ")");
+    }
+
+    /** Delegates everything but {@link #uri()}. */
+    private record Renamed(ImageDataset delegate, String uri) implements ImageDataset {
+
+        @Override
+        public int size() {
+            return delegate.size();
+        }
+
+        @Override
+        public int height() {
+            return delegate.height();
+        }
+
+        @Override
+        public int width() {
+            return delegate.width();
+        }
+
+        @Override
+        public int channels() {
+            return delegate.channels();
+        }
+
+        @Override
+        public int classCount() {
+            return delegate.classCount();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return delegate.classNames();
+        }
+
+        @Override
+        public boolean labelled() {
+            return delegate.labelled();
+        }
+
+        @Override
+        public int label(int index) {
+            return delegate.label(index);
+        }
+
+        @Override
+        public void readImage(int index, byte[] dst, int offset) {
+            delegate.readImage(index, dst, offset);
+        }
+    }
+
+}

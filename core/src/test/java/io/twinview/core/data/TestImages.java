@@ -1,0 +1,195 @@
+package io.twinview.core.data;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+import javax.imageio.ImageIO;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/** Encoded test images (good and bad) and WebDataset shards, written with ImageIO and Commons Compress. */
+final class TestImages {
+
+    private TestImages() {
+    }
+
+    static BufferedImage solid(int width, int height, int rgb) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, rgb);
+            }
+        }
+        return image;
+    }
+
+    /** A smooth RGB gradient: compresses well, decodes to plausible pixels. */
+    static BufferedImage gradient(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, ((x * 255 / width) << 16) | ((y * 255 / height) << 8) | 128);
+            }
+        }
+        return image;
+    }
+
+    /** Random noise: a JPEG of it is long, so a cut lands inside the entropy-coded data. */
+    static BufferedImage noise(int width, int height, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        return image;
+    }
+
+    static BufferedImage gray(int width, int height, int value) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.getRaster().setSample(x, y, 0, value);
+            }
+        }
+        return image;
+    }
+
+    /** A 2-entry palette image, every pixel entry 1 = {@code rgb}. */
+    static BufferedImage palette(int width, int height, int rgb) {
+        byte[] r = {0, (byte) (rgb >> 16)};
+        byte[] g = {0, (byte) (rgb >> 8)};
+        byte[] b = {0, (byte) rgb};
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY, new IndexColorModel(1, 2, r, g, b));
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.getRaster().setSample(x, y, 0, 1);
+            }
+        }
+        return image;
+    }
+
+    /** Half-transparent {@code rgb}: alpha must be dropped, the colour kept. */
+    static BufferedImage withAlpha(int width, int height, int rgb) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (0x80 << 24) | rgb);
+            }
+        }
+        return image;
+    }
+
+    static byte[] encode(BufferedImage image, String format) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(image, format, out)) {
+                throw new IllegalStateException("no ImageIO writer for " + format + " and image type " + image.getType());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] png(BufferedImage image) {
+        return encode(image, "png");
+    }
+
+    static byte[] jpeg(BufferedImage image) {
+        return encode(image, "jpeg");
+    }
+
+    /** Byte offset of the first PNG chunk of this type (its length field). */
+    static int pngChunk(byte[] png, String type) {
+        int pos = 8;
+        while (pos + 8 <= png.length) {
+            int length = ByteBuffer.wrap(png, pos, 4).getInt();
+            if (new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1).equals(type)) {
+                return pos;
+            }
+            pos += 12 + length;
+        }
+        throw new IllegalArgumentException("no " + type + " chunk");
+    }
+
+    /** A valid-looking PNG whose IHDR (CRC fixed up) declares width x height: a decompression bomb header. */
+    static byte[] pngDeclaring(byte[] png, int width, int height) {
+        byte[] bomb = png.clone();
+        int ihdr = pngChunk(bomb, "IHDR");
+        ByteBuffer buf = ByteBuffer.wrap(bomb);
+        buf.putInt(ihdr + 8, width);
+        buf.putInt(ihdr + 12, height);
+        CRC32 crc = new CRC32();
+        crc.update(bomb, ihdr + 4, 4 + 13);
+        buf.putInt(ihdr + 8 + 13, (int) crc.getValue());
+        return bomb;
+    }
+
+    /** A JPEG whose SOF0 frame header declares width x height (at most 65535 each). */
+    static byte[] jpegDeclaring(byte[] jpeg, int width, int height) {
+        byte[] bomb = jpeg.clone();
+        for (int i = 2; i + 9 < bomb.length; i++) {
+            if ((bomb[i] & 0xFF) == 0xFF && (bomb[i + 1] & 0xFF) == 0xC0) {
+                // FF C0, length(2), precision(1), height(2), width(2)
+                bomb[i + 5] = (byte) (height >> 8);
+                bomb[i + 6] = (byte) height;
+                bomb[i + 7] = (byte) (width >> 8);
+                bomb[i + 8] = (byte) width;
+                return bomb;
+            }
+        }
+        throw new IllegalArgumentException("no SOF0 marker");
+    }
+
+    static byte[] flipBit(byte[] data, int offset, int bit) {
+        byte[] flipped = data.clone();
+        flipped[offset] ^= (byte) (1 << bit);
+        return flipped;
+    }
+
+    static byte[] truncate(byte[] data, int length) {
+        return Arrays.copyOf(data, length);
+    }
+
+    /** Writes a plain tar whose members are the map's entries, in order. */
+    static void writeTar(Path tar, Map<String, byte[]> members) {
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (Map.Entry<String, byte[]> member : members.entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(member.getKey());
+                entry.setSize(member.getValue().length);
+                out.putArchiveEntry(entry);
+                out.write(member.getValue());
+                out.closeArchiveEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] text(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static void write(Path file, byte[] data) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(file, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
