@@ -1,5 +1,6 @@
 package io.twinview.augment;
 
+import io.twinview.core.data.BadImageException;
 import io.twinview.core.data.DatasetException;
 import java.util.Locale;
 
@@ -21,21 +22,13 @@ public record SampleRejection(long index, String reason, String detail) {
     }
 
     /**
-     * The one place that turns a dataset failure into a reason. A subclass that carries its own
-     * kind (an image-level exception with a reason enum: truncated, zero-byte, wrong magic,
-     * bit-flipped, decompression bomb) is mapped here by its enum constant's name, lower-cased.
+     * The one place that turns a dataset failure into a reason: a {@link BadImageException}'s kind
+     * (empty, truncated, wrong_magic, corrupt, too_large, ...), lower-cased; {@value #UNREADABLE}
+     * for any other dataset failure.
      */
     static String reasonOf(DatasetException e) {
-        try {
-            // a kind-carrying subclass exposes reason(); the base class does not. Looked up by name
-            // because BadImageException is being added on another branch: once it is merged, this
-            // becomes `if (e instanceof BadImageException bad) return bad.reason()...`.
-            Object kind = e.getClass().getMethod("reason").invoke(e);
-            if (kind != null) {
-                return kind.toString().toLowerCase(Locale.ROOT);
-            }
-        } catch (ReflectiveOperationException | RuntimeException ignored) {
-            // no reason() accessor: a plain DatasetException
+        if (e instanceof BadImageException bad) {
+            return bad.reason().name().toLowerCase(Locale.ROOT);
         }
         return UNREADABLE;
     }

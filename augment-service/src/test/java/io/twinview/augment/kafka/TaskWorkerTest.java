@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.core.data.Datasets;
+import io.twinview.core.data.TestImages;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.AugmentTask;
@@ -11,12 +12,15 @@ import io.twinview.proto.v1.RejectedSample;
 import io.twinview.proto.v1.ViewBatch;
 import io.twinview.stack.LocalStack;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -31,6 +35,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link TaskWorker} built directly, each test with its own tasks topic and group on the shared broker. */
 class TaskWorkerTest {
@@ -198,6 +203,62 @@ class TaskWorkerTest {
                 "the dead-letter topic is bounded by time");
         assertEquals(String.valueOf(Topics.DEAD_LETTER_RETENTION_BYTES), config.get(TopicConfig.RETENTION_BYTES_CONFIG).value(),
                 "and by bytes");
+    }
+
+    /**
+     * Every kind of bad image (empty, truncated, wrong magic, bit-flipped, decompression bomb; PNG and
+     * JPEG) in a real image folder, read by the worker's own dataset code: each is dead-lettered with
+     * its reason, the good images around them get their views, and the task completes.
+     */
+    @Test
+    void everyKindOfBadImageIsDeadLetteredWithItsReasonAndTheGoodOnesAreAugmented(@TempDir Path dir) throws Exception {
+        List<TestImages.BadImage> bad = TestImages.badImages();
+        int good = 6;
+        for (int i = 0; i < good; i++) {
+            TestImages.write(dir.resolve("c/good-" + i + ".png"), TestImages.png(TestImages.noise(40 + i, 30, i)));
+        }
+        for (TestImages.BadImage image : bad) {
+            TestImages.write(dir.resolve("c/" + image.name()), image.bytes());
+        }
+        String uri = "imagefolder:" + dir + "?size=32";
+        int size = Datasets.open(uri).size();
+        assertEquals(good + bad.size(), size, "every file is a sample; the bad ones fail only when read");
+        String runId = KafkaTestSupport.unique("bad-images");
+        String viewsTopic = kafka.createViewsTopic(runId);
+        String deadLetterTopic = KafkaTestSupport.unique("test.dead-letters");
+        AugmentTask task = KafkaTestSupport.task(runId, 4, uri, LongStream.range(0, size).toArray(), 4).build();
+        WorkerSettings settings = new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
+                KafkaTestSupport.unique("worker"), 2, Duration.ofMillis(300)).withDeadLetterTopic(deadLetterTopic);
+        TaskWorker worker = TaskWorker.start(settings);
+        workers.add(worker);
+        KafkaTestSupport.await("the worker has subscribed", TIMEOUT, worker::subscribed);
+
+        RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
+
+        List<ConsumerRecord<byte[], byte[]>> letters = kafka.readAll(deadLetterTopic, bad.size(), TIMEOUT, Duration.ofMillis(500));
+        assertEquals(bad.size(), letters.size(), "one dead letter per bad image");
+        Map<String, String> reasonByFile = new TreeMap<>();
+        Set<Long> rejected = new TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : letters) {
+            RejectedSample letter = RejectedSample.parseFrom(record.value());
+            rejected.add(letter.getSampleIndex());
+            TestImages.BadImage image = bad.stream().filter(b -> letter.getDetail().contains("/c/" + b.name()))
+                    .findFirst().orElseThrow(() -> new AssertionError("the detail names the bad file: " + letter.getDetail()));
+            reasonByFile.put(image.name(), letter.getReason());
+        }
+        Map<String, String> expected = new TreeMap<>();
+        bad.forEach(image -> expected.put(image.name(), image.reason().name().toLowerCase(Locale.ROOT)));
+        assertEquals(expected, reasonByFile, "each bad image is dead-lettered once, with the reason of its kind");
+
+        int records = (size + task.getMaxSamplesPerBatch() - 1) / task.getMaxSamplesPerBatch();
+        ViewAssertions.assertViewsOf(task, kafka.readAll(viewsTopic, records, TIMEOUT, Duration.ofMillis(500)),
+                settings.workerId(), rejected);
+        KafkaTestSupport.awaitValue("the task's offset is committed: the worker went on", TIMEOUT,
+                () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
+                offset -> offset == sent.offset() + 1);
+        WorkerStats.Snapshot stats = worker.stats().snapshot();
+        assertEquals(bad.size(), stats.samplesRejected(), "every bad image is counted");
+        assertEquals(good, stats.samplesAugmented(), "every good image got its views");
     }
 
     @Test

@@ -31,30 +31,7 @@ class BadImagesTest {
     Path dir;
 
     static Stream<Arguments> badImages() {
-        byte[] goodPng = png(gradient(40, 30));
-        byte[] noisyJpeg = jpeg(TestImages.noise(128, 128, 7));
-        int idat = TestImages.pngChunk(goodPng, "IDAT");
-        int sof = sofOffset(noisyJpeg);
-        return Stream.of(
-                Arguments.of("empty.png", new byte[0], Reason.EMPTY),
-                Arguments.of("cut.png", TestImages.truncate(goodPng, goodPng.length / 2), Reason.TRUNCATED),
-                Arguments.of("cut.jpg", TestImages.truncate(noisyJpeg, noisyJpeg.length * 2 / 3), Reason.TRUNCATED),
-                Arguments.of("cut-in-header.jpg", TestImages.truncate(noisyJpeg, 300), Reason.TRUNCATED),
-                Arguments.of("text.png", TestImages.text("<html>404 Not Found</html>"), Reason.WRONG_MAGIC),
-                Arguments.of("gif.jpg", TestImages.text("GIF89a...."), Reason.WRONG_MAGIC),
-                Arguments.of("flipped-idat.png", TestImages.flipBit(goodPng, idat + 8 + 5, 3), Reason.CORRUPT),
-                Arguments.of("flipped-sof.jpg", TestImages.flipBit(noisyJpeg, sof + 2, 4), Reason.CORRUPT),
-                Arguments.of("bomb.png", TestImages.pngDeclaring(goodPng, 100_000, 100_000), Reason.TOO_LARGE),
-                Arguments.of("bomb.jpg", TestImages.jpegDeclaring(noisyJpeg, 60_000, 60_000), Reason.TOO_LARGE));
-    }
-
-    private static int sofOffset(byte[] jpeg) {
-        for (int i = 2; i + 1 < jpeg.length; i++) {
-            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xC0) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("no SOF0");
+        return TestImages.badImages().stream().map(bad -> Arguments.of(bad.name(), bad.bytes(), bad.reason()));
     }
 
     @ParameterizedTest(name = "imagefolder {0} -> {2}")

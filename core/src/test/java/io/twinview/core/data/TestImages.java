@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 
@@ -19,12 +20,44 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Encoded test images (good and bad) and WebDataset shards, written with ImageIO and Commons Compress. */
-final class TestImages {
+public final class TestImages {
 
     private TestImages() {
     }
 
-    static BufferedImage solid(int width, int height, int rgb) {
+    /** An encoded image that must be rejected, its file name, and the reason it must get. */
+    public record BadImage(String name, byte[] bytes, BadImageException.Reason reason) {}
+
+    /** One of every kind of bad image: empty, truncated, wrong magic, bit-flipped, decompression bomb, as PNG and JPEG. */
+    public static List<BadImage> badImages() {
+        byte[] goodPng = png(gradient(40, 30));
+        byte[] noisyJpeg = jpeg(noise(128, 128, 7));
+        int idat = pngChunk(goodPng, "IDAT");
+        int sof = sof0Offset(noisyJpeg);
+        return List.of(
+                new BadImage("empty.png", new byte[0], BadImageException.Reason.EMPTY),
+                new BadImage("cut.png", truncate(goodPng, goodPng.length / 2), BadImageException.Reason.TRUNCATED),
+                new BadImage("cut.jpg", truncate(noisyJpeg, noisyJpeg.length * 2 / 3), BadImageException.Reason.TRUNCATED),
+                new BadImage("cut-in-header.jpg", truncate(noisyJpeg, 300), BadImageException.Reason.TRUNCATED),
+                new BadImage("text.png", text("<html>404 Not Found</html>"), BadImageException.Reason.WRONG_MAGIC),
+                new BadImage("gif.jpg", text("GIF89a...."), BadImageException.Reason.WRONG_MAGIC),
+                new BadImage("flipped-idat.png", flipBit(goodPng, idat + 8 + 5, 3), BadImageException.Reason.CORRUPT),
+                new BadImage("flipped-sof.jpg", flipBit(noisyJpeg, sof + 2, 4), BadImageException.Reason.CORRUPT),
+                new BadImage("bomb.png", pngDeclaring(goodPng, 100_000, 100_000), BadImageException.Reason.TOO_LARGE),
+                new BadImage("bomb.jpg", jpegDeclaring(noisyJpeg, 60_000, 60_000), BadImageException.Reason.TOO_LARGE));
+    }
+
+    /** Offset of a JPEG's SOF0 marker (0xFFC0), where its frame header with the image size starts. */
+    public static int sof0Offset(byte[] jpeg) {
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xC0) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no SOF0 marker");
+    }
+
+    public static BufferedImage solid(int width, int height, int rgb) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -35,7 +68,7 @@ final class TestImages {
     }
 
     /** A smooth RGB gradient: compresses well, decodes to plausible pixels. */
-    static BufferedImage gradient(int width, int height) {
+    public static BufferedImage gradient(int width, int height) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -46,7 +79,7 @@ final class TestImages {
     }
 
     /** Random noise: a JPEG of it is long, so a cut lands inside the entropy-coded data. */
-    static BufferedImage noise(int width, int height, long seed) {
+    public static BufferedImage noise(int width, int height, long seed) {
         java.util.Random random = new java.util.Random(seed);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
@@ -57,7 +90,7 @@ final class TestImages {
         return image;
     }
 
-    static BufferedImage gray(int width, int height, int value) {
+    public static BufferedImage gray(int width, int height, int value) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -68,7 +101,7 @@ final class TestImages {
     }
 
     /** A 2-entry palette image, every pixel entry 1 = {@code rgb}. */
-    static BufferedImage palette(int width, int height, int rgb) {
+    public static BufferedImage palette(int width, int height, int rgb) {
         byte[] r = {0, (byte) (rgb >> 16)};
         byte[] g = {0, (byte) (rgb >> 8)};
         byte[] b = {0, (byte) rgb};
@@ -82,7 +115,7 @@ final class TestImages {
     }
 
     /** Half-transparent {@code rgb}: alpha must be dropped, the colour kept. */
-    static BufferedImage withAlpha(int width, int height, int rgb) {
+    public static BufferedImage withAlpha(int width, int height, int rgb) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -92,7 +125,7 @@ final class TestImages {
         return image;
     }
 
-    static byte[] encode(BufferedImage image, String format) {
+    public static byte[] encode(BufferedImage image, String format) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format, out)) {
@@ -104,16 +137,16 @@ final class TestImages {
         return out.toByteArray();
     }
 
-    static byte[] png(BufferedImage image) {
+    public static byte[] png(BufferedImage image) {
         return encode(image, "png");
     }
 
-    static byte[] jpeg(BufferedImage image) {
+    public static byte[] jpeg(BufferedImage image) {
         return encode(image, "jpeg");
     }
 
     /** Byte offset of the first PNG chunk of this type (its length field). */
-    static int pngChunk(byte[] png, String type) {
+    public static int pngChunk(byte[] png, String type) {
         int pos = 8;
         while (pos + 8 <= png.length) {
             int length = ByteBuffer.wrap(png, pos, 4).getInt();
@@ -126,7 +159,7 @@ final class TestImages {
     }
 
     /** A valid-looking PNG whose IHDR (CRC fixed up) declares width x height: a decompression bomb header. */
-    static byte[] pngDeclaring(byte[] png, int width, int height) {
+    public static byte[] pngDeclaring(byte[] png, int width, int height) {
         byte[] bomb = png.clone();
         int ihdr = pngChunk(bomb, "IHDR");
         ByteBuffer buf = ByteBuffer.wrap(bomb);
@@ -139,7 +172,7 @@ final class TestImages {
     }
 
     /** A JPEG whose SOF0 frame header declares width x height (at most 65535 each). */
-    static byte[] jpegDeclaring(byte[] jpeg, int width, int height) {
+    public static byte[] jpegDeclaring(byte[] jpeg, int width, int height) {
         byte[] bomb = jpeg.clone();
         for (int i = 2; i + 9 < bomb.length; i++) {
             if ((bomb[i] & 0xFF) == 0xFF && (bomb[i + 1] & 0xFF) == 0xC0) {
@@ -154,18 +187,18 @@ final class TestImages {
         throw new IllegalArgumentException("no SOF0 marker");
     }
 
-    static byte[] flipBit(byte[] data, int offset, int bit) {
+    public static byte[] flipBit(byte[] data, int offset, int bit) {
         byte[] flipped = data.clone();
         flipped[offset] ^= (byte) (1 << bit);
         return flipped;
     }
 
-    static byte[] truncate(byte[] data, int length) {
+    public static byte[] truncate(byte[] data, int length) {
         return Arrays.copyOf(data, length);
     }
 
     /** Writes a plain tar whose members are the map's entries, in order. */
-    static void writeTar(Path tar, Map<String, byte[]> members) {
+    public static void writeTar(Path tar, Map<String, byte[]> members) {
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
             out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (Map.Entry<String, byte[]> member : members.entrySet()) {
@@ -180,11 +213,11 @@ final class TestImages {
         }
     }
 
-    static byte[] text(String text) {
+    public static byte[] text(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    static void write(Path file, byte[] data) {
+    public static void write(Path file, byte[] data) {
         try {
             Files.createDirectories(file.getParent());
             Files.write(file, data);
