@@ -25,6 +25,14 @@ public interface StorageConfig {
     /** Required with an endpoint. Default: none. */
     Optional<String> secretKey();
 
+    /**
+     * Accepted so that one {@code twinview.storage.*} block (as {@code ./twinview} passes every
+     * service) configures workers too; unknown keys under the prefix would stop startup. Workers read
+     * from the bucket each dataset URI names, not this one. Default {@code twinview}.
+     */
+    @WithDefault("twinview")
+    String bucket();
+
     /** Region requests are signed for. Default {@code us-east-1} (S3Proxy, MinIO). */
     @WithDefault("us-east-1")
     String region();

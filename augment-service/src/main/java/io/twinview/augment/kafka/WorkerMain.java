@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id}, {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
  * {@code 6s}-style durations), and for datasets on object storage {@code twinview.storage.endpoint},
- * {@code .access-key}, {@code .secret-key}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
+ * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
  * with 1 when the worker's loop ends on its own, 2 for a bad setting.
  */
 public final class WorkerMain {
@@ -64,6 +64,7 @@ public final class WorkerMain {
                 duration("session-timeout", WorkerSettings.DEFAULT_SESSION_TIMEOUT),
                 WorkerSettings.objectStorage(System.getProperty("twinview.storage.endpoint"),
                         System.getProperty("twinview.storage.access-key"), System.getProperty("twinview.storage.secret-key"),
+                        System.getProperty("twinview.storage.bucket", "twinview"),
                         System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
     }
 

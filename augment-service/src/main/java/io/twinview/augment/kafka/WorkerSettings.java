@@ -97,10 +97,12 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
      * @param endpoint  {@code twinview.storage.endpoint}, null or blank for none
      * @param accessKey {@code twinview.storage.access-key}, required with an endpoint
      * @param secretKey {@code twinview.storage.secret-key}, required with an endpoint
+     * @param bucket    {@code twinview.storage.bucket}: kept for a valid StorageSettings, unused by datasets
      * @param region    {@code twinview.storage.region}, non-blank
      * @throws IllegalArgumentException naming the key, the value and what is allowed
      */
-    public static StorageSettings objectStorage(String endpoint, String accessKey, String secretKey, String region) {
+    public static StorageSettings objectStorage(String endpoint, String accessKey, String secretKey, String bucket,
+                                                String region) {
         if (endpoint == null || endpoint.isBlank()) {
             return null;
         }
@@ -117,9 +119,8 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
             throw new IllegalArgumentException("twinview.storage.region must not be blank (us-east-1 for S3Proxy and MinIO)");
         }
         try {
-            // StorageSettings needs a bucket; the services' default stands in, Datasets uses the URI's
-            return new StorageSettings(url, accessKey.strip(), secretKey, "twinview", region.strip());
-        } catch (IllegalArgumentException e) { // only the endpoint can be wrong here
+            return new StorageSettings(url, accessKey.strip(), secretKey, bucket == null ? "" : bucket.strip(), region.strip());
+        } catch (IllegalArgumentException e) { // messages start with the field: endpoint or bucket
             throw new IllegalArgumentException("twinview.storage." + e.getMessage(), e);
         }
     }

@@ -85,6 +85,6 @@ public class AugmentWorkerService {
         return new WorkerSettings(bootstrapServers, config.tasksTopic(), config.tasksPartitions(), config.groupId(),
                 workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout(),
                 WorkerSettings.objectStorage(storage.endpoint().orElse(null), storage.accessKey().orElse(null),
-                        storage.secretKey().orElse(null), storage.region()));
+                        storage.secretKey().orElse(null), storage.bucket(), storage.region()));
     }
 }

@@ -25,10 +25,11 @@ class AugmentWorkerServiceTest {
     }
 
     private record Storage(Optional<String> endpoint, Optional<String> accessKey, Optional<String> secretKey,
-                           String region) implements StorageConfig {
+                           String bucket, String region) implements StorageConfig {
 
         Storage(String endpoint, String accessKey, String secretKey) {
-            this(Optional.ofNullable(endpoint), Optional.ofNullable(accessKey), Optional.ofNullable(secretKey), "us-east-1");
+            this(Optional.ofNullable(endpoint), Optional.ofNullable(accessKey), Optional.ofNullable(secretKey), "twinview",
+                    "us-east-1");
         }
     }
 
@@ -86,12 +87,13 @@ class AugmentWorkerServiceTest {
                 "a blank endpoint is no endpoint");
 
         WorkerSettings settings = AugmentWorkerService.settings(DEFAULTS,
-                new Storage(Optional.of("http://127.0.0.1:9000"), Optional.of("key"), Optional.of("secret"), "eu-west-1"), "b:1");
+                new Storage(Optional.of("http://127.0.0.1:9000"), Optional.of("key"), Optional.of("s3cr3t-value"), "twinview",
+                        "eu-west-1"), "b:1");
         assertEquals("http://127.0.0.1:9000", settings.storage().endpoint(), "the endpoint reaches the worker");
         assertEquals("key", settings.storage().accessKey(), "the access key reaches the worker");
-        assertEquals("secret", settings.storage().secretKey(), "the secret key reaches the worker");
+        assertEquals("s3cr3t-value", settings.storage().secretKey(), "the secret key reaches the worker");
         assertEquals("eu-west-1", settings.storage().region(), "the region reaches the worker");
-        assertTrue(!settings.toString().contains("secret"), "the secret is never printed: " + settings);
+        assertTrue(!settings.toString().contains("s3cr3t-value"), "the secret is never printed: " + settings);
 
         IllegalArgumentException noKey = assertThrows(IllegalArgumentException.class,
                 () -> AugmentWorkerService.settings(DEFAULTS, new Storage("http://127.0.0.1:9000", null, "s"), "b:1"));
