@@ -96,21 +96,11 @@ public final class Pipeline implements AutoCloseable {
             int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
             int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
             int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
-            Map<String, String> common = new LinkedHashMap<>(stack.config());
-            common.put("twinview.storage.bucket", BUCKET);
-
-            Map<String, String> trainer = new LinkedHashMap<>(common);
-            trainer.put("quarkus.grpc.server.port", String.valueOf(trainerGrpc));
-            trainer.put("quarkus.http.port", String.valueOf(port(ports.trainerHttp(), "trainer HTTP")));
-            trainer.put("twinview.trainer.threads", String.valueOf(options.trainerThreads()));
-            trainer.put("twinview.trainer.resume-unfinished", String.valueOf(options.resumeUnfinished()));
-            Map<String, String> eval = new LinkedHashMap<>(common);
-            eval.put("quarkus.grpc.server.port", String.valueOf(evalGrpc));
-            eval.put("quarkus.http.port", String.valueOf(port(ports.evalHttp(), "eval HTTP")));
-            eval.put("twinview.eval.threads", String.valueOf(options.evalThreads()));
-            Map<String, String> augment = new LinkedHashMap<>(common);
-            augment.put("quarkus.http.port", String.valueOf(augmentHttp));
-            augment.put("twinview.augment.threads", String.valueOf(options.augmentThreads()));
+            Map<String, Map<String, String>> properties = serviceProperties(stack.config(), options, trainerGrpc,
+                    port(ports.trainerHttp(), "trainer HTTP"), evalGrpc, port(ports.evalHttp(), "eval HTTP"), augmentHttp);
+            Map<String, String> trainer = properties.get("trainer-service");
+            Map<String, String> eval = properties.get("eval-service");
+            Map<String, String> augment = properties.get("augment-service");
 
             console.info("starting trainer-service, eval-service and augment-service");
             Map<String, ServiceLaunch> launches = new LinkedHashMap<>();
@@ -183,6 +173,37 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** The fixed port, or a free one for 0; a taken fixed port is an error that says so. */
+    /**
+     * System properties of each service, by name. All three get the stack's Kafka and S3 settings
+     * ({@link LocalStack#config()}: bootstrap servers, storage endpoint and credentials) and the
+     * bucket: trainer and eval keep runs there, and all three read {@code SCHEME:s3://...} datasets
+     * with them (augment workers skip such tasks without an endpoint).
+     */
+    static Map<String, Map<String, String>> serviceProperties(Map<String, String> stackConfig, Options options,
+                                                              int trainerGrpc, int trainerHttp, int evalGrpc,
+                                                              int evalHttp, int augmentHttp) {
+        Map<String, String> common = new LinkedHashMap<>(stackConfig);
+        common.put("twinview.storage.bucket", BUCKET);
+
+        Map<String, String> trainer = new LinkedHashMap<>(common);
+        trainer.put("quarkus.grpc.server.port", String.valueOf(trainerGrpc));
+        trainer.put("quarkus.http.port", String.valueOf(trainerHttp));
+        trainer.put("twinview.trainer.threads", String.valueOf(options.trainerThreads()));
+        trainer.put("twinview.trainer.resume-unfinished", String.valueOf(options.resumeUnfinished()));
+        Map<String, String> eval = new LinkedHashMap<>(common);
+        eval.put("quarkus.grpc.server.port", String.valueOf(evalGrpc));
+        eval.put("quarkus.http.port", String.valueOf(evalHttp));
+        eval.put("twinview.eval.threads", String.valueOf(options.evalThreads()));
+        Map<String, String> augment = new LinkedHashMap<>(common);
+        augment.put("quarkus.http.port", String.valueOf(augmentHttp));
+        augment.put("twinview.augment.threads", String.valueOf(options.augmentThreads()));
+        Map<String, Map<String, String>> all = new LinkedHashMap<>();
+        all.put("trainer-service", trainer);
+        all.put("eval-service", eval);
+        all.put("augment-service", augment);
+        return all;
+    }
+
     private static int port(int fixed, String what) {
         if (fixed == 0) {
             return Ports.free();

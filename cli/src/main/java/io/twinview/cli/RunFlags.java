@@ -13,7 +13,8 @@ public final class RunFlags {
     @Option(names = "--method", description = "SSL method (default: simclr)")
     String method;
 
-    @Option(names = "--dataset", description = "training data URI: synthetic:?n=N, cifar10:DIR[?split=train|test|batches=1-4]")
+    @Option(names = "--dataset", description = "training data URI: synthetic:?n=N, cifar10:DIR[?split=train|test|batches=1-4],"
+            + " or any format on the pipeline's object storage: cifar10:s3://BUCKET/PREFIX[?...]")
     String dataset;
 
     @Option(names = "--epochs", description = "epochs of pre-training")
@@ -86,7 +87,8 @@ public final class RunFlags {
 
     /**
      * Directories in URIs are resolved here, against the directory the user typed the command in:
-     * the services run elsewhere.
+     * the services run elsewhere. Object storage paths ({@code cifar10:s3://BUCKET/PREFIX}) are not
+     * directories and stay as they are.
      */
     static String absolute(String uri) {
         int colon = uri.indexOf(':');
@@ -97,7 +99,7 @@ public final class RunFlags {
         int query = rest.indexOf('?');
         String dir = query < 0 ? rest : rest.substring(0, query);
         String params = query < 0 ? "" : rest.substring(query);
-        if (dir.isEmpty() || Path.of(dir).isAbsolute()) {
+        if (dir.isEmpty() || dir.startsWith("s3://") || Path.of(dir).isAbsolute()) {
             return uri;
         }
         return uri.substring(0, colon + 1) + Path.of(dir).toAbsolutePath().normalize() + params;

@@ -19,6 +19,9 @@ class RunFlagsTest {
                 RunFlags.absolute("cifar10:data/c?batches=1-4"), "resolved against the user's directory");
         assertEquals("cifar10:/abs/dir", RunFlags.absolute("cifar10:/abs/dir"), "absolute paths stay");
         assertEquals("synthetic:?n=10", RunFlags.absolute("synthetic:?n=10"), "other schemes are untouched");
+        assertEquals("cifar10:s3://datasets/cifar10-subset?batches=1-4",
+                RunFlags.absolute("cifar10:s3://datasets/cifar10-subset?batches=1-4"),
+                "an object storage path is not a directory: the services mirror it with their storage settings");
     }
 
     @Test

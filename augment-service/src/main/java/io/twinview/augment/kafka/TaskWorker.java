@@ -43,7 +43,7 @@ import org.jboss.logging.Logger;
  *
  * <ul>
  *   <li>A record that cannot be worked on (does not parse, unusable fields, unreadable dataset,
- *       missing views topic) is logged with its topic, partition, offset and reason, counted in
+ *       an s3:// dataset on a worker without object storage, missing views topic) is logged with its topic, partition, offset and reason, counted in
  *       {@link WorkerStats}, committed and skipped.</li>
  *   <li>A sample whose image cannot be read is rejected, not the task: it goes to the dead-letter
  *       topic and the task's ViewBatches list it (see {@link TaskProcessor}).</li>
@@ -89,9 +89,11 @@ public final class TaskWorker implements AutoCloseable {
     /**
      * Starts the poll loop on its own thread; the tasks and dead-letter topics are created there if
      * missing, and the tasks topic raised to {@link WorkerSettings#tasksPartitions()} partitions.
+     * Datasets are opened with {@link WorkerSettings#storage()}: without it, a task whose dataset is
+     * on object storage ({@code SCHEME:s3://...}) is skipped with a reason naming the missing setting.
      */
     public static TaskWorker start(WorkerSettings settings) {
-        return new TaskWorker(settings, Datasets::open);
+        return new TaskWorker(settings, WorkerDatasets.opener(settings.storage()));
     }
 
     /** With datasets opened by {@code datasets} instead of {@link Datasets#open} (tests: unreadable samples). */
@@ -171,8 +173,10 @@ public final class TaskWorker implements AutoCloseable {
     }
 
     private void run() {
-        LOG.infof("worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s", settings.workerId(),
-                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.bootstrapServers());
+        LOG.infof("worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s, %s", settings.workerId(),
+                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.bootstrapServers(),
+                settings.storage() == null ? "no object storage (s3:// datasets are skipped)"
+                        : "s3:// datasets from " + settings.storage().endpoint());
         try (Admin a = Admin.create(WorkerClients.admin(settings))) {
             admin = a;
             if (!ensureTasksTopic(a)) {

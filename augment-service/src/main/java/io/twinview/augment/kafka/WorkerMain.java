@@ -1,6 +1,7 @@
 package io.twinview.augment.kafka;
 
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * {@code kafka.bootstrap.servers} (required), {@code twinview.augment.tasks-topic},
  * {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id}, {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
- * {@code 6s}-style durations), with the service's defaults. Runs until SIGTERM or SIGINT; exits
+ * {@code 6s}-style durations), and for datasets on object storage {@code twinview.storage.endpoint},
+ * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
  * with 1 when the worker's loop ends on its own, 2 for a bad setting.
  */
 public final class WorkerMain {
@@ -59,7 +61,11 @@ public final class WorkerMain {
                 threads == 0 ? Runtime.getRuntime().availableProcessors() : threads,
                 duration("retry-backoff", Duration.ofSeconds(2)),
                 System.getProperty(PREFIX + "dead-letter-topic", Topics.DEFAULT_DEAD_LETTER_TOPIC),
-                duration("session-timeout", WorkerSettings.DEFAULT_SESSION_TIMEOUT));
+                duration("session-timeout", WorkerSettings.DEFAULT_SESSION_TIMEOUT),
+                WorkerSettings.objectStorage(System.getProperty("twinview.storage.endpoint"),
+                        System.getProperty("twinview.storage.access-key"), System.getProperty("twinview.storage.secret-key"),
+                        System.getProperty("twinview.storage.bucket", "twinview"),
+                        System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
     }
 
     private static int integer(String key, int fallback) {

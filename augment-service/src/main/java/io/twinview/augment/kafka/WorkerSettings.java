@@ -1,6 +1,7 @@
 package io.twinview.augment.kafka;
 
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,10 +19,13 @@ import java.util.Objects;
  * @param deadLetterTopic  where RejectedSample records of unreadable samples go
  * @param sessionTimeout   how long the group waits for a silent worker before its tasks go to the
  *                         others (Kafka's session.timeout.ms; the broker allows 6 s .. 5 min by default)
+ * @param storage          the object storage that {@code SCHEME:s3://BUCKET/PREFIX} datasets are read from
+ *                         (endpoint, credentials, region; the bucket is each URI's own), or null when this
+ *                         worker has none: it then skips tasks of s3:// datasets
  */
 public record WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
                              String workerId, int threads, Duration retryBackoff, String deadLetterTopic,
-                             Duration sessionTimeout) {
+                             Duration sessionTimeout, StorageSettings storage) {
 
     /** Kafka's default session.timeout.ms. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
@@ -49,35 +53,76 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
         }
     }
 
-    /** The default dead-letter topic and Kafka's default session timeout. */
+    /** The default dead-letter topic, Kafka's default session timeout and no object storage. */
     public WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
                           String workerId, int threads, Duration retryBackoff) {
         this(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                Topics.DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_SESSION_TIMEOUT);
+                Topics.DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_SESSION_TIMEOUT, null);
     }
 
     /** The same settings for another topic and group (tests, tools). */
     public WorkerSettings withTopicAndGroup(String topic, String group) {
         return new WorkerSettings(bootstrapServers, topic, tasksPartitions, group, workerId, threads, retryBackoff,
-                deadLetterTopic, sessionTimeout);
+                deadLetterTopic, sessionTimeout, storage);
     }
 
     /** The same settings with another thread count. */
     public WorkerSettings withThreads(int count) {
         return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff,
-                deadLetterTopic, sessionTimeout);
+                deadLetterTopic, sessionTimeout, storage);
     }
 
     /** The same settings with another dead-letter topic. */
     public WorkerSettings withDeadLetterTopic(String topic) {
         return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                topic, sessionTimeout);
+                topic, sessionTimeout, storage);
     }
 
     /** The same settings with another session timeout. */
     public WorkerSettings withSessionTimeout(Duration timeout) {
         return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                deadLetterTopic, timeout);
+                deadLetterTopic, timeout, storage);
+    }
+
+    /** The same settings with object storage for s3:// datasets (null: none). */
+    public WorkerSettings withStorage(StorageSettings objectStorage) {
+        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+                deadLetterTopic, sessionTimeout, objectStorage);
+    }
+
+    /**
+     * Object storage from the {@code twinview.storage.*} keys the other services use, or null when no
+     * endpoint is set (s3:// datasets are then skipped). The bucket is each dataset URI's own.
+     *
+     * @param endpoint  {@code twinview.storage.endpoint}, null or blank for none
+     * @param accessKey {@code twinview.storage.access-key}, required with an endpoint
+     * @param secretKey {@code twinview.storage.secret-key}, required with an endpoint
+     * @param bucket    {@code twinview.storage.bucket}: kept for a valid StorageSettings, unused by datasets
+     * @param region    {@code twinview.storage.region}, non-blank
+     * @throws IllegalArgumentException naming the key, the value and what is allowed
+     */
+    public static StorageSettings objectStorage(String endpoint, String accessKey, String secretKey, String bucket,
+                                                String region) {
+        if (endpoint == null || endpoint.isBlank()) {
+            return null;
+        }
+        String url = endpoint.strip();
+        if (accessKey == null || accessKey.isBlank()) {
+            throw new IllegalArgumentException("twinview.storage.access-key must be set with twinview.storage.endpoint ("
+                    + url + ")");
+        }
+        if (secretKey == null || secretKey.isBlank()) {
+            throw new IllegalArgumentException("twinview.storage.secret-key must be set with twinview.storage.endpoint ("
+                    + url + ")");
+        }
+        if (region == null || region.isBlank()) {
+            throw new IllegalArgumentException("twinview.storage.region must not be blank (us-east-1 for S3Proxy and MinIO)");
+        }
+        try {
+            return new StorageSettings(url, accessKey.strip(), secretKey, bucket == null ? "" : bucket.strip(), region.strip());
+        } catch (IllegalArgumentException e) { // messages start with the field: endpoint or bucket
+            throw new IllegalArgumentException("twinview.storage." + e.getMessage(), e);
+        }
     }
 
     private static void requireText(String field, String value) {

@@ -3,6 +3,7 @@ package io.twinview.augment.service;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.augment.config.AugmentConfig;
+import io.twinview.augment.config.StorageConfig;
 import io.twinview.augment.kafka.TaskWorker;
 import io.twinview.augment.kafka.WorkerSettings;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,13 +20,16 @@ public class AugmentWorkerService {
     @Inject
     AugmentConfig config;
 
+    @Inject
+    StorageConfig storageConfig;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
     private volatile TaskWorker worker;
 
     void onStart(@Observes StartupEvent event) {
-        worker = TaskWorker.start(settings(config, bootstrapServers));
+        worker = TaskWorker.start(settings(config, storageConfig, bootstrapServers));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -45,7 +49,7 @@ public class AugmentWorkerService {
      *
      * @throws IllegalArgumentException naming the key, the value and what is allowed
      */
-    static WorkerSettings settings(AugmentConfig config, String bootstrapServers) {
+    static WorkerSettings settings(AugmentConfig config, StorageConfig storage, String bootstrapServers) {
         if (config.threads() < 0) {
             throw new IllegalArgumentException("twinview.augment.threads must be 0 (one per available processor) or more, was "
                     + config.threads());
@@ -79,6 +83,8 @@ public class AugmentWorkerService {
         String workerId = config.workerId().map(String::trim).filter(id -> !id.isEmpty())
                 .orElseGet(TaskWorker::defaultWorkerId);
         return new WorkerSettings(bootstrapServers, config.tasksTopic(), config.tasksPartitions(), config.groupId(),
-                workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout());
+                workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout(),
+                WorkerSettings.objectStorage(storage.endpoint().orElse(null), storage.accessKey().orElse(null),
+                        storage.secretKey().orElse(null), storage.bucket(), storage.region()));
     }
 }

@@ -1,10 +1,12 @@
 package io.twinview.augment.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.augment.config.AugmentConfig;
+import io.twinview.augment.config.StorageConfig;
 import io.twinview.augment.kafka.WorkerSettings;
 import java.time.Duration;
 import java.util.Optional;
@@ -22,16 +24,27 @@ class AugmentWorkerServiceTest {
         }
     }
 
+    private record Storage(Optional<String> endpoint, Optional<String> accessKey, Optional<String> secretKey,
+                           String bucket, String region) implements StorageConfig {
+
+        Storage(String endpoint, String accessKey, String secretKey) {
+            this(Optional.ofNullable(endpoint), Optional.ofNullable(accessKey), Optional.ofNullable(secretKey), "twinview",
+                    "us-east-1");
+        }
+    }
+
+    private static final Storage NO_STORAGE = new Storage(null, null, null);
+
     private static final Config DEFAULTS =
             new Config("twinview.augment-tasks", 32, "twinview-augment", Optional.empty(), 0, Duration.ofSeconds(2));
 
     @Test
     void defaultsFillInThreadsAndWorkerId() {
-        WorkerSettings settings = AugmentWorkerService.settings(DEFAULTS, "127.0.0.1:19092");
+        WorkerSettings settings = AugmentWorkerService.settings(DEFAULTS, NO_STORAGE, "127.0.0.1:19092");
         assertEquals(Runtime.getRuntime().availableProcessors(), settings.threads(), "threads 0 means one per processor");
         assertTrue(settings.workerId().endsWith("-" + ProcessHandle.current().pid()), "the default worker id is hostname-pid: " + settings.workerId());
         WorkerSettings blank = AugmentWorkerService.settings(
-                new Config("t", 16, "g", Optional.of("  "), 3, Duration.ZERO), "127.0.0.1:19092");
+                new Config("t", 16, "g", Optional.of("  "), 3, Duration.ZERO), NO_STORAGE, "127.0.0.1:19092");
         assertTrue(blank.workerId().endsWith("-" + ProcessHandle.current().pid()), "a blank worker id is computed too");
         assertEquals(3, blank.threads(), "an explicit thread count is kept");
     }
@@ -39,20 +52,20 @@ class AugmentWorkerServiceTest {
     @Test
     void badValuesAreRejectedNamingTheKey() {
         IllegalArgumentException threads = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 16, "g", Optional.empty(), -1, Duration.ZERO), "b:1"));
+                new Config("t", 16, "g", Optional.empty(), -1, Duration.ZERO), NO_STORAGE, "b:1"));
         assertTrue(threads.getMessage().contains("twinview.augment.threads") && threads.getMessage().contains("-1"),
                 "names key and value: " + threads.getMessage());
         IllegalArgumentException partitions = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 0, "g", Optional.empty(), 1, Duration.ZERO), "b:1"));
+                new Config("t", 0, "g", Optional.empty(), 1, Duration.ZERO), NO_STORAGE, "b:1"));
         assertTrue(partitions.getMessage().contains("twinview.augment.tasks-partitions"), partitions.getMessage());
         IllegalArgumentException bootstrap = assertThrows(IllegalArgumentException.class,
-                () -> AugmentWorkerService.settings(DEFAULTS, " "));
+                () -> AugmentWorkerService.settings(DEFAULTS, NO_STORAGE, " "));
         assertTrue(bootstrap.getMessage().contains("kafka.bootstrap.servers"), bootstrap.getMessage());
         IllegalArgumentException deadLetters = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, " ", Duration.ofSeconds(45)), "b:1"));
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, " ", Duration.ofSeconds(45)), NO_STORAGE, "b:1"));
         assertTrue(deadLetters.getMessage().contains("twinview.augment.dead-letter-topic"), deadLetters.getMessage());
         IllegalArgumentException session = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, "d", Duration.ofMillis(10)), "b:1"));
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, "d", Duration.ofMillis(10)), NO_STORAGE, "b:1"));
         assertTrue(session.getMessage().contains("twinview.augment.session-timeout") && session.getMessage().contains("PT0.01S"),
                 "names key and value: " + session.getMessage());
     }
@@ -60,9 +73,37 @@ class AugmentWorkerServiceTest {
     @Test
     void newSettingsReachTheWorker() {
         WorkerSettings settings = AugmentWorkerService.settings(
-                new Config("t", 32, "g", Optional.of("w"), 1, Duration.ZERO, "dead", Duration.ofSeconds(6)), "b:1");
+                new Config("t", 32, "g", Optional.of("w"), 1, Duration.ZERO, "dead", Duration.ofSeconds(6)), NO_STORAGE, "b:1");
         assertEquals("dead", settings.deadLetterTopic(), "the dead-letter topic is configurable");
         assertEquals(Duration.ofSeconds(6), settings.sessionTimeout(), "the session timeout is configurable");
         assertEquals(32, settings.tasksPartitions(), "tasks partitions pass through");
+    }
+
+    @Test
+    void objectStorageIsOptionalButComplete() {
+        assertNull(AugmentWorkerService.settings(DEFAULTS, NO_STORAGE, "b:1").storage(),
+                "without twinview.storage.endpoint the worker has no object storage");
+        assertNull(AugmentWorkerService.settings(DEFAULTS, new Storage(" ", "k", "s"), "b:1").storage(),
+                "a blank endpoint is no endpoint");
+
+        WorkerSettings settings = AugmentWorkerService.settings(DEFAULTS,
+                new Storage(Optional.of("http://127.0.0.1:9000"), Optional.of("key"), Optional.of("s3cr3t-value"), "twinview",
+                        "eu-west-1"), "b:1");
+        assertEquals("http://127.0.0.1:9000", settings.storage().endpoint(), "the endpoint reaches the worker");
+        assertEquals("key", settings.storage().accessKey(), "the access key reaches the worker");
+        assertEquals("s3cr3t-value", settings.storage().secretKey(), "the secret key reaches the worker");
+        assertEquals("eu-west-1", settings.storage().region(), "the region reaches the worker");
+        assertTrue(!settings.toString().contains("s3cr3t-value"), "the secret is never printed: " + settings);
+
+        IllegalArgumentException noKey = assertThrows(IllegalArgumentException.class,
+                () -> AugmentWorkerService.settings(DEFAULTS, new Storage("http://127.0.0.1:9000", null, "s"), "b:1"));
+        assertTrue(noKey.getMessage().contains("twinview.storage.access-key"), "names the missing key: " + noKey.getMessage());
+        IllegalArgumentException noSecret = assertThrows(IllegalArgumentException.class,
+                () -> AugmentWorkerService.settings(DEFAULTS, new Storage("http://127.0.0.1:9000", "k", ""), "b:1"));
+        assertTrue(noSecret.getMessage().contains("twinview.storage.secret-key"), "names the missing key: " + noSecret.getMessage());
+        IllegalArgumentException badUrl = assertThrows(IllegalArgumentException.class,
+                () -> AugmentWorkerService.settings(DEFAULTS, new Storage("127.0.0.1:9000/x", "k", "s"), "b:1"));
+        assertTrue(badUrl.getMessage().contains("twinview.storage.endpoint") && badUrl.getMessage().contains("127.0.0.1:9000/x"),
+                "names the key and the value: " + badUrl.getMessage());
     }
 }

@@ -13,6 +13,7 @@ import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageSettings;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.config.StorageConfig;
 import io.twinview.eval.probe.Evaluator;
@@ -63,6 +64,7 @@ public class EvaluationService {
     @Inject
     StorageConfig storageConfig;
 
+    private StorageSettings storage;
     private ObjectStore objectStore;
     private CheckpointStore checkpoints;
     private ReportStore reports;
@@ -86,7 +88,8 @@ public class EvaluationService {
             // read by the PyTorch engine when it loads, which happens on the first evaluation below
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
-        objectStore = new ObjectStore(storageConfig.settings());
+        storage = storageConfig.settings();
+        objectStore = new ObjectStore(storage);
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         reports = new ReportStore(objectStore);
@@ -208,7 +211,7 @@ public class EvaluationService {
         String testUri = firstNonEmpty(request.getEvalTestUri(), spec.getEvalTestUri());
         if ((trainUri == null || testUri == null) && !spec.getDatasetUri().isEmpty()) {
             try {
-                defaults = Datasets.defaultSplits(spec.getDatasetUri());
+                defaults = Datasets.defaultSplits(spec.getDatasetUri(), storage);
             } catch (DatasetException e) {
                 LOG.debugf("no default splits for %s: %s", spec.getDatasetUri(), e.getMessage());
             }
@@ -230,8 +233,8 @@ public class EvaluationService {
                         + "; name one with eval_test_uri, e.g. cifar10:/data/cifar?split=test");
             }
         }
-        ImageDataset train = open("eval_train_uri", trainUri);
-        ImageDataset test = open("eval_test_uri", testUri);
+        ImageDataset train = open("eval_train_uri", trainUri, storage);
+        ImageDataset test = open("eval_test_uri", testUri, storage);
         if (train.size() == 0) {
             throw new InvalidEvalRequestException("eval_train_uri", "eval train set " + train.uri()
                     + " has no images; name a labelled set with eval_train_uri");
@@ -381,10 +384,11 @@ public class EvaluationService {
                 .build();
     }
 
-    private static ImageDataset open(String field, String uri) {
+    /** Opens a labelled set; an s3:// one ({@code SCHEME:s3://BUCKET/PREFIX}) is mirrored into the dataset cache first. */
+    private static ImageDataset open(String field, String uri, StorageSettings storage) {
         ImageDataset data;
         try {
-            data = Datasets.open(uri);
+            data = Datasets.open(uri, storage);
         } catch (DatasetException e) {
             throw new InvalidEvalRequestException(field, "cannot read " + field + ": " + e.getMessage()
                     + "; name a readable labelled set with " + field, e);

@@ -5,6 +5,7 @@ import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.OptimizerSpec;
@@ -31,9 +32,22 @@ public final class RunSpecs {
     private RunSpecs() {}
 
     /**
+     * {@link #resolve(RunSpec, StorageSettings)} without object storage: a dataset URI of the form
+     * {@code SCHEME:s3://...} is rejected naming the missing storage settings.
+     *
      * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
      */
     public static ResolvedRun resolve(RunSpec requested) {
+        return resolve(requested, null);
+    }
+
+    /**
+     * @param storage the trainer's object storage (endpoint, credentials): dataset and evaluation URIs
+     *                of the form {@code SCHEME:s3://BUCKET/PREFIX} are mirrored into the dataset cache
+     *                and read there, and keep their s3:// form in the resolved spec; null for none
+     * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
+     */
+    public static ResolvedRun resolve(RunSpec requested, StorageSettings storage) {
         RunSpec.Builder spec = requested.toBuilder();
 
         String method = requested.getMethod().isEmpty() ? "simclr" : requested.getMethod();
@@ -51,15 +65,15 @@ public final class RunSpecs {
         EvalSplits splits;
         ImageDataset dataset;
         try {
-            splits = Datasets.defaultSplits(requested.getDatasetUri());
-            dataset = Datasets.open(splits.pretrainUri());
+            splits = Datasets.defaultSplits(requested.getDatasetUri(), storage);
+            dataset = Datasets.open(splits.pretrainUri(), storage);
         } catch (DatasetException e) {
             throw new InvalidRunSpecException("dataset_uri", "cannot be read: " + e.getMessage());
         }
         String note = splits.pretrainUri().equals(requested.getDatasetUri()) ? "" : splits.note();
         spec.setDatasetUri(splits.pretrainUri());
-        resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri());
-        resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri());
+        resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri(), storage);
+        resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri(), storage);
         if (!requested.getEvalTrainUri().isEmpty() || !requested.getEvalTestUri().isEmpty()) {
             note = "";
         }
@@ -115,14 +129,15 @@ public final class RunSpecs {
         return new ResolvedRun(spec.build(), dataset.size(), totalSteps, note);
     }
 
-    private static void resolveEvalSet(RunSpec.Builder spec, String field, String requested, String fallback) {
+    private static void resolveEvalSet(RunSpec.Builder spec, String field, String requested, String fallback,
+                                       StorageSettings storage) {
         String uri = requested.isEmpty() ? fallback : requested;
         if (uri == null) {
             uri = "";
         }
         if (!requested.isEmpty()) {
             try {
-                Datasets.open(requested);
+                Datasets.open(requested, storage);
             } catch (DatasetException e) {
                 throw new InvalidRunSpecException(field, "cannot be read: " + e.getMessage());
             }

@@ -179,20 +179,20 @@ public class RunManager {
         if (stored.isPresent()) {
             RunSpec storedSpec = stored.get().getSpec();
             if (request.hasSpec() && !request.getSpec().equals(RunSpec.getDefaultInstance())) {
-                RunSpec requested = RunSpecs.resolve(request.getSpec()).spec();
+                RunSpec requested = RunSpecs.resolve(request.getSpec(), storageConfig.settings()).spec();
                 if (!requested.equals(storedSpec)) {
                     throw new InvalidRunSpecException("run_id", runId,
                             "a run of that id exists with a different spec; omit the spec to resume it, or choose a new run id");
                 }
             }
             if (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED) {
-                runs.putIfAbsent(runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec)));
+                runs.putIfAbsent(runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec, storageConfig.settings())));
                 return stored.get();
             }
-            resolved = RunSpecs.resolve(storedSpec);
+            resolved = RunSpecs.resolve(storedSpec, storageConfig.settings());
             run = stored.get().toBuilder().clearError();
         } else {
-            resolved = RunSpecs.resolve(request.getSpec());
+            resolved = RunSpecs.resolve(request.getSpec(), storageConfig.settings());
             run = Run.newBuilder()
                     .setRunId(runId)
                     .setSpec(resolved.spec())

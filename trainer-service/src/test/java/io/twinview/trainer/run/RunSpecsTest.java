@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.ViewPolicy;
+import io.twinview.stack.LocalStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,6 +102,33 @@ class RunSpecsTest {
         assertTrue(run.spec().getEvalTestUri().endsWith("batches=3"), "probes are scored on the held-out batch: " + run.spec().getEvalTestUri());
         assertEquals(8, run.datasetSize(), "two batches of four images are pre-trained on");
         assertTrue(run.note().contains("holding out"), "the user is told: " + run.note());
+    }
+
+    /** Two CIFAR-10 batches of four blank records on the shared S3 endpoint; the cache is target/dataset-cache (pom). */
+    @Test
+    void aDatasetOnObjectStorageIsReadWithTheTrainersSettingsAndKeepsItsS3Uri() {
+        LocalStack stack = LocalStack.shared();
+        StorageSettings storage = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+                "runspecs-" + UUID.randomUUID().toString().substring(0, 8));
+        try (ObjectStore store = new ObjectStore(storage)) {
+            store.ensureBucket();
+            for (int i = 1; i <= 2; i++) {
+                store.put("cifar/data_batch_" + i + ".bin", new byte[3073 * 4], null);
+            }
+        }
+        String uri = "cifar10:s3://" + storage.bucket() + "/cifar";
+
+        ResolvedRun run = RunSpecs.resolve(RunSpec.newBuilder().setDatasetUri(uri).setBatchSize(4).build(), storage);
+
+        assertEquals(uri + "?batches=1", run.spec().getDatasetUri(), "pre-trains on the first batch, named in the s3:// form");
+        assertEquals(uri + "?batches=1", run.spec().getEvalTrainUri(), "probes are fitted on it");
+        assertEquals(uri + "?batches=2", run.spec().getEvalTestUri(), "and scored on the held-out batch, in the s3:// form");
+        assertEquals(4, run.datasetSize(), "the mirrored batch was opened");
+        assertEquals(run.spec(), RunSpecs.resolve(run.spec(), storage).spec(), "a stored s3:// spec resolves to itself (resume)");
+        InvalidRunSpecException withoutStorage = invalid(RunSpec.newBuilder().setDatasetUri(uri));
+        assertEquals("dataset_uri", withoutStorage.field(), withoutStorage.getMessage());
+        assertTrue(withoutStorage.getMessage().contains("storage settings"),
+                "without storage the message names what is missing: " + withoutStorage.getMessage());
     }
 
     @Test
