@@ -116,43 +116,44 @@ public final class GaussianBlur {
         if (radius == 0) {
             return; // a one-tap kernel normalised to 1 is the identity
         }
-        float[] w = new float[radius + 1];
+        float[] w = workspace.weights(radius + 1);
         for (int j = 0; j <= radius; j++) {
             w[j] = (float) half[j];
         }
         int row = width * 3;
-        int padded = row + 2 * radius * 3;
-        float[] pad = workspace.pad(padded);
-        float[] rows = workspace.rows(height * row);
-        float[] acc = workspace.acc(row);
+        int r3 = radius * 3;
+        float[] pad = workspace.pad(row + 2 * r3);
+        float[] left = workspace.left(row);
+        float[] right = workspace.right(row);
+        float[][] rows = workspace.rows(height, row);
         int[] mirror = workspace.mirror(Math.max(width, height) + 2 * radius);
 
-        // horizontal pass: each row into a reflect-padded float row, then a symmetric FIR per tap
+        // horizontal pass: each row into a reflect-padded float row; each tap pair's two shifted
+        // windows copied out so the multiply-add runs on whole arrays
         for (int x = -radius; x < width + radius; x++) {
             mirror[x + radius] = reflect(x, width);
         }
-        int r3 = radius * 3;
+        byte[] bytes = workspace.bytes(row);
         for (int y = 0; y < height; y++) {
             int src = offset + y * row;
-            for (int x = 0; x < width + 2 * radius; x++) {
-                int s = src + mirror[x] * 3;
-                int d = x * 3;
-                pad[d] = img[s] & 0xFF;
-                pad[d + 1] = img[s + 1] & 0xFF;
-                pad[d + 2] = img[s + 2] & 0xFF;
-            }
-            int o = y * row;
-            float w0 = w[0];
-            for (int i = 0; i < row; i++) {
-                rows[o + i] = w0 * pad[r3 + i];
-            }
-            for (int j = 1; j <= radius; j++) {
-                float wj = w[j];
-                int left = r3 - 3 * j;
-                int right = r3 + 3 * j;
-                for (int i = 0; i < row; i++) {
-                    rows[o + i] += wj * (pad[left + i] + pad[right + i]);
+            System.arraycopy(img, src, bytes, 0, row);
+            toFloat(left, bytes, row);
+            System.arraycopy(left, 0, pad, r3, row);
+            for (int x = 0; x < radius; x++) { // the reflected margins
+                int l = mirror[x] * 3;
+                int r = mirror[width + radius + x] * 3;
+                for (int c = 0; c < 3; c++) {
+                    pad[3 * x + c] = left[l + c];
+                    pad[r3 + row + 3 * x + c] = left[r + c];
                 }
+            }
+            float[] out = rows[y];
+            System.arraycopy(pad, r3, left, 0, row);
+            scale(out, left, w[0], row);
+            for (int j = 1; j <= radius; j++) {
+                System.arraycopy(pad, r3 - 3 * j, left, 0, row);
+                System.arraycopy(pad, r3 + 3 * j, right, 0, row);
+                addPair(out, left, right, w[j], row);
             }
         }
 
@@ -160,25 +161,48 @@ public final class GaussianBlur {
         for (int y = -radius; y < height + radius; y++) {
             mirror[y + radius] = reflect(y, height);
         }
+        float[] acc = left;
         for (int y = 0; y < height; y++) {
-            int c = y * row;
-            float w0 = w[0];
-            for (int i = 0; i < row; i++) {
-                acc[i] = w0 * rows[c + i];
-            }
+            scale(acc, rows[y], w[0], row);
             for (int j = 1; j <= radius; j++) {
-                float wj = w[j];
-                int up = mirror[y - j + radius] * row;
-                int down = mirror[y + j + radius] * row;
-                for (int i = 0; i < row; i++) {
-                    acc[i] += wj * (rows[up + i] + rows[down + i]);
-                }
+                addPair(acc, rows[mirror[y - j + radius]], rows[mirror[y + j + radius]], w[j], row);
             }
-            int d = offset + c;
-            for (int i = 0; i < row; i++) {
-                // a convex combination of 0..255 stays in range: no clamp needed
-                img[d + i] = (byte) (int) (acc[i] + 0.5f);
-            }
+            toUint8(bytes, acc, row);
+            System.arraycopy(bytes, 0, img, offset + y * row, row);
+        }
+    }
+
+    /** {@code dst[i] = src[i] & 0xFF} for i < n. */
+    private static void toFloat(float[] dst, byte[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = src[i] & 0xFF;
+        }
+    }
+
+    /** Nearest uint8 of each value; a convex combination of 0..255 stays in range, so no clamp. */
+    private static void toUint8(byte[] dst, float[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = (byte) (int) (src[i] + 0.5f);
+        }
+    }
+
+    /*
+     * The multiply-adds work on whole arrays from index 0: C2 (JDK 17) vectorises these loops
+     * with AVX, and leaves them scalar when the operands sit at different run-time offsets of
+     * one array, which made the first version of this blur 5x slower.
+     */
+
+    /** {@code dst[i] = w * src[i]} for i < n. */
+    private static void scale(float[] dst, float[] src, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = w * src[i];
+        }
+    }
+
+    /** {@code dst[i] += w * (a[i] + b[i])} for i < n: one symmetric tap pair. */
+    private static void addPair(float[] dst, float[] a, float[] b, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] += w * (a[i] + b[i]);
         }
     }
 
@@ -194,10 +218,27 @@ public final class GaussianBlur {
 
     /** Per-thread scratch buffers, grown to the largest image seen. */
     public static final class Workspace {
+        private float[] weights = new float[0];
         private float[] pad = new float[0];
-        private float[] rows = new float[0];
-        private float[] acc = new float[0];
+        private float[] left = new float[0];
+        private float[] right = new float[0];
+        private float[][] rows = new float[0][];
         private int[] mirror = new int[0];
+        private byte[] bytes = new byte[0];
+
+        byte[] bytes(int n) {
+            if (bytes.length < n) {
+                bytes = new byte[n];
+            }
+            return bytes;
+        }
+
+        float[] weights(int n) {
+            if (weights.length < n) {
+                weights = new float[n];
+            }
+            return weights;
+        }
 
         float[] pad(int n) {
             if (pad.length < n) {
@@ -206,18 +247,26 @@ public final class GaussianBlur {
             return pad;
         }
 
-        float[] rows(int n) {
-            if (rows.length < n) {
-                rows = new float[n];
+        float[] left(int n) {
+            if (left.length < n) {
+                left = new float[n];
             }
-            return rows;
+            return left;
         }
 
-        float[] acc(int n) {
-            if (acc.length < n) {
-                acc = new float[n];
+        float[] right(int n) {
+            if (right.length < n) {
+                right = new float[n];
             }
-            return acc;
+            return right;
+        }
+
+        /** {@code count} rows of at least {@code length} floats each. */
+        float[][] rows(int count, int length) {
+            if (rows.length < count || rows[0].length < length) {
+                rows = new float[Math.max(count, rows.length)][Math.max(length, rows.length == 0 ? 0 : rows[0].length)];
+            }
+            return rows;
         }
 
         int[] mirror(int n) {
