@@ -22,10 +22,12 @@ public final class BilinearResize {
 
     private final Axis xAxis = new Axis();
     private final Axis yAxis = new Axis();
-    /** Horizontal pass result: box.height rows of outWidth RGB floats. */
-    private float[] rows = new float[0];
+    /** Horizontal pass result: one array of outWidth RGB floats per crop row. */
+    private float[][] rows = new float[0][];
     /** Vertical pass accumulator: one output row of RGB floats. */
     private float[] acc = new float[0];
+    /** One output row rounded to uint8, before it is copied into place. */
+    private byte[] out = new byte[0];
 
     /**
      * Resamples {@code box} of {@code src} (uint8 HWC RGB, {@code srcWidth} pixels per row, starting
@@ -36,11 +38,13 @@ public final class BilinearResize {
         xAxis.compute(box.width(), outWidth);
         yAxis.compute(box.height(), outHeight);
         int outRow = outWidth * 3;
-        if (rows.length < box.height() * outRow) {
-            rows = new float[box.height() * outRow];
+        if (rows.length < box.height() || rows[0].length < outRow) {
+            int length = Math.max(outRow, rows.length == 0 ? 0 : rows[0].length);
+            rows = new float[Math.max(box.height(), rows.length)][length];
         }
         if (acc.length < outRow) {
             acc = new float[outRow];
+            out = new byte[outRow];
         }
 
         // horizontal pass over only the crop rows some output row reads
@@ -52,7 +56,8 @@ public final class BilinearResize {
         int xTaps = xAxis.taps;
         for (int y = yFrom; y < yTo; y++) {
             int rowStart = srcOffset + ((box.top() + y) * srcWidth + box.left()) * 3;
-            int o = y * outRow;
+            float[] row = rows[y];
+            int o = 0;
             for (int ox = 0; ox < outWidth; ox++, o += 3) {
                 int p = rowStart + xFirst[ox] * 3;
                 int wi = ox * xTaps;
@@ -65,13 +70,14 @@ public final class BilinearResize {
                     g += w * (src[p + 1] & 0xFF);
                     b += w * (src[p + 2] & 0xFF);
                 }
-                rows[o] = r;
-                rows[o + 1] = g;
-                rows[o + 2] = b;
+                row[o] = r;
+                row[o + 1] = g;
+                row[o + 2] = b;
             }
         }
 
-        // vertical pass: each output row is a weighted sum of whole horizontal-pass rows
+        // vertical pass: each output row is a weighted sum of whole horizontal-pass rows; the
+        // loops run over whole arrays from index 0, the form C2 vectorises
         int[] yFirst = yAxis.first;
         int[] yCount = yAxis.count;
         float[] yWeight = yAxis.weight;
@@ -80,16 +86,24 @@ public final class BilinearResize {
             Arrays.fill(acc, 0, outRow, 0f);
             int wi = oy * yTaps;
             for (int k = 0, n = yCount[oy]; k < n; k++) {
-                float w = yWeight[wi + k];
-                int base = (yFirst[oy] + k) * outRow;
-                for (int i = 0; i < outRow; i++) {
-                    acc[i] += w * rows[base + i];
-                }
+                addScaled(acc, rows[yFirst[oy] + k], yWeight[wi + k], outRow);
             }
-            int d = dstOffset + oy * outRow;
-            for (int i = 0; i < outRow; i++) {
-                dst[d + i] = Pixels.toUint8(acc[i]);
-            }
+            toUint8(out, acc, outRow);
+            System.arraycopy(out, 0, dst, dstOffset + oy * outRow, outRow);
+        }
+    }
+
+    /** {@code acc[i] += w * row[i]} for i < n. */
+    private static void addScaled(float[] acc, float[] row, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] += w * row[i];
+        }
+    }
+
+    /** {@link Pixels#toUint8} of each value. */
+    private static void toUint8(byte[] dst, float[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Pixels.toUint8(src[i]);
         }
     }
 

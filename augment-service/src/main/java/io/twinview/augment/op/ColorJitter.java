@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * </ul>
  * Each adjustment clamps to 0..255 and rounds to uint8, like torchvision does between
  * adjustments on uint8 images. Deviations: we round to nearest where torchvision's tensor path
- * truncates (no systematic darkening), and the contrast mean is the exact float mean of exact
+ * truncates (no systematic darkening), and the contrast mean is the exact mean of exact
  * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer).
  */
 public final class ColorJitter {
@@ -100,25 +100,43 @@ public final class ColorJitter {
         return packed;
     }
 
-    /** {@code F.adjust_brightness}: blend with black, {@code x * factor}. */
+    /**
+     * {@code F.adjust_brightness}: blend with black, {@code x * factor}; through a 256-entry
+     * table, since the result depends on the value alone.
+     */
     public static void adjustBrightness(byte[] img, int offset, int pixels, double factor) {
         float f = (float) factor;
-        for (int i = offset, end = offset + 3 * pixels; i < end; i++) {
-            img[i] = Pixels.toUint8((img[i] & 0xFF) * f);
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = Pixels.toUint8(v * f);
         }
+        lookUp(img, offset, 3 * pixels, table);
     }
 
-    /** {@code F.adjust_contrast}: blend with the mean luma of the whole image. */
+    /**
+     * {@code F.adjust_contrast}: blend with the mean luma of the whole image. The mean is exact
+     * (integer sum of the fixed-point lumas); the blend goes through a 256-entry table.
+     */
     public static void adjustContrast(byte[] img, int offset, int pixels, double factor) {
         int end = offset + 3 * pixels;
-        double sum = 0;
+        long sum = 0; // at most 255 * 65536 per pixel: a long holds 2^31 pixels
         for (int i = offset; i < end; i += 3) {
-            sum += Pixels.lumaExact(img[i] & 0xFF, img[i + 1] & 0xFF, img[i + 2] & 0xFF);
+            sum += (img[i] & 0xFF) * Pixels.LUMA_R + (img[i + 1] & 0xFF) * Pixels.LUMA_G + (img[i + 2] & 0xFF) * Pixels.LUMA_B;
         }
+        double mean = sum / 65536.0 / pixels;
         float f = (float) factor;
-        float add = (float) ((1 - factor) * sum / pixels);
-        for (int i = offset; i < end; i++) {
-            img[i] = Pixels.toUint8(f * (img[i] & 0xFF) + add);
+        float add = (float) ((1 - factor) * mean);
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = Pixels.toUint8(f * v + add);
+        }
+        lookUp(img, offset, 3 * pixels, table);
+    }
+
+    /** {@code img[i] = table[img[i]]} for the n values at offset. */
+    private static void lookUp(byte[] img, int offset, int n, byte[] table) {
+        for (int i = offset, end = offset + n; i < end; i++) {
+            img[i] = table[img[i] & 0xFF];
         }
     }
 
@@ -141,55 +159,47 @@ public final class ColorJitter {
      * {@code F.adjust_hue}: rotates hue by {@code shift} turns (in [-0.5, 0.5]) in HSV space,
      * with torchvision's {@code _rgb2hsv} / {@code _hsv2rgb} formulas. Gray pixels (max = min)
      * have no hue and stay as they are.
+     *
+     * <p>Value (max) and chroma (c = max - min) do not change, so only the hue moves. It is kept
+     * multiplied by c, in sixths of a turn ({@code H = c * h6}, no division), and each channel
+     * comes back without a sector switch as {@code max - clamp(min(K, 4c - K), 0, c)} with
+     * {@code K = (H + n c) mod 6c}, n = 5, 3, 1 for R, G, B: the six-case table of
+     * {@code _hsv2rgb} (p = min, q, t, v = max) in one formula. Integer arithmetic with 16
+     * fractional bits: the shift is rounded to 2^-16 of a sixth of a turn, which moves a channel
+     * by at most 255 * 2^-17 < 0.002 levels before the one rounding to nearest.
      */
     public static void adjustHue(byte[] img, int offset, int pixels, double shift) {
-        float hueShift = (float) shift;
+        int shiftFx = (int) Math.round(6 * shift * ONE);  // sixths of a turn, 16 fractional bits
         for (int i = offset, end = offset + 3 * pixels; i < end; i += 3) {
             int r = img[i] & 0xFF;
             int g = img[i + 1] & 0xFF;
             int b = img[i + 2] & 0xFF;
             int max = Math.max(r, Math.max(g, b));
             int min = Math.min(r, Math.min(g, b));
-            if (max == min) {
+            int c = max - min;
+            if (c == 0) {
                 continue;
             }
-            float chroma = max - min;
-            float h;
-            if (max == r) {
-                h = (g - b) / chroma;             // bc - gc
-            } else if (max == g) {
-                h = 2f + (b - r) / chroma;        // 2 + rc - bc
-            } else {
-                h = 4f + (r - g) / chroma;        // 4 + gc - rc
-            }
-            h = h / 6f + hueShift;
-            h -= (float) Math.floor(h);           // (h + shift) mod 1, in [0, 1)
-            // HSV -> RGB with v = max, s = chroma / max: p = v(1-s) = min
-            float h6 = h * 6f;
-            int sector = (int) h6;
-            float frac = h6 - sector;
-            if (sector > 5) { // h a hair below 0 wrapped to exactly 1.0f: the end of sector 5
-                sector = 5;
-                frac = 1f;
-            }
-            float v = max;
-            float p = min;
-            float q = max - chroma * frac;          // v(1 - s f)
-            float t = min + chroma * frac;          // v(1 - s (1 - f))
-            float rr;
-            float gg;
-            float bb;
-            switch (sector) {
-                case 0 -> { rr = v; gg = t; bb = p; }
-                case 1 -> { rr = q; gg = v; bb = p; }
-                case 2 -> { rr = p; gg = v; bb = t; }
-                case 3 -> { rr = p; gg = q; bb = v; }
-                case 4 -> { rr = t; gg = p; bb = v; }
-                default -> { rr = v; gg = p; bb = q; }
-            }
-            img[i] = Pixels.toUint8(rr);
-            img[i + 1] = Pixels.toUint8(gg);
-            img[i + 2] = Pixels.toUint8(bb);
+            // _rgb2hsv: c * h6 = g - b if max is r, 2c + b - r if g, 4c + r - g if b
+            int h = max == r ? g - b : max == g ? 2 * c + b - r : 4 * c + r - g;
+            int six = 6 * c * ONE;
+            int hue = h * ONE + c * shiftFx;                          // in [-4c, 8c) * ONE
+            hue = hue < 0 ? hue + six : hue >= six ? hue - six : hue; // (h + shift) mod 1
+            int cFx = c * ONE;
+            int maxFx = max * ONE + HALF;                              // + 1/2: round to nearest
+            img[i] = (byte) ((maxFx - hsvDrop(hue + 5 * cFx, six, cFx)) >> 16);
+            img[i + 1] = (byte) ((maxFx - hsvDrop(hue + 3 * cFx, six, cFx)) >> 16);
+            img[i + 2] = (byte) ((maxFx - hsvDrop(hue + cFx, six, cFx)) >> 16);
         }
+    }
+
+    /** 1.0 in the 16-fractional-bit fixed point of {@link #adjustHue}. */
+    private static final int ONE = 1 << 16;
+    private static final int HALF = 1 << 15;
+
+    /** How far one channel sits below max: {@code clamp(min(K, 4c - K), 0, c)}, K = k mod 6c. */
+    private static int hsvDrop(int k, int six, int c) {
+        k = k >= six ? k - six : k;
+        return Math.max(0, Math.min(c, Math.min(k, 4 * c - k)));
     }
 }
