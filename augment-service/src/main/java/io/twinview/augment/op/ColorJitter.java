@@ -4,7 +4,12 @@ import java.util.SplittableRandom;
 
 /**
  * torchvision {@code ColorJitter(brightness, contrast, saturation, hue)}
- * (torchvision/transforms/transforms.py and functional_tensor.py): factors drawn as
+ * (torchvision/transforms/transforms.py and functional_tensor.py), as SimCLR applies it with
+ * p=0.8 at colour strength s: (0.8s, 0.8s, 0.8s, 0.2s), s=1 on ImageNet and 0.5 on CIFAR
+ * (https://arxiv.org/abs/2002.05709, appendix A); MoCo v1 (0.4, 0.4, 0.4, 0.4) always
+ * (https://arxiv.org/abs/1911.05722); MoCo v2 (0.4, 0.4, 0.4, 0.1) with p=0.8
+ * (https://arxiv.org/abs/2003.04297); BYOL (0.4, 0.4, 0.2, 0.1) with p=0.8
+ * (https://arxiv.org/abs/2006.07733, table 6). Factors drawn as
  * {@code ColorJitter.get_params} draws them, brightness, contrast and saturation factors uniform
  * in {@code [max(0, 1 - s), 1 + s]} and the hue shift uniform in {@code [-h, h]} (a zero strength
  * disables that adjustment), then the four adjustments applied in a uniformly random order:
@@ -17,7 +22,9 @@ import java.util.SplittableRandom;
  * Each adjustment clamps to 0..255 and rounds to uint8, like torchvision does between
  * adjustments on uint8 images. Deviations: we round to nearest where torchvision's tensor path
  * truncates (no systematic darkening), and the contrast mean is the exact mean of exact
- * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer).
+ * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer); the hue
+ * rotation is 16-bit fixed point, within 0.002 levels of the exact value before rounding (see
+ * {@link #adjustHue}).
  */
 public final class ColorJitter {
 

@@ -4,7 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * torchvision {@code RandomHorizontalFlip(p)}: mirrors the image left to right with probability
- * {@code p} ({@code torch.rand(1) < p}).
+ * {@code p} ({@code torch.rand(1) < p}). Every published recipe uses p=0.5 (SimCLR,
+ * https://arxiv.org/abs/2002.05709, appendix A; MoCo, https://arxiv.org/abs/1911.05722; BYOL,
+ * https://arxiv.org/abs/2006.07733, table 6).
  */
 public final class HorizontalFlip {
 
