@@ -4,6 +4,7 @@ import java.util.SplittableRandom;
 
 import io.twinview.augment.op.BilinearResize;
 import io.twinview.augment.op.ColorJitter;
+import io.twinview.augment.op.CropBox;
 import io.twinview.augment.op.GaussianBlur;
 import io.twinview.augment.op.HorizontalFlip;
 import io.twinview.augment.op.RandomGrayscale;
@@ -66,8 +67,10 @@ public final class ViewPipeline {
                       byte[] dst, int dstOffset, SplittableRandom rng, Workspace workspace) {
         int size = crop.outSize();
         int pixels = size * size;
-        crop.apply(src, srcOffset, height, width, dst, dstOffset, rng, workspace.resize);
-        flip.apply(dst, dstOffset, size, size, rng);
+        // torchvision draws the box, then the flip coin; the flip itself is folded into the resampling
+        CropBox box = crop.sampleBox(height, width, rng);
+        boolean flipped = flip.draw(rng);
+        crop.resize(src, srcOffset, width, box, flipped, dst, dstOffset, workspace.resize);
         if (rng.nextDouble() < jitterProbability) {
             jitter.apply(dst, dstOffset, pixels, rng);
         }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import io.twinview.augment.kafka.PolicyMapper;
 import io.twinview.augment.op.GaussianBlur;
+import io.twinview.augment.op.HorizontalFlip;
 import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.Solarize;
 import io.twinview.core.data.Datasets;
@@ -195,6 +196,16 @@ class TwoViewAugmenterTest {
         assertTrue(grayFraction > 0.13 && grayFraction < 0.27, "about 20% of views are grayscale, got " + grayFraction);
         double mean = meanSum / count;
         assertTrue(mean > 90 && mean < 165, "augmentations do not shift the mean pixel far (random colours average ~127): " + mean);
+    }
+
+    @Test
+    void flipProbabilityOneMirrorsTheSource() {
+        ViewParams flipped = new ViewParams(1, 1, 1, 1, 1, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("flip", flipped, IDENTITY), 32);
+        byte[] expected = new byte[SHAPES.imageBytes()];
+        SHAPES.readImage(6, expected, 0);
+        HorizontalFlip.flip(expected, 0, 32, 32);
+        assertArrayEquals(expected, views(augmenter, SHAPES, 6, 1, 0)[0], "full crop and flip p=1: the mirrored image");
     }
 
     @Test

@@ -35,6 +35,16 @@ public final class BilinearResize {
      */
     public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
                        byte[] dst, int dstOffset, int outHeight, int outWidth) {
+        resize(src, srcOffset, srcWidth, box, dst, dstOffset, outHeight, outWidth, false);
+    }
+
+    /**
+     * As {@link #resize(byte[], int, int, CropBox, byte[], int, int, int)}, mirrored left to right
+     * when {@code mirrored}: the same bytes as resizing then {@link HorizontalFlip#flip}, without
+     * the extra pass (each output column is computed on its own, so it is only written elsewhere).
+     */
+    public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
+                       byte[] dst, int dstOffset, int outHeight, int outWidth, boolean mirrored) {
         xAxis.compute(box.width(), outWidth);
         yAxis.compute(box.height(), outHeight);
         int outRow = outWidth * 3;
@@ -57,8 +67,9 @@ public final class BilinearResize {
         for (int y = yFrom; y < yTo; y++) {
             int rowStart = srcOffset + ((box.top() + y) * srcWidth + box.left()) * 3;
             float[] row = rows[y];
-            int o = 0;
-            for (int ox = 0; ox < outWidth; ox++, o += 3) {
+            int o = mirrored ? (outWidth - 1) * 3 : 0;
+            int step = mirrored ? -3 : 3;
+            for (int ox = 0; ox < outWidth; ox++, o += step) {
                 int p = rowStart + xFirst[ox] * 3;
                 int wi = ox * xTaps;
                 float r = 0;
@@ -100,10 +111,10 @@ public final class BilinearResize {
         }
     }
 
-    /** {@link Pixels#toUint8} of each value. */
+    /** Nearest uint8 of each value; the triangle weights are >= 0 and sum to 1, so no clamp. */
     private static void toUint8(byte[] dst, float[] src, int n) {
         for (int i = 0; i < n; i++) {
-            dst[i] = Pixels.toUint8(src[i]);
+            dst[i] = (byte) (int) (src[i] + 0.5f);
         }
     }
 

@@ -184,16 +184,18 @@ public final class ColorJitter {
             int max = Math.max(r, Math.max(g, b));
             int min = Math.min(r, Math.min(g, b));
             int c = max - min;
-            if (c == 0) {
-                continue;
-            }
-            // _rgb2hsv: c * h6 = g - b if max is r, 2c + b - r if g, 4c + r - g if b
-            int h = max == r ? g - b : max == g ? 2 * c + b - r : 4 * c + r - g;
+            // _rgb2hsv: c * h6 = g - b if max is r, 2c + b - r if g, 4c + r - g if b; chosen with
+            // masks rather than branches (which channel is largest is a coin toss per pixel)
+            int isR = (max - r - 1) >> 31;                // -1 where max == r, else 0
+            int isG = ((max - g - 1) >> 31) & ~isR;       // -1 where max == g != r
+            int h = ((g - b) & isR) | ((2 * c + b - r) & isG) | ((4 * c + r - g) & ~(isR | isG));
             int six = 6 * c * ONE;
-            int hue = h * ONE + c * shiftFx;                          // in [-4c, 8c) * ONE
-            hue = hue < 0 ? hue + six : hue >= six ? hue - six : hue; // (h + shift) mod 1
+            int hue = h * ONE + c * shiftFx;              // in [-4c, 8c) * ONE
+            hue += six & (hue >> 31);                     // (h + shift) mod 1: add a turn if < 0,
+            hue -= six & ((six - 1 - hue) >> 31);         // take one off if >= a turn
             int cFx = c * ONE;
-            int maxFx = max * ONE + HALF;                              // + 1/2: round to nearest
+            int maxFx = max * ONE + HALF;                 // + 1/2: round to nearest
+            // a gray pixel (c = 0) gives hue 0 and a drop of 0: it stays as it is
             img[i] = (byte) ((maxFx - hsvDrop(hue + 5 * cFx, six, cFx)) >> 16);
             img[i + 1] = (byte) ((maxFx - hsvDrop(hue + 3 * cFx, six, cFx)) >> 16);
             img[i + 2] = (byte) ((maxFx - hsvDrop(hue + cFx, six, cFx)) >> 16);
@@ -206,7 +208,7 @@ public final class ColorJitter {
 
     /** How far one channel sits below max: {@code clamp(min(K, 4c - K), 0, c)}, K = k mod 6c. */
     private static int hsvDrop(int k, int six, int c) {
-        k = k >= six ? k - six : k;
+        k -= six & ((six - 1 - k) >> 31);
         return Math.max(0, Math.min(c, Math.min(k, 4 * c - k)));
     }
 }

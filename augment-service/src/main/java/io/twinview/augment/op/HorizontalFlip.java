@@ -19,6 +19,14 @@ public final class HorizontalFlip {
         this.p = p;
     }
 
+    /**
+     * Draws the coin {@link #apply} tosses (one number from rng): whether to flip. For callers that
+     * fold the flip into the resampling ({@link RandomResizedCrop#resize}).
+     */
+    public boolean draw(SplittableRandom rng) {
+        return rng.nextDouble() < p;
+    }
+
     /** Flips the height x width uint8 HWC RGB image at offset in place with probability p; returns whether it did. */
     public boolean apply(byte[] img, int offset, int height, int width, SplittableRandom rng) {
         if (rng.nextDouble() < p) {

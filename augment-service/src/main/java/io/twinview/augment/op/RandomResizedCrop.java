@@ -101,6 +101,16 @@ public final class RandomResizedCrop {
         return box;
     }
 
+    /**
+     * Resamples a box drawn by {@link #sampleBox} to outSize x outSize at {@code dstOffset} of
+     * dst, mirrored left to right when {@code flipped} ({@link BilinearResize}'s mirrored write:
+     * the bytes of crop-then-{@link HorizontalFlip}, in one pass).
+     */
+    public void resize(byte[] src, int srcOffset, int width, CropBox box, boolean flipped,
+                       byte[] dst, int dstOffset, BilinearResize resize) {
+        resize.resize(src, srcOffset, width, box, dst, dstOffset, outSize, outSize, flipped);
+    }
+
     /** {@code torch.empty(1).uniform_(lo, hi)}. */
     static double uniform(SplittableRandom rng, double lo, double hi) {
         return lo + (hi - lo) * rng.nextDouble();
