@@ -89,6 +89,10 @@ final class AugmentBench implements Callable<Integer> {
                         + " %.1f s per figure, per-core figures per second of CPU time, load average %s%n",
                 Math.min(sources, images.size()), uri, images.height(), images.width(),
                 Runtime.getRuntime().availableProcessors(), seconds, loadAverage());
+        if (images.height() < Math.max(JPEG_SIZE, sizes.stream().mapToInt(Integer::intValue).max().orElse(0))) {
+            System.out.printf(Locale.ROOT, "  larger sizes use sources upscaled bilinearly from %d px: smoother than photographs,"
+                    + " so JPEG and compressed Kafka sizes are optimistic%n", images.height());
+        }
         Map<String, Object> figures = new LinkedHashMap<>();
         for (int size : sizes) {
             Sources from = sources(images, size);
