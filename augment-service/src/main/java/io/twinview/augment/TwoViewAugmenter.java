@@ -13,8 +13,9 @@ import io.twinview.core.data.ImageDataset;
  * {@link #viewSeed}, a SplitMix64 mix of exactly those four numbers. No generator is shared
  * between samples, so the pixels are the same whichever worker, thread or batch makes them.
  *
- * <p>Thread-safe: scratch buffers (the decoded source image, the resampler's tables) are per
- * thread and reused across calls; nothing is allocated per pixel.
+ * <p>Thread-safe: scratch buffers (the decoded source image, the resampler's and the blur's
+ * buffers) are per thread and reused across calls; nothing is allocated per pixel (colour
+ * jitter makes two 256-entry tables per view).
  */
 public final class TwoViewAugmenter {
 
