@@ -148,8 +148,7 @@ public final class GaussianBlur {
                 }
             }
             float[] out = rows[y];
-            System.arraycopy(pad, r3, left, 0, row);
-            scale(out, left, w[0], row);
+            scale(out, left, w[0], row); // left still holds the row itself: the centre tap
             for (int j = 1; j <= radius; j++) {
                 System.arraycopy(pad, r3 - 3 * j, left, 0, row);
                 System.arraycopy(pad, r3 + 3 * j, right, 0, row);
