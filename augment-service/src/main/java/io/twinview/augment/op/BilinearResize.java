@@ -45,8 +45,8 @@ public final class BilinearResize {
      */
     public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
                        byte[] dst, int dstOffset, int outHeight, int outWidth, boolean mirrored) {
-        xAxis.compute(box.width(), outWidth, true);
-        yAxis.compute(box.height(), outHeight, false);
+        xAxis.compute(box.width(), outWidth);
+        yAxis.compute(box.height(), outHeight);
         int outRow = outWidth * 3;
         if (rows.length < box.height() || rows[0].length < outRow) {
             int length = Math.max(outRow, rows.length == 0 ? 0 : rows[0].length);
@@ -75,7 +75,7 @@ public final class BilinearResize {
                 float r = 0;
                 float g = 0;
                 float b = 0;
-                for (int k = 0, n = xCount[ox]; k < n; k++, p += 3) { // n = xTaps but on the tiniest crops
+                for (int k = 0, n = xCount[ox]; k < n; k++, p += 3) {
                     float w = xWeight[wi + k];
                     r += w * (src[p] & 0xFF);
                     g += w * (src[p + 1] & 0xFF);
@@ -124,13 +124,7 @@ public final class BilinearResize {
         return t < 1.0 ? 1.0 - t : 0.0;
     }
 
-    /**
-     * Filter taps along one axis: output index -> first source index, tap count, weights. With
-     * {@code fixedTaps}, every output index gets the same count ({@link #taps}) wherever the
-     * input is that wide: the window moves left at the far edge and the extra taps weigh 0, so
-     * the sums are bit for bit the same (adding 0 changes no float) and the tap loop's trip
-     * count never varies (no mispredicted loop exits).
-     */
+    /** Filter taps along one axis: output index -> first source index, tap count, weights. */
     private static final class Axis {
         int[] first = new int[0];
         int[] count = new int[0];
@@ -139,7 +133,7 @@ public final class BilinearResize {
         int taps;
 
         /** PIL's {@code precompute_coeffs} for the whole crop [0, inSize) mapped onto [0, outSize). */
-        void compute(int inSize, int outSize, boolean fixedTaps) {
+        void compute(int inSize, int outSize) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = SUPPORT * filterScale;
@@ -162,13 +156,11 @@ public final class BilinearResize {
                     total += triangle((k + min - center + 0.5) * inverse);
                 }
                 int wi = o * taps;
-                int start = fixedTaps && inSize >= taps ? Math.min(min, inSize - taps) : min;
-                Arrays.fill(weight, wi, wi + taps, 0f);
                 for (int k = 0; k < n; k++) {
-                    weight[wi + min - start + k] = (float) (triangle((k + min - center + 0.5) * inverse) / total);
+                    weight[wi + k] = (float) (triangle((k + min - center + 0.5) * inverse) / total);
                 }
-                first[o] = start;
-                count[o] = fixedTaps && inSize >= taps ? taps : n;
+                first[o] = min;
+                count[o] = n;
             }
         }
     }
