@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * adjustments on uint8 images. Deviations: we round to nearest where torchvision's tensor path
  * truncates (no systematic darkening), and the contrast mean is the exact mean of exact
  * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer); the hue
- * rotation is 16-bit fixed point, within 0.002 levels of the exact value before rounding (see
+ * rotation keeps max and min exactly and computes only the middle channel, in float (see
  * {@link #adjustHue}).
  */
 public final class ColorJitter {
@@ -167,16 +167,16 @@ public final class ColorJitter {
      * with torchvision's {@code _rgb2hsv} / {@code _hsv2rgb} formulas. Gray pixels (max = min)
      * have no hue and stay as they are.
      *
-     * <p>Value (max) and chroma (c = max - min) do not change, so only the hue moves. It is kept
-     * multiplied by c, in sixths of a turn ({@code H = c * h6}, no division), and each channel
-     * comes back without a sector switch as {@code max - clamp(min(K, 4c - K), 0, c)} with
-     * {@code K = (H + n c) mod 6c}, n = 5, 3, 1 for R, G, B: the six-case table of
-     * {@code _hsv2rgb} (p = min, q, t, v = max) in one formula. Integer arithmetic with 16
-     * fractional bits: the shift is rounded to 2^-16 of a sixth of a turn, which moves a channel
-     * by at most 255 * 2^-17 < 0.002 levels before the one rounding to nearest.
+     * <p>Value (max) and chroma (c = max - min) do not change, so only the hue moves, and the
+     * result is always max, min and one middle value: in sector {@code i = floor(h6)} (h6 = hue
+     * in sixths of a turn) with {@code f = h6 - i}, the middle value is {@code min + c f} for even
+     * sectors and {@code min + c (1 - f)} for odd ones (the t and q of {@code _hsv2rgb}), and the
+     * sector says which channel gets which ({@code MAX_AT}, {@code MIDDLE_AT}, {@code MIN_AT}).
+     * No division (1/c from a table), no branch: the max channel is picked with masks, as
+     * which channel is largest is a coin toss per pixel.
      */
     public static void adjustHue(byte[] img, int offset, int pixels, double shift) {
-        int shiftFx = (int) Math.round(6 * shift * ONE);  // sixths of a turn, 16 fractional bits
+        float shift6 = (float) (6 * shift);                // sixths of a turn, in [-3, 3]
         for (int i = offset, end = offset + 3 * pixels; i < end; i += 3) {
             int r = img[i] & 0xFF;
             int g = img[i + 1] & 0xFF;
@@ -184,31 +184,39 @@ public final class ColorJitter {
             int max = Math.max(r, Math.max(g, b));
             int min = Math.min(r, Math.min(g, b));
             int c = max - min;
-            // _rgb2hsv: c * h6 = g - b if max is r, 2c + b - r if g, 4c + r - g if b; chosen with
-            // masks rather than branches (which channel is largest is a coin toss per pixel)
-            int isR = (max - r - 1) >> 31;                // -1 where max == r, else 0
-            int isG = ((max - g - 1) >> 31) & ~isR;       // -1 where max == g != r
-            int h = ((g - b) & isR) | ((2 * c + b - r) & isG) | ((4 * c + r - g) & ~(isR | isG));
-            int six = 6 * c * ONE;
-            int hue = h * ONE + c * shiftFx;              // in [-4c, 8c) * ONE
-            hue += six & (hue >> 31);                     // (h + shift) mod 1: add a turn if < 0,
-            hue -= six & ((six - 1 - hue) >> 31);         // take one off if >= a turn
-            int cFx = c * ONE;
-            int maxFx = max * ONE + HALF;                 // + 1/2: round to nearest
-            // a gray pixel (c = 0) gives hue 0 and a drop of 0: it stays as it is
-            img[i] = (byte) ((maxFx - hsvDrop(hue + 5 * cFx, six, cFx)) >> 16);
-            img[i + 1] = (byte) ((maxFx - hsvDrop(hue + 3 * cFx, six, cFx)) >> 16);
-            img[i + 2] = (byte) ((maxFx - hsvDrop(hue + cFx, six, cFx)) >> 16);
+            // _rgb2hsv: h6 = (g - b)/c if max is r, 2 + (b - r)/c if g, 4 + (r - g)/c if b
+            int isR = (max - r - 1) >> 31;                 // -1 where max == r, else 0
+            int isG = ((max - g - 1) >> 31) & ~isR;        // -1 where max == g != r
+            int isB = ~(isR | isG);
+            int numerator = ((g - b) & isR) | ((b - r) & isG) | ((r - g) & isB);
+            int base = (2 & isG) | (4 & isB);
+            float h6 = base + numerator * INVERSE[c] + shift6 + 4;  // + 4 keeps it >= 0: in [0, 12)
+            int whole = (int) h6;                                   // floor(h6 + 4)
+            float f = h6 - whole;
+            int sector = SECTOR[whole];                              // floor(h6) mod 6
+            // a gray pixel (c = 0) has max = middle = min: it stays as it is
+            byte middle = (byte) (int) (min + c * Math.abs((sector & 1) - f) + 0.5f);
+            img[i + MAX_AT[sector]] = (byte) max;
+            img[i + MIDDLE_AT[sector]] = middle;
+            img[i + MIN_AT[sector]] = (byte) min;
         }
     }
 
-    /** 1.0 in the 16-fractional-bit fixed point of {@link #adjustHue}. */
-    private static final int ONE = 1 << 16;
-    private static final int HALF = 1 << 15;
+    /** 1 / c for a chroma c of 1..255 (0 for 0: a gray pixel's hue numerator is 0 anyway). */
+    private static final float[] INVERSE = new float[256];
+    /** floor(h6) mod 6 from floor(h6 + 4), for h6 in [-4, 8). */
+    private static final int[] SECTOR = new int[12];
+    /** Channel (0 R, 1 G, 2 B) that gets max, the middle value and min in each sector of {@code _hsv2rgb}. */
+    private static final int[] MAX_AT = {0, 1, 1, 2, 2, 0};
+    private static final int[] MIDDLE_AT = {1, 0, 2, 1, 0, 2};
+    private static final int[] MIN_AT = {2, 2, 0, 0, 1, 1};
 
-    /** How far one channel sits below max: {@code clamp(min(K, 4c - K), 0, c)}, K = k mod 6c. */
-    private static int hsvDrop(int k, int six, int c) {
-        k -= six & ((six - 1 - k) >> 31);
-        return Math.max(0, Math.min(c, Math.min(k, 4 * c - k)));
+    static {
+        for (int c = 1; c < 256; c++) {
+            INVERSE[c] = 1f / c;
+        }
+        for (int k = 0; k < SECTOR.length; k++) {
+            SECTOR[k] = (k + 2) % 6;
+        }
     }
 }
