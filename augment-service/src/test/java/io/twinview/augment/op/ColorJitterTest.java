@@ -123,7 +123,7 @@ class ColorJitterTest {
             }
             exact += same ? 1 : 0;
         }
-        assertTrue(exact >= 0.999 * n, "fixed point differs from double precision only at rounding ties, "
+        assertTrue(exact >= 0.999 * n, "float arithmetic differs from double precision only at rounding ties, "
                 + (n - exact) + " of " + n + " pixels differ");
     }
 
