@@ -3,7 +3,6 @@ package io.twinview.augment;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
-import io.twinview.augment.op.BilinearResize;
 import io.twinview.core.data.ImageDataset;
 
 /**
@@ -14,8 +13,9 @@ import io.twinview.core.data.ImageDataset;
  * {@link #viewSeed}, a SplitMix64 mix of exactly those four numbers. No generator is shared
  * between samples, so the pixels are the same whichever worker, thread or batch makes them.
  *
- * <p>Thread-safe: scratch buffers (the decoded source image, the resampler's tables) are per
- * thread and reused across calls; nothing is allocated per pixel.
+ * <p>Thread-safe: scratch buffers (the decoded source image, the resampler's and the blur's
+ * buffers) are per thread and reused across calls; nothing is allocated per pixel (colour
+ * jitter makes two 256-entry tables per view).
  */
 public final class TwoViewAugmenter {
 
@@ -30,7 +30,7 @@ public final class TwoViewAugmenter {
     /** Per-thread buffers. */
     private static final class Scratch {
         byte[] image = new byte[0];
-        final BilinearResize resize = new BilinearResize();
+        final ViewPipeline.Workspace workspace = new ViewPipeline.Workspace();
     }
 
     /**
@@ -79,10 +79,25 @@ public final class TwoViewAugmenter {
             s.image = new byte[bytes];
         }
         dataset.readImage(index, s.image, 0);
-        int h = dataset.height();
-        int w = dataset.width();
-        this.view1.apply(s.image, 0, h, w, view1, offset1, new SplittableRandom(viewSeed(seed, epoch, index, 1)), s.resize);
-        this.view2.apply(s.image, 0, h, w, view2, offset2, new SplittableRandom(viewSeed(seed, epoch, index, 2)), s.resize);
+        augment(s.image, 0, dataset.height(), dataset.width(), index, seed, epoch, view1, offset1, view2, offset2);
+    }
+
+    /**
+     * Writes the two views of an already decoded sample ({@code image}, uint8 HWC RGB, height x
+     * width at {@code imageOffset}) that is sample {@code index} of its dataset: the same pixels
+     * as {@link #augment(ImageDataset, int, long, long, byte[], int, byte[], int)} for that
+     * dataset, for callers that decode images themselves (JPEG sources).
+     *
+     * @throws IndexOutOfBoundsException if a buffer is too short
+     */
+    public void augment(byte[] image, int imageOffset, int height, int width, long index, long seed, long epoch,
+                        byte[] view1, int offset1, byte[] view2, int offset2) {
+        Objects.checkFromIndexSize(imageOffset, height * width * 3, image.length);
+        Objects.checkFromIndexSize(offset1, viewBytes(), view1.length);
+        Objects.checkFromIndexSize(offset2, viewBytes(), view2.length);
+        ViewPipeline.Workspace workspace = scratch.get().workspace;
+        this.view1.apply(image, imageOffset, height, width, view1, offset1, new SplittableRandom(viewSeed(seed, epoch, index, 1)), workspace);
+        this.view2.apply(image, imageOffset, height, width, view2, offset2, new SplittableRandom(viewSeed(seed, epoch, index, 2)), workspace);
     }
 
     /**

@@ -4,21 +4,25 @@ import java.util.SplittableRandom;
 
 import io.twinview.augment.op.BilinearResize;
 import io.twinview.augment.op.ColorJitter;
+import io.twinview.augment.op.CropBox;
+import io.twinview.augment.op.GaussianBlur;
 import io.twinview.augment.op.HorizontalFlip;
 import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.RandomResizedCrop;
 import io.twinview.augment.op.Solarize;
 
 /**
- * One view's transform, in the order of SimCLR's torchvision pipeline, then BYOL's solarization
- * (which BYOL applies after grayscale; Gaussian blur, which sits between them in BYOL's ImageNet
- * pipeline, is omitted for CIFAR):
+ * One view's transform, in the order of SimCLR's and BYOL's torchvision pipelines (BYOL appends
+ * solarization after the blur; Chen et al. 2020, https://arxiv.org/abs/2002.05709, appendix A;
+ * Grill et al. 2020, https://arxiv.org/abs/2006.07733, appendix B):
  * <pre>
  * RandomResizedCrop(outSize, scale, ratio) -> RandomHorizontalFlip(p)
- *   -> RandomApply([ColorJitter(b, c, s, h)], p) -> RandomGrayscale(p) -> RandomSolarize(128, p)
+ *   -> RandomApply([ColorJitter(b, c, s, h)], p) -> RandomGrayscale(p)
+ *   -> RandomApply([GaussianBlur(int(fraction * outSize) odd, (sigmaMin, sigmaMax))], p)
+ *   -> RandomSolarize(128, p)
  * </pre>
  * Immutable and thread-safe; randomness comes from the caller's generator, scratch from the
- * caller's {@link BilinearResize}. All random draws happen in that fixed order.
+ * caller's {@link Workspace}. All random draws happen in that fixed order.
  */
 public final class ViewPipeline {
 
@@ -27,7 +31,14 @@ public final class ViewPipeline {
     private final double jitterProbability;
     private final ColorJitter jitter;
     private final RandomGrayscale grayscale;
+    private final GaussianBlur blur;
     private final Solarize solarize;
+
+    /** One thread's scratch buffers for {@link #apply}: the resampler's and the blur's. */
+    public static final class Workspace {
+        final BilinearResize resize = new BilinearResize();
+        final GaussianBlur.Workspace blur = new GaussianBlur.Workspace();
+    }
 
     public ViewPipeline(ViewParams params, int outSize) {
         this.crop = new RandomResizedCrop(params.cropScaleMin(), params.cropScaleMax(),
@@ -39,6 +50,8 @@ public final class ViewPipeline {
         this.jitterProbability = params.jitterProbability();
         this.jitter = new ColorJitter(params.brightness(), params.contrast(), params.saturation(), params.hue());
         this.grayscale = new RandomGrayscale(params.grayscaleProbability());
+        this.blur = new GaussianBlur(params.blurProbability(), params.blurSigmaMin(), params.blurSigmaMax(),
+                GaussianBlur.kernelSize(params.blurKernelFraction(), outSize));
         this.solarize = new Solarize(params.solarizeProbability());
     }
 
@@ -51,15 +64,18 @@ public final class ViewPipeline {
      * outSize x outSize x 3 uint8 HWC at {@code dstOffset} of dst.
      */
     public void apply(byte[] src, int srcOffset, int height, int width,
-                      byte[] dst, int dstOffset, SplittableRandom rng, BilinearResize resize) {
+                      byte[] dst, int dstOffset, SplittableRandom rng, Workspace workspace) {
         int size = crop.outSize();
         int pixels = size * size;
-        crop.apply(src, srcOffset, height, width, dst, dstOffset, rng, resize);
-        flip.apply(dst, dstOffset, size, size, rng);
+        // torchvision draws the box, then the flip coin; the flip itself is folded into the resampling
+        CropBox box = crop.sampleBox(height, width, rng);
+        boolean flipped = flip.draw(rng);
+        crop.resize(src, srcOffset, width, box, flipped, dst, dstOffset, workspace.resize);
         if (rng.nextDouble() < jitterProbability) {
             jitter.apply(dst, dstOffset, pixels, rng);
         }
         grayscale.apply(dst, dstOffset, pixels, rng);
+        blur.apply(dst, dstOffset, size, size, rng, workspace.blur);
         solarize.apply(dst, dstOffset, pixels, rng);
     }
 }

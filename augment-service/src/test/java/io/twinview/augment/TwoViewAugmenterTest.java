@@ -19,6 +19,9 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 import io.twinview.augment.kafka.PolicyMapper;
+import io.twinview.augment.op.GaussianBlur;
+import io.twinview.augment.op.HorizontalFlip;
+import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.Solarize;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
@@ -30,7 +33,7 @@ class TwoViewAugmenterTest {
     static final ImageDataset SHAPES = Datasets.open("synthetic:?n=256&seed=1");
 
     /** Crop of the whole image, nothing random applied. */
-    static final ViewParams IDENTITY = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 0);
+    static final ViewParams IDENTITY = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
 
     private static byte[][] views(TwoViewAugmenter augmenter, ImageDataset ds, int index, long seed, long epoch) {
         byte[] v1 = new byte[augmenter.viewBytes()];
@@ -123,7 +126,7 @@ class TwoViewAugmenterTest {
 
     @Test
     void solarizeComesLastAndOnlyInTheViewThatAsksForIt() {
-        ViewParams solarized = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 1);
+        ViewParams solarized = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 1, 0, 0.1, 2.0, 0.1);
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("solarize-2", IDENTITY, solarized), 32);
         byte[] source = new byte[SHAPES.imageBytes()];
         SHAPES.readImage(3, source, 0);
@@ -193,6 +196,59 @@ class TwoViewAugmenterTest {
         assertTrue(grayFraction > 0.13 && grayFraction < 0.27, "about 20% of views are grayscale, got " + grayFraction);
         double mean = meanSum / count;
         assertTrue(mean > 90 && mean < 165, "augmentations do not shift the mean pixel far (random colours average ~127): " + mean);
+    }
+
+    @Test
+    void flipProbabilityOneMirrorsTheSource() {
+        ViewParams flipped = new ViewParams(1, 1, 1, 1, 1, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("flip", flipped, IDENTITY), 32);
+        byte[] expected = new byte[SHAPES.imageBytes()];
+        SHAPES.readImage(6, expected, 0);
+        HorizontalFlip.flip(expected, 0, 32, 32);
+        assertArrayEquals(expected, views(augmenter, SHAPES, 6, 1, 0)[0], "full crop and flip p=1: the mirrored image");
+    }
+
+    @Test
+    void blurComesAfterGrayscaleAndBeforeSolarize() {
+        // full crop, grayscale p=1, blur p=1 at sigma exactly 1.5 with a 9-px kernel (0.3 * 32 = 9.6), solarize p=1
+        ViewParams all = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 1, 1, 1, 1.5, 1.5, 0.3);
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("order", all, IDENTITY), 32);
+        byte[] expected = new byte[SHAPES.imageBytes()];
+        SHAPES.readImage(4, expected, 0);
+        RandomGrayscale.toGrayscale(expected, 0, 32 * 32);
+        GaussianBlur.blur(expected, 0, 32, 32, 1.5, 9, new GaussianBlur.Workspace());
+        Solarize.solarize(expected, 0, 32 * 32);
+        assertArrayEquals(expected, views(augmenter, SHAPES, 4, 1, 0)[0],
+                "crop, flip, jitter, grayscale, blur, solarize: torchvision's SimCLR/BYOL order");
+    }
+
+    @Test
+    void blurringImagenetRecipesAreReproducibleAndBlurAboutHalfTheViews() {
+        ImageDataset big = Datasets.open("synthetic:?n=16&size=96");
+        TwoViewPolicy imagenet = PolicyMapper.toDomain(AugmentRecipe.newBuilder().setName("simclr").build(), 96);
+        assertEquals(0.5, imagenet.view1().blurProbability(), "96 px resolves to SimCLR's ImageNet recipe");
+        TwoViewAugmenter a = new TwoViewAugmenter(imagenet, 96);
+        TwoViewAugmenter b = new TwoViewAugmenter(imagenet, 96);
+        for (int i = 0; i < 16; i++) {
+            byte[][] first = views(a, big, i, 3, 2);
+            views(a, big, 15 - i, 4, 0);
+            byte[][] second = views(b, big, i, 3, 2);
+            assertArrayEquals(first[0], second[0], "blurred view 1 of sample " + i + " is a pure function of its inputs");
+            assertArrayEquals(first[1], second[1], "blurred view 2 of sample " + i + " is a pure function of its inputs");
+        }
+    }
+
+    @Test
+    void decodedImageOverloadMakesTheSameViewsAsTheDataset() {
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(SIMCLR, 32);
+        byte[] image = new byte[7 + SHAPES.imageBytes()];
+        SHAPES.readImage(9, image, 7);
+        byte[] v1 = new byte[augmenter.viewBytes()];
+        byte[] v2 = new byte[augmenter.viewBytes()];
+        augmenter.augment(image, 7, 32, 32, 9, 5, 1, v1, 0, v2, 0);
+        byte[][] fromDataset = views(augmenter, SHAPES, 9, 5, 1);
+        assertArrayEquals(fromDataset[0], v1, "same sample, seed and epoch: same view 1 whoever decoded it");
+        assertArrayEquals(fromDataset[1], v2);
     }
 
     private static int distinctValues(byte[] b) {

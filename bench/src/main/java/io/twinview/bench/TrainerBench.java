@@ -52,7 +52,7 @@ final class TrainerBench implements Callable<Integer> {
         ImageDataset images = Datasets.open(uri);
         int size = images.height();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(
-                PolicyMapper.toDomain(AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build())), size);
+                PolicyMapper.toDomain(AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build(), size), size), size);
         PairBatch batch = batch(images, augmenter, batchSize);
         System.out.printf("trainer bench: SimCLR steps of %d pairs of %dx%d views from %s, %d cores, PyTorch %s%n",
                 batchSize, size, size, uri, Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion());

@@ -12,15 +12,21 @@ public final class PolicyMapper {
     private PolicyMapper() {
     }
 
-    /**
-     * The recipe a task carries, as a {@link TwoViewPolicy}. Tasks carry recipes the trainer
-     * resolved; resolving again is a no-op on those and fills any field an older trainer left
-     * unset with the published value, so a worker never guesses.
-     *
-     * @throws IllegalArgumentException naming the field, as {@link AugmentRecipes#resolve} does
-     */
+    /** The recipe for a {@value AugmentRecipes#CIFAR_SIZE} px run: {@code toDomain(recipe, CIFAR_SIZE)}. */
     public static TwoViewPolicy toDomain(AugmentRecipe recipe) {
-        AugmentRecipe resolved = AugmentRecipes.resolve(recipe);
+        return toDomain(recipe, AugmentRecipes.CIFAR_SIZE);
+    }
+
+    /**
+     * The recipe a task carries, as a {@link TwoViewPolicy}, for views of {@code imageSize} pixels.
+     * Tasks carry recipes the trainer resolved; resolving again is a no-op on those and fills any
+     * field an older trainer left unset (the blur fields, say) with the published value for that
+     * image size, so a worker never guesses.
+     *
+     * @throws IllegalArgumentException naming the field, as {@link AugmentRecipes#resolve(AugmentRecipe, int)} does
+     */
+    public static TwoViewPolicy toDomain(AugmentRecipe recipe, int imageSize) {
+        AugmentRecipe resolved = AugmentRecipes.resolve(recipe, imageSize);
         return new TwoViewPolicy(resolved.getName(), toDomain(resolved.getView1()), toDomain(resolved.getView2()));
     }
 
@@ -33,6 +39,8 @@ public final class PolicyMapper {
                 p.getJitterProbability(),
                 p.getBrightness(), p.getContrast(), p.getSaturation(), p.getHue(),
                 p.getGrayscaleProbability(),
-                p.getSolarizeProbability());
+                p.getSolarizeProbability(),
+                p.getBlurProbability(), p.getBlurSigmaMin(), p.getBlurSigmaMax(),
+                p.getBlurKernelFraction());
     }
 }

@@ -119,7 +119,7 @@ final class TaskProcessor {
         int imageSize = task.getImageSize();
         TwoViewAugmenter augmenter;
         try {
-            augmenter = augmenter(PolicyMapper.toDomain(task.getRecipe()), imageSize);
+            augmenter = augmenter(PolicyMapper.toDomain(task.getRecipe(), imageSize), imageSize);
         } catch (IllegalArgumentException e) {
             return new Outcome.Skipped("recipe: " + e.getMessage());
         }

@@ -22,10 +22,12 @@ public final class BilinearResize {
 
     private final Axis xAxis = new Axis();
     private final Axis yAxis = new Axis();
-    /** Horizontal pass result: box.height rows of outWidth RGB floats. */
-    private float[] rows = new float[0];
+    /** Horizontal pass result: one array of outWidth RGB floats per crop row. */
+    private float[][] rows = new float[0][];
     /** Vertical pass accumulator: one output row of RGB floats. */
     private float[] acc = new float[0];
+    /** One output row rounded to uint8, before it is copied into place. */
+    private byte[] out = new byte[0];
 
     /**
      * Resamples {@code box} of {@code src} (uint8 HWC RGB, {@code srcWidth} pixels per row, starting
@@ -33,14 +35,26 @@ public final class BilinearResize {
      */
     public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
                        byte[] dst, int dstOffset, int outHeight, int outWidth) {
+        resize(src, srcOffset, srcWidth, box, dst, dstOffset, outHeight, outWidth, false);
+    }
+
+    /**
+     * As {@link #resize(byte[], int, int, CropBox, byte[], int, int, int)}, mirrored left to right
+     * when {@code mirrored}: the same bytes as resizing then {@link HorizontalFlip#flip}, without
+     * the extra pass (each output column is computed on its own, so it is only written elsewhere).
+     */
+    public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
+                       byte[] dst, int dstOffset, int outHeight, int outWidth, boolean mirrored) {
         xAxis.compute(box.width(), outWidth);
         yAxis.compute(box.height(), outHeight);
         int outRow = outWidth * 3;
-        if (rows.length < box.height() * outRow) {
-            rows = new float[box.height() * outRow];
+        if (rows.length < box.height() || rows[0].length < outRow) {
+            int length = Math.max(outRow, rows.length == 0 ? 0 : rows[0].length);
+            rows = new float[Math.max(box.height(), rows.length)][length];
         }
         if (acc.length < outRow) {
             acc = new float[outRow];
+            out = new byte[outRow];
         }
 
         // horizontal pass over only the crop rows some output row reads
@@ -52,8 +66,10 @@ public final class BilinearResize {
         int xTaps = xAxis.taps;
         for (int y = yFrom; y < yTo; y++) {
             int rowStart = srcOffset + ((box.top() + y) * srcWidth + box.left()) * 3;
-            int o = y * outRow;
-            for (int ox = 0; ox < outWidth; ox++, o += 3) {
+            float[] row = rows[y];
+            int o = mirrored ? (outWidth - 1) * 3 : 0;
+            int step = mirrored ? -3 : 3;
+            for (int ox = 0; ox < outWidth; ox++, o += step) {
                 int p = rowStart + xFirst[ox] * 3;
                 int wi = ox * xTaps;
                 float r = 0;
@@ -65,13 +81,14 @@ public final class BilinearResize {
                     g += w * (src[p + 1] & 0xFF);
                     b += w * (src[p + 2] & 0xFF);
                 }
-                rows[o] = r;
-                rows[o + 1] = g;
-                rows[o + 2] = b;
+                row[o] = r;
+                row[o + 1] = g;
+                row[o + 2] = b;
             }
         }
 
-        // vertical pass: each output row is a weighted sum of whole horizontal-pass rows
+        // vertical pass: each output row is a weighted sum of whole horizontal-pass rows; the
+        // loops run over whole arrays from index 0, the form C2 vectorises
         int[] yFirst = yAxis.first;
         int[] yCount = yAxis.count;
         float[] yWeight = yAxis.weight;
@@ -80,16 +97,24 @@ public final class BilinearResize {
             Arrays.fill(acc, 0, outRow, 0f);
             int wi = oy * yTaps;
             for (int k = 0, n = yCount[oy]; k < n; k++) {
-                float w = yWeight[wi + k];
-                int base = (yFirst[oy] + k) * outRow;
-                for (int i = 0; i < outRow; i++) {
-                    acc[i] += w * rows[base + i];
-                }
+                addScaled(acc, rows[yFirst[oy] + k], yWeight[wi + k], outRow);
             }
-            int d = dstOffset + oy * outRow;
-            for (int i = 0; i < outRow; i++) {
-                dst[d + i] = Pixels.toUint8(acc[i]);
-            }
+            toUint8(out, acc, outRow);
+            System.arraycopy(out, 0, dst, dstOffset + oy * outRow, outRow);
+        }
+    }
+
+    /** {@code acc[i] += w * row[i]} for i < n. */
+    private static void addScaled(float[] acc, float[] row, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] += w * row[i];
+        }
+    }
+
+    /** Nearest uint8 of each value; the triangle weights are >= 0 and sum to 1, so no clamp. */
+    private static void toUint8(byte[] dst, float[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = (byte) (int) (src[i] + 0.5f);
         }
     }
 

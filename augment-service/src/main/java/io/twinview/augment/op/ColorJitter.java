@@ -4,7 +4,12 @@ import java.util.SplittableRandom;
 
 /**
  * torchvision {@code ColorJitter(brightness, contrast, saturation, hue)}
- * (torchvision/transforms/transforms.py and functional_tensor.py): factors drawn as
+ * (torchvision/transforms/transforms.py and functional_tensor.py), as SimCLR applies it with
+ * p=0.8 at colour strength s: (0.8s, 0.8s, 0.8s, 0.2s), s=1 on ImageNet and 0.5 on CIFAR
+ * (https://arxiv.org/abs/2002.05709, appendix A); MoCo v1 (0.4, 0.4, 0.4, 0.4) always
+ * (https://arxiv.org/abs/1911.05722); MoCo v2 (0.4, 0.4, 0.4, 0.1) with p=0.8
+ * (https://arxiv.org/abs/2003.04297); BYOL (0.4, 0.4, 0.2, 0.1) with p=0.8
+ * (https://arxiv.org/abs/2006.07733, table 6). Factors drawn as
  * {@code ColorJitter.get_params} draws them, brightness, contrast and saturation factors uniform
  * in {@code [max(0, 1 - s), 1 + s]} and the hue shift uniform in {@code [-h, h]} (a zero strength
  * disables that adjustment), then the four adjustments applied in a uniformly random order:
@@ -16,8 +21,10 @@ import java.util.SplittableRandom;
  * </ul>
  * Each adjustment clamps to 0..255 and rounds to uint8, like torchvision does between
  * adjustments on uint8 images. Deviations: we round to nearest where torchvision's tensor path
- * truncates (no systematic darkening), and the contrast mean is the exact float mean of exact
- * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer).
+ * truncates (no systematic darkening), and the contrast mean is the exact mean of exact
+ * luma (torchvision truncates luma to uint8 first; PIL rounds the mean to an integer); the hue
+ * rotation keeps max and min exactly and computes only the middle channel, in float (see
+ * {@link #adjustHue}).
  */
 public final class ColorJitter {
 
@@ -100,25 +107,43 @@ public final class ColorJitter {
         return packed;
     }
 
-    /** {@code F.adjust_brightness}: blend with black, {@code x * factor}. */
+    /**
+     * {@code F.adjust_brightness}: blend with black, {@code x * factor}; through a 256-entry
+     * table, since the result depends on the value alone.
+     */
     public static void adjustBrightness(byte[] img, int offset, int pixels, double factor) {
         float f = (float) factor;
-        for (int i = offset, end = offset + 3 * pixels; i < end; i++) {
-            img[i] = Pixels.toUint8((img[i] & 0xFF) * f);
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = Pixels.toUint8(v * f);
         }
+        lookUp(img, offset, 3 * pixels, table);
     }
 
-    /** {@code F.adjust_contrast}: blend with the mean luma of the whole image. */
+    /**
+     * {@code F.adjust_contrast}: blend with the mean luma of the whole image. The mean is exact
+     * (integer sum of the fixed-point lumas); the blend goes through a 256-entry table.
+     */
     public static void adjustContrast(byte[] img, int offset, int pixels, double factor) {
         int end = offset + 3 * pixels;
-        double sum = 0;
+        long sum = 0; // at most 255 * 65536 per pixel: a long holds 2^31 pixels
         for (int i = offset; i < end; i += 3) {
-            sum += Pixels.lumaExact(img[i] & 0xFF, img[i + 1] & 0xFF, img[i + 2] & 0xFF);
+            sum += (img[i] & 0xFF) * Pixels.LUMA_R + (img[i + 1] & 0xFF) * Pixels.LUMA_G + (img[i + 2] & 0xFF) * Pixels.LUMA_B;
         }
+        double mean = sum / 65536.0 / pixels;
         float f = (float) factor;
-        float add = (float) ((1 - factor) * sum / pixels);
-        for (int i = offset; i < end; i++) {
-            img[i] = Pixels.toUint8(f * (img[i] & 0xFF) + add);
+        float add = (float) ((1 - factor) * mean);
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = Pixels.toUint8(f * v + add);
+        }
+        lookUp(img, offset, 3 * pixels, table);
+    }
+
+    /** {@code img[i] = table[img[i]]} for the n values at offset. */
+    private static void lookUp(byte[] img, int offset, int n, byte[] table) {
+        for (int i = offset, end = offset + n; i < end; i++) {
+            img[i] = table[img[i] & 0xFF];
         }
     }
 
@@ -141,55 +166,57 @@ public final class ColorJitter {
      * {@code F.adjust_hue}: rotates hue by {@code shift} turns (in [-0.5, 0.5]) in HSV space,
      * with torchvision's {@code _rgb2hsv} / {@code _hsv2rgb} formulas. Gray pixels (max = min)
      * have no hue and stay as they are.
+     *
+     * <p>Value (max) and chroma (c = max - min) do not change, so only the hue moves, and the
+     * result is always max, min and one middle value: in sector {@code i = floor(h6)} (h6 = hue
+     * in sixths of a turn) with {@code f = h6 - i}, the middle value is {@code min + c f} for even
+     * sectors and {@code min + c (1 - f)} for odd ones (the t and q of {@code _hsv2rgb}), and the
+     * sector says which channel gets which ({@code MAX_AT}, {@code MIDDLE_AT}, {@code MIN_AT}).
+     * No division (1/c from a table), no branch: the max channel is picked with masks, as
+     * which channel is largest is a coin toss per pixel.
      */
     public static void adjustHue(byte[] img, int offset, int pixels, double shift) {
-        float hueShift = (float) shift;
+        float shift6 = (float) (6 * shift);                // sixths of a turn, in [-3, 3]
         for (int i = offset, end = offset + 3 * pixels; i < end; i += 3) {
             int r = img[i] & 0xFF;
             int g = img[i + 1] & 0xFF;
             int b = img[i + 2] & 0xFF;
             int max = Math.max(r, Math.max(g, b));
             int min = Math.min(r, Math.min(g, b));
-            if (max == min) {
-                continue;
-            }
-            float chroma = max - min;
-            float h;
-            if (max == r) {
-                h = (g - b) / chroma;             // bc - gc
-            } else if (max == g) {
-                h = 2f + (b - r) / chroma;        // 2 + rc - bc
-            } else {
-                h = 4f + (r - g) / chroma;        // 4 + gc - rc
-            }
-            h = h / 6f + hueShift;
-            h -= (float) Math.floor(h);           // (h + shift) mod 1, in [0, 1)
-            // HSV -> RGB with v = max, s = chroma / max: p = v(1-s) = min
-            float h6 = h * 6f;
-            int sector = (int) h6;
-            float frac = h6 - sector;
-            if (sector > 5) { // h a hair below 0 wrapped to exactly 1.0f: the end of sector 5
-                sector = 5;
-                frac = 1f;
-            }
-            float v = max;
-            float p = min;
-            float q = max - chroma * frac;          // v(1 - s f)
-            float t = min + chroma * frac;          // v(1 - s (1 - f))
-            float rr;
-            float gg;
-            float bb;
-            switch (sector) {
-                case 0 -> { rr = v; gg = t; bb = p; }
-                case 1 -> { rr = q; gg = v; bb = p; }
-                case 2 -> { rr = p; gg = v; bb = t; }
-                case 3 -> { rr = p; gg = q; bb = v; }
-                case 4 -> { rr = t; gg = p; bb = v; }
-                default -> { rr = v; gg = p; bb = q; }
-            }
-            img[i] = Pixels.toUint8(rr);
-            img[i + 1] = Pixels.toUint8(gg);
-            img[i + 2] = Pixels.toUint8(bb);
+            int c = max - min;
+            // _rgb2hsv: h6 = (g - b)/c if max is r, 2 + (b - r)/c if g, 4 + (r - g)/c if b
+            int isR = (max - r - 1) >> 31;                 // -1 where max == r, else 0
+            int isG = ((max - g - 1) >> 31) & ~isR;        // -1 where max == g != r
+            int isB = ~(isR | isG);
+            int numerator = ((g - b) & isR) | ((b - r) & isG) | ((r - g) & isB);
+            int base = (2 & isG) | (4 & isB);
+            float h6 = base + numerator * INVERSE[c] + shift6 + 4;  // + 4 keeps it >= 0: in [0, 12)
+            int whole = (int) h6;                                   // floor(h6 + 4)
+            float f = h6 - whole;
+            int sector = SECTOR[whole];                              // floor(h6) mod 6
+            // a gray pixel (c = 0) has max = middle = min: it stays as it is
+            byte middle = (byte) (int) (min + c * Math.abs((sector & 1) - f) + 0.5f);
+            img[i + MAX_AT[sector]] = (byte) max;
+            img[i + MIDDLE_AT[sector]] = middle;
+            img[i + MIN_AT[sector]] = (byte) min;
+        }
+    }
+
+    /** 1 / c for a chroma c of 1..255 (0 for 0: a gray pixel's hue numerator is 0 anyway). */
+    private static final float[] INVERSE = new float[256];
+    /** floor(h6) mod 6 from floor(h6 + 4), for h6 in [-4, 8). */
+    private static final int[] SECTOR = new int[12];
+    /** Channel (0 R, 1 G, 2 B) that gets max, the middle value and min in each sector of {@code _hsv2rgb}. */
+    private static final int[] MAX_AT = {0, 1, 1, 2, 2, 0};
+    private static final int[] MIDDLE_AT = {1, 0, 2, 1, 0, 2};
+    private static final int[] MIN_AT = {2, 2, 0, 0, 1, 1};
+
+    static {
+        for (int c = 1; c < 256; c++) {
+            INVERSE[c] = 1f / c;
+        }
+        for (int k = 0; k < SECTOR.length; k++) {
+            SECTOR[k] = (k + 2) % 6;
         }
     }
 }

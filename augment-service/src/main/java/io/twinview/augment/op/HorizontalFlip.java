@@ -4,7 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * torchvision {@code RandomHorizontalFlip(p)}: mirrors the image left to right with probability
- * {@code p} ({@code torch.rand(1) < p}).
+ * {@code p} ({@code torch.rand(1) < p}). Every published recipe uses p=0.5 (SimCLR,
+ * https://arxiv.org/abs/2002.05709, appendix A; MoCo, https://arxiv.org/abs/1911.05722; BYOL,
+ * https://arxiv.org/abs/2006.07733, table 6).
  */
 public final class HorizontalFlip {
 
@@ -15,6 +17,14 @@ public final class HorizontalFlip {
             throw new IllegalArgumentException("flip probability must be in [0, 1], got " + p);
         }
         this.p = p;
+    }
+
+    /**
+     * Draws the coin {@link #apply} tosses (one number from rng): whether to flip. For callers that
+     * fold the flip into the resampling ({@link RandomResizedCrop#resize}).
+     */
+    public boolean draw(SplittableRandom rng) {
+        return rng.nextDouble() < p;
     }
 
     /** Flips the height x width uint8 HWC RGB image at offset in place with probability p; returns whether it did. */

@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * torchvision {@code RandomGrayscale(p)}: with probability {@code p}, replaces every pixel by its
  * ITU-R 601-2 luma L = 0.299 R + 0.587 G + 0.114 B (see {@link Pixels}), replicated to all three
- * channels so the image stays RGB.
+ * channels so the image stays RGB. Every published recipe uses p=0.2 (SimCLR,
+ * https://arxiv.org/abs/2002.05709, appendix A; MoCo v1/v2; BYOL, https://arxiv.org/abs/2006.07733).
  */
 public final class RandomGrayscale {
 

@@ -6,7 +6,10 @@ import java.util.SplittableRandom;
  * torchvision {@code RandomResizedCrop(size, scale, ratio)} with bilinear interpolation
  * (torchvision/transforms/transforms.py): a crop covering a random fraction of the image area in
  * {@code [scaleMin, scaleMax]} with aspect ratio (width / height) log-uniform in
- * {@code [ratioMin, ratioMax]}, resampled to {@code outSize x outSize}.
+ * {@code [ratioMin, ratioMax]}, resampled to {@code outSize x outSize}. Published parameters:
+ * scale (0.08, 1), ratio (3/4, 4/3) in SimCLR (https://arxiv.org/abs/2002.05709, appendix A) and
+ * BYOL (https://arxiv.org/abs/2006.07733); scale (0.2, 1) in MoCo v1 and v2
+ * (https://arxiv.org/abs/1911.05722, https://arxiv.org/abs/2003.04297).
  */
 public final class RandomResizedCrop {
 
@@ -96,6 +99,16 @@ public final class RandomResizedCrop {
         CropBox box = sampleBox(height, width, rng);
         resize.resize(src, srcOffset, width, box, dst, dstOffset, outSize, outSize);
         return box;
+    }
+
+    /**
+     * Resamples a box drawn by {@link #sampleBox} to outSize x outSize at {@code dstOffset} of
+     * dst, mirrored left to right when {@code flipped} ({@link BilinearResize}'s mirrored write:
+     * the bytes of crop-then-{@link HorizontalFlip}, in one pass).
+     */
+    public void resize(byte[] src, int srcOffset, int width, CropBox box, boolean flipped,
+                       byte[] dst, int dstOffset, BilinearResize resize) {
+        resize.resize(src, srcOffset, width, box, dst, dstOffset, outSize, outSize, flipped);
     }
 
     /** {@code torch.empty(1).uniform_(lo, hi)}. */

@@ -49,7 +49,7 @@ final class ViewAssertions {
         List<ConsumerRecord<byte[], byte[]>> byOffset = new ArrayList<>(records);
         byOffset.sort(Comparator.comparingLong(ConsumerRecord::offset));
 
-        TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(task.getRecipe()), task.getImageSize());
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(task.getRecipe(), task.getImageSize()), task.getImageSize());
         ImageDataset dataset = Datasets.open(task.getDatasetUri());
         int s = task.getImageSize();
         int viewBytes = s * s * 3;

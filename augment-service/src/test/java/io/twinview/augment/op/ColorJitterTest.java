@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -66,6 +67,7 @@ class ColorJitterTest {
     void hueShiftOfAThirdTurnsRedIntoGreenAndGreenIntoBlue() {
         byte[] img = rgb(255, 0, 0, 0, 255, 0, 0, 0, 255);
         ColorJitter.adjustHue(img, 0, 3, 1.0 / 3.0);
+        assertArrayEquals(rgb(0, 255, 0), Arrays.copyOf(img, 3), "pure red shifted by a third of a turn is exactly pure green");
         assertPixelNear(new int[] {0, 255, 0}, img, 0, 1, "red + 1/3 turn");
         assertPixelNear(new int[] {0, 0, 255}, img, 1, 1, "green + 1/3 turn");
         assertPixelNear(new int[] {255, 0, 0}, img, 2, 1, "blue + 1/3 turn");
@@ -76,6 +78,53 @@ class ColorJitterTest {
         byte[] half = rgb(255, 0, 0);
         ColorJitter.adjustHue(half, 0, 1, 0.5);
         assertPixelNear(new int[] {0, 255, 255}, half, 0, 1, "red + 1/2 turn is cyan");
+    }
+
+    /** torchvision's {@code _rgb2hsv}, hue shift, {@code _hsv2rgb} in double precision, rounded once. */
+    private static int[] naiveHueShift(int r, int g, int b, double shift) {
+        double max = Math.max(r, Math.max(g, b));
+        double min = Math.min(r, Math.min(g, b));
+        if (max == min) {
+            return new int[] {r, g, b};
+        }
+        double c = max - min;
+        double h = max == r ? (g - b) / c : max == g ? 2 + (b - r) / c : 4 + (r - g) / c;
+        h = h / 6 + shift;
+        h -= Math.floor(h);
+        double s = c / max;
+        int i = (int) Math.floor(h * 6) % 6;
+        double f = h * 6 - Math.floor(h * 6);
+        double p = max * (1 - s);
+        double q = max * (1 - s * f);
+        double t = max * (1 - s * (1 - f));
+        double[][] table = {{max, t, p}, {q, max, p}, {p, max, t}, {p, q, max}, {t, p, max}, {max, p, q}};
+        return new int[] {(int) Math.round(table[i][0]), (int) Math.round(table[i][1]), (int) Math.round(table[i][2])};
+    }
+
+    @Test
+    void hueShiftMatchesTorchvisionsSixCaseFormulaInDoublePrecision() {
+        SplittableRandom rng = new SplittableRandom(11);
+        int exact = 0;
+        int n = 20000;
+        for (int k = 0; k < n; k++) {
+            int r = rng.nextInt(256);
+            int g = rng.nextInt(256);
+            int b = rng.nextInt(256);
+            double shift = rng.nextDouble() - 0.5;
+            byte[] img = rgb(r, g, b);
+            ColorJitter.adjustHue(img, 0, 1, shift);
+            int[] expected = naiveHueShift(r, g, b, shift);
+            boolean same = true;
+            for (int c = 0; c < 3; c++) {
+                int diff = Math.abs((img[c] & 0xFF) - expected[c]);
+                assertTrue(diff <= 1, "(" + r + ", " + g + ", " + b + ") shifted " + shift + ": channel " + c
+                        + " is " + (img[c] & 0xFF) + ", the double-precision formula gives " + expected[c]);
+                same &= diff == 0;
+            }
+            exact += same ? 1 : 0;
+        }
+        assertTrue(exact >= 0.999 * n, "float arithmetic differs from double precision only at rounding ties, "
+                + (n - exact) + " of " + n + " pixels differ");
     }
 
     @Test

@@ -151,4 +151,21 @@ class RandomResizedCropTest {
         assertThrows(IllegalArgumentException.class, () -> new RandomResizedCrop(0.08, 1, 2, 1, 32));
         assertThrows(IllegalArgumentException.class, () -> new RandomResizedCrop(0.08, 1, 0.75, 1.33, 0));
     }
+
+    @Test
+    void mirroredResizeIsResizeThenFlip() {
+        byte[] src = new byte[30 * 40 * 3];
+        new SplittableRandom(8).nextBytes(src);
+        BilinearResize resize = new BilinearResize();
+        for (int[] c : new int[][] {{3, 4, 15, 22, 16}, {0, 0, 30, 40, 32}, {5, 9, 7, 3, 24}, {1, 2, 28, 35, 9}}) {
+            CropBox box = new CropBox(c[0], c[1], c[2], c[3]);
+            int out = c[4];
+            byte[] expected = new byte[out * out * 3];
+            resize.resize(src, 0, 40, box, expected, 0, out, out);
+            HorizontalFlip.flip(expected, 0, out, out);
+            byte[] mirrored = new byte[out * out * 3];
+            resize.resize(src, 0, 40, box, mirrored, 0, out, out, true);
+            assertArrayEquals(expected, mirrored, "the mirrored write of " + box + " at " + out + " px is the flipped resize");
+        }
+    }
 }

@@ -112,7 +112,7 @@ public final class RunSpecs {
             if (recipe.getName().isEmpty()) {
                 recipe = recipe.toBuilder().setName(defaults.recipe()).build();
             }
-            spec.setAugment(AugmentRecipes.resolve(recipe));
+            spec.setAugment(AugmentRecipes.resolve(recipe, imageSize)); // the image size picks the 32 px or ImageNet variant
         } catch (IllegalArgumentException e) {
             throw new InvalidRunSpecException("augment", e.getMessage());
         }
