@@ -98,7 +98,7 @@ final class WorkersBench implements Callable<Integer> {
         }
         String uri = dataset != null ? dataset : TrainerBench.defaultDataset();
         int size = Datasets.open(uri).size();
-        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build());
+        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build(), imageSize);
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Files.createTempDirectory("twinview-bench-workers");
         System.out.printf("workers bench: %d tasks x %d samples of %s, recipe %s, %d px views, %d thread(s) per worker,"

@@ -74,8 +74,9 @@ final class PreviewCommand implements Callable<Integer> {
         if (side < 8 || side > 512) {
             throw new IllegalArgumentException("--size must be 8..512 pixels, as a run's image_size, was " + side);
         }
-        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build());
-        TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(resolved), side);
+        // the view size picks the recipe's variant (32 px without blur up to 64 px), as for a run
+        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build(), side);
+        TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(resolved, side), side);
         int largest = Math.max(side, Math.max(images.height(), images.width()));
         int display = cell != null ? cell : largest * Math.max(1, (MIN_DISPLAY_CELL + largest - 1) / largest);
         if (display < largest) {
