@@ -71,7 +71,7 @@ final class WorkersBench implements Callable<Integer> {
     @Option(names = "--recipe", defaultValue = "simclr", description = "augmentation recipe (default: ${DEFAULT-VALUE})")
     String recipe;
 
-    @Option(names = "--tasks", defaultValue = "64", description = "tasks in the measured load (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tasks", defaultValue = "256", description = "tasks in the measured load; enough that the key hashing spreads them evenly over the partitions (default: ${DEFAULT-VALUE})")
     int tasks;
 
     @Option(names = "--samples-per-task", defaultValue = "128", description = "samples per task (default: ${DEFAULT-VALUE})")
