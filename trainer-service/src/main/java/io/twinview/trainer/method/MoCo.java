@@ -33,7 +33,7 @@ import java.util.Map;
  * <p>v1 and v2 are this one class with two definitions, differing in settings only: the head
  * ({@code projectorLayers} 1 = v1's linear fc to 128; 2 = v2's Linear-ReLU-Linear MLP, without
  * batch-norm, as in {@code moco/builder.py} and solo-learn), the temperature (v1 0.07, v2 0.2) and
- * the augmentation recipe (v1 {@code mocov1}, v2 SimCLR's). v2's cosine schedule is what both use here.
+ * the augmentation recipe (v1 {@code mocov1}, v2 {@code mocov2}: SimCLR's with MoCo's crop scale and blur). v2's cosine schedule is what both use here.
  *
  * <p>Symmetrised loss (our choice; both papers use one query view and one key view): each view is a
  * query against the other's key, {@code L = (InfoNCE(q1, k2) + InfoNCE(q2, k1)) / 2}, and both
@@ -97,7 +97,8 @@ public final class MoCo extends SslMethod {
             MoCo::new);
 
     /**
-     * MoCo v2: MLP head (hidden = encoder width) to 128, SimCLR's augmentation without blur at 32 px,
+     * MoCo v2: MLP head (hidden = encoder width) to 128, the {@code mocov2} augmentation (SimCLR's
+     * with crop scale (0.2, 1) and blur p 0.5; without blur at 32 px),
      * T 0.1 on the CPU budget (the authors' own CIFAR demo value; the paper's 0.2 is a
      * {@code --set head.temperature=0.2} away).
      */
@@ -108,7 +109,7 @@ public final class MoCo extends SslMethod {
                     .temperature(0.1)
                     .projector(0, 128) // hidden 0 = the encoder's feature width
                     .projectorLayers(2)
-                    .recipe("simclr")
+                    .recipe("mocov2")
                     .build(),
             MoCo::new);
 

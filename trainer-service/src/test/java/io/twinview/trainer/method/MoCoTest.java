@@ -86,7 +86,7 @@ class MoCoTest {
         assertEquals("https://arxiv.org/abs/2003.04297", Methods.get("mocov2").paper());
         assertEquals(0.1, v2.temperature(), "MoCo v2 on the CPU budget: T 0.1, the authors' CIFAR demo value (the paper's ImageNet 0.2 learns too slowly here)");
         assertEquals(2, v2.projectorLayers(), "MoCo v2: an MLP head");
-        assertEquals("simclr", v2.recipe(), "MoCo v2: SimCLR's augmentation");
+        assertEquals("mocov2", v2.recipe(), "MoCo v2: its own recipe, SimCLR's augmentation with MoCo's crop and blur");
         assertEquals("cosine", v2.schedule(), "MoCo v2: cosine learning rate");
         for (MethodDefaults d : List.of(v1, v2)) {
             assertEquals(0, d.queueSize() % d.batchSize(), "the default queue is a multiple of the default batch");
