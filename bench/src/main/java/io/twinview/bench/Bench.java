@@ -1,5 +1,6 @@
 package io.twinview.bench;
 
+import io.twinview.trainer.run.InvalidRunSpecException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,7 @@ public final class Bench implements Runnable {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         System.exit(new CommandLine(new Bench())
                 .setExecutionExceptionHandler((e, commandLine, parsed) -> {
-                    if (!(e instanceof IllegalArgumentException)) {
+                    if (!(e instanceof IllegalArgumentException || e instanceof InvalidRunSpecException)) {
                         throw e;
                     }
                     commandLine.getErr().println("twinview: " + e.getMessage()); // a bad setting: its message names it
