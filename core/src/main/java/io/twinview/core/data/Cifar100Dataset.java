@@ -3,7 +3,6 @@ package io.twinview.core.data;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 
 import org.jboss.logging.Logger;
 
@@ -15,7 +14,7 @@ import org.jboss.logging.Logger;
  * from {@code fine_label_names.txt} (one per line, as the archive ships it) when present, else the
  * standard 100 names. Files are memory-mapped; {@link #readImage} interleaves the planes to HWC.
  */
-final class Cifar100Dataset implements ImageDataset {
+final class Cifar100Dataset extends SquareImages {
 
     private static final Logger LOG = Logger.getLogger(Cifar100Dataset.class);
 
@@ -39,16 +38,13 @@ final class Cifar100Dataset implements ImageDataset {
             "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
             "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm");
 
-    private final String uri;
     private final RecordFile file;
     private final byte[] labels;
-    private final List<String> classNames;
 
     private Cifar100Dataset(String uri, RecordFile file, byte[] labels, List<String> classNames) {
-        this.uri = uri;
+        super(uri, SIDE, labels.length, classNames);
         this.file = file;
         this.labels = labels;
-        this.classNames = classNames;
     }
 
     static Cifar100Dataset open(DatasetUri uri) {
@@ -101,50 +97,12 @@ final class Cifar100Dataset implements ImageDataset {
     }
 
     @Override
-    public String uri() {
-        return uri;
-    }
-
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int height() {
-        return SIDE;
-    }
-
-    @Override
-    public int width() {
-        return SIDE;
-    }
-
-    @Override
-    public int channels() {
-        return 3;
-    }
-
-    @Override
-    public int classCount() {
-        return CLASSES;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
+    protected int labelOf(int index) {
         return labels[index];
     }
 
     @Override
-    public void readImage(int index, byte[] dst, int offset) {
-        Objects.checkIndex(index, labels.length);
-        Objects.checkFromIndexSize(offset, 3 * PLANE, dst.length);
+    protected void read(int index, byte[] dst, int offset) {
         // CHW planes after the 2 label bytes -> HWC
         for (int p = 0, o = offset; p < PLANE; p++, o += 3) {
             dst[o] = file.get(index, 2 + p);

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -27,7 +26,7 @@ import org.jboss.logging.Logger;
  * the 1024 G, then the 1024 B values of a 32x32 image in row-major order (CHW). Files are
  * memory-mapped; {@link #readImage} interleaves the planes to HWC.
  */
-final class Cifar10Dataset implements ImageDataset {
+final class Cifar10Dataset extends SquareImages {
 
     private static final Logger LOG = Logger.getLogger(Cifar10Dataset.class);
 
@@ -48,20 +47,17 @@ final class Cifar10Dataset implements ImageDataset {
     private static final int MAX_RANGE = 10_000;
     private static final Pattern BATCH_RANGE = Pattern.compile("(\\d+)(?:-(\\d+))?");
 
-    private final String uri;
     /** One read-only mapping per file; absolute gets only, so concurrent reads are safe. */
     private final ByteBuffer[] files;
     /** firstIndex[f] = dataset index of file f's first record; length files.length + 1. */
     private final int[] firstIndex;
     private final byte[] labels;
-    private final List<String> classNames;
 
     private Cifar10Dataset(String uri, ByteBuffer[] files, int[] firstIndex, byte[] labels, List<String> classNames) {
-        this.uri = uri;
+        super(uri, SIDE, labels.length, classNames);
         this.files = files;
         this.firstIndex = firstIndex;
         this.labels = labels;
-        this.classNames = classNames;
     }
 
     static Cifar10Dataset open(DatasetUri uri) {
@@ -139,50 +135,12 @@ final class Cifar10Dataset implements ImageDataset {
     }
 
     @Override
-    public String uri() {
-        return uri;
-    }
-
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int height() {
-        return SIDE;
-    }
-
-    @Override
-    public int width() {
-        return SIDE;
-    }
-
-    @Override
-    public int channels() {
-        return 3;
-    }
-
-    @Override
-    public int classCount() {
-        return CLASSES;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
+    protected int labelOf(int index) {
         return labels[index];
     }
 
     @Override
-    public void readImage(int index, byte[] dst, int offset) {
-        Objects.checkIndex(index, labels.length);
-        Objects.checkFromIndexSize(offset, PIXEL_BYTES, dst.length);
+    protected void read(int index, byte[] dst, int offset) {
         int f = Arrays.binarySearch(firstIndex, 0, files.length, index);
         if (f < 0) {
             f = -f - 2; // insertion point - 1: the file whose range holds index (no file is empty)

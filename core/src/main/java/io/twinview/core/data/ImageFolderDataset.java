@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -21,7 +20,7 @@ import org.jboss.logging.Logger;
  * alpha images become RGB; shorter side resized to {@code ?size=} then centre-cropped). A bad
  * file fails only its own read, with a {@link BadImageException}.
  */
-final class ImageFolderDataset implements ImageDataset {
+final class ImageFolderDataset extends SquareImages {
 
     private static final Logger LOG = Logger.getLogger(ImageFolderDataset.class);
 
@@ -32,18 +31,13 @@ final class ImageFolderDataset implements ImageDataset {
     static final int MIN_SIZE = 8;
     static final int MAX_SIZE = 1024;
 
-    private final String uri;
-    private final int side;
     private final Path[] files;
     private final int[] labels;
-    private final List<String> classNames;
 
     private ImageFolderDataset(String uri, int side, Path[] files, int[] labels, List<String> classNames) {
-        this.uri = uri;
-        this.side = side;
+        super(uri, side, files.length, classNames);
         this.files = files;
         this.labels = labels;
-        this.classNames = classNames;
     }
 
     static ImageFolderDataset open(DatasetUri uri) {
@@ -132,43 +126,7 @@ final class ImageFolderDataset implements ImageDataset {
     }
 
     @Override
-    public String uri() {
-        return uri;
-    }
-
-    @Override
-    public int size() {
-        return files.length;
-    }
-
-    @Override
-    public int height() {
-        return side;
-    }
-
-    @Override
-    public int width() {
-        return side;
-    }
-
-    @Override
-    public int channels() {
-        return 3;
-    }
-
-    @Override
-    public int classCount() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
+    protected int labelOf(int index) {
         return labels[index];
     }
 
@@ -178,17 +136,15 @@ final class ImageFolderDataset implements ImageDataset {
     }
 
     @Override
-    public void readImage(int index, byte[] dst, int offset) {
-        Objects.checkIndex(index, files.length);
-        Objects.checkFromIndexSize(offset, imageBytes(), dst.length);
+    protected void read(int index, byte[] dst, int offset) {
         Path file = files[index];
         byte[] data;
         try {
-            ImageDecoder.checkFileSize(Files.size(file), uri, file.toString());
+            ImageDecoder.checkFileSize(Files.size(file), uri(), file.toString());
             data = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new BadImageException(uri, file.toString(), BadImageException.Reason.UNREADABLE, "cannot read: " + e, e);
+            throw new BadImageException(uri(), file.toString(), BadImageException.Reason.UNREADABLE, "cannot read: " + e, e);
         }
-        ImageDecoder.decodeInto(data, side, dst, offset, uri, file.toString());
+        ImageDecoder.decodeInto(data, height(), dst, offset, uri(), file.toString());
     }
 }

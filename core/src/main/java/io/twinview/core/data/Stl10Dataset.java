@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 
 import org.jboss.logging.Logger;
 
@@ -20,7 +19,7 @@ import org.jboss.logging.Logger;
  * {@link ImageDataset#UNLABELLED} (-1), for pre-training only. Class names come from
  * {@code class_names.txt} when present, else the standard ten. Files are memory-mapped.
  */
-final class Stl10Dataset implements ImageDataset {
+final class Stl10Dataset extends SquareImages {
 
     private static final Logger LOG = Logger.getLogger(Stl10Dataset.class);
 
@@ -34,17 +33,14 @@ final class Stl10Dataset implements ImageDataset {
     static final List<String> DEFAULT_CLASS_NAMES = List.of(
             "airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck");
 
-    private final String uri;
     private final RecordFile images;
     /** null for the unlabeled split. */
     private final byte[] labels;
-    private final List<String> classNames;
 
     private Stl10Dataset(String uri, RecordFile images, byte[] labels, List<String> classNames) {
-        this.uri = uri;
+        super(uri, SIDE, images.records(), classNames);
         this.images = images;
         this.labels = labels;
-        this.classNames = classNames;
     }
 
     static Stl10Dataset open(DatasetUri uri) {
@@ -126,55 +122,17 @@ final class Stl10Dataset implements ImageDataset {
     }
 
     @Override
-    public String uri() {
-        return uri;
-    }
-
-    @Override
-    public int size() {
-        return images.records();
-    }
-
-    @Override
-    public int height() {
-        return SIDE;
-    }
-
-    @Override
-    public int width() {
-        return SIDE;
-    }
-
-    @Override
-    public int channels() {
-        return 3;
-    }
-
-    @Override
-    public int classCount() {
-        return CLASSES;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
     public boolean labelled() {
         return labels != null;
     }
 
     @Override
-    public int label(int index) {
-        Objects.checkIndex(index, images.records());
+    protected int labelOf(int index) {
         return labels == null ? UNLABELLED : labels[index];
     }
 
     @Override
-    public void readImage(int index, byte[] dst, int offset) {
-        Objects.checkIndex(index, images.records());
-        Objects.checkFromIndexSize(offset, IMAGE_BYTES, dst.length);
+    protected void read(int index, byte[] dst, int offset) {
         // column-major channel planes -> HWC; the inner loop walks the file sequentially
         for (int c = 0; c < 3; c++) {
             for (int x = 0; x < SIDE; x++) {

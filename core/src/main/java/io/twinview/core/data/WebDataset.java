@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,7 +33,7 @@ import org.jboss.logging.Logger;
  * one member plus the {@link ImageDecoder} checks and decode; a bad image fails only its own read
  * with a {@link BadImageException} naming {@code shard.tar:key}.
  */
-final class WebDataset implements ImageDataset {
+final class WebDataset extends SquareImages {
 
     private static final Logger LOG = Logger.getLogger(WebDataset.class);
 
@@ -43,27 +42,22 @@ final class WebDataset implements ImageDataset {
     private static final Pattern BRACE = Pattern.compile("\\{(\\d+)\\.\\.(\\d+)}");
     private static final int MAX_SHARDS = 100_000;
 
-    private final String uri;
-    private final int side;
     private final Path[] shards;
     private final int[] shardOf;
     private final long[] offsets;
     private final int[] sizes;
     private final int[] labels;
     private final String[] keys;
-    private final List<String> classNames;
 
     private WebDataset(String uri, int side, Path[] shards, int[] shardOf, long[] offsets, int[] sizes, int[] labels,
                        String[] keys, List<String> classNames) {
-        this.uri = uri;
-        this.side = side;
+        super(uri, side, keys.length, classNames);
         this.shards = shards;
         this.shardOf = shardOf;
         this.offsets = offsets;
         this.sizes = sizes;
         this.labels = labels;
         this.keys = keys;
-        this.classNames = classNames;
     }
 
     static WebDataset open(DatasetUri uri) {
@@ -265,43 +259,7 @@ final class WebDataset implements ImageDataset {
     }
 
     @Override
-    public String uri() {
-        return uri;
-    }
-
-    @Override
-    public int size() {
-        return keys.length;
-    }
-
-    @Override
-    public int height() {
-        return side;
-    }
-
-    @Override
-    public int width() {
-        return side;
-    }
-
-    @Override
-    public int channels() {
-        return 3;
-    }
-
-    @Override
-    public int classCount() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
+    protected int labelOf(int index) {
         return labels[index];
     }
 
@@ -311,24 +269,22 @@ final class WebDataset implements ImageDataset {
     }
 
     @Override
-    public void readImage(int index, byte[] dst, int offset) {
-        Objects.checkIndex(index, keys.length);
-        Objects.checkFromIndexSize(offset, imageBytes(), dst.length);
+    protected void read(int index, byte[] dst, int offset) {
         String sample = sampleName(index);
-        ImageDecoder.checkFileSize(sizes[index], uri, sample);
+        ImageDecoder.checkFileSize(sizes[index], uri(), sample);
         byte[] data = new byte[sizes[index]];
         try (FileChannel channel = FileChannel.open(shards[shardOf[index]], StandardOpenOption.READ)) {
             ByteBuffer buffer = ByteBuffer.wrap(data);
             long position = offsets[index];
             while (buffer.hasRemaining()) {
                 if (channel.read(buffer, position + buffer.position()) < 0) {
-                    throw new BadImageException(uri, sample, BadImageException.Reason.UNREADABLE, "the shard ends at byte "
+                    throw new BadImageException(uri(), sample, BadImageException.Reason.UNREADABLE, "the shard ends at byte "
                             + (position + buffer.position()) + ", inside the member (the shard changed since it was indexed)", null);
                 }
             }
         } catch (IOException e) {
-            throw new BadImageException(uri, sample, BadImageException.Reason.UNREADABLE, "cannot read the member: " + e, e);
+            throw new BadImageException(uri(), sample, BadImageException.Reason.UNREADABLE, "cannot read the member: " + e, e);
         }
-        ImageDecoder.decodeInto(data, side, dst, offset, uri, sample);
+        ImageDecoder.decodeInto(data, height(), dst, offset, uri(), sample);
     }
 }
