@@ -65,7 +65,7 @@ class ByolTest {
             assertEquals(8 * 32, byol.lastEmbeddings().length, "one row per pair");
             assertTrue(byol.predictorAlignment().isEmpty(),
                     "8 rows cannot determine a 32x32 predictor map: no alignment rather than a meaningless one");
-            assertPredictorAlignmentAfterEnoughRows(byol, manager);
+            PredictorFixtures.assertAlignmentAfterEnoughRows(byol, manager);
             assertEquals(Set.of(), byol.fixedLearningRateRoles());
         }
     }
@@ -186,19 +186,5 @@ class ByolTest {
                     restored.step(PredictorFixtures.batch(5, 8), 1e-3, 5, 10).loss(), 1e-5,
                     "and the EMA after it agrees too");
         }
-    }
-
-    /** 2 x 32 rows (eight batches of 8) determine the 32x32 map: then the alignment is a fraction. */
-    private static void assertPredictorAlignmentAfterEnoughRows(Byol method, NDManager manager) {
-        ParameterStore store = new ParameterStore(manager, false);
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            for (int step = 2; step <= 8; step++) {
-                PairBatch batch = PredictorFixtures.batch(step, 8);
-                method.loss(store, PredictorFixtures.view1(manager, batch), PredictorFixtures.view2(manager, batch));
-            }
-        }
-        OptionalDouble alignment = method.predictorAlignment();
-        assertTrue(alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
-                "with 64 rows of width 32 the predictor alignment is a fraction: " + alignment);
     }
 }

@@ -1,5 +1,7 @@
 package io.twinview.trainer.method;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.stream.LongStream;
 
@@ -111,5 +114,22 @@ final class PredictorFixtures {
             method.afterStep(step, totalSteps);
             return loss;
         }
+    }
+
+    /**
+     * After one batch of 8 rows, seven more (2 x 32 rows in all) determine a 32x32 predictor map:
+     * then the predictor alignment is a fraction.
+     */
+    static void assertAlignmentAfterEnoughRows(PredictorMethod method, NDManager manager) {
+        ParameterStore store = new ParameterStore(manager, false);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int step = 2; step <= 8; step++) {
+                PairBatch batch = batch(step, 8);
+                method.loss(store, view1(manager, batch), view2(manager, batch));
+            }
+        }
+        OptionalDouble alignment = method.predictorAlignment();
+        assertTrue(alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
+                "with 64 rows of width 32 the predictor alignment is a fraction: " + alignment);
     }
 }

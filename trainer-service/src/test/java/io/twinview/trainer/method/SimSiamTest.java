@@ -64,7 +64,7 @@ class SimSiamTest {
             assertEquals(8 * 32, simsiam.lastEmbeddings().length, "one row per pair");
             assertTrue(simsiam.predictorAlignment().isEmpty(),
                     "8 rows cannot determine a 32x32 predictor map: no alignment rather than a meaningless one");
-            assertPredictorAlignmentAfterEnoughRows(simsiam, manager);
+            PredictorFixtures.assertAlignmentAfterEnoughRows(simsiam, manager);
         }
     }
 
@@ -176,19 +176,5 @@ class SimSiamTest {
             }
         }
         return new PairBatch(view1, view2, n, size, size, LongStream.range(0, n).toArray());
-    }
-
-    /** 2 x 32 rows (eight batches of 8) determine the 32x32 map: then the alignment is a fraction. */
-    private static void assertPredictorAlignmentAfterEnoughRows(SimSiam method, NDManager manager) {
-        ParameterStore store = new ParameterStore(manager, false);
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            for (int step = 2; step <= 8; step++) {
-                PairBatch batch = PredictorFixtures.batch(step, 8);
-                method.loss(store, PredictorFixtures.view1(manager, batch), PredictorFixtures.view2(manager, batch));
-            }
-        }
-        OptionalDouble alignment = method.predictorAlignment();
-        assertTrue(alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
-                "with 64 rows of width 32 the predictor alignment is a fraction: " + alignment);
     }
 }
