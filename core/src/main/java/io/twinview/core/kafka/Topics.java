@@ -1,6 +1,8 @@
 package io.twinview.core.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +12,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -46,6 +51,38 @@ public final class Topics {
     private static final Logger LOG = Logger.getLogger(Topics.class);
 
     private Topics() {}
+
+    /**
+     * Assigns every partition of {@code topic} to {@code consumer} and seeks each to its beginning.
+     * A topic created a moment ago may not be in the broker's metadata yet, when the consumer sees
+     * no partitions: this asks again until {@code timeout}, then fails naming the topic.
+     *
+     * @return the assigned partitions, in partition order
+     */
+    public static List<TopicPartition> assignAllFromBeginning(Consumer<?, ?> consumer, String topic, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+        while ((infos == null || infos.isEmpty()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the partitions of topic " + topic, e);
+            }
+            infos = consumer.partitionsFor(topic, timeout);
+        }
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions after " + timeout.toSeconds()
+                    + " s (was it created?)");
+        }
+        List<TopicPartition> partitions = infos.stream()
+                .sorted(Comparator.comparingInt(PartitionInfo::partition))
+                .map(info -> new TopicPartition(topic, info.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return partitions;
+    }
 
     public static String viewsTopic(String runId) {
         return "twinview.views." + runId;

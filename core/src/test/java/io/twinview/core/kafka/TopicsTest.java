@@ -1,17 +1,25 @@
 package io.twinview.core.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.stack.LocalStack;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** The topics' settings as a real broker ({@link LocalStack#shared()}) stores them. */
@@ -32,6 +40,42 @@ class TopicsTest {
                     "records up to four times a ViewBatch's pixels are accepted");
             assertEquals(2, partitions(admin, Topics.viewsTopic(runId)), "creation is idempotent: the first settings stay");
         }
+    }
+
+    @Test
+    void aTopicCreatedAMomentAgoIsAssignedWholeFromItsBeginning() {
+        String runId = "topics-assign-" + UUID.randomUUID();
+        try (Admin admin = admin(); KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            Topics.ensure(admin, Topics.viewsTopic(runId, 3, 3_600_000L, 64L << 20));
+
+            List<TopicPartition> assigned = Topics.assignAllFromBeginning(consumer, Topics.viewsTopic(runId), Duration.ofSeconds(30));
+
+            List<TopicPartition> expected = List.of(0, 1, 2).stream()
+                    .map(p -> new TopicPartition(Topics.viewsTopic(runId), p)).toList();
+            assertEquals(expected, assigned, "every partition, in order, right after creation");
+            assertEquals(Set.copyOf(expected), consumer.assignment(), "the consumer holds exactly those partitions");
+            for (TopicPartition partition : expected) {
+                assertEquals(0L, consumer.position(partition, Duration.ofSeconds(30)), "each starts at its beginning");
+            }
+        }
+    }
+
+    @Test
+    void assigningATopicThatDoesNotExistFailsNamingIt() {
+        String topic = "twinview.never-created-" + UUID.randomUUID();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(2)));
+            assertTrue(e.getMessage().contains(topic), "the error names the topic: " + e.getMessage());
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalStack.shared().kafkaBootstrapServers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 
     private static Admin admin() {

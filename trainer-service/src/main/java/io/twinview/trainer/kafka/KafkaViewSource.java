@@ -1,5 +1,6 @@
 package io.twinview.trainer.kafka;
 
+import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.PartitionCursor;
 import io.twinview.trainer.run.ViewRecord;
 import io.twinview.trainer.run.ViewSource;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /** A run's views topic, every partition assigned to this one consumer, positioned by the trainer. */
@@ -23,14 +23,13 @@ public final class KafkaViewSource implements ViewSource {
     public KafkaViewSource(String bootstrapServers, String topic) {
         this.topic = topic;
         this.consumer = new KafkaConsumer<>(KafkaClients.viewsConsumer(bootstrapServers, "trainer-" + topic));
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
+        try {
+            this.partitions = Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30)).stream()
+                    .map(TopicPartition::partition).toList();
+        } catch (RuntimeException e) {
             consumer.close();
-            throw new IllegalStateException("views topic " + topic + " has no partitions (was it created?)");
+            throw e;
         }
-        this.partitions = infos.stream().map(PartitionInfo::partition).sorted().toList();
-        consumer.assign(partitions.stream().map(p -> new TopicPartition(topic, p)).toList());
-        consumer.seekToBeginning(consumer.assignment());
     }
 
     @Override
