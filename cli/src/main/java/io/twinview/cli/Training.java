@@ -87,9 +87,25 @@ final class Training {
         double seconds = (lastNanos - firstNanos) / 1e9;
         double pairsPerSecond = firstStep < 0 || seconds <= 0 ? last.getPairsPerSecond()
                 : (last.getStep() - firstStep) * (double) run.getSpec().getBatchSize() / seconds;
-        console.info(String.format("  %s at step %d/%d after %s", state(last.getState()), last.getStep(),
-                last.getTotalSteps(), clock(last.getElapsedSeconds())));
+        console.info(end(last));
         return new Result(run, last, pairsPerSecond);
+    }
+
+    /** The closing line: how the run ended, and what of its input was not trained on. */
+    static String end(RunProgress p) {
+        StringBuilder line = new StringBuilder(String.format("  %s at step %d/%d after %s", state(p.getState()), p.getStep(),
+                p.getTotalSteps(), clock(p.getElapsedSeconds())));
+        if (p.getRejectedSamples() > 0) {
+            line.append(String.format("; %d unreadable sample(s) skipped (the workers' dead-letter topic has each reason)",
+                    p.getRejectedSamples()));
+        }
+        if (p.getRejectedBatches() > 0) {
+            line.append(String.format("; %d malformed view record(s) skipped", p.getRejectedBatches()));
+        }
+        if (p.getNonFiniteSteps() > 0) {
+            line.append(String.format("; %d step(s) with a NaN/inf loss skipped", p.getNonFiniteSteps()));
+        }
+        return line.toString();
     }
 
     static String line(RunProgress p) {

@@ -379,6 +379,7 @@ public final class RunExecution {
                 .setEtaSeconds(meter.etaSeconds(pairsLeft))
                 .setLastCheckpointStep(lastCheckpointStep)
                 .setRejectedBatches(rejected)
+                .setRejectedSamples(rejectedSamples)
                 .setDuplicateBatches(duplicates)
                 .setElapsedSeconds((clock.getAsLong() - startNanos) / 1e9)
                 .setMessage(message)

@@ -9,6 +9,7 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.train.Learner;
@@ -223,7 +224,8 @@ class RunExecutionTest {
         RecordingStepper stepper = stepper(run);
         List<RunProgress> progress = new ArrayList<>();
 
-        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 4).run();
+        RunExecution execution = execution(run, stepper, views, workers, checkpoints, progress, 4);
+        RunExecution.Outcome outcome = execution.run();
 
         assertEquals(RunExecution.End.VIEWS_EXHAUSTED, outcome.end(),
                 "a quarter of the samples have no pairs: the run ends short instead of waiting for them: " + outcome.message());
@@ -235,6 +237,8 @@ class RunExecutionTest {
                 "records with rejected samples are accepted, not counted as malformed");
         assertEquals((double) EPOCHS * IMAGES / 4, checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_samples"),
                 "every unreadable sample of every epoch is counted once, in the manifest");
+        assertEquals((long) EPOCHS * IMAGES / 4, execution.snapshot(RunState.RUN_STATE_FAILED).getRejectedSamples(),
+                "and in the final progress WatchRun streams");
         assertEquals(run.totalTasks(), (long) workers.published.size(),
                 "every task was published: the window reopened as tasks with rejected samples completed");
     }
