@@ -22,7 +22,7 @@ import java.util.Set;
  * 256, warmup + cosine, predictor at a static lr; views: SimCLR's symmetric CIFAR views without blur,
  * our recipe {@code simclr}.
  *
- * <p>CPU-budget default (a small ConvNet, 20 epochs of 3,728 images at batch 128, about 580
+ * <p>CPU-budget default (a small ConvNet, 30 epochs of 3,728 images at batch 128, about 870
  * steps): projector 2 layers 512-512, predictor 512-128-512 (the paper's 4:1 bottleneck, a quarter
  * of its width), Adam lr 1e-3 with one warmup epoch and cosine decay, wd 1e-6, the predictor at the
  * peak rate and at 10x the rate of the rest ({@code head.predictor_lr_scale}, alpha_p of Tian et al.
@@ -30,9 +30,10 @@ import java.util.Set;
  * Deviation: SimSiam is known to need long training, and SGD at the paper's rate barely moves in a
  * few hundred steps; Adam learns fast on a small network. Measured: k-NN gain over random init on
  * our validation split (probes fitted on CIFAR batches 1-3, scored on batch 4) +5.7 in 10 epochs
- * with the 10x predictor and +7.1 in 20 (linear +0.6 and +3.3: the default), +1.2 at batch 64 for 5 epochs without it; earlier, scored on batch 5
- * without it: batch 256 10 epochs +1.7, batch 128 20 epochs +4.9, 30 epochs +4.8 (516 s).
-  */
+ * with the 10x predictor, +7.1 in 20 and +8.4 in 30 (linear +0.6, +3.3 and +4.9; 30 is the default,
+ * 323 s of training in {@code bench ssl}), +1.2 at batch 64 for 5 epochs without it; earlier, scored
+ * on batch 5 without it: batch 256 10 epochs +1.7, batch 128 20 epochs +4.9, 30 epochs +4.8 (516 s).
+ */
 public final class SimSiam extends PredictorMethod {
 
     public static final Methods.MethodDefinition DEFINITION = new Methods.MethodDefinition(
@@ -41,7 +42,7 @@ public final class SimSiam extends PredictorMethod {
             MethodDefaults.builder()
                     .optimizer("adam", 1e-3, 0.9, 1e-6)
                     .warmupEpochs(1)
-                    .batch(128, 20)
+                    .batch(128, 30)
                     .projector(512, 512)
                     .predictor(128)
                     .fixedPredictorLr(true)

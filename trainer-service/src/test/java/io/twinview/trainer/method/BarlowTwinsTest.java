@@ -57,11 +57,13 @@ class BarlowTwinsTest {
         MethodDefaults mean16 = Methods.get("barlow-mean").defaults();
         assertEquals(16, mean16.projectorOutputDim(), "barlow-mean embeds in 16-d, where the mean weighs about lambda");
         assertEquals(defaults.projectorHiddenDim(), mean16.projectorHiddenDim());
-        assertEquals(List.of(defaults.optimizer(), defaults.learningRate(), defaults.epochs(), defaults.batchSize(),
+        assertEquals(List.of(defaults.optimizer(), defaults.learningRate(), defaults.batchSize(),
                         defaults.projectorLayers(), defaults.recipe()),
-                List.of(mean16.optimizer(), mean16.learningRate(), mean16.epochs(), mean16.batchSize(),
+                List.of(mean16.optimizer(), mean16.learningRate(), mean16.batchSize(),
                         mean16.projectorLayers(), mean16.recipe()),
-                "otherwise the two variants share one recipe and one budget");
+                "otherwise the two variants share one recipe");
+        assertEquals(10, defaults.epochs(), "barlow trains 10 epochs");
+        assertEquals(20, mean16.epochs(), "barlow-mean 20, chosen on the validation split (+6.7 k-NN against +5.4 in 10)");
 
         try (Learner sum = learner("barlow", 0.25); Learner mean = learner("barlow-mean", 0.25)) {
             OffDiagonal sumReduction = ((BarlowTwins) sum.method()).offDiagonal();
