@@ -117,8 +117,7 @@ class TwoViewAugmenterTest {
     @Test
     void identityPolicyReproducesTheSourceImage() {
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("identity", IDENTITY, IDENTITY), 32);
-        byte[] source = new byte[SHAPES.imageBytes()];
-        SHAPES.readImage(3, source, 0);
+        byte[] source = shape(3);
         byte[][] v = views(augmenter, SHAPES, 3, 1, 0);
         assertArrayEquals(source, v[0], "full crop, no flip, no jitter, no grayscale: the image itself");
         assertArrayEquals(source, v[1]);
@@ -128,8 +127,7 @@ class TwoViewAugmenterTest {
     void solarizeComesLastAndOnlyInTheViewThatAsksForIt() {
         ViewParams solarized = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 1, 0, 0.1, 2.0, 0.1);
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("solarize-2", IDENTITY, solarized), 32);
-        byte[] source = new byte[SHAPES.imageBytes()];
-        SHAPES.readImage(3, source, 0);
+        byte[] source = shape(3);
         byte[][] v = views(augmenter, SHAPES, 3, 1, 0);
         assertArrayEquals(source, v[0], "view 1 has solarize p=0: the image itself");
         byte[] expected = source.clone();
@@ -202,8 +200,7 @@ class TwoViewAugmenterTest {
     void flipProbabilityOneMirrorsTheSource() {
         ViewParams flipped = new ViewParams(1, 1, 1, 1, 1, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("flip", flipped, IDENTITY), 32);
-        byte[] expected = new byte[SHAPES.imageBytes()];
-        SHAPES.readImage(6, expected, 0);
+        byte[] expected = shape(6);
         HorizontalFlip.flip(expected, 0, 32, 32);
         assertArrayEquals(expected, views(augmenter, SHAPES, 6, 1, 0)[0], "full crop and flip p=1: the mirrored image");
     }
@@ -213,8 +210,7 @@ class TwoViewAugmenterTest {
         // full crop, grayscale p=1, blur p=1 at sigma exactly 1.5 with a 9-px kernel (0.3 * 32 = 9.6), solarize p=1
         ViewParams all = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 1, 1, 1, 1.5, 1.5, 0.3);
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("order", all, IDENTITY), 32);
-        byte[] expected = new byte[SHAPES.imageBytes()];
-        SHAPES.readImage(4, expected, 0);
+        byte[] expected = shape(4);
         RandomGrayscale.toGrayscale(expected, 0, 32 * 32);
         GaussianBlur.blur(expected, 0, 32, 32, 1.5, 9, new GaussianBlur.Workspace());
         Solarize.solarize(expected, 0, 32 * 32);
@@ -257,5 +253,12 @@ class TwoViewAugmenterTest {
             set.add(x);
         }
         return set.size();
+    }
+
+    /** The synthetic shape at {@code index}, as the dataset stores it. */
+    private static byte[] shape(int index) {
+        byte[] image = new byte[SHAPES.imageBytes()];
+        SHAPES.readImage(index, image, 0);
+        return image;
     }
 }

@@ -226,38 +226,23 @@ public final class GaussianBlur {
         private byte[] bytes = new byte[0];
 
         byte[] bytes(int n) {
-            if (bytes.length < n) {
-                bytes = new byte[n];
-            }
-            return bytes;
+            return bytes = bytes.length < n ? new byte[n] : bytes;
         }
 
         float[] weights(int n) {
-            if (weights.length < n) {
-                weights = new float[n];
-            }
-            return weights;
+            return weights = weights.length < n ? new float[n] : weights;
         }
 
         float[] pad(int n) {
-            if (pad.length < n) {
-                pad = new float[n];
-            }
-            return pad;
+            return pad = pad.length < n ? new float[n] : pad;
         }
 
         float[] left(int n) {
-            if (left.length < n) {
-                left = new float[n];
-            }
-            return left;
+            return left = left.length < n ? new float[n] : left;
         }
 
         float[] right(int n) {
-            if (right.length < n) {
-                right = new float[n];
-            }
-            return right;
+            return right = right.length < n ? new float[n] : right;
         }
 
         /** {@code count} rows of at least {@code length} floats each. */
@@ -269,10 +254,7 @@ public final class GaussianBlur {
         }
 
         int[] mirror(int n) {
-            if (mirror.length < n) {
-                mirror = new int[n];
-            }
-            return mirror;
+            return mirror = mirror.length < n ? new int[n] : mirror;
         }
     }
 }
