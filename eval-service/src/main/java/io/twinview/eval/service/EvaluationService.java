@@ -6,6 +6,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointKeys;
+import io.twinview.core.checkpoint.CheckpointMetrics;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.Datasets;
@@ -347,7 +348,7 @@ public class EvaluationService {
         if (features.collapsed()) {
             warnings.add(features.warning() + " (frozen encoder features of the test set)");
         }
-        double nonFinite = manifest.getMetricsOrDefault("non_finite_steps", 0);
+        double nonFinite = manifest.getMetricsOrDefault(CheckpointMetrics.NON_FINITE_STEPS, 0);
         if (nonFinite > 0) {
             warnings.add(String.format("%.0f training steps had a NaN or infinite loss and were skipped", nonFinite));
         }

@@ -3,6 +3,7 @@ package io.twinview.trainer.run;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.CheckpointMetrics;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.CheckpointManifest;
@@ -128,11 +129,11 @@ public final class RunExecution {
         lastCheckpointStep = step;
         pairsTrained = cursor.getPairsTrained();
         ledger = TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList());
-        rejected = (long) manifest.getMetricsOrDefault("rejected_batches", 0);
-        rejectedSamples = (long) manifest.getMetricsOrDefault("rejected_samples", 0);
-        duplicates = (long) manifest.getMetricsOrDefault("duplicate_batches", 0);
-        nonFiniteSteps = (long) manifest.getMetricsOrDefault("non_finite_steps", 0);
-        lastLoss = manifest.getMetricsOrDefault("loss", Double.NaN);
+        rejected = (long) manifest.getMetricsOrDefault(CheckpointMetrics.REJECTED_BATCHES, 0);
+        rejectedSamples = (long) manifest.getMetricsOrDefault(CheckpointMetrics.REJECTED_SAMPLES, 0);
+        duplicates = (long) manifest.getMetricsOrDefault(CheckpointMetrics.DUPLICATE_BATCHES, 0);
+        nonFiniteSteps = (long) manifest.getMetricsOrDefault(CheckpointMetrics.NON_FINITE_STEPS, 0);
+        lastLoss = manifest.getMetricsOrDefault(CheckpointMetrics.LOSS, Double.NaN);
         monitors = manifest.getMonitors();
         views.seek(cursor.getPartitionsList());
         for (PartitionCursor partition : cursor.getPartitionsList()) {
@@ -340,13 +341,13 @@ public final class RunExecution {
 
     private Map<String, Double> metrics() {
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("loss", lastLoss);
-        metrics.put("learning_rate", lastLearningRate);
-        metrics.put("pairs_per_second", meter.pairsPerSecond());
-        metrics.put("rejected_batches", (double) rejected);
-        metrics.put("duplicate_batches", (double) duplicates);
-        metrics.put("rejected_samples", (double) rejectedSamples);
-        metrics.put("non_finite_steps", (double) nonFiniteSteps);
+        metrics.put(CheckpointMetrics.LOSS, lastLoss);
+        metrics.put(CheckpointMetrics.LEARNING_RATE, lastLearningRate);
+        metrics.put(CheckpointMetrics.PAIRS_PER_SECOND, meter.pairsPerSecond());
+        metrics.put(CheckpointMetrics.REJECTED_BATCHES, (double) rejected);
+        metrics.put(CheckpointMetrics.DUPLICATE_BATCHES, (double) duplicates);
+        metrics.put(CheckpointMetrics.REJECTED_SAMPLES, (double) rejectedSamples);
+        metrics.put(CheckpointMetrics.NON_FINITE_STEPS, (double) nonFiniteSteps);
         return metrics;
     }
 
