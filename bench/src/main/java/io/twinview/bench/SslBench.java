@@ -12,10 +12,12 @@ import io.twinview.model.EncoderKind;
 import io.twinview.model.Seeds;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.optim.LearningRateSchedule;
+import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
+import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import io.twinview.proto.FieldOverrides;
 import java.util.ArrayList;
@@ -52,9 +54,6 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--lr", description = "peak learning rate (default: the method's)")
     Double learningRate;
 
-    @Option(names = "--temperature", description = "NT-Xent temperature (default: the method's)")
-    Double temperature;
-
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
@@ -67,7 +66,7 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--eval-test", description = "labelled set the probes are scored on (default: the run's)")
     String evalTest;
 
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "set any RunSpec field, e.g. head.momentum=0.99; repeatable")
+    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "set any RunSpec field, e.g. simclr.temperature=0.2 or byol.tau_base=0.99; repeatable")
     List<String> overrides = new ArrayList<>();
 
     @Override
@@ -84,9 +83,6 @@ final class SslBench implements Callable<Integer> {
         }
         if (learningRate != null) {
             requested.getOptimizerBuilder().setLearningRate(learningRate);
-        }
-        if (temperature != null) {
-            requested.getHeadBuilder().setTemperature(temperature);
         }
         if (evalTrain != null) {
             requested.setEvalTrainUri(evalTrain);
@@ -109,17 +105,17 @@ final class SslBench implements Callable<Integer> {
         long warmup = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / batchSize);
         LearningRateSchedule schedule = new LearningRateSchedule(RunSpecs.peakLearningRate(spec), warmup,
                 run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
-        System.out.printf("ssl bench: %s %s on %s, %d epochs x %d images, batch %d, %s lr %.2g, T %.2f; probes %s -> %s%n",
+        System.out.printf("ssl bench: %s %s on %s, %d epochs x %d images, batch %d, %s lr %.2g; probes %s -> %s%n",
                 spec.getMethod(), kind.key(), spec.getDatasetUri(), epochs, run.datasetSize(), batchSize,
-                spec.getOptimizer().getName(), spec.getOptimizer().getLearningRate(), spec.getHead().getTemperature(),
-                probeTrain.uri(), probeTest.uri());
+                spec.getOptimizer().getName(), spec.getOptimizer().getLearningRate(), probeTrain.uri(), probeTest.uri());
         System.out.println("  optimizer { " + TextFormat.shortDebugString(spec.getOptimizer()) + " }");
-        System.out.println("  head { " + TextFormat.shortDebugString(spec.getHead()) + " }");
+        Message settings = RunSpecs.methodSettings(spec);
+        System.out.println("  " + Methods.get(spec.getMethod()).settingsField() + " { " + TextFormat.shortDebugString(settings) + " }");
         Evaluator evaluator = new Evaluator();
         long start = System.nanoTime();
         long step = 0;
         try (Learner learner = new Learner(new Learner.Config(spec.getMethod(), kind, size, spec.getSeed(),
-                RunSpecs.settings(spec), RunSpecs.optimizer(spec), Device.cpu()))) {
+                settings, RunSpecs.optimizer(spec), Device.cpu()))) {
             for (int epoch = 0; epoch < epochs && step < run.totalSteps(); epoch++) {
                 int[] order = permutation(run.datasetSize(), Seeds.derive(spec.getSeed(), "bench-epoch-" + epoch));
                 double loss = 0;

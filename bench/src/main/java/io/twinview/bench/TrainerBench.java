@@ -9,7 +9,8 @@ import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.AugmentRecipe;
-import io.twinview.trainer.method.MethodSettings;
+import io.twinview.proto.v1.ProjectorSpec;
+import io.twinview.proto.v1.SimClrSettings;
 import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
@@ -60,7 +61,11 @@ final class TrainerBench implements Callable<Integer> {
         for (String key : encoders) {
             EncoderKind kind = EncoderKind.fromKey(key);
             try (Learner learner = new Learner(new Learner.Config("simclr", kind, size, 0,
-                    MethodSettings.contrastive(kind.featureDim(), 128, 0.1), new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001),
+                    SimClrSettings.newBuilder()
+                            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(kind.featureDim()).setOutputDim(128).setLayers(2))
+                            .setTemperature(0.1)
+                            .build(),
+                    new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001),
                     Device.cpu()))) {
                 learner.step(batch, 1e-3, 1, 1000);
                 learner.step(batch, 1e-3, 2, 1000);

@@ -43,7 +43,7 @@ public final class RunFlags {
 
     @Option(names = "--set", paramLabel = "PATH=VALUE",
             description = "set any RunSpec field by its proto path, after the flags above; repeatable, "
-                    + "e.g. --set head.momentum=0.99 --set optimizer.name=sgd (fields: proto/.../run.proto)")
+                    + "e.g. --set byol.tau_base=0.99 --set optimizer.name=sgd (fields: proto/.../run.proto)")
     List<String> overrides = new ArrayList<>();
 
     /**

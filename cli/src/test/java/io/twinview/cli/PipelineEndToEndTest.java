@@ -3,13 +3,14 @@ package io.twinview.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import io.grpc.ManagedChannel;
+import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvalServiceGrpc;
 import io.twinview.proto.v1.EvaluateRequest;
 import io.twinview.proto.v1.GetReportRequest;
 import io.twinview.proto.v1.GetRunRequest;
-import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.ListReportsRequest;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
@@ -20,7 +21,9 @@ import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.WatchRunRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,6 +144,20 @@ class PipelineEndToEndTest {
         assertTrue(last.getMessage().isEmpty() || !last.getMessage().contains("ran out"), last.getMessage());
     }
 
+    /** A projector of 128 -> 64 for any method, a predictor of 32 and a queue of 512 keys where it has them. */
+    private static void smallHeads(RunSpec.Builder spec, String method) {
+        String field = method.replace('-', '_');
+        Descriptor settings = RunSpec.getDescriptor().findFieldByName(field).getMessageType();
+        List<String> overrides = new ArrayList<>(List.of(field + ".projector.hidden_dim=128", field + ".projector.output_dim=64"));
+        if (settings.findFieldByName("predictor") != null) {
+            overrides.add(field + ".predictor.hidden_dim=32");
+        }
+        if (settings.findFieldByName("queue_size") != null) {
+            overrides.add(field + ".queue_size=512");
+        }
+        FieldOverrides.apply(spec, overrides);
+    }
+
     /**
      * Every method key through the real pipeline: trained from workers' views over Kafka, checkpointed
      * to S3 with its method state (a MoCo queue, DirectPred's F, EMA targets), the trainer SIGKILLed after
@@ -151,16 +168,14 @@ class PipelineEndToEndTest {
     @ValueSource(strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred"})
     void everyMethodTrainsResumesAndIsEvaluated(String method) throws Exception {
         String runId = "e2e-method-" + method;
-        RunSpec spec = RunSpec.newBuilder()
+        RunSpec.Builder spec = RunSpec.newBuilder()
                 .setMethod(method)
                 .setDatasetUri("synthetic:?n=512&seed=4")
                 .setEpochs(2)
                 .setBatchSize(64)
-                .setCheckpointEverySteps(4)
-                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(128).setProjectorOutputDim(64)
-                        .setPredictorHiddenDim(32).setQueueSize(512))
-                .build();
-        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).setSpec(spec).build());
+                .setCheckpointEverySteps(4);
+        smallHeads(spec, method);
+        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).setSpec(spec.build()).build());
         long seenCheckpoint = 0;
         Iterator<RunProgress> stream = trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
         while (stream.hasNext() && seenCheckpoint < 4) {

@@ -40,9 +40,9 @@ class RunFlagsTest {
     void setReachesAnyRunSpecFieldAfterTheFlags() {
         RunFlags flags = new RunFlags();
         new CommandLine(flags).parseArgs("--dataset", "synthetic:?n=64", "--lr", "0.1",
-                "--set", "head.momentum=0.99", "--set", "optimizer.learning_rate=0.06", "--set", "optimizer.name=sgd");
+                "--set", "byol.tau_base=0.99", "--set", "optimizer.learning_rate=0.06", "--set", "optimizer.name=sgd");
         RunSpec spec = flags.toSpec("ignored", null);
-        assertEquals(0.99, spec.getHead().getMomentum(), "a nested head field is set");
+        assertEquals(0.99, spec.getByol().getTauBase(), "a method's own setting is set");
         assertEquals("sgd", spec.getOptimizer().getName());
         assertEquals(0.06, spec.getOptimizer().getLearningRate(), "--set applies after --lr, so it wins");
     }
@@ -50,8 +50,8 @@ class RunFlagsTest {
     @Test
     void aSetOfAFieldThatDoesNotExistIsRefusedByName() {
         RunFlags flags = new RunFlags();
-        new CommandLine(flags).parseArgs("--set", "head.tau=0.99");
+        new CommandLine(flags).parseArgs("--set", "byol.tau=0.99");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> flags.toSpec("synthetic:", null));
-        assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("momentum"), e.getMessage());
+        assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("tau_base"), e.getMessage());
     }
 }

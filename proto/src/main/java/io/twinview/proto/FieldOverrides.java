@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * Sets fields of a message from {@code path=value} text, the path being proto field names joined by
- * dots ({@code head.momentum=0.99}, {@code optimizer.name=sgd}, {@code augment.blur_probability=0.5}):
+ * dots ({@code byol.tau_base=0.99}, {@code optimizer.name=sgd}, {@code augment.blur_probability=0.5}):
  * every setting of a contract reachable from a command line without a flag per field. Scalars,
  * booleans, strings and enums (by value name) only; repeated and map fields are refused.
  */
@@ -25,7 +25,7 @@ public final class FieldOverrides {
         for (String override : overrides) {
             int equals = override.indexOf('=');
             if (equals <= 0) {
-                throw new IllegalArgumentException("override '" + override + "': expected path=value, e.g. head.momentum=0.99");
+                throw new IllegalArgumentException("override '" + override + "': expected path=value, e.g. byol.tau_base=0.99");
             }
             set(target, override.substring(0, equals).trim(), override.substring(equals + 1).trim(), override);
         }

@@ -39,6 +39,30 @@ public final class NegativeCosine {
         return cosines(p, z).mean().mul(-2).add(2);
     }
 
+    /**
+     * SimSiam's symmetrised loss, https://arxiv.org/abs/2011.10566 eq. 2: D(p1, z2) / 2 + D(p2, z1) / 2.
+     * The targets arrive detached (the caller's stop-gradient).
+     *
+     * @param p1 (N, d) predictions of the first views, to match z2
+     * @param z2 (N, d) targets of the second views
+     * @return scalar in [-1, 1]
+     */
+    public static NDArray symmetric(NDArray p1, NDArray z2, NDArray p2, NDArray z1) {
+        return loss(p1, z2).add(loss(p2, z1)).div(2);
+    }
+
+    /**
+     * BYOL's symmetrised loss, https://arxiv.org/abs/2006.07733 eq. 2 and sec. 3.1 (L + L~):
+     * reg(p1, z'2) + reg(p2, z'1). The targets arrive detached (the caller's stop-gradient).
+     *
+     * @param p1 (N, d) predictions of the first views, to match z2
+     * @param z2 (N, d) target projections of the second views
+     * @return scalar in [0, 8]
+     */
+    public static NDArray symmetricRegression(NDArray p1, NDArray z2, NDArray p2, NDArray z1) {
+        return regression(p1, z2).add(regression(p2, z1));
+    }
+
     /** (N): the cosine of each row pair. */
     static NDArray cosines(NDArray p, NDArray z) {
         return NtXent.l2Normalize(p).mul(NtXent.l2Normalize(z)).sum(new int[] {1});

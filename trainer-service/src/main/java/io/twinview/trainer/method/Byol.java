@@ -1,7 +1,9 @@
 package io.twinview.trainer.method;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
+import io.twinview.proto.v1.ByolSettings;
+import io.twinview.proto.v1.PredictorSpec;
+import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.NegativeCosine;
 
 /**
@@ -10,7 +12,7 @@ import io.twinview.trainer.loss.NegativeCosine;
  *
  * <p>Online network: encoder, projector g (Linear-BN-ReLU-Linear), predictor q (Linear-BN-ReLU-Linear).
  * Target network: encoder and projector as an EMA of the online ones ({@link EmaTarget}), tau on a
- * cosine from tau_base ({@code head.momentum}) to 1. Loss (eq. 2, symmetrised as in sec. 3.1):
+ * cosine from {@code byol.tau_base} to 1. Loss (eq. 2, symmetrised as in sec. 3.1):
  * reg(q(z1), sg(z'2)) + reg(q(z2), sg(z'1)) with reg = 2 - 2 cos; no negatives.
  *
  * <p>CIFAR settings in the literature: solo-learn {@code scripts/pretrain/cifar/byol.yaml} (ResNet-18,
@@ -19,59 +21,41 @@ import io.twinview.trainer.loss.NegativeCosine;
  * {@code cifar/augmentations/asymmetric.yaml} (our recipe {@code byol}). The paper's ImageNet
  * values: 4096-256 heads, LARS lr 0.2 x batch/256, wd 1.5e-6, tau_base 0.996, 1000 epochs at 4096.
  *
- * <p>CPU-budget default (a small ConvNet, 25 epochs of 3,728 images at batch 64, about 1,460 steps):
- * projector 256-128 (hidden = the encoder's width, as {@link DirectPred}'s, which learns in this
- * budget), predictor 128-512-128; Adam lr 1e-3 with one warmup epoch and cosine decay, wd 1e-6,
- * tau_base 0.95, the predictor at 10x the rate of the rest ({@code head.predictor_lr_scale}, the
- * relative predictor rate alpha_p of Tian et al. 2021, https://arxiv.org/abs/2102.06810, whose
- * analysis has the predictor adapt faster than the encoder; {@link DirectPred} sets it outright).
- * Deviations: BYOL is known to need long training (hundreds of epochs) and the paper's LARS recipe
- * barely moves in a few hundred steps; Adam learns fast on a small network. tau_base 0.95 instead of
- * 0.99: the EMA's time constant 1/(1 - tau) must be short against the run. Measured on our
- * validation split (probes fitted on CIFAR batches 1-3, scored on batch 4, pre-training on 1-4),
- * k-NN gain over random init: batch 64, 5 epochs: +2.5 at tau 0.99, +4.0 at 0.9, +4.4 at 0.95,
- * +0.0 with Adam 3e-3, +6.0 with the predictor at 10x (+5.4 in 10 epochs, +6.5 in 15 and +9.6 in
- * 25, where the linear probe gains +4.2 and +4.8 against +0.2 in 5; 25 is the default, 385 s of
- * training in {@code bench ssl}); batch 64 10 epochs without it +4.3. Earlier, at batch 256 and 15
- * epochs (scored on batch 5): +1.4; lightly's CIFAR heads 1024-256 with a 1024 predictor +1.6.
+ * <p>CPU-budget default ({@link Recipe#cpuBudget}, batch 64, 25 epochs): projector hidden = the
+ * encoder's width, output 128; predictor 128-512-128 at 10x the rate of the rest
+ * ({@code byol.predictor.lr_scale}, the relative predictor rate alpha_p of Tian et al. 2021,
+ * https://arxiv.org/abs/2102.06810, whose analysis has the predictor adapt faster than the encoder);
+ * tau_base 0.95. Deviations and why: BYOL needs long training, and the paper's LARS recipe barely
+ * moves in a few hundred steps where Adam learns fast on a small network; tau_base 0.95 instead of
+ * 0.99 because the EMA's time constant 1/(1 - tau) must be short against the run. How each choice
+ * was measured: docs/recipes.md.
  */
 public final class Byol extends PredictorMethod {
 
-    public static final Methods.MethodDefinition DEFINITION = new Methods.MethodDefinition(
+    public static final MethodDefinition<ByolSettings> DEFINITION = new MethodDefinition<>(
             "byol",
             "https://arxiv.org/abs/2006.07733",
-            MethodDefaults.builder()
-                    .optimizer("adam", 1e-3, 0.9, 1e-6)
-                    .warmupEpochs(1)
-                    .projector(0, 128) // hidden 0 = the encoder's feature width
-                    .predictor(512)
-                    .batch(64, 25)
-                    .networkMomentum(0.95)
-                    .predictorLrScale(10)
-                    .recipe("byol")
+            Recipe.cpuBudget(64, 25, "byol"),
+            ByolSettings.newBuilder()
+                    .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
+                    .setPredictor(PredictorSpec.newBuilder().setHiddenDim(512).setLrScale(10).setFixedLr(false))
+                    .setTauBase(0.95)
+                    .build(),
+            (settings, run, check) -> settings.toBuilder()
+                    .setProjector(check.projector(settings.getProjector(), run))
+                    .setPredictor(check.predictor(settings.getPredictor()))
+                    .setTauBase(check.rate("tau_base", settings.getTauBase()))
                     .build(),
             Byol::new);
 
-    public Byol(MethodContext context) {
-        this(context, initializedProjector(context));
+    public Byol(MethodContext context, ByolSettings settings) {
+        this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)
     }
 
-    private Byol(MethodContext context, Block projector) {
-        super(context, projector, new EmaTarget(context, projector, newProjector(context.settings())));
-    }
-
-    /** Linear-BN-ReLU-Linear (BYOL sec. 3.3), no BN on the output. */
-    private static Block newProjector(MethodSettings settings) {
-        return Heads.mlp(settings.projectorLayers(), settings.projectorHiddenDim(), settings.projectorOutputDim(), false);
-    }
-
-    private static Block initializedProjector(MethodContext context) {
-        return Heads.initialized(newProjector(context.settings()), context, "projector", context.encoderKind().featureDim());
-    }
-
-    /** BYOL eq. 2 in both view orders, summed (sec. 3.1: L + L~). */
-    @Override
-    protected NDArray symmetricLoss(NDArray p1, NDArray t2, NDArray p2, NDArray t1) {
-        return NegativeCosine.regression(p1, t2).add(NegativeCosine.regression(p2, t1));
+    private Byol(MethodContext context, ByolSettings settings, Block projector) {
+        super(context, projector,
+                new LearnedPredictor(settings.getPredictor(), settings.getProjector().getOutputDim(), context),
+                new EmaTarget(context, projector, Heads.mlp(settings.getProjector(), false), settings.getTauBase()),
+                NegativeCosine::symmetricRegression);
     }
 }

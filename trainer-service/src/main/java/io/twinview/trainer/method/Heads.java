@@ -8,6 +8,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import io.twinview.model.Encoders;
 import io.twinview.model.Seeds;
+import io.twinview.proto.v1.ProjectorSpec;
 
 /** MLP heads shared by the methods. */
 public final class Heads {
@@ -15,11 +16,18 @@ public final class Heads {
     private Heads() {}
 
     /**
-     * Two-layer projector g(h) = W2 relu(BN(W1 h)) (SimCLR sec. 2.1 defines W2 relu(W1 h); the
-     * official implementation and every CIFAR reproduction add BN on the hidden layer, as here).
+     * The projector a {@link ProjectorSpec} describes, initialised as {@code role} for the encoder's
+     * features: {@code layers - 1} Linear-BN-ReLU blocks, a Linear, and a BN when
+     * {@code batchNormOutput}. The two-layer form is g(h) = W2 relu(BN(W1 h)): SimCLR sec. 2.1
+     * defines W2 relu(W1 h), and the official implementation and every CIFAR reproduction add the BN.
      */
-    public static Block twoLayerMlp(int hidden, int out) {
-        return mlp(2, hidden, out, false);
+    public static Block projector(ProjectorSpec spec, boolean batchNormOutput, MethodContext context, String role) {
+        return initialized(mlp(spec, batchNormOutput), context, role, context.encoderKind().featureDim());
+    }
+
+    /** A new, uninitialised block of the projector a {@link ProjectorSpec} describes (a twin's architecture). */
+    public static Block mlp(ProjectorSpec spec, boolean batchNormOutput) {
+        return mlp(spec.getLayers(), spec.getHiddenDim(), spec.getOutputDim(), batchNormOutput);
     }
 
     /**

@@ -5,13 +5,7 @@ import ai.djl.nn.Block;
 import io.twinview.model.EncoderKind;
 
 /**
- * What a method is built from: an initialised encoder, the settings it was resolved with, and the
- * manager its own blocks' parameters live in.
+ * What a method is built from besides its settings: an initialised encoder, the run's seed and
+ * image size, and the manager its own blocks' parameters live in.
  */
-public record MethodContext(
-        EncoderKind encoderKind,
-        Block encoder,
-        int imageSize,
-        long seed,
-        MethodSettings settings,
-        NDManager manager) {}
+public record MethodContext(EncoderKind encoderKind, Block encoder, int imageSize, long seed, NDManager manager) {}

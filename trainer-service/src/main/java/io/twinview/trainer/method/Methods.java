@@ -1,28 +1,42 @@
 package io.twinview.trainer.method;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import io.twinview.proto.v1.RunSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The one place methods are registered. Each method class declares its definition (key, paper,
- * defaults, constructor) next to its code; this list makes it selectable with {@code --method}.
+ * recipe, settings, constructor) next to its code; this list makes it selectable with {@code --method}.
  */
 public final class Methods {
 
-    private static final List<MethodDefinition> ALL = List.of(
+    private static final List<MethodDefinition<?>> ALL = List.of(
             SimClr.DEFINITION,
-            Byol.DEFINITION, SimSiam.DEFINITION,
-            MoCo.V1, MoCo.V2,
-            BarlowTwins.DEFINITION, BarlowTwins.MEAN_DEFINITION, DirectPred.DEFINITION);
+            MoCo.V1,
+            MoCo.V2,
+            Byol.DEFINITION,
+            SimSiam.DEFINITION,
+            BarlowTwins.DEFINITION,
+            BarlowTwins.MEAN_DEFINITION,
+            DirectPred.DEFINITION);
 
-    private static final Map<String, MethodDefinition> REGISTRY = new LinkedHashMap<>();
+    private static final Map<String, MethodDefinition<?>> REGISTRY = new LinkedHashMap<>();
 
     static {
-        for (MethodDefinition definition : ALL) {
+        for (MethodDefinition<?> definition : ALL) {
             if (REGISTRY.put(definition.key(), definition) != null) {
                 throw new IllegalStateException("method key registered twice: " + definition.key());
+            }
+            FieldDescriptor field = definition.field();
+            if (field == null
+                    || field.getContainingOneof() == null
+                    || !field.getContainingOneof().getName().equals("method_settings")
+                    || field.getMessageType() != definition.defaults().getDescriptorForType()) {
+                throw new IllegalStateException("method " + definition.key() + " needs a field '"
+                        + definition.settingsField() + "' of type " + definition.defaults().getDescriptorForType().getName()
+                        + " in RunSpec's method_settings oneof (run.proto)");
             }
         }
     }
@@ -34,8 +48,8 @@ public final class Methods {
     }
 
     /** @throws IllegalArgumentException naming the value and the allowed keys */
-    public static MethodDefinition get(String key) {
-        MethodDefinition definition = REGISTRY.get(key);
+    public static MethodDefinition<?> get(String key) {
+        MethodDefinition<?> definition = REGISTRY.get(key);
         if (definition == null) {
             throw new IllegalArgumentException(
                     "method '" + key + "' is not known; allowed: " + String.join(", ", keys()));
@@ -43,16 +57,12 @@ public final class Methods {
         return definition;
     }
 
-    /**
-     * @param key the value of --method
-     * @param paper link to the paper the implementation follows
-     * @param defaults the CPU-budget recipe a run gets for every field it leaves unset
-     */
-    public record MethodDefinition(
-            String key, String paper, MethodDefaults defaults, Function<MethodContext, SslMethod> factory) {
-
-        public SslMethod create(MethodContext context) {
-            return factory.apply(context);
-        }
+    /** The method whose settings a spec holds, if any: the set field of its method_settings oneof. */
+    public static String settingsFieldOf(RunSpec spec) {
+        FieldDescriptor set = spec.getOneofFieldDescriptor(RunSpec.getDescriptor().getOneofs().stream()
+                .filter(oneof -> oneof.getName().equals("method_settings"))
+                .findFirst()
+                .orElseThrow());
+        return set == null ? "" : set.getName();
     }
 }

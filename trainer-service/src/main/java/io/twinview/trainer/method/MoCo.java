@@ -3,14 +3,14 @@ package io.twinview.trainer.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import io.twinview.model.Encoders;
 import io.twinview.model.Seeds;
+import io.twinview.proto.v1.MoCoSettings;
+import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.InfoNce;
 import io.twinview.trainer.loss.NtXent;
 import java.util.LinkedHashMap;
@@ -23,9 +23,8 @@ import java.util.Map;
  *
  * <p>A query network (the encoder and a head g_q) and a key network (a copy of both) whose parameters
  * follow the query ones as a moving average after every optimizer step,
- * {@code theta_k = m theta_k + (1 - m) theta_q}, and are never trained by gradient ({@link
- * #targetBlocks()}; batch-norm running statistics are the key network's own). Past keys wait in a
- * FIFO queue of K negatives ({@link MoCoQueue}, method {@link #state()}, so a resumed run continues
+ * {@code theta_k = m theta_k + (1 - m) theta_q}, and are never trained by gradient ({@link MomentumTwins};
+ * batch-norm running statistics are the key network's own). Past keys wait in a FIFO queue of K negatives ({@link MoCoQueue}, method {@link #state()}, so a resumed run continues
  * with the same queue); the loss is {@link InfoNce} of a query against its positive key (the same
  * image's other view through the key network) and the K queued keys, at temperature T. The keys of a
  * step enter the queue after the step, in {@link #afterStep}.
@@ -33,7 +32,8 @@ import java.util.Map;
  * <p>v1 and v2 are this one class with two definitions, differing in settings only: the head
  * ({@code projectorLayers} 1 = v1's linear fc to 128; 2 = v2's Linear-ReLU-Linear MLP, without
  * batch-norm, as in {@code moco/builder.py} and solo-learn), the temperature (v1 0.07, v2 0.2) and
- * the augmentation recipe (v1 {@code mocov1}, v2 {@code mocov2}: SimCLR's with MoCo's crop scale and blur). v2's cosine schedule is what both use here.
+ * the augmentation recipe (v1 {@code mocov1}, v2 {@code mocov2}: SimCLR's with MoCo's crop scale and
+ * blur). v2's cosine schedule is what both use here.
  *
  * <p>Symmetrised loss (our choice; both papers use one query view and one key view): each view is a
  * query against the other's key, {@code L = (InfoNCE(q1, k2) + InfoNCE(q2, k1)) / 2}, and both
@@ -48,7 +48,7 @@ import java.util.Map;
  * sec. 3.3) so that a query and its key are not normalised with the same statistics, which lets
  * the model cheat the pretext task. On one device the authors' CIFAR demo simulates it with split
  * (ghost) batch-norm ({@code --bn-splits 8}). Here the key encoder is forwarded in training mode on
- * {@code keyBnSplits} consecutive sub-batches, each normalised with its own statistics, and the
+ * {@code key_bn_splits} consecutive sub-batches, each normalised with its own statistics, and the
  * features concatenated; the query encoder normalises over its whole view batch (deviation: the
  * demo splits the query encoder's batch too and shuffles the keys; with whole-batch query statistics
  * the key sub-batches are already different statistics from the query's, and shuffling a batch that
@@ -66,109 +66,102 @@ import java.util.Map;
  * wd 1e-4, warmup-cosine, batch 256, 1000 epochs, projector 2048-256, K 32768, T 0.2, tau 0.99 ->
  * 0.999 (cosine), symmetric loss, SimCLR's crops and jitter plus blur p 0.5 at 32 px.
  *
- * <p>Our CPU-budget defaults ({@link #V1}, {@link #V2}) and their deviations: Adam lr 1e-3 (as
- * {@link SimClr}: SGD at the papers' rates barely moves in the few hundred steps a 2-core run
- * affords); cosine for v1 too (the trainer has no step schedule; v1's steps at 60% and 80% are
- * nearer cosine than constant); K 4096 and m 0.99 (the authors' CIFAR demo); batch 64, 10 epochs;
- * v2's hidden width = the encoder's (256 on the small ConvNet) instead of 2048; 8 key BN splits.
- *
- * <p>Why batch 64: MoCo needs steps more than it needs a large batch. Its negatives come from the
- * queue, not the batch, and the key network and the queue must both move for the task to mean
- * anything: at batch 256 our 3,728-image subset gives 14 steps per epoch, m 0.99's time constant is
- * 100 steps and the queue turns over every 8, so in a 15-epoch run the loss fell to about 5.8 in the
- * first epoch (while the queue still held its random initial keys) and climbed back towards log K as
- * real keys filled it; m 0.9 trained the key network faster but gained at most 2.9 k-NN points. At
- * batch 64 (58 steps per epoch, the same images per second on 2 cores) the same m 0.99 and Adam 1e-3
- * gained 11 k-NN points in 10 epochs on our validation split (probes fitted on batches 1-3, scored
- * on batch 4), v1 9.5 in 5. Measured with {@code ./twinview bench ssl}; figures in the README.
-  */
+ * <p>Our CPU-budget defaults ({@link #V1}, {@link #V2}; {@link Recipe#cpuBudget}, batch 64, 10
+ * epochs) and their deviations: Adam lr 1e-3 (SGD at the papers' rates barely moves in the few
+ * hundred steps a 2-core run affords); cosine for v1 too (the trainer has no step schedule; v1's
+ * steps at 60% and 80% are nearer cosine than constant); K 4096 and m 0.99 (the authors' CIFAR
+ * demo); v2's hidden width = the encoder's (256 on the small ConvNet) instead of 2048; 8 key BN
+ * splits. Batch 64 because MoCo needs steps more than a large batch: its negatives come from the
+ * queue, and the key network and the queue must both move within the run (at batch 256 the
+ * subset gives 14 steps an epoch against m 0.99's time constant of 100 steps). The measurements
+ * behind each choice: docs/recipes.md.
+ */
 public final class MoCo extends SslMethod {
 
     /** MoCo v1: linear head to 128, T 0.07, MoCo v1's (InstDisc's) augmentation; CPU-budget optimizer. */
-    public static final Methods.MethodDefinition V1 = new Methods.MethodDefinition(
-            "mocov1",
-            "https://arxiv.org/abs/1911.05722",
-            cpuBudget()
-                    .temperature(0.07)
-                    .projector(0, 128)
-                    .projectorLayers(1)
-                    .recipe("mocov1")
-                    .build(),
-            MoCo::new);
+    public static final MethodDefinition<MoCoSettings> V1 = definition("mocov1", "https://arxiv.org/abs/1911.05722",
+            "mocov1", 1, 0.07);
 
     /**
      * MoCo v2: MLP head (hidden = encoder width) to 128, the {@code mocov2} augmentation (SimCLR's
-     * with crop scale (0.2, 1) and blur p 0.5; without blur at 32 px),
-     * T 0.1 on the CPU budget (the authors' own CIFAR demo value; the paper's 0.2 is a
-     * {@code --set head.temperature=0.2} away).
+     * with crop scale (0.2, 1) and blur p 0.5; without blur at 32 px), T 0.1 on the CPU budget (the
+     * authors' own CIFAR demo value; the paper's 0.2 is a {@code --set mocov2.temperature=0.2} away).
      */
-    public static final Methods.MethodDefinition V2 = new Methods.MethodDefinition(
-            "mocov2",
-            "https://arxiv.org/abs/2003.04297",
-            cpuBudget()
-                    .temperature(0.1)
-                    .projector(0, 128) // hidden 0 = the encoder's feature width
-                    .projectorLayers(2)
-                    .recipe("mocov2")
-                    .build(),
-            MoCo::new);
+    public static final MethodDefinition<MoCoSettings> V2 = definition("mocov2", "https://arxiv.org/abs/2003.04297",
+            "mocov2", 2, 0.1);
 
-    private static MethodDefaults.Builder cpuBudget() {
-        return MethodDefaults.builder()
-                .optimizer("adam", 1e-3, 0.9, 1e-6)
-                .warmupEpochs(1)
-                .schedule("cosine")
-                .batch(64, 10)
-                .networkMomentum(0.99)
-                .queue(4096)
-                .keyBnSplits(8);
+    /** Most negatives a queue may hold (2^20; MoCo v1's ImageNet queue is 65,536). */
+    static final int MAX_QUEUE = 1 << 20;
+
+    private static MethodDefinition<MoCoSettings> definition(String key, String paper, String augment, int headLayers,
+                                                             double temperature) {
+        return new MethodDefinition<>(
+                key,
+                paper,
+                Recipe.cpuBudget(64, 10, augment),
+                MoCoSettings.newBuilder()
+                        .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(headLayers)) // hidden: the encoder's width
+                        .setTemperature(temperature)
+                        .setMomentum(0.99)
+                        .setQueueSize(4096)
+                        .setKeyBnSplits(8)
+                        .build(),
+                MoCo::resolve,
+                MoCo::new);
+    }
+
+    private static MoCoSettings resolve(MoCoSettings settings, RunShape run, SettingChecks check) {
+        int batch = run.batchSize();
+        int queue = settings.getQueueSize();
+        if (queue < batch || queue > MAX_QUEUE || queue % batch != 0) {
+            throw check.invalid("queue_size", queue, "a multiple of batch_size (" + batch + ") up to " + MAX_QUEUE);
+        }
+        int splits = settings.getKeyBnSplits();
+        if (splits < 1 || batch % splits != 0) {
+            throw check.invalid("key_bn_splits", splits, "a divisor of batch_size (" + batch + ")");
+        }
+        return settings.toBuilder()
+                .setProjector(check.projector(settings.getProjector(), run))
+                .setTemperature(check.positiveAtMost("temperature", settings.getTemperature(), 100))
+                .setMomentum(check.rate("momentum", settings.getMomentum()))
+                .build();
     }
 
     private final Block projector;
     private final Block keyEncoder;
     private final Block keyProjector;
+    private final MomentumTwins keyNetwork;
     private final MoCoQueue queue;
+    private final double temperature;
+    private final int keyBnSplits;
     /** This step's keys (2N, out), k1 then k2, enqueued by {@link #afterStep}. */
     private NDArray pendingKeys;
 
-    public MoCo(MethodContext context) {
+    public MoCo(MethodContext context, MoCoSettings settings) {
         super(context);
-        MethodSettings settings = context.settings();
-        if (settings.queueSize() < 1) {
-            throw new IllegalArgumentException("head.queue_size = " + settings.queueSize()
-                    + ": MoCo needs a queue of negatives; allowed: a positive multiple of batch_size");
-        }
-        if (settings.keyBnSplits() < 1) {
-            throw new IllegalArgumentException("head.key_bn_splits = " + settings.keyBnSplits()
-                    + "; allowed: a divisor of batch_size, >= 1");
-        }
         int featureDim = context.encoderKind().featureDim();
-        projector = Heads.initialized(head(settings), context, "projector", featureDim);
-        keyProjector = Heads.initialized(head(settings), context, "key_projector", featureDim);
-        Ema.copy(keyProjector, projector);
-        keyEncoder = context.encoderKind().newBlock();
-        Encoders.initialize(keyEncoder, Seeds.derive(context.seed(), "key_encoder"),
-                new Shape(1, 3, context.imageSize(), context.imageSize()), context.manager());
-        Ema.copy(keyEncoder, encoder);
-        queue = new MoCoQueue(context.manager(), settings.queueSize(), settings.projectorOutputDim(),
+        temperature = settings.getTemperature();
+        keyBnSplits = settings.getKeyBnSplits();
+        projector = Heads.initialized(head(settings.getProjector()), context, "projector", featureDim);
+        keyNetwork = new MomentumTwins(TauSchedule.constant(settings.getMomentum()));
+        keyEncoder = keyNetwork.encoder("key_encoder", context);
+        keyProjector = keyNetwork.head("key_projector", projector, head(settings.getProjector()), featureDim, context);
+        queue = new MoCoQueue(context.manager(), settings.getQueueSize(), settings.getProjector().getOutputDim(),
                 Seeds.derive(context.seed(), "moco_queue"));
     }
 
     /**
-     * {@code projectorLayers - 1} Linear-ReLU blocks of width {@code projectorHiddenDim}, then a
-     * Linear to {@code projectorOutputDim}: v1's fc (1 layer), v2's MLP (2). No batch-norm, as in
-     * MoCo v2's {@code nn.Sequential(nn.Linear(dim_mlp, dim_mlp), nn.ReLU(), fc)}.
+     * {@code layers - 1} Linear-ReLU blocks of width {@code hidden_dim}, then a Linear to
+     * {@code output_dim}: v1's fc (1 layer), v2's MLP (2). No batch-norm, as in MoCo v2's
+     * {@code nn.Sequential(nn.Linear(dim_mlp, dim_mlp), nn.ReLU(), fc)}.
      */
-    private static Block head(MethodSettings settings) {
-        if (settings.projectorLayers() < 1) {
-            throw new IllegalArgumentException("head.projector_layers = " + settings.projectorLayers() + "; allowed: >= 1");
-        }
+    private static Block head(ProjectorSpec spec) {
         SequentialBlock head = new SequentialBlock();
-        for (int i = 0; i < settings.projectorLayers() - 1; i++) {
-            head.add(Linear.builder().setUnits(settings.projectorHiddenDim()).build()) // (N, hidden)
+        for (int i = 0; i < spec.getLayers() - 1; i++) {
+            head.add(Linear.builder().setUnits(spec.getHiddenDim()).build()) // (N, hidden)
                     .add(Activation::relu);
         }
-        head.add(Linear.builder().setUnits(settings.projectorOutputDim()).build()); // (N, out)
+        head.add(Linear.builder().setUnits(spec.getOutputDim()).build()); // (N, out)
         return head;
     }
 
@@ -179,12 +172,10 @@ public final class MoCo extends SslMethod {
         return heads;
     }
 
+    /** The key network: key_encoder, key_projector. */
     @Override
     public Map<String, Block> targetBlocks() {
-        Map<String, Block> targets = new LinkedHashMap<>();
-        targets.put("key_encoder", keyEncoder);
-        targets.put("key_projector", keyProjector);
-        return targets;
+        return keyNetwork.blocks();
     }
 
     @Override
@@ -194,7 +185,6 @@ public final class MoCo extends SslMethod {
         NDArray k1 = keys(parameters, view1); // (N, out), unit rows, no gradient
         NDArray k2 = keys(parameters, view2); // (N, out)
         NDArray negatives = queue.negatives(view1.getManager()); // (K, out)
-        double temperature = context.settings().temperature();
         NDArray loss = InfoNce.loss(q1, k2, negatives, temperature)
                 .add(InfoNce.loss(q2, k1, negatives, temperature))
                 .div(2);
@@ -204,14 +194,14 @@ public final class MoCo extends SslMethod {
     }
 
     /**
-     * The key network on one view: the encoder on {@code keyBnSplits} consecutive sub-batches in
+     * The key network on one view: the encoder on {@code key_bn_splits} consecutive sub-batches in
      * training mode, so each normalises with its own statistics (split batch-norm), then the head.
      *
      * @return (N, out) L2-normalised keys, cut from the graph
      */
     NDArray keys(ParameterStore parameters, NDArray view) {
         int n = Math.toIntExact(view.getShape().get(0));
-        int splits = Math.min(context.settings().keyBnSplits(), n);
+        int splits = Math.min(keyBnSplits, n);
         NDList features = new NDList(splits);
         for (int s = 0; s < splits; s++) {
             long from = (long) s * n / splits;
@@ -225,9 +215,7 @@ public final class MoCo extends SslMethod {
     /** The momentum update of the key network, then this step's keys into the queue. */
     @Override
     public void afterStep(long step, long totalSteps) {
-        double m = context.settings().momentum();
-        Ema.update(keyEncoder, encoder, m);
-        Ema.update(keyProjector, projector, m);
+        keyNetwork.update(step, totalSteps);
         if (pendingKeys != null) {
             queue.enqueue(pendingKeys);
             pendingKeys = null;

@@ -3,6 +3,8 @@ package io.twinview.trainer.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.twinview.proto.v1.ProjectorSpec;
+import io.twinview.proto.v1.SimClrSettings;
 import io.twinview.trainer.loss.NtXent;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,36 +18,34 @@ import java.util.Map;
  *
  * <p>CIFAR settings in the literature (paper appendix B.9, solo-learn): projector 2048-128 on
  * ResNet-18, temperature 0.2-0.5 with LARS lr 0.4 wd 1e-4 at batch 256. Our CPU-budget default
- * (see {@link Methods}): projector hidden width = the encoder's feature width, output 128, Adam
- * lr 1e-3 with one warmup epoch and cosine decay, temperature 0.1 (the paper's ImageNet value).
- * Deviation: the paper trains with LARS, which arrives with the optimizers issue.
+ * ({@link Recipe#cpuBudget}, batch 256, 10 epochs): projector hidden width = the encoder's feature
+ * width, output 128, temperature 0.1 (the paper's ImageNet value, chosen on our validation split:
+ * docs/recipes.md). Deviation: Adam instead of the paper's LARS, which at lr 0.3 x batch/256 wants
+ * hundreds of epochs.
  */
 public final class SimClr extends SslMethod {
 
-    /**
-     * CPU budget: Adam converges in the few hundred steps a 2-core run affords (the paper's LARS
-     * lr 0.3 x batch/256 wants hundreds of epochs). T = 0.1, the paper's ImageNet value: on our
-     * CIFAR-subset validation split (batches 1-4 -> 5, 10 epochs) k-NN 41.9% at T 0.1 vs 40.9% at 0.2.
-     */
-    public static final Methods.MethodDefinition DEFINITION = new Methods.MethodDefinition(
+    public static final MethodDefinition<SimClrSettings> DEFINITION = new MethodDefinition<>(
             "simclr",
             "https://arxiv.org/abs/2002.05709",
-            MethodDefaults.builder()
-                    .optimizer("adam", 1e-3, 0.9, 1e-6)
-                    .warmupEpochs(1)
-                    .temperature(0.1)
-                    .projector(0, 128) // hidden 0 = the encoder's feature width
-                    .recipe("simclr")
+            Recipe.cpuBudget(256, 10, "simclr"),
+            SimClrSettings.newBuilder()
+                    .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
+                    .setTemperature(0.1)
+                    .build(),
+            (settings, run, check) -> settings.toBuilder()
+                    .setProjector(check.projector(settings.getProjector(), run))
+                    .setTemperature(check.positiveAtMost("temperature", settings.getTemperature(), 100))
                     .build(),
             SimClr::new);
 
     private final Block projector;
+    private final double temperature;
 
-    public SimClr(MethodContext context) {
+    public SimClr(MethodContext context, SimClrSettings settings) {
         super(context);
-        MethodSettings settings = context.settings();
-        projector = Heads.initialized(Heads.mlp(settings.projectorLayers(), settings.projectorHiddenDim(),
-                settings.projectorOutputDim(), false), context, "projector", context.encoderKind().featureDim());
+        projector = Heads.projector(settings.getProjector(), false, context, "projector");
+        temperature = settings.getTemperature();
     }
 
     @Override
@@ -62,6 +62,6 @@ public final class SimClr extends SslMethod {
         NDArray z = forward(projector, parameters, h); // (2N, out)
         NDArray z1 = z.get("0:" + n);
         recordEmbeddings(z1);
-        return NtXent.loss(z1, z.get(n + ":"), context.settings().temperature());
+        return NtXent.loss(z1, z.get(n + ":"), temperature);
     }
 }

@@ -7,19 +7,22 @@ import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.EncoderKind;
-import io.twinview.proto.v1.HeadSpec;
+import com.google.protobuf.Message;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.trainer.method.MethodDefaults;
-import io.twinview.trainer.method.MethodSettings;
-import io.twinview.trainer.optim.OptimizerConfig;
+import io.twinview.trainer.method.InvalidSettingException;
+import io.twinview.trainer.method.MethodDefinition;
 import io.twinview.trainer.method.Methods;
+import io.twinview.trainer.method.Recipe;
+import io.twinview.trainer.method.RunShape;
+import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;
 import java.util.List;
 
 /**
  * Validates a submitted RunSpec and fills in defaults: the method's recipe for anything left at
- * zero or empty, the dataset's default evaluation splits, a checkpoint cadence.
+ * zero or empty, the method's own settings (each method checks its own, see {@link MethodDefinition}),
+ * the dataset's default evaluation splits, a checkpoint cadence.
  */
 public final class RunSpecs {
 
@@ -51,12 +54,13 @@ public final class RunSpecs {
         RunSpec.Builder spec = requested.toBuilder();
 
         String method = requested.getMethod().isEmpty() ? "simclr" : requested.getMethod();
-        MethodDefaults defaults;
+        MethodDefinition<?> definition;
         try {
-            defaults = Methods.get(method).defaults();
+            definition = Methods.get(method);
         } catch (IllegalArgumentException e) {
             throw new InvalidRunSpecException("method", method, "one of " + String.join(", ", Methods.keys()));
         }
+        Recipe defaults = definition.recipe();
         spec.setMethod(method);
 
         if (requested.getDatasetUri().isBlank()) {
@@ -102,15 +106,15 @@ public final class RunSpecs {
         }
         spec.setImageSize(imageSize);
 
-        spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults, epochs));
-        spec.setHead(resolveHead(requested.getHead(), defaults, encoder, batch));
+        spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults.optimizer(), epochs));
+        resolveMethodSettings(spec, requested, definition, new RunShape(encoder, batch));
 
         try {
             io.twinview.proto.v1.AugmentRecipe recipe = requested.hasAugment()
                     ? requested.getAugment()
                     : io.twinview.proto.v1.AugmentRecipe.getDefaultInstance();
             if (recipe.getName().isEmpty()) {
-                recipe = recipe.toBuilder().setName(defaults.recipe()).build();
+                recipe = recipe.toBuilder().setName(defaults.augment()).build();
             }
             spec.setAugment(AugmentRecipes.resolve(recipe, imageSize)); // the image size picks the 32 px or ImageNet variant
         } catch (IllegalArgumentException e) {
@@ -149,10 +153,10 @@ public final class RunSpecs {
         }
     }
 
-    private static OptimizerSpec resolveOptimizer(OptimizerSpec requested, MethodDefaults defaults, int epochs) {
+    private static OptimizerSpec resolveOptimizer(OptimizerSpec requested, OptimizerSpec defaults, int epochs) {
         OptimizerSpec.Builder optimizer = requested.toBuilder();
-        boolean sameOptimizer = requested.getName().isEmpty() || requested.getName().equals(defaults.optimizer());
-        String name = requested.getName().isEmpty() ? defaults.optimizer() : requested.getName();
+        boolean sameOptimizer = requested.getName().isEmpty() || requested.getName().equals(defaults.getName());
+        String name = requested.getName().isEmpty() ? defaults.getName() : requested.getName();
         if (!Optimizers.NAMES.contains(name)) {
             throw new InvalidRunSpecException("optimizer.name", name, "one of " + String.join(", ", Optimizers.NAMES));
         }
@@ -164,38 +168,38 @@ public final class RunSpecs {
             }
         } else if (!sameOptimizer) {
             throw new InvalidRunSpecException("optimizer.learning_rate", "must be set when optimizer.name is " + name
-                    + ": the method's default rate is for " + defaults.optimizer());
+                    + ": the method's default rate is for " + defaults.getName());
         } else {
-            optimizer.setLearningRate(defaults.learningRate());
+            optimizer.setLearningRate(defaults.getLearningRate());
         }
-        double momentum = requested.hasMomentum() ? requested.getMomentum() : defaults.momentum();
+        double momentum = requested.hasMomentum() ? requested.getMomentum() : defaults.getMomentum();
         if (!(momentum >= 0 && momentum < 1)) {
             throw new InvalidRunSpecException("optimizer.momentum", momentum, "0 <= momentum < 1");
         }
         optimizer.setMomentum(momentum);
-        double weightDecay = requested.hasWeightDecay() ? requested.getWeightDecay() : defaults.weightDecay();
+        double weightDecay = requested.hasWeightDecay() ? requested.getWeightDecay() : defaults.getWeightDecay();
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new InvalidRunSpecException("optimizer.weight_decay", weightDecay, "a number >= 0");
         }
         optimizer.setWeightDecay(weightDecay);
-        double warmup = requested.hasWarmupEpochs() ? requested.getWarmupEpochs() : Math.min(defaults.warmupEpochs(), epochs / 2.0);
+        double warmup = requested.hasWarmupEpochs() ? requested.getWarmupEpochs() : Math.min(defaults.getWarmupEpochs(), epochs / 2.0);
         if (!(warmup >= 0 && warmup < epochs)) {
             throw new InvalidRunSpecException("optimizer.warmup_epochs", warmup, "0 <= warmup < epochs (" + epochs + ")");
         }
         optimizer.setWarmupEpochs(warmup);
         String scaling = requested.getLrScaling().isEmpty()
-                ? (sameOptimizer && !requested.hasLearningRate() ? defaults.lrScaling() : "none")
+                ? (sameOptimizer && !requested.hasLearningRate() ? defaults.getLrScaling() : "none")
                 : requested.getLrScaling();
         if (!LR_SCALINGS.contains(scaling)) {
             throw new InvalidRunSpecException("optimizer.lr_scaling", scaling, "one of " + String.join(", ", LR_SCALINGS));
         }
         optimizer.setLrScaling(scaling);
-        double trust = requested.hasTrustCoefficient() ? requested.getTrustCoefficient() : defaults.trustCoefficient();
+        double trust = requested.hasTrustCoefficient() ? requested.getTrustCoefficient() : defaults.getTrustCoefficient();
         if (!(trust > 0 && trust <= 1)) {
             throw new InvalidRunSpecException("optimizer.trust_coefficient", trust, "0 < eta <= 1");
         }
         optimizer.setTrustCoefficient(trust);
-        String schedule = requested.getSchedule().isEmpty() ? defaults.schedule() : requested.getSchedule();
+        String schedule = requested.getSchedule().isEmpty() ? defaults.getSchedule() : requested.getSchedule();
         if (!SCHEDULES.contains(schedule)) {
             throw new InvalidRunSpecException("optimizer.schedule", schedule, "one of " + String.join(", ", SCHEDULES));
         }
@@ -203,71 +207,21 @@ public final class RunSpecs {
         return optimizer.build();
     }
 
-    private static HeadSpec resolveHead(HeadSpec requested, MethodDefaults defaults, EncoderKind encoder, int batch) {
-        int defaultHidden = defaults.projectorHiddenDim() != 0 ? defaults.projectorHiddenDim() : encoder.featureDim();
-        int hidden = requested.hasProjectorHiddenDim() ? requested.getProjectorHiddenDim() : defaultHidden;
-        check("head.projector_hidden_dim", hidden, 1, 16384);
-        int out = requested.hasProjectorOutputDim() ? requested.getProjectorOutputDim() : defaults.projectorOutputDim();
-        check("head.projector_output_dim", out, 1, 16384);
-        int layers = requested.hasProjectorLayers() ? requested.getProjectorLayers() : defaults.projectorLayers();
-        check("head.projector_layers", layers, 1, 4);
-        int predictor = requested.hasPredictorHiddenDim() ? requested.getPredictorHiddenDim() : defaults.predictorHiddenDim();
-        check("head.predictor_hidden_dim", predictor, 1, 16384);
-        double temperature = requested.hasTemperature() ? requested.getTemperature() : defaults.temperature();
-        if (!(temperature > 0 && temperature <= 100)) {
-            throw new InvalidRunSpecException("head.temperature", temperature, "0 < temperature <= 100");
+    /**
+     * The method's own settings field: the requested one over the method's defaults, completed and
+     * checked by the method. Settings given for another method are refused rather than ignored.
+     */
+    private static void resolveMethodSettings(RunSpec.Builder spec, RunSpec requested, MethodDefinition<?> definition,
+                                              RunShape run) {
+        String given = Methods.settingsFieldOf(requested);
+        if (!given.isEmpty() && !given.equals(definition.settingsField())) {
+            throw new InvalidRunSpecException(given, "settings of another method: method is " + definition.key()
+                    + ", whose settings are " + definition.settingsField() + ".*");
         }
-        double momentum = requested.hasMomentum() ? requested.getMomentum() : defaults.networkMomentum();
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new InvalidRunSpecException("head.momentum", momentum, "0 <= momentum < 1");
-        }
-        int queue = requested.hasQueueSize() ? requested.getQueueSize() : defaults.queueSize();
-        if (queue < 0 || queue % batch != 0) {
-            throw new InvalidRunSpecException("head.queue_size", queue, "a multiple of batch_size (" + batch + "), 0 for none");
-        }
-        double lambda = requested.hasBarlowLambda() ? requested.getBarlowLambda() : defaults.barlowLambda();
-        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
-            throw new InvalidRunSpecException("head.barlow_lambda", lambda, "a number >= 0");
-        }
-        double rho = requested.hasDirectpredRho() ? requested.getDirectpredRho() : defaults.directPredRho();
-        if (!(rho >= 0 && rho < 1)) {
-            throw new InvalidRunSpecException("head.directpred_rho", rho, "0 <= rho < 1");
-        }
-        double eps = requested.hasDirectpredEps() ? requested.getDirectpredEps() : defaults.directPredEps();
-        if (!(eps >= 0) || Double.isInfinite(eps)) {
-            throw new InvalidRunSpecException("head.directpred_eps", eps, "a number >= 0");
-        }
-        int every = requested.hasDirectpredEvery() ? requested.getDirectpredEvery() : defaults.directPredEvery();
-        check("head.directpred_every", every, 1, 1_000_000);
-        double predictorLrScale = requested.hasPredictorLrScale() ? requested.getPredictorLrScale() : defaults.predictorLrScale();
-        if (!(predictorLrScale > 0 && predictorLrScale <= 1000)) {
-            throw new InvalidRunSpecException("head.predictor_lr_scale", predictorLrScale, "a number in (0, 1000]");
-        }
-        int splits = requested.hasKeyBnSplits() ? requested.getKeyBnSplits() : defaults.keyBnSplits();
-        if (splits < 1 || batch % splits != 0) {
-            throw new InvalidRunSpecException("head.key_bn_splits", splits, "a divisor of batch_size (" + batch + ")");
-        }
-        return HeadSpec.newBuilder()
-                .setProjectorHiddenDim(hidden)
-                .setProjectorOutputDim(out)
-                .setProjectorLayers(layers)
-                .setPredictorHiddenDim(predictor)
-                .setTemperature(temperature)
-                .setMomentum(momentum)
-                .setQueueSize(queue)
-                .setBarlowLambda(lambda)
-                .setFixedPredictorLr(requested.hasFixedPredictorLr() ? requested.getFixedPredictorLr() : defaults.fixedPredictorLr())
-                .setDirectpredRho(rho)
-                .setDirectpredEps(eps)
-                .setDirectpredEvery(every)
-                .setKeyBnSplits(splits)
-                .setPredictorLrScale(predictorLrScale)
-                .build();
-    }
-
-    private static void check(String field, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new InvalidRunSpecException(field, value, min + ".." + max);
+        try {
+            spec.setField(definition.field(), definition.resolve(requested, run));
+        } catch (InvalidSettingException e) {
+            throw new InvalidRunSpecException(e.field(), e.value(), e.allowed());
         }
     }
 
@@ -277,13 +231,9 @@ public final class RunSpecs {
         return spec.getOptimizer().getLrScaling().equals("linear") ? base * spec.getBatchSize() / 256.0 : base;
     }
 
-    /** The method settings of a resolved spec. */
-    public static MethodSettings settings(RunSpec spec) {
-        HeadSpec h = spec.getHead();
-        return new MethodSettings(h.getProjectorHiddenDim(), h.getProjectorOutputDim(), h.getProjectorLayers(),
-                h.getPredictorHiddenDim(), h.getTemperature(), h.getMomentum(), h.getQueueSize(), h.getBarlowLambda(),
-                h.getFixedPredictorLr(), h.getDirectpredRho(), h.getDirectpredEps(), h.getDirectpredEvery(),
-                h.getKeyBnSplits(), h.getPredictorLrScale());
+    /** The method's own settings message of a resolved spec. */
+    public static Message methodSettings(RunSpec spec) {
+        return Methods.get(spec.getMethod()).settings(spec);
     }
 
     /** The optimizer of a resolved spec. */

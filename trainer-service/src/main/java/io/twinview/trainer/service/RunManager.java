@@ -259,7 +259,7 @@ public class RunManager {
 
     private Learner.Config learnerConfig(RunSpec spec) {
         return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
-                spec.getSeed(), RunSpecs.settings(spec), RunSpecs.optimizer(spec), device());
+                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), device());
     }
 
     private Device device() {

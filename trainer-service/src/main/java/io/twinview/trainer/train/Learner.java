@@ -12,13 +12,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.google.protobuf.Message;
 import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
 import io.twinview.model.ImageTensors;
 import io.twinview.trainer.method.MethodContext;
-import io.twinview.trainer.method.MethodSettings;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.method.SslMethod;
 import io.twinview.trainer.optim.Optimizer;
@@ -44,12 +44,13 @@ import java.util.Optional;
  */
 public final class Learner implements Stepper, AutoCloseable {
 
+    /** @param settings the method's own settings message, resolved (a field of RunSpec's method_settings) */
     public record Config(
             String method,
             EncoderKind encoder,
             int imageSize,
             long seed,
-            MethodSettings settings,
+            Message settings,
             OptimizerConfig optimizer,
             Device device) {}
 
@@ -65,8 +66,8 @@ public final class Learner implements Stepper, AutoCloseable {
         this.config = config;
         this.manager = NDManager.newBaseManager(config.device());
         Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
-        this.method = Methods.get(config.method()).create(new MethodContext(
-                config.encoder(), encoder, config.imageSize(), config.seed(), config.settings(), manager));
+        this.method = Methods.get(config.method()).create(
+                new MethodContext(config.encoder(), encoder, config.imageSize(), config.seed(), manager), config.settings());
         this.parameters = trainableParameters(method, config.optimizer().peakLearningRate());
         this.optimizer = Optimizers.create(config.optimizer(), manager);
         this.store = new ParameterStore(manager, false);
@@ -159,7 +160,7 @@ public final class Learner implements Stepper, AutoCloseable {
     }
 
     /** How many arrays the learner's manager holds, sub-managers included: constant between steps unless something leaks. */
-    int managedArrays() {
+    public int managedArrays() {
         return manager.getManagedArrays().size();
     }
 

@@ -128,4 +128,71 @@ class NegativeCosineTest {
             }
         }
     }
+
+    /** BYOL's L + L~ (DirectPred's too), the targets detached as the EMA target network hands them over. */
+    private static double naiveSymmetricRegression(double[][] p1, double[][] z2, double[][] p2, double[][] z1) {
+        double total = 0;
+        for (int i = 0; i < p1.length; i++) {
+            total += 2 - 2 * cosine(p1[i], z2[i]) + 2 - 2 * cosine(p2[i], z1[i]);
+        }
+        return total / p1.length;
+    }
+
+    private static double cosine(double[] a, double[] b) {
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int j = 0; j < a.length; j++) {
+            ab += a[j] * b[j];
+            aa += a[j] * a[j];
+            bb += b[j] * b[j];
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
+
+    @Test
+    void symmetricRegressionValueAndGradientMatchTheNaiveLossAndDetachedTargetsGetNoGradient() {
+        SplittableRandom random = new SplittableRandom(13);
+        int n = 3;
+        int d = 4;
+        double[][][] x = {random(random, n, d), random(random, n, d), random(random, n, d), random(random, n, d)};
+        float[][] gradients = new float[4][];
+        double value;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray[] arrays = new NDArray[4];
+            for (int k = 0; k < 4; k++) {
+                arrays[k] = manager.create(flat(x[k]), new Shape(n, d));
+                arrays[k].setRequiresGradient(true);
+            }
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = NegativeCosine.symmetricRegression(arrays[0], arrays[1].stopGradient(), arrays[2], arrays[3].stopGradient());
+                value = loss.getFloat();
+                collector.backward(loss);
+            }
+            for (int k = 0; k < 4; k++) {
+                gradients[k] = arrays[k].getGradient().toFloatArray();
+            }
+        }
+        assertEquals(naiveSymmetricRegression(x[0], x[1], x[2], x[3]), value, 1e-5, "L = mean of (2 - 2cos(p1, z2)) + (2 - 2cos(p2, z1))");
+        double h = 1e-6;
+        for (int k : new int[] {0, 2}) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    double keep = x[k][i][j];
+                    x[k][i][j] = keep + h;
+                    double up = naiveSymmetricRegression(x[0], x[1], x[2], x[3]);
+                    x[k][i][j] = keep - h;
+                    double down = naiveSymmetricRegression(x[0], x[1], x[2], x[3]);
+                    x[k][i][j] = keep;
+                    assertEquals((up - down) / (2 * h), gradients[k][i * d + j], 1e-4,
+                            "dL/dp" + (k == 0 ? 1 : 2) + "[" + i + "][" + j + "] agrees with the naive loss's finite difference");
+                }
+            }
+        }
+        for (int k : new int[] {1, 3}) {
+            for (float g : gradients[k]) {
+                assertEquals(0, g, 0, "stop-gradient: nothing flows into the target projections");
+            }
+        }
+    }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.model.EncoderKind;
-import io.twinview.proto.v1.HeadSpec;
 import io.twinview.proto.v1.RunSpec;
+import io.twinview.trainer.method.MethodFixtures;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.train.Learner;
 import java.time.Duration;
@@ -33,22 +33,19 @@ class EveryMethodRunTest {
     }
 
     private static ResolvedRun resolved(String method) {
-        return RunSpecs.resolve(RunSpec.newBuilder()
-                .setMethod(method)
+        RunSpec.Builder spec = RunSpec.newBuilder()
                 .setDatasetUri("synthetic:?n=64&size=16")
                 .setEpochs(2)
                 .setBatchSize(16)
                 .setSamplesPerTask(16)
-                .setCheckpointEverySteps(3)
-                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(32).setProjectorOutputDim(32)
-                        .setPredictorHiddenDim(16).setQueueSize(64).setKeyBnSplits(2))
-                .build());
+                .setCheckpointEverySteps(3);
+        return RunSpecs.resolve(MethodFixtures.smallHeads(spec, method, 32, 32, 16, 64).build());
     }
 
     private static RunExecutionTest.RecordingStepper stepper(ResolvedRun run, List<Learner> learners) {
         RunSpec spec = run.spec();
         Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
-                spec.getSeed(), RunSpecs.settings(spec), RunSpecs.optimizer(spec), Device.cpu()));
+                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), Device.cpu()));
         learners.add(learner);
         return new RunExecutionTest.RecordingStepper(learner);
     }

@@ -11,7 +11,7 @@ import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.trainer.method.MethodSettings;
+import io.twinview.trainer.method.MethodFixtures;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import io.twinview.trainer.train.Stepper;
@@ -102,7 +102,8 @@ class RunExecutionTest {
     private RecordingStepper stepper(ResolvedRun run) {
         RunSpec spec = run.spec();
         Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
-                spec.getSeed(), MethodSettings.contrastive(32, 16, 0.5), RunSpecs.optimizer(spec), Device.cpu()));
+                spec.getSeed(), MethodFixtures.settings("simclr", "simclr.projector.hidden_dim=32", "simclr.projector.output_dim=16",
+                "simclr.temperature=0.5"), RunSpecs.optimizer(spec), Device.cpu()));
         learners.add(learner);
         return new RecordingStepper(learner);
     }

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.AugmentRecipe;
-import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.v1.ByolSettings;
 import io.twinview.proto.v1.OptimizerSpec;
+import io.twinview.proto.v1.PredictorSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.ViewPolicy;
 import io.twinview.stack.LocalStack;
@@ -39,7 +40,8 @@ class RunSpecsTest {
         assertEquals(32, spec.getImageSize(), "image size defaults to the dataset's");
         assertEquals("adam", spec.getOptimizer().getName(), "simclr's CPU-budget optimizer");
         assertTrue(spec.getOptimizer().hasLearningRate(), "the resolved spec spells out the learning rate");
-        assertEquals(256, spec.getHead().getProjectorHiddenDim(), "projector hidden width = the small encoder's features");
+        assertEquals(256, spec.getSimclr().getProjector().getHiddenDim(), "projector hidden width = the small encoder's features");
+        assertEquals(0.1, spec.getSimclr().getTemperature(), "simclr's own settings are filled in");
         assertEquals("simclr", spec.getAugment().getName(), "simclr's recipe");
         assertTrue(spec.getAugment().getView1().hasCropScaleMin(), "the recipe is resolved into concrete values");
         assertTrue(spec.getEvalTestUri().contains("split=test"), "synthetic data is probed on its test split, got " + spec.getEvalTestUri());
@@ -144,9 +146,11 @@ class RunSpecsTest {
         assertEquals("image_size", invalid(synthetic().setImageSize(4)).field());
         assertEquals("epochs", invalid(synthetic().setEpochs(0)).field());
         assertEquals("checkpoint_every_steps", invalid(synthetic().setCheckpointEverySteps(0)).field());
-        assertEquals("head.predictor_lr_scale", invalid(synthetic().setHead(HeadSpec.newBuilder().setPredictorLrScale(0))).field());
-        assertEquals(10, RunSpecs.resolve(synthetic().setHead(HeadSpec.newBuilder().setPredictorLrScale(10)).build())
-                .spec().getHead().getPredictorLrScale(), "a valid predictor scale is kept");
+        assertEquals("byol.predictor.lr_scale", invalid(synthetic().setMethod("byol")
+                .setByol(ByolSettings.newBuilder().setPredictor(PredictorSpec.newBuilder().setLrScale(0)))).field());
+        assertEquals(3, RunSpecs.resolve(synthetic().setMethod("byol")
+                        .setByol(ByolSettings.newBuilder().setPredictor(PredictorSpec.newBuilder().setLrScale(3))).build())
+                .spec().getByol().getPredictor().getLrScale(), "a valid predictor scale is kept");
     }
 
     @Test

@@ -11,10 +11,12 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Message;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
 import io.twinview.model.ImageTensors;
-import io.twinview.proto.v1.HeadSpec;
+import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.optim.Optimizer;
 import io.twinview.trainer.optim.OptimizerConfig;
@@ -30,35 +32,57 @@ import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.stream.LongStream;
 
-/** Tiny runs of BYOL and SimSiam: 16 px images, the small ConvNet, small heads. */
-final class PredictorFixtures {
+/** Tiny runs of any method: 16 px images, the small ConvNet, small heads, settings as a run resolves them. */
+public final class MethodFixtures {
 
-    static final int SIZE = 16;
+    public static final int SIZE = 16;
+    /** A synthetic dataset of {@link #SIZE} px images, enough for any test run's batch. */
+    public static final String DATASET = "synthetic:?n=64&size=16";
 
-    private PredictorFixtures() {}
+    private MethodFixtures() {}
 
-    /** The settings a run of {@code method} resolves to, with small heads. */
-    static MethodSettings settings(String method, int hidden, int out, int predictorHidden) {
-        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder().setMethod(method).setDatasetUri("synthetic:?n=64&size=16")
-                .setHead(HeadSpec.newBuilder().setProjectorHiddenDim(hidden).setProjectorOutputDim(out)
-                        .setPredictorHiddenDim(predictorHidden))
-                .build()).spec();
-        return RunSpecs.settings(spec);
+    /**
+     * Sets the method's settings to small heads: the projector of every method, and the predictor
+     * and queue of the methods that have them (a queue of {@code queue} keys, 2 key batch-norm splits).
+     */
+    public static RunSpec.Builder smallHeads(RunSpec.Builder spec, String method, int hidden, int out,
+                                             int predictorHidden, int queue) {
+        String field = Methods.get(method).settingsField();
+        Descriptor settings = Methods.get(method).defaults().getDescriptorForType();
+        List<String> overrides = new ArrayList<>(List.of(
+                field + ".projector.hidden_dim=" + hidden, field + ".projector.output_dim=" + out));
+        if (settings.findFieldByName("predictor") != null) {
+            overrides.add(field + ".predictor.hidden_dim=" + predictorHidden);
+        }
+        if (settings.findFieldByName("queue_size") != null) {
+            overrides.add(field + ".queue_size=" + queue);
+            overrides.add(field + ".key_bn_splits=2");
+        }
+        FieldOverrides.apply(spec.setMethod(method), overrides);
+        return spec;
+    }
+
+    /** The settings a run of {@code method} resolves to at batch 8 with these {@code path=value} overrides. */
+    public static Message settings(String method, String... overrides) {
+        RunSpec.Builder spec = RunSpec.newBuilder().setMethod(method).setDatasetUri(DATASET).setBatchSize(8);
+        FieldOverrides.apply(spec, List.of(overrides));
+        return RunSpecs.methodSettings(RunSpecs.resolve(spec.build()).spec());
     }
 
     /** A context with a freshly initialised small encoder: the same seed gives the same weights. */
-    static MethodContext context(NDManager manager, MethodSettings settings, long seed) {
+    static MethodContext context(NDManager manager, long seed) {
         Block encoder = Encoders.create(EncoderKind.SMALL, seed, SIZE, manager);
-        return new MethodContext(EncoderKind.SMALL, encoder, SIZE, seed, settings, manager);
+        return new MethodContext(EncoderKind.SMALL, encoder, SIZE, seed, manager);
     }
 
-    static Learner learner(String method, MethodSettings settings, double learningRate) {
+    /** A learner of seed 3 with Adam at {@code learningRate}. */
+    public static Learner learner(String method, Message settings, double learningRate) {
         return new Learner(new Learner.Config(method, EncoderKind.SMALL, SIZE, 3, settings,
                 new OptimizerConfig("adam", learningRate, 0.9, 1e-6, 0.001), Device.cpu()));
     }
 
-    /** Pairs whose second view is the first plus a little noise. */
-    static PairBatch batch(long seed, int n) {
+    /** Pairs whose second view is the first plus a little noise: easy to tell apart from each other. */
+    public static PairBatch batch(long seed, int n) {
         Random random = new Random(seed);
         byte[] view1 = new byte[n * SIZE * SIZE * 3];
         random.nextBytes(view1);
