@@ -29,6 +29,8 @@ public final class Adam implements Optimizer {
     private final Map<String, NDArray> firstMoments = new HashMap<>();
     private final Map<String, NDArray> secondMoments = new HashMap<>();
     private long steps;
+    /** The step counter of the last {@link #state()}: freed when the next snapshot is taken. */
+    private NDArray stepCount;
 
     public Adam(double weightDecay, boolean decoupled, NDManager manager) {
         this.weightDecay = weightDecay;
@@ -70,6 +72,7 @@ public final class Adam implements Optimizer {
         return manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
     }
 
+    /** The moments (live arrays, by name) and a step counter, valid until the next call. */
     @Override
     public NDList state() {
         NDList state = new NDList();
@@ -81,9 +84,12 @@ public final class Adam implements Optimizer {
             v.setName(name + "#v");
             state.add(v);
         });
-        NDArray count = manager.create(new long[] {steps});
-        count.setName("#steps");
-        state.add(count);
+        if (stepCount != null) {
+            stepCount.close(); // one checkpoint's counter, encoded by now
+        }
+        stepCount = manager.create(new long[] {steps});
+        stepCount.setName("#steps");
+        state.add(stepCount);
         return state;
     }
 
