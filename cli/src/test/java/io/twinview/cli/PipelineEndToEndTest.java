@@ -165,7 +165,7 @@ class PipelineEndToEndTest {
      * evaluated. Tiny runs: 512 synthetic images, batch 64, 2 epochs (16 steps), small heads.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred"})
+    @ValueSource(strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred", "vicreg"})
     void everyMethodTrainsResumesAndIsEvaluated(String method) throws Exception {
         String runId = "e2e-method-" + method;
         RunSpec.Builder spec = RunSpec.newBuilder()

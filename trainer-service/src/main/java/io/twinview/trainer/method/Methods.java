@@ -20,7 +20,8 @@ public final class Methods {
             SimSiam.DEFINITION,
             BarlowTwins.DEFINITION,
             BarlowTwins.MEAN_DEFINITION,
-            DirectPred.DEFINITION);
+            DirectPred.DEFINITION,
+            VicReg.DEFINITION);
 
     private static final Map<String, MethodDefinition<?>> REGISTRY = new LinkedHashMap<>();
 

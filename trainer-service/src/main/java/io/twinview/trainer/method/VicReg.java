@@ -1,0 +1,75 @@
+package io.twinview.trainer.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import io.twinview.proto.v1.ProjectorSpec;
+import io.twinview.proto.v1.VicRegSettings;
+import io.twinview.trainer.loss.VicRegLoss;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * VICReg: "VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning",
+ * Bardes, Ponce, LeCun, ICLR 2022, https://arxiv.org/abs/2105.04906.
+ *
+ * <p>Encoder f, expander h ({@code projector.layers - 1} Linear-BN-ReLU blocks then a Linear; the
+ * paper: 8192-8192-8192 on ImageNet), each view through the network on its own, and
+ * {@link VicRegLoss}: the embeddings of a pair pulled together (invariance, lambda 25), each
+ * dimension's std kept at 1 or more over the batch (variance, mu 25) and the dimensions decorrelated
+ * (covariance, nu 1). No negatives, no target network, no stop-gradient.
+ *
+ * <p>CIFAR settings in the literature: solo-learn {@code scripts/pretrain/cifar/vicreg.yaml}
+ * (ResNet-18, 1000 epochs): projector 2048-2048-2048, LARS lr 0.3 (eta 0.02, biases and BN excluded)
+ * wd 1e-4 at batch 256, warmup + cosine, lambda 25, mu 25, nu 1, solo-learn's asymmetric CIFAR
+ * views (our recipe {@code byol}, which the paper's own ImageNet views follow: BYOL's).
+ *
+ * <p>CPU-budget default ({@link Recipe#cpuBudget}): the paper's lambda, mu and nu; Adam instead of
+ * LARS, for the reason every default has it; the projector, batch and epochs chosen on our
+ * validation split (docs/recipes.md).
+ */
+public final class VicReg extends SslMethod {
+
+    public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
+            "vicreg",
+            "https://arxiv.org/abs/2105.04906",
+            Recipe.cpuBudget(256, 10, "byol"),
+            VicRegSettings.newBuilder()
+                    .setProjector(ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(2048).setLayers(3))
+                    .setInvarianceWeight(25)
+                    .setVarianceWeight(25)
+                    .setCovarianceWeight(1)
+                    .build(),
+            (settings, run, check) -> settings.toBuilder()
+                    .setProjector(check.projector(settings.getProjector(), run))
+                    .setInvarianceWeight(check.nonNegative("invariance_weight", settings.getInvarianceWeight()))
+                    .setVarianceWeight(check.nonNegative("variance_weight", settings.getVarianceWeight()))
+                    .setCovarianceWeight(check.nonNegative("covariance_weight", settings.getCovarianceWeight()))
+                    .build(),
+            VicReg::new);
+
+    private final Block projector;
+    private final VicRegSettings settings;
+
+    public VicReg(MethodContext context, VicRegSettings settings) {
+        super(context);
+        this.settings = settings;
+        this.projector = Heads.projector(settings.getProjector(), false, context, "projector");
+    }
+
+    @Override
+    protected Map<String, Block> heads() {
+        Map<String, Block> heads = new LinkedHashMap<>();
+        heads.put("projector", projector);
+        return heads;
+    }
+
+    @Override
+    public NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2) {
+        NDArray z1 = forward(projector, parameters, forward(encoder, parameters, view1)); // (N, D)
+        NDArray z2 = forward(projector, parameters, forward(encoder, parameters, view2)); // (N, D)
+        recordEmbeddings(z1);
+        return VicRegLoss.loss(z1, z2, settings.getInvarianceWeight(), settings.getVarianceWeight(),
+                settings.getCovarianceWeight());
+    }
+}
