@@ -4,6 +4,7 @@ import io.twinview.augment.kafka.WorkerMain;
 import io.twinview.core.augment.AugmentRecipes;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
@@ -257,7 +258,7 @@ final class WorkersBench implements Callable<Integer> {
 
         private AugmentTask task(String runId, int t, String viewsTopic, int perRecord) {
             AugmentTask.Builder task = AugmentTask.newBuilder()
-                    .setSchemaVersion(1)
+                    .setSchemaVersion(AugmentSchema.VERSION)
                     .setRunId(runId)
                     .setEpoch(0)
                     .setTaskId(t)

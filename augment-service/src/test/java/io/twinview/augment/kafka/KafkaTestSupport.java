@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.twinview.core.augment.AugmentRecipes;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
@@ -74,7 +75,7 @@ final class KafkaTestSupport implements AutoCloseable {
     /** A valid task: the synthetic dataset, simclr, 32 px, the given indices. */
     static AugmentTask.Builder task(String runId, long taskId, String datasetUri, long[] indices, int maxPerBatch) {
         return AugmentTask.newBuilder()
-                .setSchemaVersion(1)
+                .setSchemaVersion(AugmentSchema.VERSION)
                 .setRunId(runId)
                 .setEpoch(3)
                 .setTaskId(taskId)
