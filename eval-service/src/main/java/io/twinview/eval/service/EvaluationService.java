@@ -8,6 +8,7 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointMetrics;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.checkpoint.RunIds;
 import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.EvalSplits;
@@ -42,7 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,7 +55,6 @@ import org.jboss.logging.Logger;
 public class EvaluationService {
 
     private static final Logger LOG = Logger.getLogger(EvaluationService.class);
-    private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ENCODER = Set.of("encoder");
     private static final int DEFAULT_IMAGE_SIZE = 32;
 
@@ -405,9 +404,8 @@ public class EvaluationService {
         if (runId == null || runId.isEmpty()) {
             throw new InvalidEvalRequestException("run_id", "run_id is empty; name the run to evaluate");
         }
-        if (!RUN_ID.matcher(runId).matches()) {
-            throw new InvalidEvalRequestException("run_id", "run_id '" + runId
-                    + "' is not a run id: 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+        if (!RunIds.isValid(runId)) {
+            throw new InvalidEvalRequestException("run_id", "run_id '" + runId + "' is not a run id: " + RunIds.RULE);
         }
     }
 

@@ -7,6 +7,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.checkpoint.RunIds;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.model.EncoderKind;
@@ -33,8 +34,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -45,10 +44,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -63,7 +60,6 @@ import org.jboss.logging.Logger;
 public class RunManager {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class);
-    private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ALL_OBJECTS = Set.of("encoder", "heads", "optimizer");
 
     @Inject
@@ -160,9 +156,9 @@ public class RunManager {
      * @throws TrainerBusyException when another run is training
      */
     public synchronized Run start(StartRunRequest request) {
-        String runId = request.getRunId().isEmpty() ? newRunId() : request.getRunId();
-        if (!RUN_ID.matcher(runId).matches()) {
-            throw new InvalidRunSpecException("run_id", runId, "1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+        String runId = request.getRunId().isEmpty() ? RunIds.newId() : request.getRunId();
+        if (!RunIds.isValid(runId)) {
+            throw new InvalidRunSpecException("run_id", runId, RunIds.RULE);
         }
         RunHandle current = active;
         if (current != null && !current.finished()) {
@@ -268,11 +264,6 @@ public class RunManager {
             case "gpu" -> Device.gpu();
             default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         };
-    }
-
-    private static String newRunId() {
-        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     }
 
     /** @throws UnknownRunException when neither this process nor storage knows the run */
