@@ -8,6 +8,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
+import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.StorageConfig;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.model.EncoderKind;
@@ -16,10 +19,8 @@ import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
-import io.twinview.trainer.config.StorageConfig;
 import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
-import io.twinview.trainer.kafka.KafkaClients;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
 import io.twinview.trainer.run.InvalidRunSpecException;
@@ -47,9 +48,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -68,9 +67,10 @@ public class RunManager {
     @Inject
     StorageConfig storageConfig;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaConfig kafkaConfig;
 
+    private KafkaClients kafka;
     private ObjectStore objectStore;
     private CheckpointStore checkpoints;
     private RunRecords records;
@@ -95,8 +95,9 @@ public class RunManager {
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
-        producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, "trainer"));
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        kafka = kafkaConfig.clients();
+        producer = kafka.producer("trainer");
+        admin = kafka.admin();
         Topics.ensure(admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
@@ -223,7 +224,7 @@ public class RunManager {
         String error = null;
         RunState finalState;
         try (Learner learner = new Learner(learnerConfig(spec));
-             KafkaViewSource views = new KafkaViewSource(bootstrapServers, viewsTopic)) {
+             KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
             TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
             RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
                     new KafkaTaskSink(producer, config.tasksTopic()),
