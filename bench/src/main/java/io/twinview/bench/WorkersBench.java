@@ -107,7 +107,8 @@ final class WorkersBench implements Callable<Integer> {
         Map<Integer, Double> viewsPerSecond = new TreeMap<>();
         try (LocalStack stack = LocalStack.start(LocalStack.Options.in(work));
              Admin admin = KafkaClients.of(stack.kafkaBootstrapServers()).admin();
-             KafkaProducer<byte[], byte[]> producer = KafkaClients.of(stack.kafkaBootstrapServers()).producer("bench-trainer")) {
+             KafkaProducer<byte[], byte[]> producer =
+                     KafkaClients.of(stack.kafkaBootstrapServers()).producer("bench-trainer")) {
             System.out.printf("  Kafka %s ready in %d ms%n", stack.kafkaBootstrapServers(), stack.kafkaStartup().toMillis());
             Load load = new Load(stack.kafkaBootstrapServers(), admin, producer, uri, size, resolved, work.resolve("logs"));
             for (int n = 1; n <= maxWorkers; n++) {

@@ -189,8 +189,8 @@ public final class TaskWorker implements AutoCloseable {
             }
             TaskProcessor processor = new TaskProcessor(a, new BatchAugmenter(augmentPool, settings.threads()),
                     settings.workerId(), settings.deadLetterTopic(), datasets);
-            try (KafkaConsumer<byte[], byte[]> c = settings.kafka().tasksConsumer(clientId(settings, "tasks"), settings.groupId(),
-                    settings.sessionTimeout());
+            try (KafkaConsumer<byte[], byte[]> c = settings.kafka().tasksConsumer(clientId(settings, "tasks"),
+                    settings.groupId(), settings.sessionTimeout());
                  ProducerSlot producer = new ProducerSlot(settings)) {
                 consumer = c;
                 if (stopping) {

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Settings are system properties named as the service's configuration keys:
  * {@code kafka.bootstrap.servers} (required) and any other Kafka client property as {@code kafka.*},
- * {@code twinview.augment.tasks-topic}, {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id}, {@code .threads},
+ * {@code twinview.augment.tasks-topic}, {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id},
+ * {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
  * {@code 6s}-style durations), and for datasets on object storage {@code twinview.storage.endpoint},
  * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
@@ -71,7 +72,7 @@ public final class WorkerMain {
                         System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
     }
 
-    /** Clients with {@code kafka.bootstrap.servers} and every other {@code kafka.*} property, as the service reads them. */
+    /** Clients with {@code kafka.bootstrap.servers} and every other {@code kafka.*} property, as the service has them. */
     private static KafkaClients kafka() {
         Map<String, String> properties = new HashMap<>();
         for (String name : System.getProperties().stringPropertyNames()) {

@@ -73,10 +73,12 @@ class AugmentWorkerServiceTest {
                 () -> AugmentWorkerService.settings(DEFAULTS, NO_STORAGE, new Kafka(" ")));
         assertTrue(bootstrap.getMessage().contains("kafka.bootstrap.servers"), bootstrap.getMessage());
         IllegalArgumentException deadLetters = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, " ", Duration.ofSeconds(45)), NO_STORAGE, KAFKA));
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, " ", Duration.ofSeconds(45)), NO_STORAGE,
+                KAFKA));
         assertTrue(deadLetters.getMessage().contains("twinview.augment.dead-letter-topic"), deadLetters.getMessage());
         IllegalArgumentException session = assertThrows(IllegalArgumentException.class, () -> AugmentWorkerService.settings(
-                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, "d", Duration.ofMillis(10)), NO_STORAGE, KAFKA));
+                new Config("t", 4, "g", Optional.empty(), 1, Duration.ZERO, "d", Duration.ofMillis(10)), NO_STORAGE,
+                KAFKA));
         assertTrue(session.getMessage().contains("twinview.augment.session-timeout") && session.getMessage().contains("PT0.01S"),
                 "names key and value: " + session.getMessage());
     }
@@ -84,7 +86,8 @@ class AugmentWorkerServiceTest {
     @Test
     void newSettingsReachTheWorker() {
         WorkerSettings settings = AugmentWorkerService.settings(
-                new Config("t", 32, "g", Optional.of("w"), 1, Duration.ZERO, "dead", Duration.ofSeconds(6)), NO_STORAGE, KAFKA);
+                new Config("t", 32, "g", Optional.of("w"), 1, Duration.ZERO, "dead", Duration.ofSeconds(6)), NO_STORAGE,
+                KAFKA);
         assertEquals("dead", settings.deadLetterTopic(), "the dead-letter topic is configurable");
         assertEquals(Duration.ofSeconds(6), settings.sessionTimeout(), "the session timeout is configurable");
         assertEquals(32, settings.tasksPartitions(), "tasks partitions pass through");

@@ -32,6 +32,7 @@ public final class RunIds {
 
     /** A new run id: local time and 4 random hex digits, e.g. {@code 20261205-142233-3fa9}. */
     public static String newId() {
-        return LocalDateTime.now().format(NEW_ID_TIME) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+        return LocalDateTime.now().format(NEW_ID_TIME) + "-"
+                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     }
 }

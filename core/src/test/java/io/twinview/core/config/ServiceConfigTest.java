@@ -24,8 +24,9 @@ class ServiceConfigTest {
                 "kafka.client.dns.lookup", "use_all_dns_ips"), Map.of("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"));
 
         assertEquals("b:1", kafka.bootstrapServers(), "kafka.bootstrap.servers");
-        assertEquals(new KafkaClients("b:1", Map.of("client.dns.lookup", "use_all_dns_ips", "security.protocol", "PLAINTEXT")),
-                kafka.clients(), "a dotted key and an environment variable both become client properties");
+        KafkaClients expected = new KafkaClients("b:1",
+                Map.of("client.dns.lookup", "use_all_dns_ips", "security.protocol", "PLAINTEXT"));
+        assertEquals(expected, kafka.clients(), "a dotted key and an environment variable both become client properties");
     }
 
     @Test
@@ -35,8 +36,8 @@ class ServiceConfigTest {
                 "twinview.storage.access-key", "key",
                 "twinview.storage.secret-key", "secret"), Map.of());
 
-        assertEquals(new StorageSettings("http://127.0.0.1:9000", "key", "secret", "twinview", "us-east-1"), storage.settings(),
-                "bucket twinview and region us-east-1 by default");
+        assertEquals(new StorageSettings("http://127.0.0.1:9000", "key", "secret", "twinview", "us-east-1"),
+                storage.settings(), "bucket twinview and region us-east-1 by default");
     }
 
     @Test

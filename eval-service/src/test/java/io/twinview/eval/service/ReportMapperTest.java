@@ -2,6 +2,7 @@ package io.twinview.eval.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.CheckpointMetrics;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
@@ -43,7 +44,8 @@ class ReportMapperTest {
                         "COLLAPSE: effective rank 1.02 (trainer, step 36)",
                         "COLLAPSE: embeddings have std 0.0010 (frozen encoder features of the test set)",
                         "3 training steps had a NaN or infinite loss and were skipped"),
-                ReportMapper.warnings(manifest, COLLAPSED), "the trainer's warning with its step, then eval's own, then NaN steps");
+                ReportMapper.warnings(manifest, COLLAPSED),
+                "the trainer's warning with its step, then eval's own, then the NaN steps");
     }
 
     @Test
@@ -59,8 +61,8 @@ class ReportMapperTest {
                 .build();
         ResolvedRequest resolved = new ResolvedRequest(ReportId.of("map-run", 40, train.uri(), test.uri(), 5),
                 "runs/map-run/checkpoints/0000000040/manifest.json", manifest, EncoderKind.SMALL, train, test, 5);
-        Evaluator.Outcome outcome = new Evaluator.Outcome(new Scores(0.5, 0.9, 0.6, 0.95), new Scores(0.2, 0.6, 0.25, 0.7),
-                1e-3, 128, 16, 8, 5, 0.07, false, 1.5, HEALTHY);
+        Evaluator.Outcome outcome = new Evaluator.Outcome(new Scores(0.5, 0.9, 0.6, 0.95),
+                new Scores(0.2, 0.6, 0.25, 0.7), 1e-3, 128, 16, 8, 5, 0.07, false, 1.5, HEALTHY);
 
         EvalReport report = ReportMapper.toReport(resolved, outcome, 2.25, 1_700_000_000_000L);
 
@@ -78,13 +80,13 @@ class ReportMapperTest {
         assertEquals(128, report.getFeatureDim());
         assertEquals(5, report.getKnnK(), "the k the probe used");
         assertEquals(0.07, report.getKnnTemperature());
-        assertEquals(ProbeScores.newBuilder().setKnnTop1(0.5).setKnnTop5(0.9).setLinearTop1(0.6).setLinearTop5(0.95).build(),
-                report.getSsl(), "the checkpoint's scores");
+        assertEquals(ProbeScores.newBuilder().setKnnTop1(0.5).setKnnTop5(0.9).setLinearTop1(0.6).setLinearTop5(0.95)
+                .build(), report.getSsl(), "the checkpoint's scores");
         assertEquals(new Scores(0.2, 0.6, 0.25, 0.7), ReportMapper.scores(report.getRandomInit()),
                 "the random-init baseline, read back as a stored report seeds the cache");
         assertEquals(1e-3, report.getLinearL2());
         assertEquals(2.25, report.getWallSeconds());
-        assertEquals(1_700_000_000_000L, report.getCreatedAt().getSeconds() * 1000 + report.getCreatedAt().getNanos() / 1_000_000);
+        assertEquals(1_700_000_000_000L, Timestamps.toMillis(report.getCreatedAt()), "when it was made");
         assertEquals(manifest.getMonitors(), report.getTrainingMonitors(), "the trainer's monitors at the checkpoint");
         assertEquals(HEALTHY.toProto(40), report.getFeatureMonitors(), "eval's own monitors, at the checkpoint's step");
         assertEquals(List.of(), report.getWarningsList());

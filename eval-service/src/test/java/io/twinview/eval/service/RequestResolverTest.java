@@ -63,7 +63,8 @@ class RequestResolverTest {
     @Test
     void theRequestsStepSetsAndKWinOverTheSpecs() {
         ResolvedRequest resolved = resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).setStep(10)
-                .setEvalTrainUri("synthetic:?n=32&split=train").setEvalTestUri("synthetic:?n=16&split=test").setKnnK(7).build());
+                .setEvalTrainUri("synthetic:?n=32&split=train").setEvalTestUri("synthetic:?n=16&split=test").setKnnK(7)
+                .build());
 
         assertEquals(10, resolved.id().step());
         assertEquals(canonical("synthetic:?n=32&split=train"), resolved.train().uri());
@@ -110,7 +111,8 @@ class RequestResolverTest {
                 () -> resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).setStep(30).build()));
         assertTrue(noStep.getMessage().contains("step 30") && noStep.getMessage().contains("[20, 10]"),
                 "names the steps that exist: " + noStep.getMessage());
-        EvalNotFoundException unlisted = assertThrows(EvalNotFoundException.class, () -> resolver.checkRunExists("no-such-run"));
+        EvalNotFoundException unlisted = assertThrows(EvalNotFoundException.class,
+                () -> resolver.checkRunExists("no-such-run"));
         assertTrue(unlisted.getMessage().contains("leave run_id empty"), unlisted.getMessage());
         resolver.checkRunExists(run);
     }
