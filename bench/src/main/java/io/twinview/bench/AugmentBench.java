@@ -8,6 +8,7 @@ import io.twinview.core.augment.AugmentRecipes;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.ViewBatch;
 import com.google.protobuf.ByteString;
@@ -301,7 +302,7 @@ final class AugmentBench implements Callable<Integer> {
         for (int first = 0, sequence = 0; first < n; first += perRecord, sequence++) {
             int count = Math.min(perRecord, n - first);
             ViewBatch.Builder batch = ViewBatch.newBuilder()
-                    .setSchemaVersion(1).setRunId("bench-run").setEpoch(0).setTaskId(first / 256)
+                    .setSchemaVersion(AugmentSchema.VERSION).setRunId("bench-run").setEpoch(0).setTaskId(first / 256)
                     .setSequence(sequence).setBatchCount((n + perRecord - 1) / perRecord)
                     .setHeight(size).setWidth(size).setChannels(3)
                     .setView1(ByteString.copyFrom(views[0], first * bytes, count * bytes))

@@ -3,7 +3,9 @@ package io.twinview.bench;
 import io.twinview.augment.kafka.WorkerMain;
 import io.twinview.core.augment.AugmentRecipes;
 import io.twinview.core.data.Datasets;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
@@ -30,18 +32,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -109,12 +106,9 @@ final class WorkersBench implements Callable<Integer> {
         figures.put("samples_per_task", samplesPerTask);
         Map<Integer, Double> viewsPerSecond = new TreeMap<>();
         try (LocalStack stack = LocalStack.start(LocalStack.Options.in(work));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                     ProducerConfig.ACKS_CONFIG, "all",
-                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+             Admin admin = KafkaClients.of(stack.kafkaBootstrapServers()).admin();
+             KafkaProducer<byte[], byte[]> producer =
+                     KafkaClients.of(stack.kafkaBootstrapServers()).producer("bench-trainer")) {
             System.out.printf("  Kafka %s ready in %d ms%n", stack.kafkaBootstrapServers(), stack.kafkaStartup().toMillis());
             Load load = new Load(stack.kafkaBootstrapServers(), admin, producer, uri, size, resolved, work.resolve("logs"));
             for (int n = 1; n <= maxWorkers; n++) {
@@ -257,7 +251,7 @@ final class WorkersBench implements Callable<Integer> {
 
         private AugmentTask task(String runId, int t, String viewsTopic, int perRecord) {
             AugmentTask.Builder task = AugmentTask.newBuilder()
-                    .setSchemaVersion(1)
+                    .setSchemaVersion(AugmentSchema.VERSION)
                     .setRunId(runId)
                     .setEpoch(0)
                     .setTaskId(t)
@@ -319,13 +313,7 @@ final class WorkersBench implements Callable<Integer> {
         }
 
         private KafkaConsumer<byte[], byte[]> viewsConsumer(String topic) {
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                    ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                    ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+            KafkaConsumer<byte[], byte[]> consumer = KafkaClients.of(bootstrap).viewsConsumer("bench-trainer-" + topic);
             Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30));
             return consumer;
         }

@@ -2,13 +2,13 @@ package io.twinview.augment.kafka;
 
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import java.nio.charset.StandardCharsets;
 
 /** What makes an AugmentTask workable, before and after its dataset is open. */
 final class TaskChecks {
 
-    static final int SCHEMA_VERSION = 1;
     static final int MIN_IMAGE_SIZE = 8;
     static final int MAX_IMAGE_SIZE = 512;
     /** Room left in a views record for the record batch header and key. */
@@ -18,9 +18,9 @@ final class TaskChecks {
 
     /** Why the task's own fields cannot be worked on, or null when they can. */
     static String problem(AugmentTask task) {
-        if (task.getSchemaVersion() != SCHEMA_VERSION) {
+        if (task.getSchemaVersion() != AugmentSchema.VERSION) {
             return "schema_version " + Integer.toUnsignedString(task.getSchemaVersion()) + ", this worker reads "
-                    + SCHEMA_VERSION;
+                    + AugmentSchema.VERSION;
         }
         if (task.getRunId().isEmpty()) {
             return "run_id is empty";

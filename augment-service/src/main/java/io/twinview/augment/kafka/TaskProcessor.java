@@ -7,6 +7,7 @@ import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.augment.TwoViewPolicy;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.RejectedSample;
 import io.twinview.proto.v1.ViewBatch;
@@ -162,7 +163,7 @@ final class TaskProcessor {
             }
             for (SampleRejection rejection : views.rejections()) {
                 RejectedSample letter = RejectedSample.newBuilder()
-                        .setSchemaVersion(TaskChecks.SCHEMA_VERSION)
+                        .setSchemaVersion(AugmentSchema.VERSION)
                         .setRunId(task.getRunId())
                         .setTaskId(task.getTaskId())
                         .setEpoch(task.getEpoch())
@@ -185,7 +186,7 @@ final class TaskProcessor {
             augmented += views.samples().length;
             rejected += views.rejections().size();
             ViewBatch batch = ViewBatch.newBuilder()
-                    .setSchemaVersion(TaskChecks.SCHEMA_VERSION)
+                    .setSchemaVersion(AugmentSchema.VERSION)
                     .setRunId(task.getRunId())
                     .setEpoch(task.getEpoch())
                     .setTaskId(task.getTaskId())

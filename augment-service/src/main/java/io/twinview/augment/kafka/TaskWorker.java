@@ -114,6 +114,11 @@ public final class TaskWorker implements AutoCloseable {
         return host + "-" + ProcessHandle.current().pid();
     }
 
+    /** {@code augment-<worker id>-<role>}: the id of the worker's tasks consumer, views producer or admin client. */
+    private static String clientId(WorkerSettings settings, String role) {
+        return "augment-" + settings.workerId() + "-" + role;
+    }
+
     public WorkerSettings settings() {
         return settings;
     }
@@ -174,17 +179,18 @@ public final class TaskWorker implements AutoCloseable {
 
     private void run() {
         LOG.infof("worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s, %s", settings.workerId(),
-                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.bootstrapServers(),
+                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.kafka().bootstrapServers(),
                 settings.storage() == null ? "no object storage (s3:// datasets are skipped)"
                         : "s3:// datasets from " + settings.storage().endpoint());
-        try (Admin a = Admin.create(WorkerClients.admin(settings))) {
+        try (Admin a = settings.kafka().admin(clientId(settings, "admin"))) {
             admin = a;
             if (!ensureTasksTopic(a)) {
                 return;
             }
             TaskProcessor processor = new TaskProcessor(a, new BatchAugmenter(augmentPool, settings.threads()),
                     settings.workerId(), settings.deadLetterTopic(), datasets);
-            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(WorkerClients.tasksConsumer(settings));
+            try (KafkaConsumer<byte[], byte[]> c = settings.kafka().tasksConsumer(clientId(settings, "tasks"),
+                    settings.groupId(), settings.sessionTimeout());
                  ProducerSlot producer = new ProducerSlot(settings)) {
                 consumer = c;
                 if (stopping) {
@@ -377,7 +383,7 @@ public final class TaskWorker implements AutoCloseable {
 
         KafkaProducer<byte[], byte[]> get() {
             if (producer == null) {
-                producer = new KafkaProducer<>(WorkerClients.viewsProducer(settings));
+                producer = settings.kafka().viewsProducer(clientId(settings, "views"));
             }
             return producer;
         }

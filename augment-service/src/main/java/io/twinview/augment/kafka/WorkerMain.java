@@ -1,9 +1,12 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -12,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  * kill and count worker processes. The service itself runs {@code AugmentWorkerService}.
  *
  * <p>Settings are system properties named as the service's configuration keys:
- * {@code kafka.bootstrap.servers} (required), {@code twinview.augment.tasks-topic},
- * {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id}, {@code .threads},
+ * {@code kafka.bootstrap.servers} (required) and any other Kafka client property as {@code kafka.*},
+ * {@code twinview.augment.tasks-topic}, {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id},
+ * {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
  * {@code 6s}-style durations), and for datasets on object storage {@code twinview.storage.endpoint},
  * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
@@ -22,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class WorkerMain {
 
     private static final String PREFIX = "twinview.augment.";
+    private static final String KAFKA_PREFIX = "kafka.";
 
     private WorkerMain() {}
 
@@ -49,11 +54,10 @@ public final class WorkerMain {
 
     /** @throws IllegalArgumentException naming the property, the value and what is allowed */
     static WorkerSettings fromSystemProperties() {
-        String bootstrap = System.getProperty("kafka.bootstrap.servers", "");
         int threads = integer("threads", 1);
         String workerId = System.getProperty(PREFIX + "worker-id", "").trim();
         return new WorkerSettings(
-                bootstrap,
+                kafka(),
                 System.getProperty(PREFIX + "tasks-topic", Topics.DEFAULT_TASKS_TOPIC),
                 integer("tasks-partitions", Topics.DEFAULT_TASKS_PARTITIONS),
                 System.getProperty(PREFIX + "group-id", "twinview-augment"),
@@ -66,6 +70,17 @@ public final class WorkerMain {
                         System.getProperty("twinview.storage.access-key"), System.getProperty("twinview.storage.secret-key"),
                         System.getProperty("twinview.storage.bucket", "twinview"),
                         System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
+    }
+
+    /** Clients with {@code kafka.bootstrap.servers} and every other {@code kafka.*} property, as the service has them. */
+    private static KafkaClients kafka() {
+        Map<String, String> properties = new HashMap<>();
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith(KAFKA_PREFIX)) {
+                properties.put(name.substring(KAFKA_PREFIX.length()), System.getProperty(name));
+            }
+        }
+        return new KafkaClients(System.getProperty(KAFKA_PREFIX + "bootstrap.servers", ""), properties);
     }
 
     private static int integer(String key, int fallback) {

@@ -1,5 +1,6 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
@@ -8,7 +9,7 @@ import java.util.Objects;
 /**
  * What one {@link TaskWorker} needs, checked on construction.
  *
- * @param bootstrapServers Kafka, {@code host:port[,host:port...]}
+ * @param kafka            the factory of the worker's Kafka clients: bootstrap servers and common client properties
  * @param tasksTopic       the shared AugmentTask topic
  * @param tasksPartitions  partitions of the tasks topic, at least 1: created with this many, or raised
  *                         to it when it has fewer (the most workers of the group that get work)
@@ -23,7 +24,7 @@ import java.util.Objects;
  *                         (endpoint, credentials, region; the bucket is each URI's own), or null when this
  *                         worker has none: it then skips tasks of s3:// datasets
  */
-public record WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
+public record WorkerSettings(KafkaClients kafka, String tasksTopic, int tasksPartitions, String groupId,
                              String workerId, int threads, Duration retryBackoff, String deadLetterTopic,
                              Duration sessionTimeout, StorageSettings storage) {
 
@@ -31,7 +32,7 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
 
     public WorkerSettings {
-        requireText("bootstrapServers", bootstrapServers);
+        Objects.requireNonNull(kafka, "kafka");
         requireText("tasksTopic", tasksTopic);
         requireText("groupId", groupId);
         requireText("workerId", workerId);
@@ -53,40 +54,43 @@ public record WorkerSettings(String bootstrapServers, String tasksTopic, int tas
         }
     }
 
-    /** The default dead-letter topic, Kafka's default session timeout and no object storage. */
+    /**
+     * Kafka clients with no property but the bootstrap servers, the default dead-letter topic, Kafka's
+     * default session timeout and no object storage.
+     */
     public WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
                           String workerId, int threads, Duration retryBackoff) {
-        this(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+        this(KafkaClients.of(bootstrapServers), tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
                 Topics.DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_SESSION_TIMEOUT, null);
     }
 
     /** The same settings for another topic and group (tests, tools). */
     public WorkerSettings withTopicAndGroup(String topic, String group) {
-        return new WorkerSettings(bootstrapServers, topic, tasksPartitions, group, workerId, threads, retryBackoff,
+        return new WorkerSettings(kafka, topic, tasksPartitions, group, workerId, threads, retryBackoff,
                 deadLetterTopic, sessionTimeout, storage);
     }
 
     /** The same settings with another thread count. */
     public WorkerSettings withThreads(int count) {
-        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff,
+        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff,
                 deadLetterTopic, sessionTimeout, storage);
     }
 
     /** The same settings with another dead-letter topic. */
     public WorkerSettings withDeadLetterTopic(String topic) {
-        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
                 topic, sessionTimeout, storage);
     }
 
     /** The same settings with another session timeout. */
     public WorkerSettings withSessionTimeout(Duration timeout) {
-        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
                 deadLetterTopic, timeout, storage);
     }
 
     /** The same settings with object storage for s3:// datasets (null: none). */
     public WorkerSettings withStorage(StorageSettings objectStorage) {
-        return new WorkerSettings(bootstrapServers, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
+        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
                 deadLetterTopic, sessionTimeout, objectStorage);
     }
 

@@ -3,15 +3,15 @@ package io.twinview.augment.service;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.augment.config.AugmentConfig;
-import io.twinview.augment.config.StorageConfig;
 import io.twinview.augment.kafka.TaskWorker;
 import io.twinview.augment.kafka.WorkerSettings;
+import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.StorageConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Runs this process's {@link TaskWorker} from application start to shutdown. */
 @ApplicationScoped
@@ -23,13 +23,13 @@ public class AugmentWorkerService {
     @Inject
     StorageConfig storageConfig;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaConfig kafkaConfig;
 
     private volatile TaskWorker worker;
 
     void onStart(@Observes StartupEvent event) {
-        worker = TaskWorker.start(settings(config, storageConfig, bootstrapServers));
+        worker = TaskWorker.start(settings(config, storageConfig, kafkaConfig));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -49,7 +49,7 @@ public class AugmentWorkerService {
      *
      * @throws IllegalArgumentException naming the key, the value and what is allowed
      */
-    static WorkerSettings settings(AugmentConfig config, StorageConfig storage, String bootstrapServers) {
+    static WorkerSettings settings(AugmentConfig config, StorageConfig storage, KafkaConfig kafka) {
         if (config.threads() < 0) {
             throw new IllegalArgumentException("twinview.augment.threads must be 0 (one per available processor) or more, was "
                     + config.threads());
@@ -76,13 +76,13 @@ public class AugmentWorkerService {
             throw new IllegalArgumentException("twinview.augment.session-timeout must be 1s .. 30m (and within the broker's"
                     + " group.min/max.session.timeout.ms, 6s .. 30m by default), was " + config.sessionTimeout());
         }
-        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+        if (kafka.bootstrapServers() == null || kafka.bootstrapServers().isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker");
         }
         int threads = config.threads() == 0 ? Runtime.getRuntime().availableProcessors() : config.threads();
         String workerId = config.workerId().map(String::trim).filter(id -> !id.isEmpty())
                 .orElseGet(TaskWorker::defaultWorkerId);
-        return new WorkerSettings(bootstrapServers, config.tasksTopic(), config.tasksPartitions(), config.groupId(),
+        return new WorkerSettings(kafka.clients(), config.tasksTopic(), config.tasksPartitions(), config.groupId(),
                 workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout(),
                 WorkerSettings.objectStorage(storage.endpoint().orElse(null), storage.accessKey().orElse(null),
                         storage.secretKey().orElse(null), storage.bucket(), storage.region()));

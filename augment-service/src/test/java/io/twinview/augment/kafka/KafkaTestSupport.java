@@ -3,7 +3,9 @@ package io.twinview.augment.kafka;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.twinview.core.augment.AugmentRecipes;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
@@ -18,22 +20,17 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Publishing tasks, reading views and committed offsets on the test broker. */
 final class KafkaTestSupport implements AutoCloseable {
@@ -41,18 +38,15 @@ final class KafkaTestSupport implements AutoCloseable {
     static final AugmentRecipe SIMCLR = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build());
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
 
+    /** Clients made as the services make theirs: tasks published as the trainer does, views read as it reads them. */
     KafkaTestSupport(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        this.clients = KafkaClients.of(bootstrapServers);
+        this.admin = clients.admin();
+        this.producer = clients.producer("test-trainer");
     }
 
     /** A name no other test of this JVM uses: {@code prefix-<n>-<time>}. */
@@ -74,7 +68,7 @@ final class KafkaTestSupport implements AutoCloseable {
     /** A valid task: the synthetic dataset, simclr, 32 px, the given indices. */
     static AugmentTask.Builder task(String runId, long taskId, String datasetUri, long[] indices, int maxPerBatch) {
         return AugmentTask.newBuilder()
-                .setSchemaVersion(1)
+                .setSchemaVersion(AugmentSchema.VERSION)
                 .setRunId(runId)
                 .setEpoch(3)
                 .setTaskId(taskId)
@@ -98,15 +92,8 @@ final class KafkaTestSupport implements AutoCloseable {
 
     /** Reads every record of a topic until {@code expected} arrived, then {@code quiet} longer to catch extras. */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, Duration timeout, Duration quiet) {
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.viewsConsumer("test-views-reader")) {
             Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (records.size() < expected && System.nanoTime() < deadline) {

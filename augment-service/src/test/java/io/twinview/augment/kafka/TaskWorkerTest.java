@@ -7,6 +7,7 @@ import io.twinview.core.data.Datasets;
 import io.twinview.core.data.TestImages;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.RejectedSample;
 import io.twinview.proto.v1.ViewBatch;
@@ -185,7 +186,7 @@ class TaskWorkerTest {
             RejectedSample letter = RejectedSample.parseFrom(record.value());
             lettered.add(letter.getSampleIndex());
             assertEquals(runId, new String(record.key(), StandardCharsets.UTF_8), "dead letters are keyed by run id");
-            assertEquals(1, letter.getSchemaVersion(), "schema_version");
+            assertEquals(AugmentSchema.VERSION, letter.getSchemaVersion(), "schema_version");
             assertEquals(runId, letter.getRunId(), "run_id of the task");
             assertEquals(task.getTaskId(), letter.getTaskId(), "task_id of the task");
             assertEquals(task.getEpoch(), letter.getEpoch(), "epoch of the task");

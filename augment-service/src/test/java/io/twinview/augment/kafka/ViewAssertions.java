@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ final class ViewAssertions {
                     "the record key is the task id");
             assertEquals(i, batch.getSequence(), "records of a task arrive in sequence order");
             assertEquals(expectedCount, batch.getBatchCount(), "batch_count is the trainer's ceil(n / max)");
-            assertEquals(1, batch.getSchemaVersion(), "schema_version");
+            assertEquals(AugmentSchema.VERSION, batch.getSchemaVersion(), "schema_version");
             assertEquals(task.getRunId(), batch.getRunId(), "run_id copied from the task");
             assertEquals(task.getEpoch(), batch.getEpoch(), "epoch copied from the task");
             assertEquals(task.getTaskId(), batch.getTaskId(), "task_id copied from the task");

@@ -3,6 +3,8 @@ package io.twinview.eval.kafka;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.service.EvalNotFoundException;
@@ -28,16 +30,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -64,8 +62,8 @@ public class CheckpointEventListener {
     @Inject
     EvaluationService evaluations;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaConfig kafkaConfig;
 
     private volatile boolean stopping;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -77,10 +75,11 @@ public class CheckpointEventListener {
             LOG.info("twinview.eval.auto=false: checkpoint events are not evaluated automatically");
             return;
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        KafkaClients kafka = kafkaConfig.clients();
+        try (Admin admin = kafka.admin()) {
             Topics.ensure(admin, Topics.checkpointsTopic(config.checkpointsTopic()));
         }
-        consumer = new KafkaConsumer<>(consumerConfig());
+        consumer = kafka.checkpointEventsConsumer("eval-" + config.groupId(), config.groupId());
         thread = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-checkpoint-events"));
         loop = thread.submit(this::run);
         LOG.infof("evaluating checkpoint events of %s (group %s)", config.checkpointsTopic(), config.groupId());
@@ -103,19 +102,6 @@ public class CheckpointEventListener {
             Thread.currentThread().interrupt();
         }
         thread.shutdown();
-    }
-
-    private Map<String, Object> consumerConfig() {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "eval-" + config.groupId());
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        settings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        settings.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        settings.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        return settings;
     }
 
     private void run() {

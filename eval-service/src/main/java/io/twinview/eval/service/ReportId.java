@@ -1,5 +1,6 @@
 package io.twinview.eval.service;
 
+import io.twinview.core.checkpoint.RunIds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,12 +14,12 @@ import java.util.regex.Pattern;
  * e.g. {@code demo-1.600.3fa94c1e}. The hash is the first 8 hex digits of the SHA-256 of the
  * canonical train URI, the canonical test URI and k (one per line), so the same request for the
  * same checkpoint always gets the same id (and the stored report), while another set or k gets
- * another. Run ids are {@code [a-z0-9-]}, so the dots split the id unambiguously; the object key is
+ * another. Run ids ({@link RunIds}) are {@code [a-z0-9-]}, so the dots split the id unambiguously; the object key is
  * {@code CheckpointKeys.reportKey(runId, step, id)}.
  */
 public record ReportId(String runId, long step, String requestHash) {
 
-    private static final Pattern FORMAT = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})\\.([0-9]{1,18})\\.([0-9a-f]{8})");
+    private static final Pattern FORMAT = Pattern.compile("(" + RunIds.REGEX + ")\\.([0-9]{1,18})\\.([0-9a-f]{8})");
 
     public static ReportId of(String runId, long step, String trainUri, String testUri, int k) {
         return new ReportId(runId, step, requestHash(trainUri, testUri, k));

@@ -9,9 +9,10 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.StorageConfig;
 import io.twinview.eval.TestCheckpoints;
 import io.twinview.eval.config.EvalConfig;
-import io.twinview.eval.config.StorageConfig;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvalServiceGrpc;
@@ -21,13 +22,9 @@ import io.twinview.stack.quarkus.LocalStackTestResource;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /** Checkpoint events on a real Kafka broker become reports in real S3. */
@@ -44,8 +41,8 @@ class CheckpointEventListenerTest {
     @Inject
     EvalConfig config;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaConfig kafka;
 
     @Test
     void aPublishedCheckpointEventIsEvaluated() throws Exception {
@@ -61,10 +58,7 @@ class CheckpointEventListenerTest {
                 .setFinal(true)
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.clients().producer("test-trainer")) {
             producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), new byte[] {0x7f, 0x01})).get();
             producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), event.toByteArray())).get();
         }

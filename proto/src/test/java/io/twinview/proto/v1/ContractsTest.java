@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
+import io.twinview.proto.AugmentSchema;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,8 @@ class ContractsTest {
             view2[i] = (byte) (255 - i);
         }
         ViewBatch batch = ViewBatch.newBuilder()
-                .setSchemaVersion(1).setRunId("r1").setEpoch(3).setTaskId(7_000_000_000L).setSequence(1).setBatchCount(2)
+                .setSchemaVersion(AugmentSchema.VERSION).setRunId("r1").setEpoch(3).setTaskId(7_000_000_000L)
+                .setSequence(1).setBatchCount(2)
                 .setHeight(4).setWidth(4).setChannels(3)
                 .setView1(ByteString.copyFrom(view1)).setView2(ByteString.copyFrom(view2))
                 .addAllSampleIndices(List.of(11L, 4_294_967_296L)).setWorkerId("w")

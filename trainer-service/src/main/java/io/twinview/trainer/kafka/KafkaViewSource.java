@@ -1,5 +1,6 @@
 package io.twinview.trainer.kafka;
 
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.PartitionCursor;
 import io.twinview.trainer.run.ViewRecord;
@@ -20,9 +21,9 @@ public final class KafkaViewSource implements ViewSource {
     private final String topic;
     private final List<Integer> partitions;
 
-    public KafkaViewSource(String bootstrapServers, String topic) {
+    public KafkaViewSource(KafkaClients kafka, String topic) {
         this.topic = topic;
-        this.consumer = new KafkaConsumer<>(KafkaClients.viewsConsumer(bootstrapServers, "trainer-" + topic));
+        this.consumer = kafka.viewsConsumer("trainer-" + topic);
         try {
             this.partitions = Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30)).stream()
                     .map(TopicPartition::partition).toList();

@@ -1,6 +1,7 @@
 package io.twinview.trainer.run;
 
 import io.twinview.model.Seeds;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.RunSpec;
 import java.util.SplittableRandom;
@@ -11,8 +12,6 @@ import java.util.SplittableRandom;
  * Task ids run across epochs from 0, so (run, task id) names the same samples in every process.
  */
 public final class TaskPlan {
-
-    public static final int SCHEMA_VERSION = 1;
 
     private final String runId;
     private final ResolvedRun run;
@@ -45,7 +44,7 @@ public final class TaskPlan {
         int last = Math.min(first + spec.getSamplesPerTask(), run.datasetSize());
         int[] permutation = permutation(epoch);
         AugmentTask.Builder task = AugmentTask.newBuilder()
-                .setSchemaVersion(SCHEMA_VERSION)
+                .setSchemaVersion(AugmentSchema.VERSION)
                 .setRunId(runId)
                 .setEpoch(epoch)
                 .setTaskId(taskId)

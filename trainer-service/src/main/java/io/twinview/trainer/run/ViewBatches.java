@@ -1,18 +1,17 @@
 package io.twinview.trainer.run;
 
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.ViewBatch;
 
 /** What makes a ViewBatch record trainable. */
 final class ViewBatches {
 
-    static final int SCHEMA_VERSION = 1;
-
     private ViewBatches() {}
 
     /** Why the record cannot be trained on, or null when it can. */
     static String problem(ViewBatch batch, String runId, int imageSize) {
-        if (batch.getSchemaVersion() != SCHEMA_VERSION) {
-            return "schema_version " + batch.getSchemaVersion() + ", this trainer reads " + SCHEMA_VERSION;
+        if (batch.getSchemaVersion() != AugmentSchema.VERSION) {
+            return "schema_version " + batch.getSchemaVersion() + ", this trainer reads " + AugmentSchema.VERSION;
         }
         if (!batch.getRunId().equals(runId)) {
             return "run_id '" + batch.getRunId() + "' is not this run's '" + runId + "'";

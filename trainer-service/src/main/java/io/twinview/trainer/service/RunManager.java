@@ -7,6 +7,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.checkpoint.RunIds;
+import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.StorageConfig;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.model.EncoderKind;
@@ -15,10 +19,8 @@ import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
-import io.twinview.trainer.config.StorageConfig;
 import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
-import io.twinview.trainer.kafka.KafkaClients;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
 import io.twinview.trainer.run.InvalidRunSpecException;
@@ -33,8 +35,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -45,14 +45,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,7 +59,6 @@ import org.jboss.logging.Logger;
 public class RunManager {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class);
-    private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ALL_OBJECTS = Set.of("encoder", "heads", "optimizer");
 
     @Inject
@@ -72,9 +67,10 @@ public class RunManager {
     @Inject
     StorageConfig storageConfig;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaConfig kafkaConfig;
 
+    private KafkaClients kafka;
     private ObjectStore objectStore;
     private CheckpointStore checkpoints;
     private RunRecords records;
@@ -99,8 +95,9 @@ public class RunManager {
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
-        producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, "trainer"));
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        kafka = kafkaConfig.clients();
+        producer = kafka.producer("trainer");
+        admin = kafka.admin();
         Topics.ensure(admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
@@ -160,9 +157,9 @@ public class RunManager {
      * @throws TrainerBusyException when another run is training
      */
     public synchronized Run start(StartRunRequest request) {
-        String runId = request.getRunId().isEmpty() ? newRunId() : request.getRunId();
-        if (!RUN_ID.matcher(runId).matches()) {
-            throw new InvalidRunSpecException("run_id", runId, "1-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+        String runId = request.getRunId().isEmpty() ? RunIds.newId() : request.getRunId();
+        if (!RunIds.isValid(runId)) {
+            throw new InvalidRunSpecException("run_id", runId, RunIds.RULE);
         }
         RunHandle current = active;
         if (current != null && !current.finished()) {
@@ -227,7 +224,7 @@ public class RunManager {
         String error = null;
         RunState finalState;
         try (Learner learner = new Learner(learnerConfig(spec));
-             KafkaViewSource views = new KafkaViewSource(bootstrapServers, viewsTopic)) {
+             KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
             TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
             RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
                     new KafkaTaskSink(producer, config.tasksTopic()),
@@ -268,11 +265,6 @@ public class RunManager {
             case "gpu" -> Device.gpu();
             default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         };
-    }
-
-    private static String newRunId() {
-        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     }
 
     /** @throws UnknownRunException when neither this process nor storage knows the run */

@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
@@ -32,21 +33,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -155,23 +152,16 @@ class TrainerGrpcServiceTest {
         }
     }
 
-    /** What augment-service does, minus the augmentation: tasks in, ViewBatches out. */
+    /** What augment-service does, minus the augmentation: tasks in, ViewBatches out, with the worker's clients. */
     private static void actAsWorker(String bootstrap, AtomicBoolean working) {
-        Map<String, Object> consumerConfig = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-worker",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        Map<String, Object> producerConfig = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
+        KafkaClients kafka = KafkaClients.of(bootstrap);
+        try (KafkaConsumer<byte[], byte[]> consumer = kafka.tasksConsumer("test-worker-tasks", "test-worker",
+                Duration.ofSeconds(45));
+             KafkaProducer<byte[], byte[]> producer = kafka.viewsProducer("test-worker-views")) {
             consumer.subscribe(List.of(Topics.DEFAULT_TASKS_TOPIC));
             while (working.get()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<byte[], byte[]> tasks = consumer.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<byte[], byte[]> record : tasks) {
                     AugmentTask task = AugmentTask.parseFrom(record.value());
                     int n = task.getSampleIndicesCount();
                     int max = task.getMaxSamplesPerBatch();
@@ -182,6 +172,10 @@ class TrainerGrpcServiceTest {
                                 FakeWorkers.batch(task, seq, count, samples, task.getImageSize()).toByteArray()));
                     }
                 }
+                if (!tasks.isEmpty()) {
+                    producer.flush();
+                    consumer.commitSync(); // as a worker commits a task once its views are acknowledged
+                }
             }
         } catch (Exception e) {
             throw new IllegalStateException("test worker failed", e);
@@ -189,14 +183,9 @@ class TrainerGrpcServiceTest {
     }
 
     private static List<CheckpointEvent> checkpointEvents(String bootstrap) throws Exception {
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-events-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        String group = "test-events-" + System.nanoTime();
         List<CheckpointEvent> events = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.of(bootstrap).checkpointEventsConsumer(group, group)) {
             consumer.subscribe(List.of(Topics.DEFAULT_CHECKPOINTS_TOPIC));
             long deadline = System.currentTimeMillis() + 20_000;
             while (events.size() < 2 && System.currentTimeMillis() < deadline) {

@@ -1,6 +1,7 @@
 package io.twinview.trainer.run;
 
 import com.google.protobuf.ByteString;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ public class FakeWorkers implements TaskSink {
             System.arraycopy(pixels, 0, view2, i * per, per);
         }
         return ViewBatch.newBuilder()
-                .setSchemaVersion(1)
+                .setSchemaVersion(AugmentSchema.VERSION)
                 .setRunId(task.getRunId())
                 .setEpoch(task.getEpoch())
                 .setTaskId(task.getTaskId())

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.google.protobuf.ByteString;
+import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.ViewBatch;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class ViewBatchesTest {
     private static ViewBatch.Builder batch(List<Long> samples, List<Long> rejected) {
         int bytes = samples.size() * 8 * 8 * 3;
         return ViewBatch.newBuilder()
-                .setSchemaVersion(1)
+                .setSchemaVersion(AugmentSchema.VERSION)
                 .setRunId("r")
                 .setTaskId(4)
                 .setSequence(1)

@@ -1,0 +1,181 @@
+package io.twinview.core.kafka;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Every Kafka producer, consumer and admin client of twinview is made here. The common client
+ * properties are given once: the bootstrap servers and whatever else a service is configured with
+ * ({@code kafka.*}, see {@code io.twinview.core.config.KafkaConfig}: security protocol, SASL, TLS
+ * stores...). Each role adds only what it needs on top, and a role's own settings win over a common
+ * property of the same name (they are what the role's code relies on: manual commits, idempotence).
+ * Keys and values are bytes: callers encode protobuf messages themselves.
+ */
+public final class KafkaClients {
+
+    private final Map<String, Object> common;
+
+    /**
+     * @param bootstrapServers {@code host:port[,host:port...]}
+     * @param properties       further client properties every client gets; a {@code bootstrap.servers}
+     *                         among them is replaced by {@code bootstrapServers}
+     * @throws IllegalArgumentException when the bootstrap servers are blank
+     */
+    public KafkaClients(String bootstrapServers, Map<String, ?> properties) {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker, was '"
+                    + bootstrapServers + "'");
+        }
+        Map<String, Object> all = new HashMap<>(properties);
+        all.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this.common = Map.copyOf(all);
+    }
+
+    /** Clients with no property but the bootstrap servers. */
+    public static KafkaClients of(String bootstrapServers) {
+        return new KafkaClients(bootstrapServers, Map.of());
+    }
+
+    public String bootstrapServers() {
+        return (String) common.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+    }
+
+    /**
+     * The producer of tasks and checkpoint events. acks=all and idempotence: a record acknowledged is
+     * on the broker exactly once.
+     */
+    public KafkaProducer<byte[], byte[]> producer(String clientId) {
+        return new KafkaProducer<>(producerConfig(clientId));
+    }
+
+    /** The producer of ViewBatches: {@link #producer}'s guarantees, records up to the views topic's own limit. */
+    public KafkaProducer<byte[], byte[]> viewsProducer(String clientId) {
+        return new KafkaProducer<>(viewsProducerConfig(clientId));
+    }
+
+    /**
+     * The consumer of a run's views topic, with no group: the trainer assigns every partition and
+     * keeps its offsets in checkpoints. Fetches hold several of the largest ViewBatches.
+     */
+    public KafkaConsumer<byte[], byte[]> viewsConsumer(String clientId) {
+        return new KafkaConsumer<>(viewsConsumerConfig(clientId));
+    }
+
+    /**
+     * An augment worker's consumer of the shared tasks topic: one task per poll and manual commits, so a
+     * task's offset is committed only after all its ViewBatches are acknowledged and a worker that dies
+     * mid-task leaves it to the group.
+     *
+     * @param sessionTimeout how long the group waits for a silent member before its partitions (and its
+     *                       uncommitted task) move; heartbeats go at a third of it, at least every 500 ms
+     */
+    public KafkaConsumer<byte[], byte[]> tasksConsumer(String clientId, String groupId, Duration sessionTimeout) {
+        return new KafkaConsumer<>(tasksConsumerConfig(clientId, groupId, sessionTimeout));
+    }
+
+    /** eval-service's consumer of checkpoint events, in a group, committing by hand once a batch is handled. */
+    public KafkaConsumer<byte[], byte[]> checkpointEventsConsumer(String clientId, String groupId) {
+        return new KafkaConsumer<>(checkpointEventsConsumerConfig(clientId, groupId));
+    }
+
+    /** An admin client with Kafka's own client id. */
+    public Admin admin() {
+        return Admin.create(adminConfig());
+    }
+
+    public Admin admin(String clientId) {
+        return Admin.create(adminConfig(clientId));
+    }
+
+    Map<String, Object> producerConfig(String clientId) {
+        Map<String, Object> config = withCommon(clientId);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return config;
+    }
+
+    Map<String, Object> viewsProducerConfig(String clientId) {
+        Map<String, Object> config = producerConfig(clientId);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.VIEWS_MAX_MESSAGE_BYTES);
+        return config;
+    }
+
+    Map<String, Object> viewsConsumerConfig(String clientId) {
+        Map<String, Object> config = consumerConfig(clientId);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * Topics.VIEWS_MAX_MESSAGE_BYTES);
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * Topics.VIEWS_MAX_MESSAGE_BYTES);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 64);
+        return config;
+    }
+
+    Map<String, Object> tasksConsumerConfig(String clientId, String groupId, Duration sessionTimeout) {
+        Map<String, Object> config = consumerConfig(clientId);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 3));
+        return config;
+    }
+
+    Map<String, Object> checkpointEventsConsumerConfig(String clientId, String groupId) {
+        Map<String, Object> config = consumerConfig(clientId);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        return config;
+    }
+
+    Map<String, Object> adminConfig() {
+        return new HashMap<>(common);
+    }
+
+    Map<String, Object> adminConfig(String clientId) {
+        return withCommon(clientId);
+    }
+
+    /** Every consumer reads from the earliest offset it has none for, and commits only by hand. */
+    private Map<String, Object> consumerConfig(String clientId) {
+        Map<String, Object> config = withCommon(clientId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return config;
+    }
+
+    private Map<String, Object> withCommon(String clientId) {
+        Map<String, Object> config = new HashMap<>(common);
+        config.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        return config;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof KafkaClients clients && common.equals(clients.common);
+    }
+
+    @Override
+    public int hashCode() {
+        return common.hashCode();
+    }
+
+    /** The bootstrap servers and the names of the other properties: their values may be secrets (SASL, TLS). */
+    @Override
+    public String toString() {
+        TreeSet<String> names = new TreeSet<>(common.keySet());
+        names.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        return "KafkaClients[bootstrap.servers=" + bootstrapServers() + ", properties=" + names + "]";
+    }
+}
