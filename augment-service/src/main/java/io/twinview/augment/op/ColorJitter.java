@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * rotation keeps max and min exactly and computes only the middle channel, in float (see
  * {@link #adjustHue}).
  */
-public final class ColorJitter {
+public final class ColorJitter implements ImageOp {
 
     static final int BRIGHTNESS = 0;
     static final int CONTRAST = 1;
@@ -57,14 +57,18 @@ public final class ColorJitter {
         }
     }
 
-    /** Jitters {@code pixels} uint8 RGB pixels at offset in place. */
-    public void apply(byte[] img, int offset, int pixels, SplittableRandom rng) {
+    /** Jitters the image (always: {@link RandomApply} gives it a probability). */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
         // get_params: the permutation first, then the factors in b, c, s, h order
         int order = randomOrder(rng);
         double b = brightness > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - brightness), 1 + brightness) : 1;
         double c = contrast > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - contrast), 1 + contrast) : 1;
         double s = saturation > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - saturation), 1 + saturation) : 1;
         double h = hue > 0 ? RandomResizedCrop.uniform(rng, -hue, hue) : 0;
+        byte[] img = image.pixels();
+        int offset = image.offset();
+        int pixels = image.height() * image.width();
         for (int k = 0; k < 4; k++) {
             switch ((order >>> (4 * k)) & 0xF) {
                 case BRIGHTNESS -> {
