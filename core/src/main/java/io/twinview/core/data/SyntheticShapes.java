@@ -20,6 +20,8 @@ import java.util.SplittableRandom;
 final class SyntheticShapes implements ImageDataset {
 
     static final String SCHEME = "synthetic";
+    /** Generated on read: nothing to mirror from object storage. */
+    static final DatasetFormat FORMAT = new DatasetFormat(SCHEME, SyntheticShapes::open, SyntheticShapes::defaultSplits, null);
     static final List<String> PARAMETERS = List.of("n", "size", "seed", "split", "classes");
     static final int DEFAULT_N = 4096;
     static final int DEFAULT_SIZE = 32;
@@ -188,8 +190,13 @@ final class SyntheticShapes implements ImageDataset {
         this.classNames = Arrays.stream(SHAPES).limit(params.classes).map(s -> s.displayName).toList();
     }
 
+    static SyntheticShapes open(DatasetUri uri) {
+        return new SyntheticShapes(Params.of(uri));
+    }
+
     /** The {@link Datasets#defaultSplits} rule for this scheme. */
-    static EvalSplits defaultSplits(Params p) {
+    static EvalSplits defaultSplits(DatasetUri uri) {
+        Params p = Params.of(uri);
         String train = p.withSplit("train", p.n).uri();
         int testN = Math.max(1024, p.n / 4);
         return new EvalSplits(train, train, p.withSplit("test", testN).uri(),

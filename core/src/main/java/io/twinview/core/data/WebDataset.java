@@ -38,6 +38,7 @@ final class WebDataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(WebDataset.class);
 
     static final String SCHEME = "webdataset";
+    static final DatasetFormat FORMAT = new DatasetFormat(SCHEME, WebDataset::open, WebDataset::defaultSplits, WebDataset::s3Files);
     static final String USAGE = "webdataset:FILE.tar|DIR|shards-{000..009}.tar[?size=N&classes=C]";
     private static final Pattern BRACE = Pattern.compile("\\{(\\d+)\\.\\.(\\d+)}");
     private static final int MAX_SHARDS = 100_000;
@@ -152,6 +153,15 @@ final class WebDataset extends SquareImages {
             }
         }
         return shards;
+    }
+
+    /**
+     * The objects an s3:// webdataset needs: exactly the shards a key naming one {@code .tar} or a
+     * brace pattern names; for any other key (a folder) none, so every object under it is mirrored.
+     */
+    static List<String> s3Files(DatasetUri uri, String key) {
+        String lastPart = key.substring(key.lastIndexOf('/') + 1);
+        return lastPart.endsWith(".tar") || lastPart.contains("{") ? expand(uri, key) : List.of();
     }
 
     /** Expands every {@code {a..b}} (zero-padded to the width of a when a has a leading zero). */
