@@ -19,8 +19,6 @@ final class Cifar100Dataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(Cifar100Dataset.class);
 
     static final String SCHEME = "cifar100";
-    static final DatasetFormat FORMAT =
-            new DatasetFormat(SCHEME, Cifar100Dataset::open, Cifar100Dataset::defaultSplits, DatasetFormat.S3Objects.FOLDER);
     static final String USAGE = "cifar100:DIR[?split=train|test]";
     static final int SIDE = 32;
     static final int PLANE = SIDE * SIDE;

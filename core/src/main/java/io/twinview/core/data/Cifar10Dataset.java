@@ -31,8 +31,6 @@ final class Cifar10Dataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(Cifar10Dataset.class);
 
     static final String SCHEME = "cifar10";
-    static final DatasetFormat FORMAT =
-            new DatasetFormat(SCHEME, Cifar10Dataset::open, Cifar10Dataset::defaultSplits, DatasetFormat.S3Objects.FOLDER);
     static final List<String> PARAMETERS = List.of("split", "batches");
     static final int SIDE = 32;
     static final int PLANE = SIDE * SIDE;

@@ -7,7 +7,7 @@ import java.util.function.Function;
 /**
  * One dataset format as {@link Datasets} knows it: its URI scheme, how to open a URI of it, its
  * default evaluation splits, and how it is mirrored from object storage. {@link Datasets#FORMATS}
- * lists them; adding a format is its class (which declares its {@code FORMAT}) plus one line there.
+ * lists them; adding a format is its class plus one line there.
  *
  * @param scheme        the URI scheme, the part before the first colon
  * @param open          opens a parsed local URI of this scheme
@@ -22,6 +22,18 @@ record DatasetFormat(String scheme, Function<DatasetUri, ImageDataset> open,
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(open, "open");
         Objects.requireNonNull(defaultSplits, "defaultSplits");
+    }
+
+    /** A format that reads a directory of files; on s3, every object under the path, mirrored as a folder. */
+    static DatasetFormat folder(String scheme, Function<DatasetUri, ImageDataset> open,
+                                Function<DatasetUri, EvalSplits> defaultSplits) {
+        return new DatasetFormat(scheme, open, defaultSplits, S3Objects.FOLDER);
+    }
+
+    /** A format whose images are generated on read: nothing to mirror, so it cannot come from s3. */
+    static DatasetFormat generated(String scheme, Function<DatasetUri, ImageDataset> open,
+                                   Function<DatasetUri, EvalSplits> defaultSplits) {
+        return new DatasetFormat(scheme, open, defaultSplits, null);
     }
 
     /** Which objects of a bucket an s3:// source of a format needs. */

@@ -82,12 +82,12 @@ public final class Datasets {
 
     /** Every format {@link #open} knows, one line each: the one place a format is added. */
     static final List<DatasetFormat> FORMATS = List.of(
-            Cifar10Dataset.FORMAT,
-            Cifar100Dataset.FORMAT,
-            Stl10Dataset.FORMAT,
-            ImageFolderDataset.FORMAT,
-            WebDataset.FORMAT,
-            SyntheticShapes.FORMAT);
+            DatasetFormat.folder(Cifar10Dataset.SCHEME, Cifar10Dataset::open, Cifar10Dataset::defaultSplits),
+            DatasetFormat.folder(Cifar100Dataset.SCHEME, Cifar100Dataset::open, Cifar100Dataset::defaultSplits),
+            DatasetFormat.folder(Stl10Dataset.SCHEME, Stl10Dataset::open, Stl10Dataset::defaultSplits),
+            DatasetFormat.folder(ImageFolderDataset.SCHEME, ImageFolderDataset::open, ImageFolderDataset::defaultSplits),
+            new DatasetFormat(WebDataset.SCHEME, WebDataset::open, WebDataset::defaultSplits, WebDataset::s3Files),
+            DatasetFormat.generated(SyntheticShapes.SCHEME, SyntheticShapes::open, SyntheticShapes::defaultSplits));
 
     /** Every scheme {@link #open} knows, in the order of {@link #FORMATS}. */
     public static final List<String> SCHEMES = FORMATS.stream().map(DatasetFormat::scheme).toList();

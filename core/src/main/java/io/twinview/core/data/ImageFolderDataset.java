@@ -25,8 +25,6 @@ final class ImageFolderDataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(ImageFolderDataset.class);
 
     static final String SCHEME = "imagefolder";
-    static final DatasetFormat FORMAT =
-            new DatasetFormat(SCHEME, ImageFolderDataset::open, ImageFolderDataset::defaultSplits, DatasetFormat.S3Objects.FOLDER);
     static final String USAGE = "imagefolder:DIR[?size=N]";
     /** Default output side: 96, STL-10's size, room for random-resized crops to 32..96. */
     static final int DEFAULT_SIZE = 96;

@@ -24,8 +24,6 @@ final class Stl10Dataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(Stl10Dataset.class);
 
     static final String SCHEME = "stl10";
-    static final DatasetFormat FORMAT =
-            new DatasetFormat(SCHEME, Stl10Dataset::open, Stl10Dataset::defaultSplits, DatasetFormat.S3Objects.FOLDER);
     static final String USAGE = "stl10:DIR[?split=train|test|unlabeled]";
     static final int SIDE = 96;
     static final int PLANE = SIDE * SIDE;

@@ -20,8 +20,6 @@ import java.util.SplittableRandom;
 final class SyntheticShapes implements ImageDataset {
 
     static final String SCHEME = "synthetic";
-    /** Generated on read: nothing to mirror from object storage. */
-    static final DatasetFormat FORMAT = new DatasetFormat(SCHEME, SyntheticShapes::open, SyntheticShapes::defaultSplits, null);
     static final List<String> PARAMETERS = List.of("n", "size", "seed", "split", "classes");
     static final int DEFAULT_N = 4096;
     static final int DEFAULT_SIZE = 32;

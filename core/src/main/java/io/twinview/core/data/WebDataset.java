@@ -38,7 +38,6 @@ final class WebDataset extends SquareImages {
     private static final Logger LOG = Logger.getLogger(WebDataset.class);
 
     static final String SCHEME = "webdataset";
-    static final DatasetFormat FORMAT = new DatasetFormat(SCHEME, WebDataset::open, WebDataset::defaultSplits, WebDataset::s3Files);
     static final String USAGE = "webdataset:FILE.tar|DIR|shards-{000..009}.tar[?size=N&classes=C]";
     private static final Pattern BRACE = Pattern.compile("\\{(\\d+)\\.\\.(\\d+)}");
     private static final int MAX_SHARDS = 100_000;
