@@ -60,15 +60,19 @@ public final class ColorJitter implements ImageOp {
     /** Jitters the image (always: {@link RandomApply} gives it a probability). */
     @Override
     public void apply(Canvas image, SplittableRandom rng) {
+        // a method of its own keeps the views as fast as before the Canvas: with the canvas calls
+        // in the same body, simclr at 32 px ran 4% slower (interleaved A/B, one JVM)
+        jitter(image.pixels(), image.offset(), image.height() * image.width(), rng);
+    }
+
+    /** Jitters {@code pixels} uint8 RGB pixels at offset in place. */
+    private void jitter(byte[] img, int offset, int pixels, SplittableRandom rng) {
         // get_params: the permutation first, then the factors in b, c, s, h order
         int order = randomOrder(rng);
         double b = brightness > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - brightness), 1 + brightness) : 1;
         double c = contrast > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - contrast), 1 + contrast) : 1;
         double s = saturation > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - saturation), 1 + saturation) : 1;
         double h = hue > 0 ? RandomResizedCrop.uniform(rng, -hue, hue) : 0;
-        byte[] img = image.pixels();
-        int offset = image.offset();
-        int pixels = image.height() * image.width();
         for (int k = 0; k < 4; k++) {
             switch ((order >>> (4 * k)) & 0xF) {
                 case BRIGHTNESS -> {
