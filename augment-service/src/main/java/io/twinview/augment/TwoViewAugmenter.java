@@ -3,6 +3,7 @@ package io.twinview.augment;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
+import io.twinview.augment.op.Canvas;
 import io.twinview.core.data.ImageDataset;
 
 /**
@@ -13,9 +14,9 @@ import io.twinview.core.data.ImageDataset;
  * {@link #viewSeed}, a SplitMix64 mix of exactly those four numbers. No generator is shared
  * between samples, so the pixels are the same whichever worker, thread or batch makes them.
  *
- * <p>Thread-safe: scratch buffers (the decoded source image, the resampler's and the blur's
- * buffers) are per thread and reused across calls; nothing is allocated per pixel (colour
- * jitter makes two 256-entry tables per view).
+ * <p>Thread-safe: scratch buffers (the decoded source image and the ops' {@link Canvas}) are per
+ * thread and reused across calls; nothing is allocated per pixel (colour jitter makes two
+ * 256-entry tables per view).
  */
 public final class TwoViewAugmenter {
 
@@ -30,7 +31,7 @@ public final class TwoViewAugmenter {
     /** Per-thread buffers. */
     private static final class Scratch {
         byte[] image = new byte[0];
-        final ViewPipeline.Workspace workspace = new ViewPipeline.Workspace();
+        final Canvas canvas = new Canvas();
     }
 
     /**
@@ -95,9 +96,9 @@ public final class TwoViewAugmenter {
         Objects.checkFromIndexSize(imageOffset, height * width * 3, image.length);
         Objects.checkFromIndexSize(offset1, viewBytes(), view1.length);
         Objects.checkFromIndexSize(offset2, viewBytes(), view2.length);
-        ViewPipeline.Workspace workspace = scratch.get().workspace;
-        this.view1.apply(image, imageOffset, height, width, view1, offset1, new SplittableRandom(viewSeed(seed, epoch, index, 1)), workspace);
-        this.view2.apply(image, imageOffset, height, width, view2, offset2, new SplittableRandom(viewSeed(seed, epoch, index, 2)), workspace);
+        Canvas canvas = scratch.get().canvas;
+        this.view1.apply(image, imageOffset, height, width, view1, offset1, new SplittableRandom(viewSeed(seed, epoch, index, 1)), canvas);
+        this.view2.apply(image, imageOffset, height, width, view2, offset2, new SplittableRandom(viewSeed(seed, epoch, index, 2)), canvas);
     }
 
     /**

@@ -2,11 +2,12 @@ package io.twinview.augment;
 
 import java.util.SplittableRandom;
 
-import io.twinview.augment.op.BilinearResize;
+import io.twinview.augment.op.Canvas;
 import io.twinview.augment.op.ColorJitter;
-import io.twinview.augment.op.CropBox;
 import io.twinview.augment.op.GaussianBlur;
 import io.twinview.augment.op.HorizontalFlip;
+import io.twinview.augment.op.ImageOp;
+import io.twinview.augment.op.RandomApply;
 import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.RandomResizedCrop;
 import io.twinview.augment.op.Solarize;
@@ -22,60 +23,49 @@ import io.twinview.augment.op.Solarize;
  *   -> RandomSolarize(128, p)
  * </pre>
  * Immutable and thread-safe; randomness comes from the caller's generator, scratch from the
- * caller's {@link Workspace}. All random draws happen in that fixed order.
+ * caller's {@link Canvas}. Each op draws its numbers in turn, so all random draws happen in the
+ * order of {@link #ops}.
  */
 public final class ViewPipeline {
 
-    private final RandomResizedCrop crop;
-    private final HorizontalFlip flip;
-    private final double jitterProbability;
-    private final ColorJitter jitter;
-    private final RandomGrayscale grayscale;
-    private final GaussianBlur blur;
-    private final Solarize solarize;
-
-    /** One thread's scratch buffers for {@link #apply}: the resampler's and the blur's. */
-    public static final class Workspace {
-        final BilinearResize resize = new BilinearResize();
-        final GaussianBlur.Workspace blur = new GaussianBlur.Workspace();
-    }
+    private final int outSize;
+    private final ImageOp[] ops;
 
     public ViewPipeline(ViewParams params, int outSize) {
-        this.crop = new RandomResizedCrop(params.cropScaleMin(), params.cropScaleMax(),
-                params.cropRatioMin(), params.cropRatioMax(), outSize);
-        this.flip = new HorizontalFlip(params.flipProbability());
-        if (!(params.jitterProbability() >= 0 && params.jitterProbability() <= 1)) {
-            throw new IllegalArgumentException("jitter probability must be in [0, 1], got " + params.jitterProbability());
-        }
-        this.jitterProbability = params.jitterProbability();
-        this.jitter = new ColorJitter(params.brightness(), params.contrast(), params.saturation(), params.hue());
-        this.grayscale = new RandomGrayscale(params.grayscaleProbability());
-        this.blur = new GaussianBlur(params.blurProbability(), params.blurSigmaMin(), params.blurSigmaMax(),
-                GaussianBlur.kernelSize(params.blurKernelFraction(), outSize));
-        this.solarize = new Solarize(params.solarizeProbability());
+        this.outSize = outSize;
+        this.ops = ops(params, outSize);
+    }
+
+    /** The ops in the order they run: the one place a new op is listed. */
+    private static ImageOp[] ops(ViewParams p, int outSize) {
+        return new ImageOp[] {
+                new RandomResizedCrop(p.cropScaleMin(), p.cropScaleMax(), p.cropRatioMin(), p.cropRatioMax(), outSize),
+                new HorizontalFlip(p.flipProbability()),
+                new RandomApply("jitter", p.jitterProbability(),
+                        new ColorJitter(p.brightness(), p.contrast(), p.saturation(), p.hue())),
+                new RandomGrayscale(p.grayscaleProbability()),
+                new GaussianBlur(p.blurProbability(), p.blurSigmaMin(), p.blurSigmaMax(),
+                        GaussianBlur.kernelSize(p.blurKernelFraction(), outSize)),
+                new Solarize(p.solarizeProbability()),
+        };
     }
 
     public int outSize() {
-        return crop.outSize();
+        return outSize;
     }
 
     /**
      * Writes one view of {@code src} (uint8 HWC RGB, height x width at srcOffset) as
      * outSize x outSize x 3 uint8 HWC at {@code dstOffset} of dst.
+     *
+     * @param canvas this thread's canvas (scratch)
      */
     public void apply(byte[] src, int srcOffset, int height, int width,
-                      byte[] dst, int dstOffset, SplittableRandom rng, Workspace workspace) {
-        int size = crop.outSize();
-        int pixels = size * size;
-        // torchvision draws the box, then the flip coin; the flip itself is folded into the resampling
-        CropBox box = crop.sampleBox(height, width, rng);
-        boolean flipped = flip.draw(rng);
-        crop.resize(src, srcOffset, width, box, flipped, dst, dstOffset, workspace.resize);
-        if (rng.nextDouble() < jitterProbability) {
-            jitter.apply(dst, dstOffset, pixels, rng);
+                      byte[] dst, int dstOffset, SplittableRandom rng, Canvas canvas) {
+        canvas.begin(src, srcOffset, height, width, dst, dstOffset, outSize, outSize);
+        for (ImageOp op : ops) {
+            op.apply(canvas, rng);
         }
-        grayscale.apply(dst, dstOffset, pixels, rng);
-        blur.apply(dst, dstOffset, size, size, rng, workspace.blur);
-        solarize.apply(dst, dstOffset, pixels, rng);
+        canvas.finish();
     }
 }

@@ -32,8 +32,8 @@ class TwoViewAugmenterTest {
     static final TwoViewPolicy SIMCLR = PolicyMapper.toDomain(AugmentRecipe.getDefaultInstance());
     static final ImageDataset SHAPES = Datasets.open("synthetic:?n=256&seed=1");
 
-    /** Crop of the whole image, nothing random applied. */
-    static final ViewParams IDENTITY = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
+    /** Crop of the whole image, nothing random applied (the builder's defaults). */
+    static final ViewParams IDENTITY = ViewParams.builder().build();
 
     private static byte[][] views(TwoViewAugmenter augmenter, ImageDataset ds, int index, long seed, long epoch) {
         byte[] v1 = new byte[augmenter.viewBytes()];
@@ -125,7 +125,7 @@ class TwoViewAugmenterTest {
 
     @Test
     void solarizeComesLastAndOnlyInTheViewThatAsksForIt() {
-        ViewParams solarized = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 0, 1, 0, 0.1, 2.0, 0.1);
+        ViewParams solarized = ViewParams.builder().solarizeProbability(1).build();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("solarize-2", IDENTITY, solarized), 32);
         byte[] source = shape(3);
         byte[][] v = views(augmenter, SHAPES, 3, 1, 0);
@@ -198,7 +198,7 @@ class TwoViewAugmenterTest {
 
     @Test
     void flipProbabilityOneMirrorsTheSource() {
-        ViewParams flipped = new ViewParams(1, 1, 1, 1, 1, 0, 0.4, 0.4, 0.4, 0.1, 0, 0, 0, 0.1, 2.0, 0.1);
+        ViewParams flipped = ViewParams.builder().flipProbability(1).build();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("flip", flipped, IDENTITY), 32);
         byte[] expected = shape(6);
         HorizontalFlip.flip(expected, 0, 32, 32);
@@ -208,7 +208,8 @@ class TwoViewAugmenterTest {
     @Test
     void blurComesAfterGrayscaleAndBeforeSolarize() {
         // full crop, grayscale p=1, blur p=1 at sigma exactly 1.5 with a 9-px kernel (0.3 * 32 = 9.6), solarize p=1
-        ViewParams all = new ViewParams(1, 1, 1, 1, 0, 0, 0.4, 0.4, 0.4, 0.1, 1, 1, 1, 1.5, 1.5, 0.3);
+        ViewParams all = ViewParams.builder().grayscaleProbability(1).solarizeProbability(1)
+                .blurProbability(1).blurSigmaMin(1.5).blurSigmaMax(1.5).blurKernelFraction(0.3).build();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("order", all, IDENTITY), 32);
         byte[] expected = shape(4);
         RandomGrayscale.toGrayscale(expected, 0, 32 * 32);

@@ -32,15 +32,16 @@ public final class PolicyMapper {
 
     /** A complete ViewPolicy (every field set) as ViewParams. */
     static ViewParams toDomain(ViewPolicy p) {
-        return new ViewParams(
-                p.getCropScaleMin(), p.getCropScaleMax(),
-                p.getCropRatioMin(), p.getCropRatioMax(),
-                p.getFlipProbability(),
-                p.getJitterProbability(),
-                p.getBrightness(), p.getContrast(), p.getSaturation(), p.getHue(),
-                p.getGrayscaleProbability(),
-                p.getSolarizeProbability(),
-                p.getBlurProbability(), p.getBlurSigmaMin(), p.getBlurSigmaMax(),
-                p.getBlurKernelFraction());
+        return ViewParams.builder()
+                .cropScaleMin(p.getCropScaleMin()).cropScaleMax(p.getCropScaleMax())
+                .cropRatioMin(p.getCropRatioMin()).cropRatioMax(p.getCropRatioMax())
+                .flipProbability(p.getFlipProbability())
+                .jitterProbability(p.getJitterProbability())
+                .brightness(p.getBrightness()).contrast(p.getContrast()).saturation(p.getSaturation()).hue(p.getHue())
+                .grayscaleProbability(p.getGrayscaleProbability())
+                .solarizeProbability(p.getSolarizeProbability())
+                .blurProbability(p.getBlurProbability()).blurSigmaMin(p.getBlurSigmaMin()).blurSigmaMax(p.getBlurSigmaMax())
+                .blurKernelFraction(p.getBlurKernelFraction())
+                .build();
     }
 }

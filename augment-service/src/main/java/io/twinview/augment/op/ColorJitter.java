@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * rotation keeps max and min exactly and computes only the middle channel, in float (see
  * {@link #adjustHue}).
  */
-public final class ColorJitter {
+public final class ColorJitter implements ImageOp {
 
     static final int BRIGHTNESS = 0;
     static final int CONTRAST = 1;
@@ -57,8 +57,16 @@ public final class ColorJitter {
         }
     }
 
+    /** Jitters the image (always: {@link RandomApply} gives it a probability). */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
+        // a method of its own keeps the views as fast as before the Canvas: with the canvas calls
+        // in the same body, simclr at 32 px ran 4% slower (interleaved A/B, one JVM)
+        jitter(image.pixels(), image.offset(), image.height() * image.width(), rng);
+    }
+
     /** Jitters {@code pixels} uint8 RGB pixels at offset in place. */
-    public void apply(byte[] img, int offset, int pixels, SplittableRandom rng) {
+    private void jitter(byte[] img, int offset, int pixels, SplittableRandom rng) {
         // get_params: the permutation first, then the factors in b, c, s, h order
         int order = randomOrder(rng);
         double b = brightness > 0 ? RandomResizedCrop.uniform(rng, Math.max(0, 1 - brightness), 1 + brightness) : 1;

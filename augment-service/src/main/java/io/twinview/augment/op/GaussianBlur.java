@@ -29,9 +29,9 @@ import java.util.SplittableRandom;
  *       a padding; only images a few pixels wide reach it).</li>
  * </ul>
  *
- * <p>Immutable and thread-safe; scratch comes from the caller's {@link Workspace}.
+ * <p>Immutable and thread-safe; scratch is the canvas's {@link Workspace}.
  */
-public final class GaussianBlur {
+public final class GaussianBlur implements ImageOp {
 
     /** The kernel is cut where the Gaussian falls below exp(-8) of its peak: mass beyond is < 1e-4. */
     public static final double TRUNCATE_SIGMAS = 4.0;
@@ -45,16 +45,13 @@ public final class GaussianBlur {
      * @param kernelSize odd torchvision kernel size (see {@link #kernelSize(double, int)}); 1 is the identity
      */
     public GaussianBlur(double p, double sigmaMin, double sigmaMax, int kernelSize) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("blur probability must be in [0, 1], got " + p);
-        }
         if (!(sigmaMin > 0 && sigmaMin <= sigmaMax && Double.isFinite(sigmaMax))) {
             throw new IllegalArgumentException("blur sigma needs 0 < min <= max < inf, got [" + sigmaMin + ", " + sigmaMax + "]");
         }
         if (kernelSize < 1 || kernelSize % 2 == 0) {
             throw new IllegalArgumentException("blur kernel size must be odd and >= 1, got " + kernelSize);
         }
-        this.p = p;
+        this.p = RandomApply.probability("blur", p);
         this.sigmaMin = sigmaMin;
         this.sigmaMax = sigmaMax;
         this.kernelSize = kernelSize;
@@ -76,17 +73,14 @@ public final class GaussianBlur {
         return kernelSize;
     }
 
-    /**
-     * Blurs the height x width uint8 HWC RGB image at offset in place with probability p; returns
-     * whether it did. Draws one number for the coin and, when applied, one for sigma.
-     */
-    public boolean apply(byte[] img, int offset, int height, int width, SplittableRandom rng, Workspace workspace) {
+    /** Blurs the image with probability p. Draws one number for the coin and, when applied, one for sigma. */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
         if (rng.nextDouble() < p) {
             double sigma = RandomResizedCrop.uniform(rng, sigmaMin, sigmaMax);
-            blur(img, offset, height, width, sigma, kernelSize, workspace);
-            return true;
+            blur(image.pixels(), image.offset(), image.height(), image.width(), sigma, kernelSize,
+                    image.scratch(Workspace.class, Workspace::new));
         }
-        return false;
     }
 
     /**

@@ -8,32 +8,23 @@ import java.util.SplittableRandom;
  * https://arxiv.org/abs/2002.05709, appendix A; MoCo, https://arxiv.org/abs/1911.05722; BYOL,
  * https://arxiv.org/abs/2006.07733, table 6).
  */
-public final class HorizontalFlip {
+public final class HorizontalFlip implements ImageOp {
 
     private final double p;
 
     public HorizontalFlip(double p) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("flip probability must be in [0, 1], got " + p);
-        }
-        this.p = p;
+        this.p = RandomApply.probability("flip", p);
     }
 
     /**
-     * Draws the coin {@link #apply} tosses (one number from rng): whether to flip. For callers that
-     * fold the flip into the resampling ({@link RandomResizedCrop#resize}).
+     * Mirrors the image with probability p (one draw): right after a resize, folded into the
+     * resampling at no cost ({@link Canvas#mirror}).
      */
-    public boolean draw(SplittableRandom rng) {
-        return rng.nextDouble() < p;
-    }
-
-    /** Flips the height x width uint8 HWC RGB image at offset in place with probability p; returns whether it did. */
-    public boolean apply(byte[] img, int offset, int height, int width, SplittableRandom rng) {
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
         if (rng.nextDouble() < p) {
-            flip(img, offset, height, width);
-            return true;
+            image.mirror();
         }
-        return false;
     }
 
     /** Mirrors each row in place: pixel x swaps with pixel width-1-x, channels kept together. */

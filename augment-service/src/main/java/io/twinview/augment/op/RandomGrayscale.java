@@ -8,24 +8,20 @@ import java.util.SplittableRandom;
  * channels so the image stays RGB. Every published recipe uses p=0.2 (SimCLR,
  * https://arxiv.org/abs/2002.05709, appendix A; MoCo v1/v2; BYOL, https://arxiv.org/abs/2006.07733).
  */
-public final class RandomGrayscale {
+public final class RandomGrayscale implements ImageOp {
 
     private final double p;
 
     public RandomGrayscale(double p) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("grayscale probability must be in [0, 1], got " + p);
-        }
-        this.p = p;
+        this.p = RandomApply.probability("grayscale", p);
     }
 
-    /** Converts {@code pixels} uint8 RGB pixels at offset in place with probability p; returns whether it did. */
-    public boolean apply(byte[] img, int offset, int pixels, SplittableRandom rng) {
+    /** Converts the image with probability p (one draw). */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
         if (rng.nextDouble() < p) {
-            toGrayscale(img, offset, pixels);
-            return true;
+            toGrayscale(image.pixels(), image.offset(), image.height() * image.width());
         }
-        return false;
     }
 
     public static void toGrayscale(byte[] img, int offset, int pixels) {

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * BYOL (https://arxiv.org/abs/2006.07733); scale (0.2, 1) in MoCo v1 and v2
  * (https://arxiv.org/abs/1911.05722, https://arxiv.org/abs/2003.04297).
  */
-public final class RandomResizedCrop {
+public final class RandomResizedCrop implements ImageOp {
 
     /** torchvision's number of rejection-sampling attempts before the centre-crop fallback. */
     static final int ATTEMPTS = 10;
@@ -87,28 +87,10 @@ public final class RandomResizedCrop {
         return new CropBox((height - h) / 2, (width - w) / 2, Math.max(h, 1), Math.max(w, 1));
     }
 
-    /**
-     * Samples a box of {@code src} (uint8 HWC RGB, height x width at srcOffset) and writes it,
-     * resampled to outSize x outSize, at {@code dstOffset} of dst.
-     *
-     * @param resize this thread's resampler (holds scratch buffers)
-     * @return the box used
-     */
-    public CropBox apply(byte[] src, int srcOffset, int height, int width,
-                         byte[] dst, int dstOffset, SplittableRandom rng, BilinearResize resize) {
-        CropBox box = sampleBox(height, width, rng);
-        resize.resize(src, srcOffset, width, box, dst, dstOffset, outSize, outSize);
-        return box;
-    }
-
-    /**
-     * Resamples a box drawn by {@link #sampleBox} to outSize x outSize at {@code dstOffset} of
-     * dst, mirrored left to right when {@code flipped} ({@link BilinearResize}'s mirrored write:
-     * the bytes of crop-then-{@link HorizontalFlip}, in one pass).
-     */
-    public void resize(byte[] src, int srcOffset, int width, CropBox box, boolean flipped,
-                       byte[] dst, int dstOffset, BilinearResize resize) {
-        resize.resize(src, srcOffset, width, box, dst, dstOffset, outSize, outSize, flipped);
+    /** Replaces the image by a box {@link #sampleBox} draws, resampled to outSize x outSize (bilinear). */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
+        image.resize(sampleBox(image.height(), image.width(), rng), outSize, outSize);
     }
 
     /** {@code torch.empty(1).uniform_(lo, hi)}. */

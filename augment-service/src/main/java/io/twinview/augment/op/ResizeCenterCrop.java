@@ -1,5 +1,7 @@
 package io.twinview.augment.op;
 
+import java.util.SplittableRandom;
+
 /**
  * torchvision's evaluation transform {@code Compose([Resize(resizeSize), CenterCrop(cropSize)])}
  * (the ImageNet linear-probe and k-NN protocol of SimCLR, https://arxiv.org/abs/2002.05709, and
@@ -11,17 +13,13 @@ package io.twinview.augment.op;
  *   <li>CenterCrop: {@code top = round((height - cropSize) / 2)}, {@code left} likewise, with
  *       Python's {@code round} (half to even), as {@code F.center_crop}.</li>
  * </ul>
- * Deterministic. {@code cropSize <= resizeSize}, so the crop always fits and torchvision's zero
- * padding never applies.
- *
- * <p>Holds a scratch buffer and a resampler: one instance per thread.
+ * Deterministic (draws nothing). {@code cropSize <= resizeSize}, so the crop always fits and
+ * torchvision's zero padding never applies.
  */
-public final class ResizeCenterCrop {
+public final class ResizeCenterCrop implements ImageOp {
 
     private final int resizeSize;
     private final int cropSize;
-    private final BilinearResize resize = new BilinearResize();
-    private byte[] resized = new byte[0];
 
     public ResizeCenterCrop(int resizeSize, int cropSize) {
         if (cropSize <= 0 || cropSize > resizeSize) {
@@ -41,11 +39,11 @@ public final class ResizeCenterCrop {
         return cropSize * cropSize * 3;
     }
 
-    /**
-     * Writes the centre crop of {@code src} (uint8 HWC RGB, height x width at srcOffset) resized
-     * so its shorter side is resizeSize, as cropSize x cropSize x 3 uint8 HWC at dstOffset of dst.
-     */
-    public void apply(byte[] src, int srcOffset, int height, int width, byte[] dst, int dstOffset) {
+    /** Resizes the image so its shorter side is resizeSize, then keeps its cropSize x cropSize centre. */
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
+        int height = image.height();
+        int width = image.width();
         int outHeight;
         int outWidth;
         if (height <= width) {
@@ -55,22 +53,11 @@ public final class ResizeCenterCrop {
             outWidth = resizeSize;
             outHeight = (int) ((long) resizeSize * height / width);
         }
-        byte[] from = src;
-        int fromOffset = srcOffset;
         if (outHeight != height || outWidth != width) {
-            int bytes = outHeight * outWidth * 3;
-            if (resized.length < bytes) {
-                resized = new byte[bytes];
-            }
-            resize.resize(src, srcOffset, width, CropBox.full(height, width), resized, 0, outHeight, outWidth);
-            from = resized;
-            fromOffset = 0;
+            image.resize(CropBox.full(height, width), outHeight, outWidth);
         }
         int top = (int) Math.rint((outHeight - cropSize) / 2.0);
         int left = (int) Math.rint((outWidth - cropSize) / 2.0);
-        int row = cropSize * 3;
-        for (int y = 0; y < cropSize; y++) {
-            System.arraycopy(from, fromOffset + ((top + y) * outWidth + left) * 3, dst, dstOffset + y * row, row);
-        }
+        image.crop(new CropBox(top, left, cropSize, cropSize));
     }
 }

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * {@code ImageOps.solarize(img, 128)}, torchvision's {@code F.solarize}); values below 128 stay.
  * Works in place on uint8 HWC, per channel, so it needs no scratch buffer.
  */
-public final class Solarize {
+public final class Solarize implements ImageOp {
 
     /** torchvision and PIL invert the values at or above this one. */
     public static final int THRESHOLD = 128;
@@ -17,23 +17,18 @@ public final class Solarize {
     private final double p;
 
     public Solarize(double p) {
-        if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("solarize probability must be in [0, 1], got " + p);
-        }
-        this.p = p;
+        this.p = RandomApply.probability("solarize", p);
     }
 
     /**
-     * Solarizes {@code pixels} uint8 RGB pixels at offset in place with probability p; returns
-     * whether it did. Always draws exactly one number from {@code rng}, so the draws after it do
-     * not depend on p.
+     * Solarizes the image with probability p. Always draws exactly one number from {@code rng},
+     * so the draws after it do not depend on p.
      */
-    public boolean apply(byte[] img, int offset, int pixels, SplittableRandom rng) {
+    @Override
+    public void apply(Canvas image, SplittableRandom rng) {
         if (rng.nextDouble() < p) {
-            solarize(img, offset, pixels);
-            return true;
+            solarize(image.pixels(), image.offset(), image.height() * image.width());
         }
-        return false;
     }
 
     public static void solarize(byte[] img, int offset, int pixels) {

@@ -26,10 +26,20 @@ class PolicyMapperTest {
                 .setBlurProbability(0.41).setBlurSigmaMin(0.42).setBlurSigmaMax(1.43).setBlurKernelFraction(0.14)
                 .build();
         TwoViewPolicy policy = PolicyMapper.toDomain(AugmentRecipe.newBuilder().setName("simclr").setView1(wire).build());
-        assertEquals(new ViewParams(0.11, 0.91, 0.71, 1.41, 0.31, 0.61, 0.21, 0.22, 0.23, 0.04, 0.17, 0.13,
-                0.41, 0.42, 1.43, 0.14), policy.view1());
-        assertEquals(new ViewParams(0.08, 1.0, 0.75, 4.0 / 3.0, 0.5, 0.8, 0.4, 0.4, 0.4, 0.1, 0.2, 0.0, 0.0, 0.1, 2.0, 0.1),
-                policy.view2(), "unset view 2 takes the published simclr values at 32 px");
+        assertEquals(ViewParams.builder()
+                .cropScaleMin(0.11).cropScaleMax(0.91).cropRatioMin(0.71).cropRatioMax(1.41)
+                .flipProbability(0.31).jitterProbability(0.61)
+                .brightness(0.21).contrast(0.22).saturation(0.23).hue(0.04)
+                .grayscaleProbability(0.17).solarizeProbability(0.13)
+                .blurProbability(0.41).blurSigmaMin(0.42).blurSigmaMax(1.43).blurKernelFraction(0.14)
+                .build(), policy.view1());
+        assertEquals(ViewParams.builder()
+                .cropScaleMin(0.08).cropScaleMax(1.0).cropRatioMin(0.75).cropRatioMax(4.0 / 3.0)
+                .flipProbability(0.5).jitterProbability(0.8)
+                .brightness(0.4).contrast(0.4).saturation(0.4).hue(0.1)
+                .grayscaleProbability(0.2).solarizeProbability(0.0)
+                .blurProbability(0.0).blurSigmaMin(0.1).blurSigmaMax(2.0).blurKernelFraction(0.1)
+                .build(), policy.view2(), "unset view 2 takes the published simclr values at 32 px");
         assertEquals("simclr", policy.name());
     }
 

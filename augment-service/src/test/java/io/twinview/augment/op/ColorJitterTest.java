@@ -174,7 +174,7 @@ class ColorJitterTest {
         double highest = 0;
         for (int i = 0; i < 5000; i++) {
             byte[] img = rgb(100, 100, 100);
-            jitter.apply(img, 0, 1, rng);
+            jitter.apply(Canvas.inPlace(img, 0, 1, 1), rng);
             double factor = (img[0] & 0xFF) / 100.0;
             lowest = Math.min(lowest, factor);
             highest = Math.max(highest, factor);
@@ -188,7 +188,7 @@ class ColorJitterTest {
         byte[] img = new byte[300];
         new SplittableRandom(6).nextBytes(img);
         byte[] original = img.clone();
-        new ColorJitter(0, 0, 0, 0).apply(img, 0, 100, new SplittableRandom(1));
+        new ColorJitter(0, 0, 0, 0).apply(Canvas.inPlace(img, 0, 10, 10), new SplittableRandom(1));
         assertArrayEquals(original, img);
     }
 

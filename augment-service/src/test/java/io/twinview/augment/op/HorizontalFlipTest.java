@@ -1,7 +1,8 @@
 package io.twinview.augment.op;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -42,14 +43,20 @@ class HorizontalFlipTest {
     @Test
     void probabilityZeroNeverFlipsOneAlwaysFlipsHalfAboutHalf() {
         byte[] img = {1, 1, 1, 2, 2, 2};
+        Canvas canvas = Canvas.inPlace(img, 0, 1, 2);
         SplittableRandom rng = new SplittableRandom(3);
         for (int i = 0; i < 100; i++) {
-            assertFalse(new HorizontalFlip(0).apply(img, 0, 1, 2, rng), "p=0 never flips");
-            assertTrue(new HorizontalFlip(1).apply(img, 0, 1, 2, rng), "p=1 always flips");
+            byte first = img[0];
+            new HorizontalFlip(0).apply(canvas, rng);
+            assertEquals(first, img[0], "p=0 never flips");
+            new HorizontalFlip(1).apply(canvas, rng);
+            assertNotEquals(first, img[0], "p=1 always flips");
         }
         int flips = 0;
         for (int i = 0; i < 10_000; i++) {
-            flips += new HorizontalFlip(0.5).apply(img, 0, 1, 2, rng) ? 1 : 0;
+            byte first = img[0];
+            new HorizontalFlip(0.5).apply(canvas, rng);
+            flips += img[0] != first ? 1 : 0;
         }
         assertTrue(flips > 4800 && flips < 5200, "p=0.5 flips about half the time, got " + flips + " / 10000");
     }

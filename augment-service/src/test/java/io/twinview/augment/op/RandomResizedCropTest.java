@@ -80,8 +80,11 @@ class RandomResizedCropTest {
         byte[] src = randomImage(32, 32, 3);
         byte[] dst = new byte[7 + 32 * 32 * 3];
         RandomResizedCrop crop = new RandomResizedCrop(1, 1, 1, 1, 32);
-        CropBox box = crop.apply(src, 0, 32, 32, dst, 7, new SplittableRandom(5), new BilinearResize());
-        assertEquals(CropBox.full(32, 32), box, "scale 1 and ratio 1 select the whole image");
+        assertEquals(CropBox.full(32, 32), crop.sampleBox(32, 32, new SplittableRandom(5)),
+                "scale 1 and ratio 1 select the whole image");
+        Canvas canvas = new Canvas().begin(src, 0, 32, 32, dst, 7, 32, 32);
+        crop.apply(canvas, new SplittableRandom(5));
+        canvas.finish();
         byte[] out = new byte[32 * 32 * 3];
         System.arraycopy(dst, 7, out, 0, out.length);
         assertArrayEquals(src, out, "resampling 32 -> 32 px reproduces every pixel");

@@ -25,11 +25,18 @@ class ResizeCenterCropTest {
         return img;
     }
 
+    /** Writes the op's output for the height x width image src at the start of out. */
+    private static void apply(ResizeCenterCrop op, byte[] src, int height, int width, byte[] out) {
+        Canvas canvas = new Canvas().begin(src, 0, height, width, out, 0, op.cropSize(), op.cropSize());
+        op.apply(canvas, new SplittableRandom(0));
+        canvas.finish();
+    }
+
     @Test
     void centreCropRoundsItsOffsetHalfToEvenLikePython() {
         // shorter side already the resize size: no resampling; left = round((7 - 4) / 2) = round(1.5) = 2
         byte[] out = new byte[4 * 4 * 3];
-        new ResizeCenterCrop(4, 4).apply(coordinates(4, 7), 0, 4, 7, out, 0);
+        apply(new ResizeCenterCrop(4, 4), coordinates(4, 7), 4, 7, out);
         for (int y = 0; y < 4; y++) {
             for (int x = 0; x < 4; x++) {
                 int p = (y * 4 + x) * 3;
@@ -37,7 +44,7 @@ class ResizeCenterCropTest {
                 assertEquals(x + 2, out[p + 1], "columns 2..5: round(1.5) is 2, as torchvision's F.center_crop");
             }
         }
-        new ResizeCenterCrop(4, 2).apply(coordinates(6, 4), 0, 6, 4, out, 0);
+        apply(new ResizeCenterCrop(4, 2), coordinates(6, 4), 6, 4, out);
         assertArrayEquals(new byte[] {2, 1, 7, 2, 2, 7, 3, 1, 7, 3, 2, 7}, Arrays.copyOf(out, 12),
                 "2x2 centre of 6x4: top round(2.0) = 2, left round(1.0) = 1");
     }
@@ -50,7 +57,7 @@ class ResizeCenterCropTest {
         byte[] resized = new byte[5 * 10 * 3];
         new BilinearResize().resize(src, 0, 20, CropBox.full(10, 20), resized, 0, 5, 10);
         byte[] out = new byte[4 * 4 * 3];
-        new ResizeCenterCrop(5, 4).apply(src, 0, 10, 20, out, 0);
+        apply(new ResizeCenterCrop(5, 4), src, 10, 20, out);
         for (int y = 0; y < 4; y++) {
             assertArrayEquals(Arrays.copyOfRange(resized, (y * 10 + 3) * 3, (y * 10 + 7) * 3),
                     Arrays.copyOfRange(out, y * 12, y * 12 + 12), "output row " + y + " is resized row " + y + ", columns 3..6");
@@ -64,7 +71,7 @@ class ResizeCenterCropTest {
         for (int[] sizes : new int[][] {{32, 32}, {36, 32}, {256, 224}, {20, 17}}) {
             ResizeCenterCrop op = new ResizeCenterCrop(sizes[0], sizes[1]);
             byte[] out = new byte[op.outputBytes()];
-            op.apply(src, 0, 33, 47, out, 0);
+            apply(op, src, 33, 47, out);
             for (byte b : out) {
                 assertEquals(201, b & 0xFF, "resize " + sizes[0] + " crop " + sizes[1] + " of a constant image is that constant");
             }

@@ -1,6 +1,7 @@
 package io.twinview.core.data;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.twinview.core.storage.StorageSettings;
 
@@ -79,9 +80,17 @@ import io.twinview.core.storage.StorageSettings;
  */
 public final class Datasets {
 
-    /** Every scheme {@link #open} knows. */
-    public static final java.util.List<String> SCHEMES = java.util.List.of(Cifar10Dataset.SCHEME, Cifar100Dataset.SCHEME,
-            Stl10Dataset.SCHEME, ImageFolderDataset.SCHEME, WebDataset.SCHEME, SyntheticShapes.SCHEME);
+    /** Every format {@link #open} knows, one line each: the one place a format is added. */
+    static final List<DatasetFormat> FORMATS = List.of(
+            DatasetFormat.folder(Cifar10Dataset.SCHEME, Cifar10Dataset::open, Cifar10Dataset::defaultSplits),
+            DatasetFormat.folder(Cifar100Dataset.SCHEME, Cifar100Dataset::open, Cifar100Dataset::defaultSplits),
+            DatasetFormat.folder(Stl10Dataset.SCHEME, Stl10Dataset::open, Stl10Dataset::defaultSplits),
+            DatasetFormat.folder(ImageFolderDataset.SCHEME, ImageFolderDataset::open, ImageFolderDataset::defaultSplits),
+            new DatasetFormat(WebDataset.SCHEME, WebDataset::open, WebDataset::defaultSplits, WebDataset::s3Files),
+            DatasetFormat.generated(SyntheticShapes.SCHEME, SyntheticShapes::open, SyntheticShapes::defaultSplits));
+
+    /** Every scheme {@link #open} knows, in the order of {@link #FORMATS}. */
+    public static final List<String> SCHEMES = FORMATS.stream().map(DatasetFormat::scheme).toList();
 
     private Datasets() {
     }
@@ -94,19 +103,7 @@ public final class Datasets {
      * @throws DatasetException naming the URI and exactly what is wrong
      */
     public static ImageDataset open(String uri) {
-        DatasetUri parsed = DatasetUri.parse(uri);
-        if (S3Sources.isS3(parsed)) {
-            return S3Sources.open(parsed, null, null); // fails naming the missing storage settings
-        }
-        return switch (parsed.scheme()) {
-            case Cifar10Dataset.SCHEME -> Cifar10Dataset.open(parsed);
-            case Cifar100Dataset.SCHEME -> Cifar100Dataset.open(parsed);
-            case Stl10Dataset.SCHEME -> Stl10Dataset.open(parsed);
-            case ImageFolderDataset.SCHEME -> ImageFolderDataset.open(parsed);
-            case WebDataset.SCHEME -> WebDataset.open(parsed);
-            case SyntheticShapes.SCHEME -> new SyntheticShapes(SyntheticShapes.Params.of(parsed));
-            default -> throw unknownScheme(parsed);
-        };
+        return open(uri, null, null); // an s3:// URI fails naming the missing storage settings
     }
 
     /**
@@ -124,7 +121,8 @@ public final class Datasets {
     /** {@link #open(String, StorageSettings)} with an explicit cache folder. */
     public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir) {
         DatasetUri parsed = DatasetUri.parse(uri);
-        return S3Sources.isS3(parsed) ? S3Sources.open(parsed, storage, cacheDir) : open(uri);
+        DatasetFormat format = format(parsed);
+        return S3Sources.isS3(parsed) ? S3Sources.open(format, parsed, storage, cacheDir) : format.open().apply(parsed);
     }
 
     /** {@link #defaultSplits(String)} for a URI that may name an s3:// source; URIs come back in the s3:// form. */
@@ -135,7 +133,9 @@ public final class Datasets {
     /** {@link #defaultSplits(String, StorageSettings)} with an explicit cache folder. */
     public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, Path cacheDir) {
         DatasetUri parsed = DatasetUri.parse(trainingUri);
-        return S3Sources.isS3(parsed) ? S3Sources.defaultSplits(parsed, storage, cacheDir) : defaultSplits(trainingUri);
+        DatasetFormat format = format(parsed);
+        return S3Sources.isS3(parsed) ? S3Sources.defaultSplits(format, parsed, storage, cacheDir)
+                : format.defaultSplits().apply(parsed);
     }
 
     /**
@@ -172,23 +172,16 @@ public final class Datasets {
      * @throws DatasetException for a URI {@link #open} would reject for its syntax, directory or file names
      */
     public static EvalSplits defaultSplits(String trainingUri) {
-        DatasetUri parsed = DatasetUri.parse(trainingUri);
-        if (S3Sources.isS3(parsed)) {
-            return S3Sources.defaultSplits(parsed, null, null);
-        }
-        return switch (parsed.scheme()) {
-            case Cifar10Dataset.SCHEME -> Cifar10Dataset.defaultSplits(parsed);
-            case Cifar100Dataset.SCHEME -> Cifar100Dataset.defaultSplits(parsed);
-            case Stl10Dataset.SCHEME -> Stl10Dataset.defaultSplits(parsed);
-            case ImageFolderDataset.SCHEME -> ImageFolderDataset.defaultSplits(parsed);
-            case WebDataset.SCHEME -> WebDataset.defaultSplits(parsed);
-            case SyntheticShapes.SCHEME -> SyntheticShapes.defaultSplits(SyntheticShapes.Params.of(parsed));
-            default -> throw unknownScheme(parsed);
-        };
+        return defaultSplits(trainingUri, null, null); // an s3:// URI fails naming the missing storage settings
     }
 
-    private static DatasetException unknownScheme(DatasetUri uri) {
-        return uri.error("unknown scheme '" + uri.scheme() + "'; known schemes: "
-                + String.join(", ", SCHEMES));
+    /** The format of the URI's scheme; an unknown scheme fails naming the known ones. */
+    private static DatasetFormat format(DatasetUri uri) {
+        for (DatasetFormat format : FORMATS) {
+            if (format.scheme().equals(uri.scheme())) {
+                return format;
+            }
+        }
+        throw uri.error("unknown scheme '" + uri.scheme() + "'; known schemes: " + String.join(", ", SCHEMES));
     }
 }

@@ -12,9 +12,10 @@ import io.twinview.core.storage.StorageException;
 import io.twinview.core.storage.StorageSettings;
 
 /**
- * {@code scheme:s3://bucket/prefix[?...]}: the objects are mirrored into a local cache folder by
- * {@link LocalMirror} (downloaded once, checked by size and ETag), then the dataset is opened from
- * there with the same scheme and parameters, and reports its URI in the s3:// form.
+ * {@code scheme:s3://bucket/prefix[?...]}: the objects the scheme's {@link DatasetFormat#s3()} names
+ * are mirrored into a local cache folder by {@link LocalMirror} (downloaded once, checked by size and
+ * ETag), then the dataset is opened from there with the same scheme and parameters, and reports its
+ * URI in the s3:// form.
  */
 final class S3Sources {
 
@@ -48,7 +49,10 @@ final class S3Sources {
         }
     }
 
-    static Localized localize(DatasetUri uri, StorageSettings storage, Path cache) {
+    static Localized localize(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
+        if (format.s3() == null) {
+            throw uri.error("scheme " + format.scheme() + " cannot come from object storage");
+        }
         if (storage == null) {
             throw uri.error("an s3:// source needs storage settings (endpoint and credentials):"
                     + " open it with Datasets.open(uri, StorageSettings)");
@@ -67,14 +71,12 @@ final class S3Sources {
             throw uri.error("'" + uri.path() + "': " + e.getMessage());
         }
         Path root = cache.toAbsolutePath().normalize().resolve(endpointFolder(storage.endpoint()));
-        String lastPart = key.substring(key.lastIndexOf('/') + 1);
-        boolean files = uri.scheme().equals(WebDataset.SCHEME) && (lastPart.endsWith(".tar") || lastPart.contains("{"));
+        List<String> files = format.s3().files(uri, key);
         Path local;
         try (ObjectStore store = new ObjectStore(settings)) {
             LocalMirror mirror = new LocalMirror(store, root);
-            if (files) {
-                List<String> keys = WebDataset.expand(uri, key);
-                mirror.syncKeys(keys);
+            if (!files.isEmpty()) {
+                mirror.syncKeys(files);
                 local = mirror.localPath(key);
             } else {
                 local = mirror.syncPrefix(key).local();
@@ -99,15 +101,15 @@ final class S3Sources {
     }
 
     /** The dataset opened from the local mirror, reporting the s3:// URI. */
-    static ImageDataset open(DatasetUri uri, StorageSettings storage, Path cache) {
-        Localized localized = localize(uri, storage, cache);
-        ImageDataset local = Datasets.open(localized.localUri());
+    static ImageDataset open(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
+        Localized localized = localize(format, uri, storage, cache);
+        ImageDataset local = format.open().apply(DatasetUri.parse(localized.localUri()));
         return new Renamed(local, localized.toS3(local.uri()));
     }
 
-    static EvalSplits defaultSplits(DatasetUri uri, StorageSettings storage, Path cache) {
-        Localized localized = localize(uri, storage, cache);
-        EvalSplits local = Datasets.defaultSplits(localized.localUri());
+    static EvalSplits defaultSplits(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
+        Localized localized = localize(format, uri, storage, cache);
+        EvalSplits local = format.defaultSplits().apply(DatasetUri.parse(localized.localUri()));
         return new EvalSplits(localized.toS3(local.pretrainUri()), localized.toS3(local.evalTrainUri()),
                 localized.toS3(local.evalTestUri()), local.note() + " (mirrored from " + localized.s3Path() + ")");
     }

@@ -188,8 +188,13 @@ final class SyntheticShapes implements ImageDataset {
         this.classNames = Arrays.stream(SHAPES).limit(params.classes).map(s -> s.displayName).toList();
     }
 
+    static SyntheticShapes open(DatasetUri uri) {
+        return new SyntheticShapes(Params.of(uri));
+    }
+
     /** The {@link Datasets#defaultSplits} rule for this scheme. */
-    static EvalSplits defaultSplits(Params p) {
+    static EvalSplits defaultSplits(DatasetUri uri) {
+        Params p = Params.of(uri);
         String train = p.withSplit("train", p.n).uri();
         int testN = Math.max(1024, p.n / 4);
         return new EvalSplits(train, train, p.withSplit("test", testN).uri(),

@@ -154,6 +154,15 @@ final class WebDataset extends SquareImages {
         return shards;
     }
 
+    /**
+     * The objects an s3:// webdataset needs: exactly the shards a key naming one {@code .tar} or a
+     * brace pattern names; for any other key (a folder) none, so every object under it is mirrored.
+     */
+    static List<String> s3Files(DatasetUri uri, String key) {
+        String lastPart = key.substring(key.lastIndexOf('/') + 1);
+        return lastPart.endsWith(".tar") || lastPart.contains("{") ? expand(uri, key) : List.of();
+    }
+
     /** Expands every {@code {a..b}} (zero-padded to the width of a when a has a leading zero). */
     static List<String> expand(DatasetUri uri, String pattern) {
         Matcher m = BRACE.matcher(pattern);
