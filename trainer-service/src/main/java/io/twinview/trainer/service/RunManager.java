@@ -1,15 +1,11 @@
 package io.twinview.trainer.service;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import com.google.protobuf.util.Timestamps;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
-import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
@@ -17,17 +13,11 @@ import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.trainer.config.StorageConfig;
 import io.twinview.trainer.config.TrainerConfig;
-import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaClients;
-import io.twinview.trainer.kafka.KafkaTaskSink;
-import io.twinview.trainer.kafka.KafkaViewSource;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
-import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunSpecs;
-import io.twinview.trainer.run.TaskPlan;
 import io.twinview.trainer.storage.RunRecords;
-import io.twinview.trainer.train.Learner;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -41,12 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -56,15 +42,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Starts, resumes and reports runs. One run trains at a time, on a dedicated thread that owns the
- * learner and the views consumer from start to end.
+ * Starts, resumes and reports runs: owns the clients, the stores and the service's lifecycle, and
+ * hands each run to the {@link RunTrainer}, which trains one run at a time.
  */
 @ApplicationScoped
 public class RunManager {
 
-    private static final Logger LOG = Logger.getLogger(RunManager.class);
+    /** The service's log: the training thread writes here too. */
+    static final Logger LOG = Logger.getLogger(RunManager.class);
     private static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    private static final Set<String> ALL_OBJECTS = Set.of("encoder", "heads", "optimizer");
 
     @Inject
     TrainerConfig config;
@@ -76,11 +62,10 @@ public class RunManager {
     String bootstrapServers;
 
     private ObjectStore objectStore;
-    private CheckpointStore checkpoints;
     private RunRecords records;
     private KafkaProducer<byte[], byte[]> producer;
     private Admin admin;
-    private ExecutorService executor;
+    private RunTrainer trainer;
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
 
@@ -97,14 +82,14 @@ public class RunManager {
         }
         objectStore = new ObjectStore(storageConfig.settings());
         objectStore.ensureBucket();
-        checkpoints = new CheckpointStore(objectStore);
+        CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
         producer = new KafkaProducer<>(KafkaClients.producer(bootstrapServers, "trainer"));
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
         Topics.ensure(admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
-        executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+        trainer = new RunTrainer(config, bootstrapServers, producer, checkpoints, records);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -118,15 +103,8 @@ public class RunManager {
         if (current != null && current.execution != null) {
             current.execution.cancel();
         }
-        if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                    LOG.warn("the training thread did not stop within 60 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (trainer != null) {
+            trainer.close();
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
@@ -213,61 +191,11 @@ public class RunManager {
         RunHandle handle = new RunHandle(run.build(), resolved);
         runs.put(runId, handle);
         active = handle;
-        handle.future = executor.submit(() -> train(handle, viewsTopic));
+        trainer.submit(handle, viewsTopic);
         LOG.infof("run %s: %s on %s, %d steps of %d pairs%s", runId, resolved.spec().getMethod(),
                 resolved.spec().getDatasetUri(), resolved.totalSteps(), resolved.spec().getBatchSize(),
                 resolved.note().isEmpty() ? "" : " (" + resolved.note() + ")");
         return handle.run();
-    }
-
-    private void train(RunHandle handle, String viewsTopic) {
-        String runId = handle.runId();
-        RunSpec spec = handle.resolved.spec();
-        RunProgress last = handle.run().getProgress();
-        String error = null;
-        RunState finalState;
-        try (Learner learner = new Learner(learnerConfig(spec));
-             KafkaViewSource views = new KafkaViewSource(bootstrapServers, viewsTopic)) {
-            TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
-            RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
-                    new KafkaTaskSink(producer, config.tasksTopic()),
-                    new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
-                    handle::update,
-                    new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
-                    System::nanoTime);
-            handle.execution = execution;
-            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
-            if (checkpoint.isPresent()) {
-                execution.resumeFrom(checkpoint.get());
-                handle.setResumedFrom(checkpoint.get().manifest().getStep());
-            }
-            RunExecution.Outcome outcome = execution.run();
-            finalState = outcome.end() == RunExecution.End.CANCELLED ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_SUCCEEDED;
-            last = execution.snapshot(finalState).toBuilder().setMessage(outcome.message()).build();
-            LOG.infof("run %s: %s", runId, outcome.message());
-        } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "run %s failed", runId);
-            finalState = RunState.RUN_STATE_FAILED;
-            error = e.getClass().getSimpleName() + ": " + e.getMessage();
-            last = last.toBuilder().setState(finalState).setMessage(error).build();
-        }
-        handle.finish(last, error);
-        if (finalState != RunState.RUN_STATE_STOPPED) {
-            records.save(handle.run());
-        }
-    }
-
-    private Learner.Config learnerConfig(RunSpec spec) {
-        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
-                spec.getSeed(), RunSpecs.settings(spec), RunSpecs.optimizer(spec), device());
-    }
-
-    private Device device() {
-        return switch (config.device()) {
-            case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
-            default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        };
     }
 
     private static String newRunId() {
