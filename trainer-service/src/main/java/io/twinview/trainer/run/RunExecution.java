@@ -1,18 +1,12 @@
 package io.twinview.trainer.run;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
-import io.twinview.core.checkpoint.CheckpointMetrics;
-import io.twinview.proto.v1.AugmentTask;
-import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.CollapseMonitors;
-import io.twinview.proto.v1.PartitionCursor;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
-import io.twinview.proto.v1.ViewBatch;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.train.PairBatch;
@@ -20,24 +14,23 @@ import io.twinview.trainer.train.Stepper;
 import io.twinview.trainer.train.TrainingState;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * Trains one run: publishes tasks within the credit window, reads the views topic, drops
- * duplicates and malformed records, assembles global batches, steps the learner, checkpoints.
- * Runs on one thread from start to end (the learner and the Kafka consumer are single-threaded).
+ * Trains one run: keeps tasks published ({@link TaskWindow}), reads the views topic into pairs
+ * ({@link ViewIntake}), assembles global batches, steps the learner and tells its listeners. What
+ * reacts to the loop (warnings, collapse monitors, checkpoint cadence, progress) is a
+ * {@link RunListener}. Runs on one thread from start to end (the learner and the Kafka consumer
+ * are single-threaded).
  */
 public final class RunExecution {
 
-    private static final Logger LOG = Logger.getLogger(RunExecution.class);
-    private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
+    /** The run loop's log: its pieces ({@link ViewIntake}, the listeners) write here too, so one category shows a run. */
+    static final Logger LOG = Logger.getLogger(RunExecution.class);
 
     /**
      * Backpressure works at two places: at most {@code windowTasks} tasks are published and not
@@ -61,40 +54,32 @@ public final class RunExecution {
     private final ResolvedRun run;
     private final String viewsTopic;
     private final Stepper learner;
-    private final TaskPlan plan;
     private final ViewSource views;
-    private final TaskSink tasks;
-    private final CheckpointSink checkpoints;
-    private final Consumer<RunProgress> progress;
     private final Settings settings;
     private final LongSupplier clock;
     private final LearningRateSchedule schedule;
     private final BatchAssembler assembler;
+    private final TaskWindow window;
+    private final ViewIntake intake;
+    private final CheckpointPublisher publisher;
+    private final RunCounters counters = new RunCounters();
     private final ProgressMeter meter = new ProgressMeter(20_000_000_000L);
+    private final List<RunListener> listeners = new ArrayList<>();
     private final long startNanos;
-
-    private TaskLedger ledger = new TaskLedger();
-    /** Per partition, the record a resumed run must skip pairs of: offset and count. */
-    private final Map<Integer, PartitionCursor> resumeSkips = new HashMap<>();
-    private long step;
-    private long pairsTrained;
-    private long rejected;
-    /** Samples workers could not read (ViewBatch.rejected_sample_indices of accepted records): seen, no pairs. */
-    private long rejectedSamples;
-    private long duplicates;
-    private long nonFiniteSteps;
-    private double lastLoss = Double.NaN;
-    private double lastLearningRate;
-    private long lastCheckpointStep;
-    private long lastProgressNanos;
-    /** Last time a record was accepted or a step trained: silence beyond the stall timeout means lost tasks. */
-    private long lastActivityNanos;
     /** Pairs the trainer holds at most before it stops reading: with the task window, the bound on views in flight. */
     private final long maxBufferedPairs;
+
+    private long step;
+    private long pairsTrained;
+    private long lastCheckpointStep;
     private String message = "";
     private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
 
+    /**
+     * A run with the standard listeners: non-finite step warnings, checkpoint cadence, collapse
+     * monitors at each checkpoint, and progress to {@code progress}.
+     */
     public RunExecution(String runId, ResolvedRun run, String viewsTopic, Stepper learner, TaskPlan plan,
                         ViewSource views, TaskSink tasks, CheckpointSink checkpoints,
                         Consumer<RunProgress> progress, Settings settings, LongSupplier clock) {
@@ -102,11 +87,7 @@ public final class RunExecution {
         this.run = run;
         this.viewsTopic = viewsTopic;
         this.learner = learner;
-        this.plan = plan;
         this.views = views;
-        this.tasks = tasks;
-        this.checkpoints = checkpoints;
-        this.progress = progress;
         this.settings = settings;
         this.clock = clock;
         RunSpec spec = run.spec();
@@ -115,39 +96,50 @@ public final class RunExecution {
                 run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
         this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
         this.startNanos = clock.getAsLong();
-        this.lastActivityNanos = startNanos;
+        this.window = new TaskWindow(plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos);
+        this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), window, assembler, counters, clock);
+        this.publisher = new CheckpointPublisher(runId, spec, checkpoints);
         this.maxBufferedPairs = Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());
+        addListener(new NonFiniteStepWarning());
+        addListener(new CheckpointCadence(spec.getCheckpointEverySteps())); // a step's checkpoint before its progress
+        addListener(new CollapseMonitorReader(learner));
+        addListener(new ProgressEmitter(progress, clock));
     }
 
-    /** Continues from a checkpoint of this run: weights, optimizer, ledger and read positions. */
+    /** Called after the standard listeners, in the order added. */
+    public void addListener(RunListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Continues from a checkpoint of this run: weights, optimizer, ledger, counters and read positions. */
     public void resumeFrom(Checkpoint checkpoint) {
         CheckpointManifest manifest = checkpoint.manifest();
-        learner.restore(new TrainingState(
-                checkpoint.object("encoder"), checkpoint.object("heads"), checkpoint.object("optimizer")));
+        learner.restore(TrainingState.fromObjects(checkpoint::object));
         ViewsCursor cursor = manifest.getViews();
         step = manifest.getStep();
         lastCheckpointStep = step;
         pairsTrained = cursor.getPairsTrained();
-        ledger = TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList());
-        rejected = (long) manifest.getMetricsOrDefault(CheckpointMetrics.REJECTED_BATCHES, 0);
-        rejectedSamples = (long) manifest.getMetricsOrDefault(CheckpointMetrics.REJECTED_SAMPLES, 0);
-        duplicates = (long) manifest.getMetricsOrDefault(CheckpointMetrics.DUPLICATE_BATCHES, 0);
-        nonFiniteSteps = (long) manifest.getMetricsOrDefault(CheckpointMetrics.NON_FINITE_STEPS, 0);
-        lastLoss = manifest.getMetricsOrDefault(CheckpointMetrics.LOSS, Double.NaN);
+        window.restore(TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList()));
+        counters.restore(manifest.getMetricsMap());
         monitors = manifest.getMonitors();
         views.seek(cursor.getPartitionsList());
-        for (PartitionCursor partition : cursor.getPartitionsList()) {
-            if (partition.getSkipSamples() > 0) {
-                resumeSkips.put(partition.getPartition(), partition);
-            }
-        }
+        intake.resumeAt(cursor.getPartitionsList());
         message = "resumed from step " + step;
         LOG.infof("run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
-                runId, checkpoint.manifestKey(), step, pairsTrained, ledger.openCount());
+                runId, checkpoint.manifestKey(), step, pairsTrained, window.ledger().openCount());
     }
 
     public long step() {
         return step;
+    }
+
+    public long totalSteps() {
+        return run.totalSteps();
+    }
+
+    /** The step of the newest checkpoint this run wrote or resumed from; 0 before the first. */
+    public long lastCheckpointStep() {
+        return lastCheckpointStep;
     }
 
     public void cancel() {
@@ -156,90 +148,30 @@ public final class RunExecution {
 
     /** Trains until the last step (or cancellation); the last step always gets a checkpoint. */
     public Outcome run() {
-        emitProgress(RunState.RUN_STATE_RUNNING, true);
+        listeners.forEach(listener -> listener.onBegin(this));
         while (step < run.totalSteps() && !cancelled) {
-            publishWithinWindow();
+            window.publish();
             if (assembler.available() < maxBufferedPairs) { // a trainer slower than its workers stops reading
-                for (ViewRecord record : views.poll(settings.pollTimeout())) {
-                    handle(record);
-                }
+                views.poll(settings.pollTimeout()).forEach(intake::handle);
             }
             while (assembler.hasBatch() && step < run.totalSteps() && !cancelled) {
                 trainOne();
             }
-            if (dataExhausted()) {
-                message = "views ran out at step " + step + " of " + run.totalSteps()
-                        + " (rejected records lost their pairs; " + rejectedSamples
-                        + " samples were unreadable, see the dead-letter topic): stopping early";
-                LOG.warnf("run %s: %s", runId, message);
-                if (lastCheckpointStep < step) {
-                    checkpoint(true);
-                }
-                return new Outcome(step, End.VIEWS_EXHAUSTED, message);
+            if (window.exhausted() && !assembler.hasBatch() && step < run.totalSteps()) {
+                note(Logger.Level.WARN, "views ran out at step " + step + " of " + run.totalSteps()
+                        + " (rejected records lost their pairs; " + counters.rejectedSamples()
+                        + " samples were unreadable, see the dead-letter topic): stopping early");
+                ended(End.VIEWS_EXHAUSTED);
+                return new Outcome(step, End.VIEWS_EXHAUSTED, message); // the note, or the final checkpoint's warning after it
             }
             republishIfStalled();
         }
         if (cancelled) {
+            ended(End.CANCELLED);
             return new Outcome(step, End.CANCELLED, "cancelled at step " + step);
         }
+        ended(End.COMPLETE);
         return new Outcome(step, End.COMPLETE, "finished " + step + " steps");
-    }
-
-    private void publishWithinWindow() {
-        List<AugmentTask> batch = new ArrayList<>();
-        while (ledger.openCount() < settings.windowTasks() && ledger.nextTaskId() < plan.totalTasks()) {
-            AugmentTask task = plan.task(ledger.nextTaskId());
-            ledger.published(task.getTaskId(), plan.batchCount(task.getSampleIndicesCount()));
-            batch.add(task);
-        }
-        if (!batch.isEmpty()) {
-            tasks.publish(batch);
-        }
-    }
-
-    private void handle(ViewRecord record) {
-        ViewBatch batch;
-        try {
-            batch = ViewBatch.parseFrom(record.value());
-        } catch (InvalidProtocolBufferException e) {
-            reject(record, "does not parse as a ViewBatch: " + e.getMessage());
-            return;
-        }
-        String problem = ViewBatches.problem(batch, runId, run.spec().getImageSize());
-        if (problem != null) {
-            if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
-                ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()); // its pairs are lost; let the task complete
-            }
-            reject(record, problem);
-            return;
-        }
-        lastActivityNanos = clock.getAsLong();
-        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE) {
-            duplicates++;
-            assembler.passed(record.partition(), record.offset());
-            return;
-        }
-        if (batch.getRejectedSampleIndicesCount() > 0) {
-            rejectedSamples += batch.getRejectedSampleIndicesCount();
-            LOG.debugf("run %s: task %d record %d: %d unreadable sample(s) rejected by worker %s", runId,
-                    batch.getTaskId(), batch.getSequence(), batch.getRejectedSampleIndicesCount(), batch.getWorkerId());
-        }
-        int skip = 0;
-        PartitionCursor resume = resumeSkips.get(record.partition());
-        if (resume != null && resume.getOffset() == record.offset()) {
-            skip = resume.getSkipSamples();
-            resumeSkips.remove(record.partition());
-        }
-        assembler.add(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence(), batch.getBatchCount(),
-                batch.getView1().toByteArray(), batch.getView2().toByteArray(),
-                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(), skip);
-    }
-
-    private void reject(ViewRecord record, String reason) {
-        rejected++;
-        assembler.passed(record.partition(), record.offset());
-        LOG.warnf("run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
-                runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
     }
 
     private void trainOne() {
@@ -248,120 +180,75 @@ public final class RunExecution {
         Stepper.StepResult result = learner.step(batch, learningRate, step + 1, run.totalSteps());
         step++;
         pairsTrained += batch.count();
-        lastLearningRate = learningRate;
-        lastActivityNanos = clock.getAsLong();
-        if (result.finite()) {
-            lastLoss = result.loss();
-        } else {
-            nonFiniteSteps++;
-            message = "step " + step + " had a non-finite loss or gradient (loss " + result.loss() + "): update skipped, "
-                    + nonFiniteSteps + " so far";
-            LOG.warnf("run %s: %s", runId, message);
-        }
+        counters.stepped(learningRate, result);
+        window.active(clock.getAsLong());
         meter.record(clock.getAsLong(), pairsTrained);
-        boolean last = step == run.totalSteps();
-        if (step % run.spec().getCheckpointEverySteps() == 0 || last) {
-            checkpoint(last);
-        }
-        emitProgress(RunState.RUN_STATE_RUNNING, last);
-    }
-
-    private boolean dataExhausted() {
-        return ledger.nextTaskId() >= plan.totalTasks() && ledger.openCount() == 0 && !assembler.hasBatch()
-                && step < run.totalSteps();
+        listeners.forEach(listener -> listener.onStep(this, result));
     }
 
     private void republishIfStalled() {
         long now = clock.getAsLong();
-        if (ledger.openCount() == 0 || now - lastActivityNanos < settings.stallTimeout().toNanos()) {
-            return;
-        }
-        List<AugmentTask> again = new ArrayList<>();
-        for (long taskId : ledger.openTaskIds()) {
-            if (taskId < plan.totalTasks()) {
-                again.add(plan.task(taskId));
-            }
-        }
-        message = "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
-                + " open tasks (are augment workers running?)";
-        LOG.warnf("run %s: %s", runId, message);
-        tasks.publish(again);
-        lastActivityNanos = now;
-        emitProgress(RunState.RUN_STATE_RUNNING, true);
+        window.stalled(now).ifPresent(again -> {
+            note(Logger.Level.WARN, "no views for " + settings.stallTimeout().toSeconds() + " s: republished "
+                    + again.size() + " open tasks (are augment workers running?)");
+            window.republish(again, now);
+            listeners.forEach(listener -> listener.onStall(this));
+        });
     }
 
-    private void checkpoint(boolean last) {
+    private void ended(End end) {
+        listeners.forEach(listener -> listener.onEnd(this, end));
+    }
+
+    /**
+     * Checkpoints the current step, unless its state holds a NaN or infinity (then the newest
+     * checkpoint stays the previous one, and the message says so).
+     *
+     * @param last whether the event marks it as the run's final checkpoint
+     */
+    void checkpoint(boolean last) {
         Optional<String> nonFinite = learner.nonFinite();
         if (nonFinite.isPresent()) {
-            message = "no checkpoint at step " + step + ": " + nonFinite.get() + " holds NaN or infinite values"
-                    + " (the newest checkpoint stays step " + lastCheckpointStep + ")";
-            LOG.errorf("run %s: %s", runId, message);
+            note(Logger.Level.ERROR, "no checkpoint at step " + step + ": " + nonFinite.get()
+                    + " holds NaN or infinite values (the newest checkpoint stays step " + lastCheckpointStep + ")");
             return;
         }
         TrainingState state = learner.state();
-        monitors = learner.monitors().toProto(step);
-        if (!monitors.getWarning().isEmpty()) {
-            message = monitors.getWarning() + " at step " + step;
-            LOG.warnf("run %s: %s", runId, message);
-        }
-        Map<String, Double> metrics = metrics();
-        CheckpointManifest manifest = CheckpointManifest.newBuilder()
-                .setRunId(runId)
-                .setStep(step)
-                .setEpoch(epoch())
-                .setSpec(run.spec())
-                .setViews(ViewsCursor.newBuilder()
-                        .setTopic(viewsTopic)
-                        .addAllPartitions(assembler.cursor(views.partitions()))
-                        .setNextTaskId(ledger.nextTaskId())
-                        .addAllOpenTasks(ledger.snapshot(assembler.untrained()))
-                        .setPairsTrained(pairsTrained))
-                .putAllMetrics(metrics)
-                .setMonitors(monitors)
-                .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
-                .build();
-        Map<String, byte[]> objects = new LinkedHashMap<>();
-        objects.put("encoder", state.encoder());
-        objects.put("heads", state.heads());
-        objects.put("optimizer", state.optimizer());
-        String key = checkpoints.write(manifest, objects);
-        checkpoints.announce(CheckpointEvent.newBuilder()
-                .setRunId(runId)
-                .setStep(step)
-                .setEpoch(epoch())
-                .setBucket(checkpoints.bucket())
-                .setManifestKey(key)
-                .setFinal(last)
-                .putAllMetrics(metrics)
-                .setCreatedAt(manifest.getCreatedAt())
-                .build());
+        listeners.forEach(listener -> listener.onCheckpoint(this));
+        String key = publisher.publish(step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors,
+                state, last);
         lastCheckpointStep = step;
         LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
     }
 
-    private Map<String, Double> metrics() {
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put(CheckpointMetrics.LOSS, lastLoss);
-        metrics.put(CheckpointMetrics.LEARNING_RATE, lastLearningRate);
-        metrics.put(CheckpointMetrics.PAIRS_PER_SECOND, meter.pairsPerSecond());
-        metrics.put(CheckpointMetrics.REJECTED_BATCHES, (double) rejected);
-        metrics.put(CheckpointMetrics.DUPLICATE_BATCHES, (double) duplicates);
-        metrics.put(CheckpointMetrics.REJECTED_SAMPLES, (double) rejectedSamples);
-        metrics.put(CheckpointMetrics.NON_FINITE_STEPS, (double) nonFiniteSteps);
-        return metrics;
+    /** Where a run resumed from this moment reads again, and what it has trained. */
+    private ViewsCursor cursor() {
+        return ViewsCursor.newBuilder()
+                .setTopic(viewsTopic)
+                .addAllPartitions(assembler.cursor(views.partitions()))
+                .setNextTaskId(window.ledger().nextTaskId())
+                .addAllOpenTasks(window.ledger().snapshot(assembler.untrained()))
+                .setPairsTrained(pairsTrained)
+                .build();
+    }
+
+    RunCounters counters() {
+        return counters;
+    }
+
+    /** Collapse monitors for the progress and the next checkpoint. */
+    void setMonitors(CollapseMonitors monitors) {
+        this.monitors = monitors;
+    }
+
+    /** Makes {@code text} the run's message (progress shows it until the next) and logs it at {@code level}. */
+    void note(Logger.Level level, String text) {
+        message = text;
+        LOG.logf(level, "run %s: %s", runId, text);
     }
 
     private double epoch() {
         return (double) pairsTrained / run.datasetSize();
-    }
-
-    private void emitProgress(RunState state, boolean force) {
-        long now = clock.getAsLong();
-        if (!force && now - lastProgressNanos < PROGRESS_EVERY_NANOS) {
-            return;
-        }
-        lastProgressNanos = now;
-        progress.accept(snapshot(state));
     }
 
     /** The run's progress now, in the given state. */
@@ -374,18 +261,18 @@ public final class RunExecution {
                 .setTotalSteps(run.totalSteps())
                 .setEpoch(epoch())
                 .setTotalEpochs(run.spec().getEpochs())
-                .setLoss(Double.isNaN(lastLoss) ? 0 : lastLoss)
-                .setLearningRate(lastLearningRate)
+                .setLoss(Double.isNaN(counters.lastLoss()) ? 0 : counters.lastLoss())
+                .setLearningRate(counters.learningRate())
                 .setPairsPerSecond(meter.pairsPerSecond())
                 .setEtaSeconds(meter.etaSeconds(pairsLeft))
                 .setLastCheckpointStep(lastCheckpointStep)
-                .setRejectedBatches(rejected)
-                .setRejectedSamples(rejectedSamples)
-                .setDuplicateBatches(duplicates)
+                .setRejectedBatches(counters.rejectedBatches())
+                .setRejectedSamples(counters.rejectedSamples())
+                .setDuplicateBatches(counters.duplicateBatches())
                 .setElapsedSeconds((clock.getAsLong() - startNanos) / 1e9)
                 .setMessage(message)
                 .setMonitors(monitors)
-                .setNonFiniteSteps(nonFiniteSteps)
+                .setNonFiniteSteps(counters.nonFiniteSteps())
                 .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
     }

@@ -1,11 +1,8 @@
 package io.twinview.trainer.service;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import com.google.protobuf.util.Timestamps;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
 import io.twinview.core.config.KafkaConfig;
@@ -13,23 +10,16 @@ import io.twinview.core.config.StorageConfig;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
-import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.trainer.config.TrainerConfig;
-import io.twinview.trainer.kafka.KafkaCheckpointSink;
-import io.twinview.trainer.kafka.KafkaTaskSink;
-import io.twinview.trainer.kafka.KafkaViewSource;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
-import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunSpecs;
-import io.twinview.trainer.run.TaskPlan;
 import io.twinview.trainer.storage.RunRecords;
-import io.twinview.trainer.train.Learner;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -41,25 +31,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jboss.logging.Logger;
 
 /**
- * Starts, resumes and reports runs. One run trains at a time, on a dedicated thread that owns the
- * learner and the views consumer from start to end.
+ * Starts, resumes and reports runs: owns the clients, the stores and the service's lifecycle, and
+ * hands each run to the {@link RunTrainer}, which trains one run at a time.
  */
 @ApplicationScoped
 public class RunManager {
 
-    private static final Logger LOG = Logger.getLogger(RunManager.class);
-    private static final Set<String> ALL_OBJECTS = Set.of("encoder", "heads", "optimizer");
+    /** The service's log: the training thread writes here too. */
+    static final Logger LOG = Logger.getLogger(RunManager.class);
 
     @Inject
     TrainerConfig config;
@@ -72,11 +58,10 @@ public class RunManager {
 
     private KafkaClients kafka;
     private ObjectStore objectStore;
-    private CheckpointStore checkpoints;
     private RunRecords records;
     private KafkaProducer<byte[], byte[]> producer;
     private Admin admin;
-    private ExecutorService executor;
+    private RunTrainer trainer;
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
 
@@ -93,7 +78,7 @@ public class RunManager {
         }
         objectStore = new ObjectStore(storageConfig.settings());
         objectStore.ensureBucket();
-        checkpoints = new CheckpointStore(objectStore);
+        CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
         kafka = kafkaConfig.clients();
         producer = kafka.producer("trainer");
@@ -101,7 +86,7 @@ public class RunManager {
         Topics.ensure(admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
-        executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+        trainer = new RunTrainer(config, kafka, producer, checkpoints, records);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -115,15 +100,8 @@ public class RunManager {
         if (current != null && current.execution != null) {
             current.execution.cancel();
         }
-        if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                    LOG.warn("the training thread did not stop within 60 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (trainer != null) {
+            trainer.close();
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
@@ -210,61 +188,11 @@ public class RunManager {
         RunHandle handle = new RunHandle(run.build(), resolved);
         runs.put(runId, handle);
         active = handle;
-        handle.future = executor.submit(() -> train(handle, viewsTopic));
+        trainer.submit(handle, viewsTopic);
         LOG.infof("run %s: %s on %s, %d steps of %d pairs%s", runId, resolved.spec().getMethod(),
                 resolved.spec().getDatasetUri(), resolved.totalSteps(), resolved.spec().getBatchSize(),
                 resolved.note().isEmpty() ? "" : " (" + resolved.note() + ")");
         return handle.run();
-    }
-
-    private void train(RunHandle handle, String viewsTopic) {
-        String runId = handle.runId();
-        RunSpec spec = handle.resolved.spec();
-        RunProgress last = handle.run().getProgress();
-        String error = null;
-        RunState finalState;
-        try (Learner learner = new Learner(learnerConfig(spec));
-             KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
-            TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
-            RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
-                    new KafkaTaskSink(producer, config.tasksTopic()),
-                    new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
-                    handle::update,
-                    new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
-                    System::nanoTime);
-            handle.execution = execution;
-            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
-            if (checkpoint.isPresent()) {
-                execution.resumeFrom(checkpoint.get());
-                handle.setResumedFrom(checkpoint.get().manifest().getStep());
-            }
-            RunExecution.Outcome outcome = execution.run();
-            finalState = outcome.end() == RunExecution.End.CANCELLED ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_SUCCEEDED;
-            last = execution.snapshot(finalState).toBuilder().setMessage(outcome.message()).build();
-            LOG.infof("run %s: %s", runId, outcome.message());
-        } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "run %s failed", runId);
-            finalState = RunState.RUN_STATE_FAILED;
-            error = e.getClass().getSimpleName() + ": " + e.getMessage();
-            last = last.toBuilder().setState(finalState).setMessage(error).build();
-        }
-        handle.finish(last, error);
-        if (finalState != RunState.RUN_STATE_STOPPED) {
-            records.save(handle.run());
-        }
-    }
-
-    private Learner.Config learnerConfig(RunSpec spec) {
-        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
-                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), device());
-    }
-
-    private Device device() {
-        return switch (config.device()) {
-            case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
-            default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        };
     }
 
     /** @throws UnknownRunException when neither this process nor storage knows the run */

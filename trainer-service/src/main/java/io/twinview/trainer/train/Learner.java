@@ -12,12 +12,16 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
 import io.twinview.model.ImageTensors;
+import io.twinview.proto.v1.HeadBlock;
+import io.twinview.proto.v1.HeadsState;
 import io.twinview.trainer.method.MethodContext;
 import io.twinview.trainer.method.Methods;
 import io.twinview.trainer.method.SslMethod;
@@ -26,12 +30,6 @@ import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;
 import io.twinview.trainer.optim.ParameterUpdates;
 import io.twinview.trainer.optim.TrainableParameter;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,52 +191,48 @@ public final class Learner implements Stepper, AutoCloseable {
         return heads;
     }
 
+    /**
+     * The "heads" checkpoint object: a {@link HeadsState} (checkpoint.proto) with each head block's
+     * parameters in DJL's own format by role, and the method state as DJL encodes an NDList. A
+     * proto message rather than a hand-rolled stream: the layout is declared once, in proto/ beside
+     * the manifest that names the object, any protobuf reader can take it apart, and a field added
+     * later does not break the reader of an older one.
+     */
     private byte[] headsToBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            Map<String, Block> heads = headBlocks();
-            out.writeInt(heads.size());
-            for (Map.Entry<String, Block> head : heads.entrySet()) {
-                byte[] data = BlockParameters.toBytes(head.getValue());
-                out.writeUTF(head.getKey());
-                out.writeInt(data.length);
-                out.write(data);
-            }
-            NDList methodState = method.state();
-            byte[] state = methodState.isEmpty() ? new byte[0] : methodState.encode();
-            out.writeInt(state.length);
-            out.write(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        HeadsState.Builder heads = HeadsState.newBuilder();
+        headBlocks().forEach((role, block) -> heads.addBlocks(HeadBlock.newBuilder()
+                .setRole(role)
+                .setParameters(ByteString.copyFrom(BlockParameters.toBytes(block)))));
+        NDList methodState = method.state();
+        if (!methodState.isEmpty()) {
+            heads.setMethodState(ByteString.copyFrom(methodState.encode()));
         }
-        return bytes.toByteArray();
+        return heads.build().toByteArray();
     }
 
+    /** @throws IllegalArgumentException when the object is not a HeadsState, or is one of another method's heads */
     private void headsFromBytes(byte[] data) {
-        Map<String, Block> heads = headBlocks();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int count = in.readInt();
-            if (count != heads.size()) {
-                throw new IllegalArgumentException("checkpoint holds " + count + " head blocks, this method has "
-                        + heads.size() + " " + heads.keySet());
-            }
-            for (int i = 0; i < count; i++) {
-                String role = in.readUTF();
-                byte[] block = new byte[in.readInt()];
-                in.readFully(block);
-                Block target = heads.get(role);
-                if (target == null) {
-                    throw new IllegalArgumentException("checkpoint holds head '" + role + "', this method has "
-                            + heads.keySet());
-                }
-                BlockParameters.load(target, block, manager);
-            }
-            byte[] state = new byte[in.readInt()];
-            in.readFully(state);
-            method.loadState(state.length == 0 ? new NDList() : NDList.decode(manager, state));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        HeadsState stored;
+        try {
+            stored = HeadsState.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("the checkpoint's heads object is not a HeadsState: " + e.getMessage(), e);
         }
+        Map<String, Block> heads = headBlocks();
+        if (stored.getBlocksCount() != heads.size()) {
+            throw new IllegalArgumentException("checkpoint holds " + stored.getBlocksCount() + " head blocks, this method has "
+                    + heads.size() + " " + heads.keySet());
+        }
+        for (HeadBlock block : stored.getBlocksList()) {
+            Block target = heads.get(block.getRole());
+            if (target == null) {
+                throw new IllegalArgumentException("checkpoint holds head '" + block.getRole() + "', this method has "
+                        + heads.keySet());
+            }
+            BlockParameters.load(target, block.getParameters().toByteArray(), manager);
+        }
+        ByteString state = stored.getMethodState();
+        method.loadState(state.isEmpty() ? new NDList() : NDList.decode(manager, state.toByteArray()));
     }
 
     @Override

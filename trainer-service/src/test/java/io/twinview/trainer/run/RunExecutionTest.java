@@ -152,6 +152,58 @@ class RunExecutionTest {
     }
 
     @Test
+    void aListenerSeesEveryStepAndEachCheckpointBeforeItsProgress() {
+        ResolvedRun run = resolved(5);
+        InMemoryViews views = new InMemoryViews(2);
+        List<String> events = new ArrayList<>();
+        List<RunProgress> progress = new ArrayList<>() {
+            @Override
+            public boolean add(RunProgress update) {
+                events.add("progress " + update.getStep());
+                return super.add(update);
+            }
+        };
+        RunExecution execution = execution(run, stepper(run), views, new FakeWorkers(views), new MemoryCheckpoints(), progress, 2);
+        execution.addListener(new RunListener() {
+            @Override
+            public void onBegin(RunExecution run) {
+                events.add("begin " + run.step());
+            }
+
+            @Override
+            public void onStep(RunExecution run, Stepper.StepResult result) {
+                events.add("step " + run.step());
+            }
+
+            @Override
+            public void onCheckpoint(RunExecution run) {
+                events.add("checkpoint " + run.step());
+            }
+
+            @Override
+            public void onEnd(RunExecution run, RunExecution.End end) {
+                events.add("end " + end);
+            }
+        });
+
+        execution.run();
+
+        long total = (long) EPOCHS * IMAGES / BATCH;
+        List<String> expected = new ArrayList<>(List.of("begin 0"));
+        for (long step = 1; step <= total; step++) {
+            if (step % 5 == 0 || step == total) {
+                expected.add("checkpoint " + step); // made by the cadence listener, registered before this one
+            }
+            expected.add("step " + step);
+        }
+        expected.add("end COMPLETE");
+        assertEquals(expected, events.stream().filter(event -> !event.startsWith("progress")).toList(),
+                "the listener sees the start, every step once and in order, each checkpoint, and the end");
+        assertTrue(events.indexOf("checkpoint " + total) < events.indexOf("progress " + total),
+                "the last step's checkpoint comes before its progress: " + events);
+    }
+
+    @Test
     void workersNeverRunMoreThanTheWindowAhead() {
         ResolvedRun run = resolved(100);
         InMemoryViews views = new InMemoryViews(2);

@@ -1,0 +1,85 @@
+package io.twinview.trainer.run;
+
+import io.twinview.proto.v1.AugmentTask;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The run's tasks in flight. Publishes the plan's next tasks while fewer than {@code windowTasks}
+ * are open (the workers' credit: they never run more than a window ahead of the trainer), offers
+ * the open tasks for republishing when nothing has arrived or trained for the stall timeout (a
+ * worker died with them, or none is running), and tells when every task is published and complete.
+ */
+final class TaskWindow {
+
+    private final TaskPlan plan;
+    private final TaskSink sink;
+    private final int windowTasks;
+    private final Duration stallTimeout;
+    private TaskLedger ledger = new TaskLedger();
+    /** Last time a record was accepted or a step trained: silence beyond the stall timeout means lost tasks. */
+    private long lastActivityNanos;
+
+    TaskWindow(TaskPlan plan, TaskSink sink, int windowTasks, Duration stallTimeout, long startNanos) {
+        this.plan = plan;
+        this.sink = sink;
+        this.windowTasks = windowTasks;
+        this.stallTimeout = stallTimeout;
+        this.lastActivityNanos = startNanos;
+    }
+
+    /** Published tasks and their arrived records: replaced on resume, so never kept by callers. */
+    TaskLedger ledger() {
+        return ledger;
+    }
+
+    /** Continues with a ledger a checkpoint stored. */
+    void restore(TaskLedger restored) {
+        ledger = restored;
+    }
+
+    /** Publishes the next tasks of the plan, in one call to the sink, until the window is full. */
+    void publish() {
+        List<AugmentTask> batch = new ArrayList<>();
+        while (ledger.openCount() < windowTasks && ledger.nextTaskId() < plan.totalTasks()) {
+            AugmentTask task = plan.task(ledger.nextTaskId());
+            ledger.published(task.getTaskId(), plan.batchCount(task.getSampleIndicesCount()));
+            batch.add(task);
+        }
+        if (!batch.isEmpty()) {
+            sink.publish(batch);
+        }
+    }
+
+    /** A record was accepted or a step trained: the run is not stalled. */
+    void active(long nowNanos) {
+        lastActivityNanos = nowNanos;
+    }
+
+    /** Every task of the plan is published and complete: no more views will come. */
+    boolean exhausted() {
+        return ledger.nextTaskId() >= plan.totalTasks() && ledger.openCount() == 0;
+    }
+
+    /** The open tasks to publish again, when some are open and the run has been silent for the stall timeout. */
+    Optional<List<AugmentTask>> stalled(long nowNanos) {
+        if (ledger.openCount() == 0 || nowNanos - lastActivityNanos < stallTimeout.toNanos()) {
+            return Optional.empty();
+        }
+        List<AugmentTask> again = new ArrayList<>();
+        for (long taskId : ledger.openTaskIds()) {
+            if (taskId < plan.totalTasks()) {
+                again.add(plan.task(taskId));
+            }
+        }
+        return Optional.of(again);
+    }
+
+    /** Publishes {@link #stalled} tasks again; the stall timeout starts over. */
+    void republish(List<AugmentTask> tasks, long nowNanos) {
+        sink.publish(tasks);
+        lastActivityNanos = nowNanos;
+    }
+}

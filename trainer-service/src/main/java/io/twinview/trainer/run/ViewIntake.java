@@ -1,0 +1,94 @@
+package io.twinview.trainer.run;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.twinview.proto.v1.PartitionCursor;
+import io.twinview.proto.v1.ViewBatch;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Turns the records of the views topic into pairs for the batch assembler: drops (and counts)
+ * records that do not parse or do not fit the run, drops duplicate (task id, sequence) records,
+ * counts the samples workers could not read, and skips the pairs a previous process already
+ * trained on at the resume position.
+ */
+final class ViewIntake {
+
+    private final String runId;
+    private final String viewsTopic;
+    private final int imageSize;
+    private final TaskWindow window;
+    private final BatchAssembler assembler;
+    private final RunCounters counters;
+    private final LongSupplier clock;
+    /** Per partition, the record a resumed run must skip pairs of: offset and count. */
+    private final Map<Integer, PartitionCursor> resumeSkips = new HashMap<>();
+
+    ViewIntake(String runId, String viewsTopic, int imageSize, TaskWindow window, BatchAssembler assembler,
+               RunCounters counters, LongSupplier clock) {
+        this.runId = runId;
+        this.viewsTopic = viewsTopic;
+        this.imageSize = imageSize;
+        this.window = window;
+        this.assembler = assembler;
+        this.counters = counters;
+        this.clock = clock;
+    }
+
+    /** Resumes reading at a checkpoint's positions: pairs before them in their record were trained on. */
+    void resumeAt(List<PartitionCursor> partitions) {
+        for (PartitionCursor partition : partitions) {
+            if (partition.getSkipSamples() > 0) {
+                resumeSkips.put(partition.getPartition(), partition);
+            }
+        }
+    }
+
+    void handle(ViewRecord record) {
+        ViewBatch batch;
+        try {
+            batch = ViewBatch.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            reject(record, "does not parse as a ViewBatch: " + e.getMessage());
+            return;
+        }
+        TaskLedger ledger = window.ledger();
+        String problem = ViewBatches.problem(batch, runId, imageSize);
+        if (problem != null) {
+            if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
+                ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()); // its pairs are lost; let the task complete
+            }
+            reject(record, problem);
+            return;
+        }
+        window.active(clock.getAsLong());
+        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE) {
+            counters.duplicateBatch();
+            assembler.passed(record.partition(), record.offset());
+            return;
+        }
+        if (batch.getRejectedSampleIndicesCount() > 0) {
+            counters.rejectedSamples(batch.getRejectedSampleIndicesCount());
+            RunExecution.LOG.debugf("run %s: task %d record %d: %d unreadable sample(s) rejected by worker %s", runId,
+                    batch.getTaskId(), batch.getSequence(), batch.getRejectedSampleIndicesCount(), batch.getWorkerId());
+        }
+        int skip = 0;
+        PartitionCursor resume = resumeSkips.get(record.partition());
+        if (resume != null && resume.getOffset() == record.offset()) {
+            skip = resume.getSkipSamples();
+            resumeSkips.remove(record.partition());
+        }
+        assembler.add(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence(), batch.getBatchCount(),
+                batch.getView1().toByteArray(), batch.getView2().toByteArray(),
+                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(), skip);
+    }
+
+    private void reject(ViewRecord record, String reason) {
+        long rejected = counters.rejectedBatch();
+        assembler.passed(record.partition(), record.offset());
+        RunExecution.LOG.warnf("run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
+                runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
+    }
+}

@@ -1,0 +1,126 @@
+package io.twinview.trainer.service;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.twinview.core.kafka.KafkaClients;
+import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.kafka.Topics;
+import io.twinview.model.EncoderKind;
+import io.twinview.proto.v1.RunProgress;
+import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.RunState;
+import io.twinview.trainer.config.TrainerConfig;
+import io.twinview.trainer.kafka.KafkaCheckpointSink;
+import io.twinview.trainer.kafka.KafkaTaskSink;
+import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.run.RunExecution;
+import io.twinview.trainer.run.RunSpecs;
+import io.twinview.trainer.run.TaskPlan;
+import io.twinview.trainer.storage.RunRecords;
+import io.twinview.trainer.train.Learner;
+import io.twinview.trainer.train.TrainingState;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.jboss.logging.Logger;
+
+/**
+ * The training thread: trains one run at a time on a dedicated thread that owns the learner and
+ * the views consumer from start to end. For each run it builds the learner and the execution,
+ * resumes from the newest complete checkpoint, trains, and records how the run ended.
+ */
+final class RunTrainer implements AutoCloseable {
+
+    private static final Logger LOG = RunManager.LOG;
+    private static final Set<String> ALL_OBJECTS = Set.copyOf(TrainingState.OBJECTS);
+
+    private final TrainerConfig config;
+    private final KafkaClients kafka;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final CheckpointStore checkpoints;
+    private final RunRecords records;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+
+    /** @param producer shared with the service: tasks and checkpoint events go through it */
+    RunTrainer(TrainerConfig config, KafkaClients kafka, KafkaProducer<byte[], byte[]> producer,
+               CheckpointStore checkpoints, RunRecords records) {
+        this.config = config;
+        this.kafka = kafka;
+        this.producer = producer;
+        this.checkpoints = checkpoints;
+        this.records = records;
+    }
+
+    /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
+    void submit(RunHandle handle, String viewsTopic) {
+        handle.future = executor.submit(() -> train(handle, viewsTopic));
+    }
+
+    private void train(RunHandle handle, String viewsTopic) {
+        String runId = handle.runId();
+        RunSpec spec = handle.resolved.spec();
+        RunProgress last = handle.run().getProgress();
+        String error = null;
+        RunState finalState;
+        try (Learner learner = new Learner(learnerConfig(spec));
+             KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
+            TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
+            RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
+                    new KafkaTaskSink(producer, config.tasksTopic()),
+                    new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
+                    handle::update,
+                    new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
+                    System::nanoTime);
+            handle.execution = execution;
+            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
+            if (checkpoint.isPresent()) {
+                execution.resumeFrom(checkpoint.get());
+                handle.setResumedFrom(checkpoint.get().manifest().getStep());
+            }
+            RunExecution.Outcome outcome = execution.run();
+            finalState = outcome.end() == RunExecution.End.CANCELLED ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_SUCCEEDED;
+            last = execution.snapshot(finalState).toBuilder().setMessage(outcome.message()).build();
+            LOG.infof("run %s: %s", runId, outcome.message());
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "run %s failed", runId);
+            finalState = RunState.RUN_STATE_FAILED;
+            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            last = last.toBuilder().setState(finalState).setMessage(error).build();
+        }
+        handle.finish(last, error);
+        if (finalState != RunState.RUN_STATE_STOPPED) {
+            records.save(handle.run());
+        }
+    }
+
+    private Learner.Config learnerConfig(RunSpec spec) {
+        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
+                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), device());
+    }
+
+    private Device device() {
+        return switch (config.device()) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        };
+    }
+
+    /** Waits up to 60 s for the run in training to end: cancel its execution first. */
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("the training thread did not stop within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
