@@ -1,25 +1,20 @@
 package io.twinview.trainer.method;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import io.twinview.proto.v1.BarlowMeanSettings;
 import io.twinview.proto.v1.BarlowTwinsSettings;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.BarlowTwinsLoss;
 import io.twinview.trainer.loss.BarlowTwinsLoss.OffDiagonal;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Barlow Twins: "Barlow Twins: Self-Supervised Learning via Redundancy Reduction", Zbontar, Jing,
  * Misra, LeCun, Deny, ICML 2021, https://arxiv.org/abs/2103.03230.
  *
  * <p>Encoder f, projector of {@code projector.layers - 1} Linear-BN-ReLU blocks then a Linear
- * (the paper: 3 layers of 8192 on ImageNet), and {@link BarlowTwinsLoss}: the cross-correlation of
- * the two views' batch-normalised embeddings is pulled towards the identity. Each view goes through
- * the network on its own, so batch-norm statistics are per view, as in the official code
- * ({@code z1 = projector(backbone(y1)); z2 = projector(backbone(y2))}).
+ * (the paper: 3 layers of 8192 on ImageNet), each view on its own ({@link EmbeddingLossMethod}),
+ * and {@link BarlowTwinsLoss}: the cross-correlation of the two views' batch-normalised embeddings
+ * is pulled towards the identity.
  *
  * <p>Two variants, one class, differing only in the {@link OffDiagonal} strategy:
  * <ul>
@@ -52,7 +47,7 @@ import java.util.Map;
  * square 1/(d(d-1)) = 4.2e-3, about lambda (at d = 2048 it is 2.4e-7 and the embeddings barely
  * decorrelate), and trains 30 epochs. The measurements behind both: docs/recipes.md.
  */
-public final class BarlowTwins extends SslMethod {
+public final class BarlowTwins extends EmbeddingLossMethod {
 
     private static final String PAPER = "https://arxiv.org/abs/2103.03230";
 
@@ -86,13 +81,11 @@ public final class BarlowTwins extends SslMethod {
         return ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(embeddingDim).setLayers(3).build();
     }
 
-    private final Block projector;
     private final OffDiagonal offDiagonal;
 
     public BarlowTwins(MethodContext context, ProjectorSpec projector, OffDiagonal offDiagonal) {
-        super(context);
+        super(context, projector);
         this.offDiagonal = offDiagonal;
-        this.projector = Heads.projector(projector, false, context, "projector");
     }
 
     public OffDiagonal offDiagonal() {
@@ -100,17 +93,7 @@ public final class BarlowTwins extends SslMethod {
     }
 
     @Override
-    protected Map<String, Block> heads() {
-        Map<String, Block> heads = new LinkedHashMap<>();
-        heads.put("projector", projector);
-        return heads;
-    }
-
-    @Override
-    public NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2) {
-        NDArray z1 = forward(projector, parameters, forward(encoder, parameters, view1)); // (N, D)
-        NDArray z2 = forward(projector, parameters, forward(encoder, parameters, view2)); // (N, D)
-        recordEmbeddings(z1);
+    protected NDArray embeddingLoss(NDArray z1, NDArray z2) {
         return BarlowTwinsLoss.loss(z1, z2, offDiagonal);
     }
 }

@@ -13,7 +13,6 @@ import io.twinview.proto.v1.MoCoSettings;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.InfoNce;
 import io.twinview.trainer.loss.NtXent;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -167,9 +166,7 @@ public final class MoCo extends SslMethod {
 
     @Override
     protected Map<String, Block> heads() {
-        Map<String, Block> heads = new LinkedHashMap<>();
-        heads.put("projector", projector);
-        return heads;
+        return Map.of("projector", projector);
     }
 
     /** The key network: key_encoder, key_projector. */

@@ -6,7 +6,6 @@ import ai.djl.training.ParameterStore;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.SimClrSettings;
 import io.twinview.trainer.loss.NtXent;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -50,9 +49,7 @@ public final class SimClr extends SslMethod {
 
     @Override
     protected Map<String, Block> heads() {
-        Map<String, Block> heads = new LinkedHashMap<>();
-        heads.put("projector", projector);
-        return heads;
+        return Map.of("projector", projector);
     }
 
     @Override

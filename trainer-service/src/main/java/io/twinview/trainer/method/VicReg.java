@@ -1,20 +1,17 @@
 package io.twinview.trainer.method;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.VicRegSettings;
 import io.twinview.trainer.loss.VicRegLoss;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * VICReg: "VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning",
  * Bardes, Ponce, LeCun, ICLR 2022, https://arxiv.org/abs/2105.04906.
  *
  * <p>Encoder f, expander h ({@code projector.layers - 1} Linear-BN-ReLU blocks then a Linear; the
- * paper: 8192-8192-8192 on ImageNet), each view through the network on its own, and
+ * paper: 8192-8192-8192 on ImageNet), each view through the network on its own
+ * ({@link EmbeddingLossMethod}), and
  * {@link VicRegLoss}: the embeddings of a pair pulled together (invariance, lambda 25), each
  * dimension's std kept at 1 or more over the batch (variance, mu 25) and the dimensions decorrelated
  * (covariance, nu 1). No negatives, no target network, no stop-gradient.
@@ -28,7 +25,7 @@ import java.util.Map;
  * LARS, for the reason every default has it; the projector, batch and epochs chosen on our
  * validation split (docs/recipes.md).
  */
-public final class VicReg extends SslMethod {
+public final class VicReg extends EmbeddingLossMethod {
 
     public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
             "vicreg",
@@ -48,27 +45,15 @@ public final class VicReg extends SslMethod {
                     .build(),
             VicReg::new);
 
-    private final Block projector;
     private final VicRegSettings settings;
 
     public VicReg(MethodContext context, VicRegSettings settings) {
-        super(context);
+        super(context, settings.getProjector());
         this.settings = settings;
-        this.projector = Heads.projector(settings.getProjector(), false, context, "projector");
     }
 
     @Override
-    protected Map<String, Block> heads() {
-        Map<String, Block> heads = new LinkedHashMap<>();
-        heads.put("projector", projector);
-        return heads;
-    }
-
-    @Override
-    public NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2) {
-        NDArray z1 = forward(projector, parameters, forward(encoder, parameters, view1)); // (N, D)
-        NDArray z2 = forward(projector, parameters, forward(encoder, parameters, view2)); // (N, D)
-        recordEmbeddings(z1);
+    protected NDArray embeddingLoss(NDArray z1, NDArray z2) {
         return VicRegLoss.loss(z1, z2, settings.getInvarianceWeight(), settings.getVarianceWeight(),
                 settings.getCovarianceWeight());
     }

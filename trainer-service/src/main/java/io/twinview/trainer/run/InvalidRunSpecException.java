@@ -15,6 +15,12 @@ public final class InvalidRunSpecException extends RuntimeException {
         this.field = field;
     }
 
+    /** @param cause names the field, its value and what is allowed in its message */
+    public InvalidRunSpecException(String field, IllegalArgumentException cause) {
+        super(cause.getMessage(), cause);
+        this.field = field;
+    }
+
     private static String quote(Object value) {
         return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
     }

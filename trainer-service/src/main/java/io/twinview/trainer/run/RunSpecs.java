@@ -221,7 +221,7 @@ public final class RunSpecs {
         try {
             spec.setField(definition.field(), definition.resolve(requested, run));
         } catch (InvalidSettingException e) {
-            throw new InvalidRunSpecException(e.field(), e.value(), e.allowed());
+            throw new InvalidRunSpecException(e.field(), e);
         }
     }
 

@@ -22,22 +22,12 @@ class BarlowTwinsLossTest {
 
     /** Column-wise (x - mean) / sqrt(biased var + 1e-5), plain loops in double. */
     static double[][] naiveBatchNorm(double[][] z) {
-        int n = z.length;
-        int d = z[0].length;
-        double[][] out = new double[n][d];
-        for (int j = 0; j < d; j++) {
-            double mean = 0;
-            for (double[] row : z) {
-                mean += row[j];
-            }
-            mean /= n;
-            double variance = 0;
-            for (double[] row : z) {
-                variance += (row[j] - mean) * (row[j] - mean);
-            }
-            variance /= n;
-            for (int i = 0; i < n; i++) {
-                out[i][j] = (z[i][j] - mean) / Math.sqrt(variance + 1e-5);
+        double[] mean = NaiveArrays.columnMeans(z);
+        double[] variance = NaiveArrays.columnVariances(z, z.length);
+        double[][] out = new double[z.length][mean.length];
+        for (int i = 0; i < z.length; i++) {
+            for (int j = 0; j < mean.length; j++) {
+                out[i][j] = (z[i][j] - mean[j]) / Math.sqrt(variance[j] + 1e-5);
             }
         }
         return out;

@@ -28,4 +28,33 @@ public final class NaiveArrays {
         }
         return out;
     }
+
+    /** The mean of each column of (n, d) {@code x}. */
+    public static double[] columnMeans(double[][] x) {
+        double[] mean = new double[x[0].length];
+        for (double[] row : x) {
+            for (int j = 0; j < mean.length; j++) {
+                mean[j] += row[j];
+            }
+        }
+        for (int j = 0; j < mean.length; j++) {
+            mean[j] /= x.length;
+        }
+        return mean;
+    }
+
+    /** Each column's squared deviations from its mean, summed, over {@code divisor} (n: biased, n - 1: unbiased). */
+    public static double[] columnVariances(double[][] x, double divisor) {
+        double[] mean = columnMeans(x);
+        double[] variance = new double[mean.length];
+        for (double[] row : x) {
+            for (int j = 0; j < mean.length; j++) {
+                variance[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
+            }
+        }
+        for (int j = 0; j < mean.length; j++) {
+            variance[j] /= divisor;
+        }
+        return variance;
+    }
 }

@@ -30,35 +30,17 @@ class VicRegLossTest {
 
     /** torch.mean(relu(1 - sqrt(z.var(dim=0) + 1e-4))), var unbiased. */
     private static double std(double[][] z) {
-        int n = z.length;
-        int d = z[0].length;
         double total = 0;
-        for (int j = 0; j < d; j++) {
-            double mean = 0;
-            for (double[] row : z) {
-                mean += row[j];
-            }
-            mean /= n;
-            double var = 0;
-            for (double[] row : z) {
-                var += (row[j] - mean) * (row[j] - mean);
-            }
-            var /= n - 1;
+        for (double var : NaiveArrays.columnVariances(z, z.length - 1)) {
             total += Math.max(0, 1 - Math.sqrt(var + 1e-4));
         }
-        return total / d;
+        return total / z[0].length;
     }
 
     /** off_diagonal((z - mean)^T (z - mean) / (N - 1)).pow(2).sum() / D. */
     private static double cov(double[][] z) {
-        int n = z.length;
         int d = z[0].length;
-        double[] mean = new double[d];
-        for (double[] row : z) {
-            for (int j = 0; j < d; j++) {
-                mean[j] += row[j] / n;
-            }
-        }
+        double[] mean = NaiveArrays.columnMeans(z);
         double total = 0;
         for (int a = 0; a < d; a++) {
             for (int b = 0; b < d; b++) {
@@ -69,7 +51,7 @@ class VicRegLossTest {
                 for (double[] row : z) {
                     c += (row[a] - mean[a]) * (row[b] - mean[b]);
                 }
-                c /= n - 1;
+                c /= z.length - 1;
                 total += c * c;
             }
         }
