@@ -114,8 +114,7 @@ final class SslBench implements Callable<Integer> {
         Evaluator evaluator = new Evaluator();
         long start = System.nanoTime();
         long step = 0;
-        try (Learner learner = new Learner(new Learner.Config(spec.getMethod(), kind, size, spec.getSeed(),
-                settings, RunSpecs.optimizer(spec), Device.cpu()))) {
+        try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, Device.cpu()))) {
             for (int epoch = 0; epoch < epochs && step < run.totalSteps(); epoch++) {
                 int[] order = permutation(run.datasetSize(), Seeds.derive(spec.getSeed(), "bench-epoch-" + epoch));
                 double loss = 0;

@@ -6,6 +6,7 @@ import io.twinview.proto.v1.BarlowTwinsSettings;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.BarlowTwinsLoss;
 import io.twinview.trainer.loss.BarlowTwinsLoss.OffDiagonal;
+import java.util.Map;
 
 /**
  * Barlow Twins: "Barlow Twins: Self-Supervised Learning via Redundancy Reduction", Zbontar, Jing,
@@ -55,25 +56,17 @@ public final class BarlowTwins extends EmbeddingLossMethod {
             "barlow",
             PAPER,
             Recipe.cpuBudget(256, 10, "byol"),
-            BarlowTwinsSettings.newBuilder()
-                    .setProjector(projector(2048))
-                    .setOffDiagonalWeight(5.1e-3)
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setOffDiagonalWeight(check.nonNegative("off_diagonal_weight", settings.getOffDiagonalWeight()))
-                    .build(),
-            (context, settings) -> new BarlowTwins(context, settings.getProjector(),
-                    new OffDiagonal.Sum(settings.getOffDiagonalWeight())));
+            BarlowTwinsSettings.newBuilder().setProjector(projector(2048)).setOffDiagonalWeight(5.1e-3).build(),
+            Map.of("off_diagonal_weight", SettingCheck.nonNegative()),
+            (context, settings) -> new BarlowTwins(
+                    context, settings.getProjector(), new OffDiagonal.Sum(settings.getOffDiagonalWeight())));
 
     public static final MethodDefinition<BarlowMeanSettings> MEAN_DEFINITION = new MethodDefinition<>(
             "barlow-mean",
             PAPER,
             Recipe.cpuBudget(256, 30, "byol"),
             BarlowMeanSettings.newBuilder().setProjector(projector(16)).build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .build(),
+            Map.of(),
             (context, settings) -> new BarlowTwins(context, settings.getProjector(), new OffDiagonal.Mean()));
 
     /** Two Linear-BN-ReLU blocks of 2048, then a Linear to {@code embeddingDim}. */

@@ -5,6 +5,7 @@ import io.twinview.proto.v1.ByolSettings;
 import io.twinview.proto.v1.PredictorSpec;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.NegativeCosine;
+import java.util.Map;
 
 /**
  * BYOL: "Bootstrap your own latent: A new approach to self-supervised learning", Grill, Strub,
@@ -32,21 +33,14 @@ import io.twinview.trainer.loss.NegativeCosine;
  */
 public final class Byol extends PredictorMethod {
 
-    public static final MethodDefinition<ByolSettings> DEFINITION = new MethodDefinition<>(
-            "byol",
-            "https://arxiv.org/abs/2006.07733",
-            Recipe.cpuBudget(64, 25, "byol"),
-            ByolSettings.newBuilder()
-                    .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
-                    .setPredictor(PredictorSpec.newBuilder().setHiddenDim(512).setLrScale(10).setFixedLr(false))
-                    .setTauBase(0.95)
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setPredictor(check.predictor(settings.getPredictor()))
-                    .setTauBase(check.rate("tau_base", settings.getTauBase()))
-                    .build(),
-            Byol::new);
+    private static final ByolSettings DEFAULTS = ByolSettings.newBuilder()
+            .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
+            .setPredictor(PredictorSpec.newBuilder().setHiddenDim(512).setLrScale(10).setFixedLr(false))
+            .setTauBase(0.95)
+            .build();
+
+    public static final MethodDefinition<ByolSettings> DEFINITION =
+            new MethodDefinition<>("byol", "https://arxiv.org/abs/2006.07733", Recipe.cpuBudget(64, 25, "byol"), DEFAULTS, Map.of("tau_base", SettingCheck.rate()), Byol::new);
 
     public Byol(MethodContext context, ByolSettings settings) {
         this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)

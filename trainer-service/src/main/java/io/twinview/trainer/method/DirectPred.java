@@ -4,6 +4,7 @@ import ai.djl.nn.Block;
 import io.twinview.proto.v1.DirectPredSettings;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.NegativeCosine;
+import java.util.Map;
 
 /**
  * DirectPred: "Understanding self-supervised learning dynamics without contrastive pairs", Tian,
@@ -31,25 +32,20 @@ import io.twinview.trainer.loss.NegativeCosine;
  */
 public final class DirectPred extends PredictorMethod {
 
-    public static final MethodDefinition<DirectPredSettings> DEFINITION = new MethodDefinition<>(
-            "directpred",
-            "https://arxiv.org/abs/2102.06810",
-            Recipe.cpuBudget(256, 10, "byol"),
-            DirectPredSettings.newBuilder()
-                    .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
-                    .setTauBase(0.95)
-                    .setRho(0.3)
-                    .setEps(0.01)
-                    .setUpdateEvery(1)
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setTauBase(check.rate("tau_base", settings.getTauBase()))
-                    .setRho(check.rate("rho", settings.getRho()))
-                    .setEps(check.nonNegative("eps", settings.getEps()))
-                    .setUpdateEvery(check.between("update_every", settings.getUpdateEvery(), 1, 1_000_000))
-                    .build(),
-            DirectPred::new);
+    private static final DirectPredSettings DEFAULTS = DirectPredSettings.newBuilder()
+            .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
+            .setTauBase(0.95)
+            .setRho(0.3)
+            .setEps(0.01)
+            .setUpdateEvery(1)
+            .build();
+
+    public static final MethodDefinition<DirectPredSettings> DEFINITION =
+            new MethodDefinition<>("directpred", "https://arxiv.org/abs/2102.06810", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, Map.of(
+                    "tau_base", SettingCheck.rate(),
+                    "rho", SettingCheck.rate(),
+                    "eps", SettingCheck.nonNegative(),
+                    "update_every", SettingCheck.between(1, 1_000_000)), DirectPred::new);
 
     public DirectPred(MethodContext context, DirectPredSettings settings) {
         this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector"));

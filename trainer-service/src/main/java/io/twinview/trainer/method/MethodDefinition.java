@@ -3,29 +3,25 @@ package io.twinview.trainer.method;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.twinview.proto.v1.RunSpec;
+import java.util.Map;
 
 /**
  * One registered method: its key, its paper, its default run, and its own settings message (a field
- * of RunSpec's {@code method_settings} oneof named after the key, '-' written '_'), with the defaults
- * of every field and the checks of every field, as solo-learn's {@code add_and_assert_specific_cfg}.
+ * of RunSpec's {@code method_settings} oneof named after the key, '-' written '_') with the default
+ * and the range of every field, as solo-learn's {@code add_and_assert_specific_cfg}.
  *
  * @param key the value of --method
  * @param paper link to the paper the implementation follows
  * @param recipe the CPU-budget run a spec gets for every run-level field it leaves unset
  * @param defaults the method's settings for every field a spec leaves unset; a projector's unset
  *                 hidden width is the encoder's
- * @param resolver completes and checks the requested settings merged over the defaults
+ * @param checks the range of each of the message's own int and double fields, by field name (the
+ *               projector and predictor have theirs in {@link SettingChecks})
  * @param factory builds the method from resolved settings
  * @param <S> the settings message
  */
 public record MethodDefinition<S extends Message>(
-        String key, String paper, Recipe recipe, S defaults, Resolver<S> resolver, Factory<S> factory) {
-
-    /** Fills in what follows from the run and checks every field, naming it through {@code checks}. */
-    @FunctionalInterface
-    public interface Resolver<S extends Message> {
-        S resolve(S settings, RunShape run, SettingChecks checks);
-    }
+        String key, String paper, Recipe recipe, S defaults, Map<String, SettingCheck> checks, Factory<S> factory) {
 
     @FunctionalInterface
     public interface Factory<S extends Message> {
@@ -51,7 +47,7 @@ public record MethodDefinition<S extends Message>(
     public S resolve(RunSpec requested, RunShape run) {
         @SuppressWarnings("unchecked")
         S merged = (S) defaults.toBuilder().mergeFrom((Message) requested.getField(field())).build();
-        return resolver.resolve(merged, run, new SettingChecks(settingsField()));
+        return new SettingChecks(settingsField(), run).resolve(merged, checks);
     }
 
     /** The resolved settings a spec holds for this method. */

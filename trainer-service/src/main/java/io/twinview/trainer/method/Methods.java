@@ -1,10 +1,13 @@
 package io.twinview.trainer.method;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.twinview.proto.v1.RunSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one place methods are registered. Each method class declares its definition (key, paper,
@@ -30,15 +33,37 @@ public final class Methods {
             if (REGISTRY.put(definition.key(), definition) != null) {
                 throw new IllegalStateException("method key registered twice: " + definition.key());
             }
-            FieldDescriptor field = definition.field();
-            if (field == null
-                    || field.getContainingOneof() == null
-                    || !field.getContainingOneof().getName().equals("method_settings")
-                    || field.getMessageType() != definition.defaults().getDescriptorForType()) {
-                throw new IllegalStateException("method " + definition.key() + " needs a field '"
-                        + definition.settingsField() + "' of type " + definition.defaults().getDescriptorForType().getName()
-                        + " in RunSpec's method_settings oneof (run.proto)");
+            checkSettings(definition);
+        }
+    }
+
+    /**
+     * A method's settings are its field of RunSpec's oneof, with a projector, and a declared range for
+     * every int and double field of their own (and no range for a field that does not exist).
+     */
+    private static void checkSettings(MethodDefinition<?> definition) {
+        FieldDescriptor field = definition.field();
+        Descriptor type = definition.defaults().getDescriptorForType();
+        if (field == null
+                || field.getContainingOneof() == null
+                || !field.getContainingOneof().getName().equals("method_settings")
+                || field.getMessageType() != type) {
+            throw new IllegalStateException("method " + definition.key() + " needs a field '" + definition.settingsField()
+                    + "' of type " + type.getName() + " in RunSpec's method_settings oneof (run.proto)");
+        }
+        if (type.findFieldByName("projector") == null) {
+            throw new IllegalStateException(type.getName() + " has no projector");
+        }
+        Set<String> scalars = new TreeSet<>();
+        for (FieldDescriptor setting : type.getFields()) {
+            if (setting.getJavaType() == FieldDescriptor.JavaType.INT
+                    || setting.getJavaType() == FieldDescriptor.JavaType.DOUBLE) {
+                scalars.add(setting.getName());
             }
+        }
+        if (!scalars.equals(new TreeSet<>(definition.checks().keySet()))) {
+            throw new IllegalStateException("method " + definition.key() + " declares ranges for "
+                    + new TreeSet<>(definition.checks().keySet()) + ", its settings' numbers are " + scalars);
         }
     }
 

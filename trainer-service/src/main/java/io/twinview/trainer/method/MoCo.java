@@ -77,6 +77,20 @@ import java.util.Map;
  */
 public final class MoCo extends SslMethod {
 
+    /** Most negatives a queue may hold (2^20; MoCo v1's ImageNet queue is 65,536). */
+    static final int MAX_QUEUE = 1 << 20;
+
+    /** The queue holds whole steps of keys; the key BN splits cut the batch evenly. */
+    private static final Map<String, SettingCheck> CHECKS = Map.of(
+            "temperature", SettingCheck.positiveAtMost(100),
+            "momentum", SettingCheck.rate(),
+            "queue_size", (queue, run) -> queue >= run.batchSize() && queue <= MAX_QUEUE && queue % run.batchSize() == 0
+                    ? null
+                    : "a multiple of batch_size (" + run.batchSize() + ") up to " + MAX_QUEUE,
+            "key_bn_splits", (splits, run) -> splits >= 1 && run.batchSize() % splits == 0
+                    ? null
+                    : "a divisor of batch_size (" + run.batchSize() + ")");
+
     /** MoCo v1: linear head to 128, T 0.07, MoCo v1's (InstDisc's) augmentation; CPU-budget optimizer. */
     public static final MethodDefinition<MoCoSettings> V1 = definition("mocov1", "https://arxiv.org/abs/1911.05722",
             "mocov1", 1, 0.07);
@@ -89,41 +103,16 @@ public final class MoCo extends SslMethod {
     public static final MethodDefinition<MoCoSettings> V2 = definition("mocov2", "https://arxiv.org/abs/2003.04297",
             "mocov2", 2, 0.1);
 
-    /** Most negatives a queue may hold (2^20; MoCo v1's ImageNet queue is 65,536). */
-    static final int MAX_QUEUE = 1 << 20;
-
-    private static MethodDefinition<MoCoSettings> definition(String key, String paper, String augment, int headLayers,
-                                                             double temperature) {
-        return new MethodDefinition<>(
-                key,
-                paper,
-                Recipe.cpuBudget(64, 10, augment),
-                MoCoSettings.newBuilder()
-                        .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(headLayers)) // hidden: the encoder's width
-                        .setTemperature(temperature)
-                        .setMomentum(0.99)
-                        .setQueueSize(4096)
-                        .setKeyBnSplits(8)
-                        .build(),
-                MoCo::resolve,
-                MoCo::new);
-    }
-
-    private static MoCoSettings resolve(MoCoSettings settings, RunShape run, SettingChecks check) {
-        int batch = run.batchSize();
-        int queue = settings.getQueueSize();
-        if (queue < batch || queue > MAX_QUEUE || queue % batch != 0) {
-            throw check.invalid("queue_size", queue, "a multiple of batch_size (" + batch + ") up to " + MAX_QUEUE);
-        }
-        int splits = settings.getKeyBnSplits();
-        if (splits < 1 || batch % splits != 0) {
-            throw check.invalid("key_bn_splits", splits, "a divisor of batch_size (" + batch + ")");
-        }
-        return settings.toBuilder()
-                .setProjector(check.projector(settings.getProjector(), run))
-                .setTemperature(check.positiveAtMost("temperature", settings.getTemperature(), 100))
-                .setMomentum(check.rate("momentum", settings.getMomentum()))
+    private static MethodDefinition<MoCoSettings> definition(
+            String key, String paper, String augment, int headLayers, double temperature) {
+        MoCoSettings defaults = MoCoSettings.newBuilder()
+                .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(headLayers)) // hidden: the encoder's width
+                .setTemperature(temperature)
+                .setMomentum(0.99)
+                .setQueueSize(4096)
+                .setKeyBnSplits(8)
                 .build();
+        return new MethodDefinition<>(key, paper, Recipe.cpuBudget(64, 10, augment), defaults, CHECKS, MoCo::new);
     }
 
     private final Block projector;

@@ -1,83 +1,78 @@
 package io.twinview.trainer.method;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
 import io.twinview.proto.v1.PredictorSpec;
 import io.twinview.proto.v1.ProjectorSpec;
+import java.util.Map;
 
 /**
- * Range checks of one method's settings, naming each field by its path in RunSpec ({@code byol.tau_base},
- * {@code simsiam.predictor.lr_scale}). Every check passes its value through, so a method's resolver
- * reads as the list of its fields and their ranges. NaN fails every check.
+ * Resolves one method's settings: fills in what follows from the run (a projector's default width)
+ * and checks every field, naming it by its path in RunSpec ({@code byol.tau_base},
+ * {@code simsiam.predictor.lr_scale}). The shared heads, {@link ProjectorSpec} and
+ * {@link PredictorSpec}, are checked here; a method's own scalars against the {@link SettingCheck}s
+ * it declares. NaN fails every check.
  */
-public final class SettingChecks {
+final class SettingChecks {
 
     /** Widths of projector and predictor layers. */
-    public static final int MAX_WIDTH = 16_384;
+    static final int MAX_WIDTH = 16_384;
     /** Linear layers of a projector. */
-    public static final int MAX_PROJECTOR_LAYERS = 4;
+    static final int MAX_PROJECTOR_LAYERS = 4;
+    private static final SettingCheck WIDTH = SettingCheck.between(1, MAX_WIDTH);
 
     private final String prefix;
+    private final RunShape run;
 
     /** @param settingsField the method's field in RunSpec, e.g. {@code byol} */
-    SettingChecks(String settingsField) {
+    SettingChecks(String settingsField, RunShape run) {
         this.prefix = settingsField + ".";
-    }
-
-    /** @return value, when min <= value <= max */
-    public int between(String field, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw invalid(field, value, min + ".." + max);
-        }
-        return value;
-    }
-
-    /** @return value, when 0 <= value < 1 (a moving-average rate) */
-    public double rate(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw invalid(field, value, "0 <= value < 1");
-        }
-        return value;
-    }
-
-    /** @return value, when 0 <= value and finite (a weight, a floor) */
-    public double nonNegative(String field, double value) {
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw invalid(field, value, "a number >= 0");
-        }
-        return value;
-    }
-
-    /** @return value, when 0 < value <= max */
-    public double positiveAtMost(String field, double value, double max) {
-        if (!(value > 0 && value <= max)) {
-            throw invalid(field, value, "a number in (0, " + max + "]");
-        }
-        return value;
+        this.run = run;
     }
 
     /**
-     * A projector with its default width filled in (unset hidden_dim: the encoder's feature width)
-     * and every field checked.
+     * Every field of {@code settings} resolved and checked: heads by their own rules, scalars by
+     * {@code checks}, booleans as they are.
+     *
+     * @throws InvalidSettingException naming the first field out of range
      */
-    public ProjectorSpec projector(ProjectorSpec projector, RunShape run) {
+    <S extends Message> S resolve(S settings, Map<String, SettingCheck> checks) {
+        Message.Builder resolved = settings.toBuilder();
+        for (FieldDescriptor field : settings.getDescriptorForType().getFields()) {
+            Object value = settings.getField(field);
+            if (value instanceof ProjectorSpec projector) {
+                resolved.setField(field, projector(projector));
+            } else if (value instanceof PredictorSpec predictor) {
+                resolved.setField(field, predictor(predictor));
+            } else if (field.getJavaType() == FieldDescriptor.JavaType.INT
+                    || field.getJavaType() == FieldDescriptor.JavaType.DOUBLE) {
+                check(field.getName(), (Number) value, checks.get(field.getName()));
+            }
+        }
+        @SuppressWarnings("unchecked")
+        S built = (S) resolved.build();
+        return built;
+    }
+
+    /** A projector with its default width (unset hidden_dim: the encoder's feature width). */
+    private ProjectorSpec projector(ProjectorSpec projector) {
         int hidden = projector.hasHiddenDim() ? projector.getHiddenDim() : run.encoder().featureDim();
-        return ProjectorSpec.newBuilder()
-                .setHiddenDim(between("projector.hidden_dim", hidden, 1, MAX_WIDTH))
-                .setOutputDim(between("projector.output_dim", projector.getOutputDim(), 1, MAX_WIDTH))
-                .setLayers(between("projector.layers", projector.getLayers(), 1, MAX_PROJECTOR_LAYERS))
-                .build();
+        check("projector.hidden_dim", hidden, WIDTH);
+        check("projector.output_dim", projector.getOutputDim(), WIDTH);
+        check("projector.layers", projector.getLayers(), SettingCheck.between(1, MAX_PROJECTOR_LAYERS));
+        return projector.toBuilder().setHiddenDim(hidden).build();
     }
 
-    /** A learned predictor, every field checked. */
-    public PredictorSpec predictor(PredictorSpec predictor) {
-        return predictor.toBuilder()
-                .setHiddenDim(between("predictor.hidden_dim", predictor.getHiddenDim(), 1, MAX_WIDTH))
-                .setLrScale(positiveAtMost("predictor.lr_scale", predictor.getLrScale(), 1000))
-                .setFixedLr(predictor.getFixedLr())
-                .build();
+    private PredictorSpec predictor(PredictorSpec predictor) {
+        check("predictor.hidden_dim", predictor.getHiddenDim(), WIDTH);
+        check("predictor.lr_scale", predictor.getLrScale(), SettingCheck.positiveAtMost(1000));
+        return predictor.toBuilder().setFixedLr(predictor.getFixedLr()).build();
     }
 
-    /** @param field relative to the method's settings, e.g. {@code queue_size} */
-    public InvalidSettingException invalid(String field, Object value, String allowed) {
-        return new InvalidSettingException(prefix + field, value, allowed);
+    private void check(String field, Number value, SettingCheck check) {
+        String allowed = check.problem(value.doubleValue(), run);
+        if (allowed != null) {
+            throw new InvalidSettingException(prefix + field, value, allowed);
+        }
     }
 }

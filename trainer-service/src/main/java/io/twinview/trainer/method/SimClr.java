@@ -24,19 +24,13 @@ import java.util.Map;
  */
 public final class SimClr extends SslMethod {
 
-    public static final MethodDefinition<SimClrSettings> DEFINITION = new MethodDefinition<>(
-            "simclr",
-            "https://arxiv.org/abs/2002.05709",
-            Recipe.cpuBudget(256, 10, "simclr"),
-            SimClrSettings.newBuilder()
-                    .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
-                    .setTemperature(0.1)
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setTemperature(check.positiveAtMost("temperature", settings.getTemperature(), 100))
-                    .build(),
-            SimClr::new);
+    private static final SimClrSettings DEFAULTS = SimClrSettings.newBuilder()
+            .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
+            .setTemperature(0.1)
+            .build();
+
+    public static final MethodDefinition<SimClrSettings> DEFINITION =
+            new MethodDefinition<>("simclr", "https://arxiv.org/abs/2002.05709", Recipe.cpuBudget(256, 10, "simclr"), DEFAULTS, Map.of("temperature", SettingCheck.positiveAtMost(100)), SimClr::new);
 
     private final Block projector;
     private final double temperature;

@@ -4,6 +4,7 @@ import io.twinview.proto.v1.PredictorSpec;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.SimSiamSettings;
 import io.twinview.trainer.loss.NegativeCosine;
+import java.util.Map;
 
 /**
  * SimSiam: "Exploring Simple Siamese Representation Learning", Chen and He, CVPR 2021,
@@ -31,19 +32,13 @@ import io.twinview.trainer.loss.NegativeCosine;
  */
 public final class SimSiam extends PredictorMethod {
 
-    public static final MethodDefinition<SimSiamSettings> DEFINITION = new MethodDefinition<>(
-            "simsiam",
-            "https://arxiv.org/abs/2011.10566",
-            Recipe.cpuBudget(128, 30, "simclr"),
-            SimSiamSettings.newBuilder()
-                    .setProjector(ProjectorSpec.newBuilder().setHiddenDim(512).setOutputDim(512).setLayers(2))
-                    .setPredictor(PredictorSpec.newBuilder().setHiddenDim(128).setLrScale(10).setFixedLr(true))
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setPredictor(check.predictor(settings.getPredictor()))
-                    .build(),
-            SimSiam::new);
+    private static final SimSiamSettings DEFAULTS = SimSiamSettings.newBuilder()
+            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(512).setOutputDim(512).setLayers(2))
+            .setPredictor(PredictorSpec.newBuilder().setHiddenDim(128).setLrScale(10).setFixedLr(true))
+            .build();
+
+    public static final MethodDefinition<SimSiamSettings> DEFINITION =
+            new MethodDefinition<>("simsiam", "https://arxiv.org/abs/2011.10566", Recipe.cpuBudget(128, 30, "simclr"), DEFAULTS, Map.of(), SimSiam::new);
 
     public SimSiam(MethodContext context, SimSiamSettings settings) {
         this(context, settings, TargetBranch.stopGradient());

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.VicRegSettings;
 import io.twinview.trainer.loss.VicRegLoss;
+import java.util.Map;
 
 /**
  * VICReg: "VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning",
@@ -27,23 +28,18 @@ import io.twinview.trainer.loss.VicRegLoss;
  */
 public final class VicReg extends EmbeddingLossMethod {
 
-    public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
-            "vicreg",
-            "https://arxiv.org/abs/2105.04906",
-            Recipe.cpuBudget(256, 10, "byol"),
-            VicRegSettings.newBuilder()
-                    .setProjector(ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(2048).setLayers(3))
-                    .setInvarianceWeight(25)
-                    .setVarianceWeight(25)
-                    .setCovarianceWeight(1)
-                    .build(),
-            (settings, run, check) -> settings.toBuilder()
-                    .setProjector(check.projector(settings.getProjector(), run))
-                    .setInvarianceWeight(check.nonNegative("invariance_weight", settings.getInvarianceWeight()))
-                    .setVarianceWeight(check.nonNegative("variance_weight", settings.getVarianceWeight()))
-                    .setCovarianceWeight(check.nonNegative("covariance_weight", settings.getCovarianceWeight()))
-                    .build(),
-            VicReg::new);
+    private static final VicRegSettings DEFAULTS = VicRegSettings.newBuilder()
+            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(2048).setLayers(3))
+            .setInvarianceWeight(25)
+            .setVarianceWeight(25)
+            .setCovarianceWeight(1)
+            .build();
+
+    public static final MethodDefinition<VicRegSettings> DEFINITION =
+            new MethodDefinition<>("vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, Map.of(
+                    "invariance_weight", SettingCheck.nonNegative(),
+                    "variance_weight", SettingCheck.nonNegative(),
+                    "covariance_weight", SettingCheck.nonNegative()), VicReg::new);
 
     private final VicRegSettings settings;
 

@@ -7,6 +7,7 @@ import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.EncoderKind;
+import ai.djl.Device;
 import com.google.protobuf.Message;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
@@ -17,6 +18,7 @@ import io.twinview.trainer.method.Recipe;
 import io.twinview.trainer.method.RunShape;
 import io.twinview.trainer.optim.OptimizerConfig;
 import io.twinview.trainer.optim.Optimizers;
+import io.twinview.trainer.train.Learner;
 import java.util.List;
 
 /**
@@ -234,6 +236,12 @@ public final class RunSpecs {
     /** The method's own settings message of a resolved spec. */
     public static Message methodSettings(RunSpec spec) {
         return Methods.get(spec.getMethod()).settings(spec);
+    }
+
+    /** The learner a resolved spec trains with, on {@code device}. */
+    public static Learner.Config learnerConfig(RunSpec spec, Device device) {
+        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
+                spec.getSeed(), methodSettings(spec), optimizer(spec), device);
     }
 
     /** The optimizer of a resolved spec. */

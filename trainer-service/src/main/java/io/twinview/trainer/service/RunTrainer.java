@@ -67,7 +67,7 @@ final class RunTrainer implements AutoCloseable {
         RunProgress last = handle.run().getProgress();
         String error = null;
         RunState finalState;
-        try (Learner learner = new Learner(learnerConfig(spec));
+        try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
              KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
             TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
             RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
@@ -96,11 +96,6 @@ final class RunTrainer implements AutoCloseable {
         if (finalState != RunState.RUN_STATE_STOPPED) {
             records.save(handle.run());
         }
-    }
-
-    private Learner.Config learnerConfig(RunSpec spec) {
-        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
-                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), device());
     }
 
     private Device device() {

@@ -114,27 +114,9 @@ class InfoNceTest {
             gradQ = a.getGradient().toFloatArray();
             gradK = b.getGradient().toFloatArray();
         }
-        double h = 1e-5;
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 4; j++) {
-                double keep = q[i][j];
-                q[i][j] = keep + h;
-                double up = naive(q, k, negatives, tau);
-                q[i][j] = keep - h;
-                double down = naive(q, k, negatives, tau);
-                q[i][j] = keep;
-                assertEquals((up - down) / (2 * h), gradQ[i * 4 + j], 1e-3,
-                        "dL/dq[" + i + "][" + j + "] from autograd agrees with the naive loss's finite difference");
-                keep = k[i][j];
-                k[i][j] = keep + h;
-                up = naive(q, k, negatives, tau);
-                k[i][j] = keep - h;
-                down = naive(q, k, negatives, tau);
-                k[i][j] = keep;
-                assertEquals((up - down) / (2 * h), gradK[i * 4 + j], 1e-3,
-                        "dL/dk[" + i + "][" + j + "] agrees too (MoCo cuts it at the key network, not here)");
-            }
-        }
+        NaiveArrays.assertGradient(q, gradQ, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0, "dL/dq");
+        NaiveArrays.assertGradient(k, gradK, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0,
+                "dL/dk (MoCo cuts it at the key network, not here)");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.twinview.trainer.loss;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /** Small double-precision matrices for the naive reference implementations of the loss tests. */
 public final class NaiveArrays {
@@ -56,5 +59,32 @@ public final class NaiveArrays {
             variance[j] /= divisor;
         }
         return variance;
+    }
+
+    /**
+     * Asserts that an autograd gradient is the central difference of a naive loss: each entry of
+     * {@code x} is moved by +-h in place (and put back), and (L(x + h) - L(x - h)) / 2h must be within
+     * max(absolute, relative x |difference|) of {@code gradient}'s entry.
+     *
+     * @param x (n, d) the input the gradient is of; {@code loss} reads it
+     * @param gradient row-major (n, d)
+     * @param what names the input in the failure message, e.g. dL/dz1
+     */
+    public static void assertGradient(double[][] x, float[] gradient, DoubleSupplier loss, double h, double absolute,
+                                      double relative, String what) {
+        int d = x[0].length;
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < d; j++) {
+                double keep = x[i][j];
+                x[i][j] = keep + h;
+                double up = loss.getAsDouble();
+                x[i][j] = keep - h;
+                double down = loss.getAsDouble();
+                x[i][j] = keep;
+                double expected = (up - down) / (2 * h);
+                assertEquals(expected, gradient[i * d + j], Math.max(absolute, relative * Math.abs(expected)),
+                        what + "[" + i + "][" + j + "] from autograd agrees with the naive loss's finite difference");
+            }
+        }
     }
 }

@@ -111,22 +111,8 @@ class NegativeCosineTest {
             gradP = a.getGradient().toFloatArray();
             gradZ = b.getGradient().toFloatArray();
         }
-        double h = 1e-6;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                for (double[][] x : new double[][][] {p, z}) {
-                    double keep = x[i][j];
-                    x[i][j] = keep + h;
-                    double up = naive.apply(p, z);
-                    x[i][j] = keep - h;
-                    double down = naive.apply(p, z);
-                    x[i][j] = keep;
-                    float autograd = (x == p ? gradP : gradZ)[i * d + j];
-                    assertEquals((up - down) / (2 * h), autograd, 1e-4, name + ": d/d" + (x == p ? "p" : "z")
-                            + "[" + i + "][" + j + "] from autograd agrees with the naive formula's finite difference");
-                }
-            }
-        }
+        NaiveArrays.assertGradient(p, gradP, () -> naive.apply(p, z), 1e-6, 1e-4, 0, name + ": d/dp");
+        NaiveArrays.assertGradient(z, gradZ, () -> naive.apply(p, z), 1e-6, 1e-4, 0, name + ": d/dz");
     }
 
     /** BYOL's L + L~ (DirectPred's too), the targets detached as the EMA target network hands them over. */
@@ -174,20 +160,9 @@ class NegativeCosineTest {
             }
         }
         assertEquals(naiveSymmetricRegression(x[0], x[1], x[2], x[3]), value, 1e-5, "L = mean of (2 - 2cos(p1, z2)) + (2 - 2cos(p2, z1))");
-        double h = 1e-6;
         for (int k : new int[] {0, 2}) {
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < d; j++) {
-                    double keep = x[k][i][j];
-                    x[k][i][j] = keep + h;
-                    double up = naiveSymmetricRegression(x[0], x[1], x[2], x[3]);
-                    x[k][i][j] = keep - h;
-                    double down = naiveSymmetricRegression(x[0], x[1], x[2], x[3]);
-                    x[k][i][j] = keep;
-                    assertEquals((up - down) / (2 * h), gradients[k][i * d + j], 1e-4,
-                            "dL/dp" + (k == 0 ? 1 : 2) + "[" + i + "][" + j + "] agrees with the naive loss's finite difference");
-                }
-            }
+            NaiveArrays.assertGradient(x[k], gradients[k], () -> naiveSymmetricRegression(x[0], x[1], x[2], x[3]), 1e-6,
+                    1e-4, 0, "dL/dp" + (k == 0 ? 1 : 2));
         }
         for (int k : new int[] {1, 3}) {
             for (float g : gradients[k]) {

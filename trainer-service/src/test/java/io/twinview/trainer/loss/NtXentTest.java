@@ -84,19 +84,7 @@ class NtXentTest {
             }
             gradient = a.getGradient().toFloatArray();
         }
-        double h = 1e-5;
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 4; j++) {
-                double keep = z1[i][j];
-                z1[i][j] = keep + h;
-                double up = naive(z1, z2, tau);
-                z1[i][j] = keep - h;
-                double down = naive(z1, z2, tau);
-                z1[i][j] = keep;
-                assertEquals((up - down) / (2 * h), gradient[i * 4 + j], 1e-3,
-                        "dL/dz1[" + i + "][" + j + "] from autograd agrees with the naive loss's finite difference");
-            }
-        }
+        NaiveArrays.assertGradient(z1, gradient, () -> naive(z1, z2, tau), 1e-5, 1e-3, 0, "dL/dz1");
     }
 
     @Test

@@ -43,9 +43,7 @@ class EveryMethodRunTest {
     }
 
     private static RunExecutionTest.RecordingStepper stepper(ResolvedRun run, List<Learner> learners) {
-        RunSpec spec = run.spec();
-        Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
-                spec.getSeed(), RunSpecs.methodSettings(spec), RunSpecs.optimizer(spec), Device.cpu()));
+        Learner learner = new Learner(RunSpecs.learnerConfig(run.spec(), Device.cpu()));
         learners.add(learner);
         return new RunExecutionTest.RecordingStepper(learner);
     }

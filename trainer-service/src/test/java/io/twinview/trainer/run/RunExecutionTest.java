@@ -10,8 +10,9 @@ import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.trainer.method.MethodFixtures;
+import io.twinview.proto.v1.SimClrSettings;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import io.twinview.trainer.train.Stepper;
@@ -95,15 +96,15 @@ class RunExecutionTest {
                 .setBatchSize(BATCH)
                 .setSamplesPerTask(16)
                 .setCheckpointEverySteps(checkpointEvery)
+                .setSimclr(SimClrSettings.newBuilder()
+                        .setProjector(ProjectorSpec.newBuilder().setHiddenDim(32).setOutputDim(16))
+                        .setTemperature(0.5))
                 .build();
         return RunSpecs.resolve(requested);
     }
 
     private RecordingStepper stepper(ResolvedRun run) {
-        RunSpec spec = run.spec();
-        Learner learner = new Learner(new Learner.Config(spec.getMethod(), EncoderKind.SMALL, spec.getImageSize(),
-                spec.getSeed(), MethodFixtures.settings("simclr", "simclr.projector.hidden_dim=32", "simclr.projector.output_dim=16",
-                "simclr.temperature=0.5"), RunSpecs.optimizer(spec), Device.cpu()));
+        Learner learner = new Learner(RunSpecs.learnerConfig(run.spec(), Device.cpu()));
         learners.add(learner);
         return new RecordingStepper(learner);
     }
