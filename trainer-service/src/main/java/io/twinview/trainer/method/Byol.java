@@ -39,8 +39,10 @@ public final class Byol extends PredictorMethod {
             .setTauBase(0.95)
             .build();
 
-    public static final MethodDefinition<ByolSettings> DEFINITION =
-            new MethodDefinition<>("byol", "https://arxiv.org/abs/2006.07733", Recipe.cpuBudget(64, 25, "byol"), DEFAULTS, Map.of("tau_base", SettingCheck.rate()), Byol::new);
+    private static final Map<String, SettingCheck> CHECKS = Map.of("tau_base", SettingCheck.rate());
+
+    public static final MethodDefinition<ByolSettings> DEFINITION = new MethodDefinition<>(
+            "byol", "https://arxiv.org/abs/2006.07733", Recipe.cpuBudget(64, 25, "byol"), DEFAULTS, CHECKS, Byol::new);
 
     public Byol(MethodContext context, ByolSettings settings) {
         this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)

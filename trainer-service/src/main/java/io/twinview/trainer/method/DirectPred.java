@@ -40,12 +40,14 @@ public final class DirectPred extends PredictorMethod {
             .setUpdateEvery(1)
             .build();
 
-    public static final MethodDefinition<DirectPredSettings> DEFINITION =
-            new MethodDefinition<>("directpred", "https://arxiv.org/abs/2102.06810", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, Map.of(
-                    "tau_base", SettingCheck.rate(),
-                    "rho", SettingCheck.rate(),
-                    "eps", SettingCheck.nonNegative(),
-                    "update_every", SettingCheck.between(1, 1_000_000)), DirectPred::new);
+    private static final Map<String, SettingCheck> CHECKS = Map.of(
+            "tau_base", SettingCheck.rate(),
+            "rho", SettingCheck.rate(),
+            "eps", SettingCheck.nonNegative(),
+            "update_every", SettingCheck.between(1, 1_000_000));
+
+    public static final MethodDefinition<DirectPredSettings> DEFINITION = new MethodDefinition<>(
+            "directpred", "https://arxiv.org/abs/2102.06810", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, CHECKS, DirectPred::new);
 
     public DirectPred(MethodContext context, DirectPredSettings settings) {
         this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector"));

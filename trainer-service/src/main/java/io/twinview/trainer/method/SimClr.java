@@ -29,8 +29,10 @@ public final class SimClr extends SslMethod {
             .setTemperature(0.1)
             .build();
 
-    public static final MethodDefinition<SimClrSettings> DEFINITION =
-            new MethodDefinition<>("simclr", "https://arxiv.org/abs/2002.05709", Recipe.cpuBudget(256, 10, "simclr"), DEFAULTS, Map.of("temperature", SettingCheck.positiveAtMost(100)), SimClr::new);
+    private static final Map<String, SettingCheck> CHECKS = Map.of("temperature", SettingCheck.positiveAtMost(100));
+
+    public static final MethodDefinition<SimClrSettings> DEFINITION = new MethodDefinition<>(
+            "simclr", "https://arxiv.org/abs/2002.05709", Recipe.cpuBudget(256, 10, "simclr"), DEFAULTS, CHECKS, SimClr::new);
 
     private final Block projector;
     private final double temperature;

@@ -37,8 +37,9 @@ public final class SimSiam extends PredictorMethod {
             .setPredictor(PredictorSpec.newBuilder().setHiddenDim(128).setLrScale(10).setFixedLr(true))
             .build();
 
-    public static final MethodDefinition<SimSiamSettings> DEFINITION =
-            new MethodDefinition<>("simsiam", "https://arxiv.org/abs/2011.10566", Recipe.cpuBudget(128, 30, "simclr"), DEFAULTS, Map.of(), SimSiam::new);
+    /** Its own fields are the projector and the predictor, checked by SettingChecks. */
+    public static final MethodDefinition<SimSiamSettings> DEFINITION = new MethodDefinition<>(
+            "simsiam", "https://arxiv.org/abs/2011.10566", Recipe.cpuBudget(128, 30, "simclr"), DEFAULTS, Map.of(), SimSiam::new);
 
     public SimSiam(MethodContext context, SimSiamSettings settings) {
         this(context, settings, TargetBranch.stopGradient());

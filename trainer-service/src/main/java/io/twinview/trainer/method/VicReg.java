@@ -35,11 +35,13 @@ public final class VicReg extends EmbeddingLossMethod {
             .setCovarianceWeight(1)
             .build();
 
-    public static final MethodDefinition<VicRegSettings> DEFINITION =
-            new MethodDefinition<>("vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, Map.of(
-                    "invariance_weight", SettingCheck.nonNegative(),
-                    "variance_weight", SettingCheck.nonNegative(),
-                    "covariance_weight", SettingCheck.nonNegative()), VicReg::new);
+    private static final Map<String, SettingCheck> CHECKS = Map.of(
+            "invariance_weight", SettingCheck.nonNegative(),
+            "variance_weight", SettingCheck.nonNegative(),
+            "covariance_weight", SettingCheck.nonNegative());
+
+    public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
+            "vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, CHECKS, VicReg::new);
 
     private final VicRegSettings settings;
 

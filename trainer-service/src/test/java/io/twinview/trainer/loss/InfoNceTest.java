@@ -101,19 +101,10 @@ class InfoNceTest {
         double[][] q = random(random, 3, 4);
         double[][] k = random(random, 3, 4);
         double[][] negatives = unitRows(random(random, 5, 4));
-        float[] gradQ;
-        float[] gradK;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray a = array(manager, q);
-            NDArray b = array(manager, k);
-            a.setRequiresGradient(true);
-            b.setRequiresGradient(true);
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(InfoNce.loss(a, b, array(manager, negatives), tau));
-            }
-            gradQ = a.getGradient().toFloatArray();
-            gradK = b.getGradient().toFloatArray();
-        }
+        float[][] gradients = NaiveArrays.gradients(
+                (a, b) -> InfoNce.loss(a, b, array(a.getManager(), negatives), tau), q, k);
+        float[] gradQ = gradients[0];
+        float[] gradK = gradients[1];
         NaiveArrays.assertGradient(q, gradQ, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0, "dL/dq");
         NaiveArrays.assertGradient(k, gradK, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0,
                 "dL/dk (MoCo cuts it at the key network, not here)");

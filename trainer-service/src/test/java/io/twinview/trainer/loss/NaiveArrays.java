@@ -2,7 +2,13 @@ package io.twinview.trainer.loss;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
+import java.util.function.BinaryOperator;
 import java.util.function.DoubleSupplier;
 
 /** Small double-precision matrices for the naive reference implementations of the loss tests. */
@@ -85,6 +91,25 @@ public final class NaiveArrays {
                 assertEquals(expected, gradient[i * d + j], Math.max(absolute, relative * Math.abs(expected)),
                         what + "[" + i + "][" + j + "] from autograd agrees with the naive loss's finite difference");
             }
+        }
+    }
+
+    /**
+     * The autograd gradients of {@code loss(a, b)} with respect to both inputs, the reference
+     * {@link #assertGradient} compares against a naive loss.
+     *
+     * @return {dL/da, dL/db}, each row-major like its input
+     */
+    public static float[][] gradients(BinaryOperator<NDArray> loss, double[][] a, double[][] b) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(flat(a), new Shape(a.length, a[0].length));
+            NDArray y = manager.create(flat(b), new Shape(b.length, b[0].length));
+            x.setRequiresGradient(true);
+            y.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(loss.apply(x, y));
+            }
+            return new float[][] {x.getGradient().toFloatArray(), y.getGradient().toFloatArray()};
         }
     }
 }
