@@ -22,9 +22,9 @@ import java.util.Map;
  * wd 1e-4 at batch 256, warmup + cosine, lambda 25, mu 25, nu 1, solo-learn's asymmetric CIFAR
  * views (our recipe {@code byol}, which the paper's own ImageNet views follow: BYOL's).
  *
- * <p>CPU-budget default ({@link Recipe#cpuBudget}): the paper's lambda, mu and nu; Adam instead of
- * LARS, for the reason every default has it; the projector, batch and epochs chosen on our
- * validation split (docs/recipes.md).
+ * <p>CPU-budget default ({@link Recipe#cpuBudget}, batch 128, 20 epochs): the paper's lambda, mu
+ * and nu; projector 2048-2048-2048, solo-learn's CIFAR width; Adam instead of LARS, for the reason
+ * every default has it. Batch and epochs were chosen on our validation split (docs/recipes.md).
  */
 public final class VicReg extends EmbeddingLossMethod {
 
@@ -41,7 +41,7 @@ public final class VicReg extends EmbeddingLossMethod {
             "covariance_weight", SettingCheck.nonNegative());
 
     public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
-            "vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, CHECKS, VicReg::new);
+            "vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(128, 20, "byol"), DEFAULTS, CHECKS, VicReg::new);
 
     private final VicRegSettings settings;
 
