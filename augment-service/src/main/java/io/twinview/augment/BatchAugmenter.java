@@ -1,5 +1,7 @@
 package io.twinview.augment;
 
+import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.ImageDataset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -7,9 +9,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-
-import io.twinview.core.data.DatasetException;
-import io.twinview.core.data.ImageDataset;
 
 /**
  * Both views of a run of samples, as two uint8 NHWC buffers ({@code n x size x size x 3} each),
@@ -45,8 +44,9 @@ public final class BatchAugmenter {
      * @throws DatasetException          if an image cannot be read
      * @throws InterruptedException      if the calling thread is interrupted while waiting for the slices
      */
-    public byte[][] augment(TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from, int to,
-                            long seed, long epoch) throws InterruptedException {
+    public byte[][] augment(
+            TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from, int to, long seed, long epoch)
+            throws InterruptedException {
         Objects.checkFromToIndex(from, to, indices.length);
         return run(augmenter, dataset, indices, from, to - from, seed, epoch, null);
     }
@@ -59,8 +59,9 @@ public final class BatchAugmenter {
      * @throws IndexOutOfBoundsException if an index is not in the dataset (a task problem, not a bad image)
      * @throws InterruptedException      if the calling thread is interrupted while waiting for the slices
      */
-    public Views augmentOrReject(TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from, int to,
-                                 long seed, long epoch) throws InterruptedException {
+    public Views augmentOrReject(
+            TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from, int to, long seed, long epoch)
+            throws InterruptedException {
         Objects.checkFromToIndex(from, to, indices.length);
         int n = to - from;
         DatasetException[] failures = new DatasetException[n]; // slot i written only by the slice owning sample i
@@ -102,8 +103,16 @@ public final class BatchAugmenter {
     public record Views(byte[] view1, byte[] view2, long[] samples, List<SampleRejection> rejections) {}
 
     /** Both views of {@code indices[from .. from + n)}; with {@code failures}, a sample's DatasetException goes to its slot. */
-    private byte[][] run(TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from, int n,
-                         long seed, long epoch, DatasetException[] failures) throws InterruptedException {
+    private byte[][] run(
+            TwoViewAugmenter augmenter,
+            ImageDataset dataset,
+            long[] indices,
+            int from,
+            int n,
+            long seed,
+            long epoch,
+            DatasetException[] failures)
+            throws InterruptedException {
         int bytes = augmenter.viewBytes();
         byte[] view1 = new byte[Math.multiplyExact(n, bytes)];
         byte[] view2 = new byte[view1.length];
@@ -138,9 +147,18 @@ public final class BatchAugmenter {
         return new byte[][] {view1, view2};
     }
 
-    private static void augmentSlice(TwoViewAugmenter augmenter, ImageDataset dataset, long[] indices, int from,
-                                     int first, int last, long seed, long epoch, byte[] view1, byte[] view2,
-                                     DatasetException[] failures) {
+    private static void augmentSlice(
+            TwoViewAugmenter augmenter,
+            ImageDataset dataset,
+            long[] indices,
+            int from,
+            int first,
+            int last,
+            long seed,
+            long epoch,
+            byte[] view1,
+            byte[] view2,
+            DatasetException[] failures) {
         int bytes = augmenter.viewBytes();
         for (int i = first; i < last; i++) {
             long index = indices[from + i];

@@ -1,10 +1,9 @@
 package io.twinview.augment;
 
-import java.util.Objects;
-import java.util.SplittableRandom;
-
 import io.twinview.augment.op.Canvas;
 import io.twinview.core.data.ImageDataset;
+import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
  * Makes the two augmented views of a dataset sample.
@@ -66,13 +65,20 @@ public final class TwoViewAugmenter {
      *
      * @throws IndexOutOfBoundsException if index is not in the dataset or a buffer is too short
      */
-    public void augment(ImageDataset dataset, int index, long seed, long epoch,
-                        byte[] view1, int offset1, byte[] view2, int offset2) {
+    public void augment(
+            ImageDataset dataset,
+            int index,
+            long seed,
+            long epoch,
+            byte[] view1,
+            int offset1,
+            byte[] view2,
+            int offset2) {
         Objects.checkFromIndexSize(offset1, viewBytes(), view1.length);
         Objects.checkFromIndexSize(offset2, viewBytes(), view2.length);
         if (dataset.channels() != 3) {
-            throw new IllegalArgumentException("views are RGB; dataset " + dataset.uri() + " has "
-                    + dataset.channels() + " channels");
+            throw new IllegalArgumentException(
+                    "views are RGB; dataset " + dataset.uri() + " has " + dataset.channels() + " channels");
         }
         Scratch s = scratch.get();
         int bytes = dataset.imageBytes();
@@ -91,14 +97,40 @@ public final class TwoViewAugmenter {
      *
      * @throws IndexOutOfBoundsException if a buffer is too short
      */
-    public void augment(byte[] image, int imageOffset, int height, int width, long index, long seed, long epoch,
-                        byte[] view1, int offset1, byte[] view2, int offset2) {
+    public void augment(
+            byte[] image,
+            int imageOffset,
+            int height,
+            int width,
+            long index,
+            long seed,
+            long epoch,
+            byte[] view1,
+            int offset1,
+            byte[] view2,
+            int offset2) {
         Objects.checkFromIndexSize(imageOffset, height * width * 3, image.length);
         Objects.checkFromIndexSize(offset1, viewBytes(), view1.length);
         Objects.checkFromIndexSize(offset2, viewBytes(), view2.length);
         Canvas canvas = scratch.get().canvas;
-        this.view1.apply(image, imageOffset, height, width, view1, offset1, new SplittableRandom(viewSeed(seed, epoch, index, 1)), canvas);
-        this.view2.apply(image, imageOffset, height, width, view2, offset2, new SplittableRandom(viewSeed(seed, epoch, index, 2)), canvas);
+        this.view1.apply(
+                image,
+                imageOffset,
+                height,
+                width,
+                view1,
+                offset1,
+                new SplittableRandom(viewSeed(seed, epoch, index, 1)),
+                canvas);
+        this.view2.apply(
+                image,
+                imageOffset,
+                height,
+                width,
+                view2,
+                offset2,
+                new SplittableRandom(viewSeed(seed, epoch, index, 2)),
+                canvas);
     }
 
     /**

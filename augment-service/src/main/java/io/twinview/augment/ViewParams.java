@@ -59,8 +59,7 @@ public record ViewParams(
         private double blurSigmaMax = 2.0;
         private double blurKernelFraction = 0.1;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder cropScaleMin(double value) {
             cropScaleMin = value;
@@ -143,9 +142,23 @@ public record ViewParams(
         }
 
         public ViewParams build() {
-            return new ViewParams(cropScaleMin, cropScaleMax, cropRatioMin, cropRatioMax, flipProbability,
-                    jitterProbability, brightness, contrast, saturation, hue, grayscaleProbability,
-                    solarizeProbability, blurProbability, blurSigmaMin, blurSigmaMax, blurKernelFraction);
+            return new ViewParams(
+                    cropScaleMin,
+                    cropScaleMax,
+                    cropRatioMin,
+                    cropRatioMax,
+                    flipProbability,
+                    jitterProbability,
+                    brightness,
+                    contrast,
+                    saturation,
+                    hue,
+                    grayscaleProbability,
+                    solarizeProbability,
+                    blurProbability,
+                    blurSigmaMin,
+                    blurSigmaMax,
+                    blurKernelFraction);
         }
     }
 }

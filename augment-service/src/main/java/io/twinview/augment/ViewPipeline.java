@@ -1,7 +1,5 @@
 package io.twinview.augment;
 
-import java.util.SplittableRandom;
-
 import io.twinview.augment.op.Canvas;
 import io.twinview.augment.op.ColorJitter;
 import io.twinview.augment.op.GaussianBlur;
@@ -11,6 +9,7 @@ import io.twinview.augment.op.RandomApply;
 import io.twinview.augment.op.RandomGrayscale;
 import io.twinview.augment.op.RandomResizedCrop;
 import io.twinview.augment.op.Solarize;
+import java.util.SplittableRandom;
 
 /**
  * One view's transform, in the order of SimCLR's and BYOL's torchvision pipelines (BYOL appends
@@ -39,14 +38,19 @@ public final class ViewPipeline {
     /** The ops in the order they run: the one place a new op is listed. */
     private static ImageOp[] ops(ViewParams p, int outSize) {
         return new ImageOp[] {
-                new RandomResizedCrop(p.cropScaleMin(), p.cropScaleMax(), p.cropRatioMin(), p.cropRatioMax(), outSize),
-                new HorizontalFlip(p.flipProbability()),
-                new RandomApply("jitter", p.jitterProbability(),
-                        new ColorJitter(p.brightness(), p.contrast(), p.saturation(), p.hue())),
-                new RandomGrayscale(p.grayscaleProbability()),
-                new GaussianBlur(p.blurProbability(), p.blurSigmaMin(), p.blurSigmaMax(),
-                        GaussianBlur.kernelSize(p.blurKernelFraction(), outSize)),
-                new Solarize(p.solarizeProbability()),
+            new RandomResizedCrop(p.cropScaleMin(), p.cropScaleMax(), p.cropRatioMin(), p.cropRatioMax(), outSize),
+            new HorizontalFlip(p.flipProbability()),
+            new RandomApply(
+                    "jitter",
+                    p.jitterProbability(),
+                    new ColorJitter(p.brightness(), p.contrast(), p.saturation(), p.hue())),
+            new RandomGrayscale(p.grayscaleProbability()),
+            new GaussianBlur(
+                    p.blurProbability(),
+                    p.blurSigmaMin(),
+                    p.blurSigmaMax(),
+                    GaussianBlur.kernelSize(p.blurKernelFraction(), outSize)),
+            new Solarize(p.solarizeProbability()),
         };
     }
 
@@ -60,8 +64,15 @@ public final class ViewPipeline {
      *
      * @param canvas this thread's canvas (scratch)
      */
-    public void apply(byte[] src, int srcOffset, int height, int width,
-                      byte[] dst, int dstOffset, SplittableRandom rng, Canvas canvas) {
+    public void apply(
+            byte[] src,
+            int srcOffset,
+            int height,
+            int width,
+            byte[] dst,
+            int dstOffset,
+            SplittableRandom rng,
+            Canvas canvas) {
         canvas.begin(src, srcOffset, height, width, dst, dstOffset, outSize, outSize);
         for (ImageOp op : ops) {
             op.apply(canvas, rng);

@@ -28,13 +28,20 @@ class BatchAugmenterTest {
             byte[] v1 = new byte[bytes];
             byte[] v2 = new byte[bytes];
             AUGMENTER.augment(SHAPES, (int) INDICES[2 + i], 9, 4, v1, 0, v2, 0);
-            assertArrayEquals(v1, Arrays.copyOfRange(inline[0], i * bytes, (i + 1) * bytes), "slot " + i + " holds view 1 of its sample");
-            assertArrayEquals(v2, Arrays.copyOfRange(inline[1], i * bytes, (i + 1) * bytes), "slot " + i + " holds view 2 of its sample");
+            assertArrayEquals(
+                    v1,
+                    Arrays.copyOfRange(inline[0], i * bytes, (i + 1) * bytes),
+                    "slot " + i + " holds view 1 of its sample");
+            assertArrayEquals(
+                    v2,
+                    Arrays.copyOfRange(inline[1], i * bytes, (i + 1) * bytes),
+                    "slot " + i + " holds view 2 of its sample");
         }
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             for (int parallelism : new int[] {2, 3, 8}) {
-                byte[][] parallel = new BatchAugmenter(pool, parallelism).augment(AUGMENTER, SHAPES, INDICES, 2, 10, 9, 4);
+                byte[][] parallel =
+                        new BatchAugmenter(pool, parallelism).augment(AUGMENTER, SHAPES, INDICES, 2, 10, 9, 4);
                 assertArrayEquals(inline[0], parallel[0], "view 1 bytes do not depend on parallelism " + parallelism);
                 assertArrayEquals(inline[1], parallel[1], "view 2 bytes do not depend on parallelism " + parallelism);
             }
@@ -48,7 +55,8 @@ class BatchAugmenterTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             long[] bad = {1, 2, 3, 200};
-            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+            IndexOutOfBoundsException e = assertThrows(
+                    IndexOutOfBoundsException.class,
                     () -> new BatchAugmenter(pool, 2).augment(AUGMENTER, SHAPES, bad, 0, 4, 1, 0));
             assertTrue(e.getMessage().contains("200"), "the message names the index: " + e.getMessage());
         } finally {

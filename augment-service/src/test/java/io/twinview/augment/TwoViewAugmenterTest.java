@@ -7,17 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import org.junit.jupiter.api.Test;
-
 import io.twinview.augment.kafka.PolicyMapper;
 import io.twinview.augment.op.GaussianBlur;
 import io.twinview.augment.op.HorizontalFlip;
@@ -26,6 +15,15 @@ import io.twinview.augment.op.Solarize;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.proto.v1.AugmentRecipe;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
 
 class TwoViewAugmenterTest {
 
@@ -84,8 +82,10 @@ class TwoViewAugmenterTest {
         } finally {
             pool.shutdown();
         }
-        assertArrayEquals(sequential1, parallel1, "4 threads in another order make the same view-1 batch as one thread");
-        assertArrayEquals(sequential2, parallel2, "4 threads in another order make the same view-2 batch as one thread");
+        assertArrayEquals(
+                sequential1, parallel1, "4 threads in another order make the same view-1 batch as one thread");
+        assertArrayEquals(
+                sequential2, parallel2, "4 threads in another order make the same view-2 batch as one thread");
     }
 
     @Test
@@ -94,8 +94,11 @@ class TwoViewAugmenterTest {
         byte[][] base = views(augmenter, SHAPES, 5, 7, 3);
         assertFalse(Arrays.equals(base[0], base[1]), "the two views of one sample differ");
         assertFalse(Arrays.equals(base[0], views(augmenter, SHAPES, 5, 7, 4)[0]), "another epoch draws another view");
-        assertFalse(Arrays.equals(base[0], views(augmenter, SHAPES, 5, 8, 3)[0]), "another run seed draws another view");
-        assertFalse(Arrays.equals(base[0], views(augmenter, SHAPES, 15, 7, 3)[0]), "another sample (same class) gives another view");
+        assertFalse(
+                Arrays.equals(base[0], views(augmenter, SHAPES, 5, 8, 3)[0]), "another run seed draws another view");
+        assertFalse(
+                Arrays.equals(base[0], views(augmenter, SHAPES, 15, 7, 3)[0]),
+                "another sample (same class) gives another view");
     }
 
     @Test
@@ -151,13 +154,19 @@ class TwoViewAugmenterTest {
             assertEquals((byte) 0x5A, v2[i], "bytes before view 2's slot untouched");
         }
         byte[][] alone = views(augmenter, SHAPES, 0, 1, 0);
-        assertArrayEquals(alone[0], Arrays.copyOfRange(v1, augmenter.viewBytes(), 2 * augmenter.viewBytes()),
+        assertArrayEquals(
+                alone[0],
+                Arrays.copyOfRange(v1, augmenter.viewBytes(), 2 * augmenter.viewBytes()),
                 "the offset does not change the view");
         assertArrayEquals(alone[1], Arrays.copyOfRange(v2, 2 * augmenter.viewBytes(), 3 * augmenter.viewBytes()));
-        assertThrows(IndexOutOfBoundsException.class,
-                () -> augmenter.augment(SHAPES, 0, 1, 0, v1, 3 * augmenter.viewBytes() - 1, v2, 0), "buffer too short");
-        assertThrows(IndexOutOfBoundsException.class,
-                () -> augmenter.augment(SHAPES, 256, 1, 0, v1, 0, v2, 0), "index past the dataset");
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> augmenter.augment(SHAPES, 0, 1, 0, v1, 3 * augmenter.viewBytes() - 1, v2, 0),
+                "buffer too short");
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> augmenter.augment(SHAPES, 256, 1, 0, v1, 0, v2, 0),
+                "index past the dataset");
     }
 
     @Test
@@ -193,7 +202,9 @@ class TwoViewAugmenterTest {
         double grayFraction = grayViews / (double) count;
         assertTrue(grayFraction > 0.13 && grayFraction < 0.27, "about 20% of views are grayscale, got " + grayFraction);
         double mean = meanSum / count;
-        assertTrue(mean > 90 && mean < 165, "augmentations do not shift the mean pixel far (random colours average ~127): " + mean);
+        assertTrue(
+                mean > 90 && mean < 165,
+                "augmentations do not shift the mean pixel far (random colours average ~127): " + mean);
     }
 
     @Test
@@ -208,21 +219,30 @@ class TwoViewAugmenterTest {
     @Test
     void blurComesAfterGrayscaleAndBeforeSolarize() {
         // full crop, grayscale p=1, blur p=1 at sigma exactly 1.5 with a 9-px kernel (0.3 * 32 = 9.6), solarize p=1
-        ViewParams all = ViewParams.builder().grayscaleProbability(1).solarizeProbability(1)
-                .blurProbability(1).blurSigmaMin(1.5).blurSigmaMax(1.5).blurKernelFraction(0.3).build();
+        ViewParams all = ViewParams.builder()
+                .grayscaleProbability(1)
+                .solarizeProbability(1)
+                .blurProbability(1)
+                .blurSigmaMin(1.5)
+                .blurSigmaMax(1.5)
+                .blurKernelFraction(0.3)
+                .build();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(new TwoViewPolicy("order", all, IDENTITY), 32);
         byte[] expected = shape(4);
         RandomGrayscale.toGrayscale(expected, 0, 32 * 32);
         GaussianBlur.blur(expected, 0, 32, 32, 1.5, 9, new GaussianBlur.Workspace());
         Solarize.solarize(expected, 0, 32 * 32);
-        assertArrayEquals(expected, views(augmenter, SHAPES, 4, 1, 0)[0],
+        assertArrayEquals(
+                expected,
+                views(augmenter, SHAPES, 4, 1, 0)[0],
                 "crop, flip, jitter, grayscale, blur, solarize: torchvision's SimCLR/BYOL order");
     }
 
     @Test
     void blurringImagenetRecipesAreReproducibleAndBlurAboutHalfTheViews() {
         ImageDataset big = Datasets.open("synthetic:?n=16&size=96");
-        TwoViewPolicy imagenet = PolicyMapper.toDomain(AugmentRecipe.newBuilder().setName("simclr").build(), 96);
+        TwoViewPolicy imagenet = PolicyMapper.toDomain(
+                AugmentRecipe.newBuilder().setName("simclr").build(), 96);
         assertEquals(0.5, imagenet.view1().blurProbability(), "96 px resolves to SimCLR's ImageNet recipe");
         TwoViewAugmenter a = new TwoViewAugmenter(imagenet, 96);
         TwoViewAugmenter b = new TwoViewAugmenter(imagenet, 96);
@@ -230,8 +250,10 @@ class TwoViewAugmenterTest {
             byte[][] first = views(a, big, i, 3, 2);
             views(a, big, 15 - i, 4, 0);
             byte[][] second = views(b, big, i, 3, 2);
-            assertArrayEquals(first[0], second[0], "blurred view 1 of sample " + i + " is a pure function of its inputs");
-            assertArrayEquals(first[1], second[1], "blurred view 2 of sample " + i + " is a pure function of its inputs");
+            assertArrayEquals(
+                    first[0], second[0], "blurred view 1 of sample " + i + " is a pure function of its inputs");
+            assertArrayEquals(
+                    first[1], second[1], "blurred view 2 of sample " + i + " is a pure function of its inputs");
         }
     }
 

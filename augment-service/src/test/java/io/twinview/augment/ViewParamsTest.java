@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.RecordComponent;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class ViewParamsTest {
@@ -22,20 +21,43 @@ class ViewParamsTest {
     void everySetterLandsInTheFieldOfItsName() throws Exception {
         // distinct values so a swapped pair of fields would show
         ViewParams p = ViewParams.builder()
-                .cropScaleMin(0.11).cropScaleMax(0.91).cropRatioMin(0.71).cropRatioMax(1.41)
-                .flipProbability(0.31).jitterProbability(0.61)
-                .brightness(0.21).contrast(0.22).saturation(0.23).hue(0.04)
-                .grayscaleProbability(0.17).solarizeProbability(0.13)
-                .blurProbability(0.41).blurSigmaMin(0.42).blurSigmaMax(1.43).blurKernelFraction(0.14)
+                .cropScaleMin(0.11)
+                .cropScaleMax(0.91)
+                .cropRatioMin(0.71)
+                .cropRatioMax(1.41)
+                .flipProbability(0.31)
+                .jitterProbability(0.61)
+                .brightness(0.21)
+                .contrast(0.22)
+                .saturation(0.23)
+                .hue(0.04)
+                .grayscaleProbability(0.17)
+                .solarizeProbability(0.13)
+                .blurProbability(0.41)
+                .blurSigmaMin(0.42)
+                .blurSigmaMax(1.43)
+                .blurKernelFraction(0.14)
                 .build();
-        assertFields(Map.ofEntries(
-                Map.entry("cropScaleMin", 0.11), Map.entry("cropScaleMax", 0.91),
-                Map.entry("cropRatioMin", 0.71), Map.entry("cropRatioMax", 1.41),
-                Map.entry("flipProbability", 0.31), Map.entry("jitterProbability", 0.61),
-                Map.entry("brightness", 0.21), Map.entry("contrast", 0.22), Map.entry("saturation", 0.23), Map.entry("hue", 0.04),
-                Map.entry("grayscaleProbability", 0.17), Map.entry("solarizeProbability", 0.13),
-                Map.entry("blurProbability", 0.41), Map.entry("blurSigmaMin", 0.42), Map.entry("blurSigmaMax", 1.43),
-                Map.entry("blurKernelFraction", 0.14)), p, "set by name");
+        assertFields(
+                Map.ofEntries(
+                        Map.entry("cropScaleMin", 0.11),
+                        Map.entry("cropScaleMax", 0.91),
+                        Map.entry("cropRatioMin", 0.71),
+                        Map.entry("cropRatioMax", 1.41),
+                        Map.entry("flipProbability", 0.31),
+                        Map.entry("jitterProbability", 0.61),
+                        Map.entry("brightness", 0.21),
+                        Map.entry("contrast", 0.22),
+                        Map.entry("saturation", 0.23),
+                        Map.entry("hue", 0.04),
+                        Map.entry("grayscaleProbability", 0.17),
+                        Map.entry("solarizeProbability", 0.13),
+                        Map.entry("blurProbability", 0.41),
+                        Map.entry("blurSigmaMin", 0.42),
+                        Map.entry("blurSigmaMax", 1.43),
+                        Map.entry("blurKernelFraction", 0.14)),
+                p,
+                "set by name");
     }
 
     @Test
@@ -43,10 +65,26 @@ class ViewParamsTest {
         ViewParams p = ViewParams.builder().build();
         // the whole image at its own aspect ratio; SimCLR's blur sigma range and kernel (10% of the
         // side), ready for when blur is switched on; every probability and jitter strength 0
-        Map<String, Double> notZero = Map.of("cropScaleMin", 1.0, "cropScaleMax", 1.0, "cropRatioMin", 1.0,
-                "cropRatioMax", 1.0, "blurSigmaMin", 0.1, "blurSigmaMax", 2.0, "blurKernelFraction", 0.1);
+        Map<String, Double> notZero = Map.of(
+                "cropScaleMin",
+                1.0,
+                "cropScaleMax",
+                1.0,
+                "cropRatioMin",
+                1.0,
+                "cropRatioMax",
+                1.0,
+                "blurSigmaMin",
+                0.1,
+                "blurSigmaMax",
+                2.0,
+                "blurKernelFraction",
+                0.1);
         for (RecordComponent field : ViewParams.class.getRecordComponents()) {
-            assertEquals(notZero.getOrDefault(field.getName(), 0.0), field.getAccessor().invoke(p), "default " + field.getName());
+            assertEquals(
+                    notZero.getOrDefault(field.getName(), 0.0),
+                    field.getAccessor().invoke(p),
+                    "default " + field.getName());
         }
         new ViewPipeline(p, 32); // every op accepts the defaults
     }

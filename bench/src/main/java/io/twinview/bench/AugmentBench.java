@@ -1,5 +1,6 @@
 package io.twinview.bench;
 
+import com.google.protobuf.ByteString;
 import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.augment.kafka.PolicyMapper;
 import io.twinview.augment.op.BilinearResize;
@@ -11,7 +12,6 @@ import io.twinview.core.kafka.Topics;
 import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.ViewBatch;
-import com.google.protobuf.ByteString;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
@@ -49,50 +49,82 @@ import picocli.CommandLine.Option;
  * ({@link AugmentRecipes#resolve(AugmentRecipe, int)}: no blur up to 64 px). Upscaled sources
  * are smoother than photographs, so their JPEG and compressed Kafka sizes are optimistic.
  */
-@Command(name = "augment", mixinStandardHelpOptions = true,
-        description = "Augment views/s per core (one thread) for each recipe at each size, JPEG decode + augment at 224 px,"
-                + " and Kafka bytes per view with compression none/lz4/zstd.")
+@Command(
+        name = "augment",
+        mixinStandardHelpOptions = true,
+        description =
+                "Augment views/s per core (one thread) for each recipe at each size, JPEG decode + augment at 224 px,"
+                        + " and Kafka bytes per view with compression none/lz4/zstd.")
 final class AugmentBench implements Callable<Integer> {
 
     private static final List<String> COMPRESSIONS = List.of("none", "lz4", "zstd");
     private static final int JPEG_SIZE = 224;
 
-    @Option(names = "--dataset", description = "source images (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
+    @Option(
+            names = "--dataset",
+            description = "source images (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
     String dataset;
 
-    @Option(names = "--recipes", split = ",", defaultValue = "simclr,mocov1,mocov2,byol", description = "recipes to measure (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--recipes",
+            split = ",",
+            defaultValue = "simclr,mocov1,mocov2,byol",
+            description = "recipes to measure (default: ${DEFAULT-VALUE})")
     List<String> recipes;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "32,96,224", description = "view sides in pixels (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--sizes",
+            split = ",",
+            defaultValue = "32,96,224",
+            description = "view sides in pixels (default: ${DEFAULT-VALUE})")
     List<Integer> sizes;
 
-    @Option(names = "--sources", defaultValue = "256", description = "distinct source images cycled through (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--sources",
+            defaultValue = "256",
+            description = "distinct source images cycled through (default: ${DEFAULT-VALUE})")
     int sources;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "measured time per figure, after a warm-up of half that (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "3",
+            description = "measured time per figure, after a warm-up of half that (default: ${DEFAULT-VALUE})")
     double seconds;
 
     @Option(names = "--json", description = "end with one JSON line holding every figure")
     boolean json;
 
     /** Decoded source images of one size, uint8 HWC RGB. */
-    private record Sources(int size, byte[][] images) {
-    }
+    private record Sources(int size, byte[][] images) {}
 
     @Override
     public Integer call() {
         if (!(seconds > 0) || sources < 1) {
-            throw new IllegalArgumentException("--seconds must be > 0 and --sources >= 1, got " + seconds + " and " + sources);
+            throw new IllegalArgumentException(
+                    "--seconds must be > 0 and --sources >= 1, got " + seconds + " and " + sources);
         }
         String uri = dataset != null ? dataset : TrainerBench.defaultDataset();
         ImageDataset images = Datasets.open(uri);
-        System.out.printf(Locale.ROOT, "augment bench: %d sources from %s (%dx%d), ONE thread = one core (%d cores here),"
+        System.out.printf(
+                Locale.ROOT,
+                "augment bench: %d sources from %s (%dx%d), ONE thread = one core (%d cores here),"
                         + " %.1f s per figure, per-core figures per second of CPU time, load average %s%n",
-                Math.min(sources, images.size()), uri, images.height(), images.width(),
-                Runtime.getRuntime().availableProcessors(), seconds, loadAverage());
-        if (images.height() < Math.max(JPEG_SIZE, sizes.stream().mapToInt(Integer::intValue).max().orElse(0))) {
-            System.out.printf(Locale.ROOT, "  larger sizes use sources upscaled bilinearly from %d px: smoother than photographs,"
-                    + " so JPEG and compressed Kafka sizes are optimistic%n", images.height());
+                Math.min(sources, images.size()),
+                uri,
+                images.height(),
+                images.width(),
+                Runtime.getRuntime().availableProcessors(),
+                seconds,
+                loadAverage());
+        if (images.height()
+                < Math.max(
+                        JPEG_SIZE,
+                        sizes.stream().mapToInt(Integer::intValue).max().orElse(0))) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "  larger sizes use sources upscaled bilinearly from %d px: smoother than photographs,"
+                            + " so JPEG and compressed Kafka sizes are optimistic%n",
+                    images.height());
         }
         Map<String, Object> figures = new LinkedHashMap<>();
         for (int size : sizes) {
@@ -100,8 +132,14 @@ final class AugmentBench implements Callable<Integer> {
             for (String name : recipes) {
                 TwoViewAugmenter augmenter = augmenter(name, size);
                 double viewsPerSecond = viewsPerSecond(augmenter, from);
-                System.out.printf(Locale.ROOT, "  %-7s %3d px  %,9.0f views/s/core  (%6.1f us CPU per view; on a CPU %.0f%% of the time)%n",
-                        name, size, viewsPerSecond, 1e6 / viewsPerSecond, 100 * lastCpuShare);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-7s %3d px  %,9.0f views/s/core  (%6.1f us CPU per view; on a CPU %.0f%% of the time)%n",
+                        name,
+                        size,
+                        viewsPerSecond,
+                        1e6 / viewsPerSecond,
+                        100 * lastCpuShare);
                 figures.put(name + "_" + size + "_views_per_s_per_core", Math.round(viewsPerSecond));
             }
         }
@@ -110,15 +148,23 @@ final class AugmentBench implements Callable<Integer> {
         List<byte[]> jpegs = encodeJpegs(jpegSources);
         double jpegBytes = jpegs.stream().mapToInt(j -> j.length).average().orElse(0);
         double jpegViews = jpegViewsPerSecond(augmenter("simclr", JPEG_SIZE), jpegs);
-        System.out.printf(Locale.ROOT, "  jpeg    %3d px  %,9.0f views/s/core  decode (ImageIO) + simclr augment, %.0f bytes per JPEG%n",
-                JPEG_SIZE, jpegViews, jpegBytes);
+        System.out.printf(
+                Locale.ROOT,
+                "  jpeg    %3d px  %,9.0f views/s/core  decode (ImageIO) + simclr augment, %.0f bytes per JPEG%n",
+                JPEG_SIZE,
+                jpegViews,
+                jpegBytes);
         figures.put("jpeg_" + JPEG_SIZE + "_decode_augment_views_per_s_per_core", Math.round(jpegViews));
         figures.put("jpeg_" + JPEG_SIZE + "_bytes_per_image", Math.round(jpegBytes));
 
         for (int size : sizes) {
             byte[][] views = simclrViews(sources(images, size));
             int perRecord = Topics.maxSamplesPerViewBatch(size);
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  kafka   %3d px  bytes per view on the wire (%d samples per ViewBatch record):", size, perRecord));
+            StringBuilder line = new StringBuilder(String.format(
+                    Locale.ROOT,
+                    "  kafka   %3d px  bytes per view on the wire (%d samples per ViewBatch record):",
+                    size,
+                    perRecord));
             for (String compression : COMPRESSIONS) {
                 double bytes = kafkaBytesPerView(views, size, perRecord, compression);
                 line.append(String.format(Locale.ROOT, "  %s %,.0f", compression, bytes));
@@ -135,7 +181,8 @@ final class AugmentBench implements Callable<Integer> {
     }
 
     private static TwoViewAugmenter augmenter(String recipe, int size) {
-        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build(), size);
+        AugmentRecipe resolved = AugmentRecipes.resolve(
+                AugmentRecipe.newBuilder().setName(recipe).build(), size);
         return new TwoViewAugmenter(PolicyMapper.toDomain(resolved, size), size);
     }
 
@@ -151,7 +198,8 @@ final class AugmentBench implements Callable<Integer> {
                 out[i] = raw.clone();
             } else {
                 out[i] = new byte[size * size * 3];
-                resize.resize(raw, 0, images.width(), CropBox.full(images.height(), images.width()), out[i], 0, size, size);
+                resize.resize(
+                        raw, 0, images.width(), CropBox.full(images.height(), images.width()), out[i], 0, size, size);
             }
         }
         return new Sources(size, out);
@@ -166,8 +214,8 @@ final class AugmentBench implements Callable<Integer> {
         Runnable one = () -> {
             long sample = count[0]++;
             int index = (int) (sample % from.images().length);
-            augmenter.augment(from.images()[index], 0, size, size, index, 42, sample / from.images().length,
-                    view1, 0, view2, 0);
+            augmenter.augment(
+                    from.images()[index], 0, size, size, index, 42, sample / from.images().length, view1, 0, view2, 0);
         };
         return 2 * samplesPerSecond(one);
     }
@@ -283,7 +331,8 @@ final class AugmentBench implements Callable<Integer> {
         byte[] view1 = new byte[n * bytes];
         byte[] view2 = new byte[n * bytes];
         for (int i = 0; i < n; i++) {
-            augmenter.augment(from.images()[i], 0, from.size(), from.size(), i, 42, 0, view1, i * bytes, view2, i * bytes);
+            augmenter.augment(
+                    from.images()[i], 0, from.size(), from.size(), i, 42, 0, view1, i * bytes, view2, i * bytes);
         }
         return new byte[][] {view1, view2};
     }
@@ -302,9 +351,15 @@ final class AugmentBench implements Callable<Integer> {
         for (int first = 0, sequence = 0; first < n; first += perRecord, sequence++) {
             int count = Math.min(perRecord, n - first);
             ViewBatch.Builder batch = ViewBatch.newBuilder()
-                    .setSchemaVersion(AugmentSchema.VERSION).setRunId("bench-run").setEpoch(0).setTaskId(first / 256)
-                    .setSequence(sequence).setBatchCount((n + perRecord - 1) / perRecord)
-                    .setHeight(size).setWidth(size).setChannels(3)
+                    .setSchemaVersion(AugmentSchema.VERSION)
+                    .setRunId("bench-run")
+                    .setEpoch(0)
+                    .setTaskId(first / 256)
+                    .setSequence(sequence)
+                    .setBatchCount((n + perRecord - 1) / perRecord)
+                    .setHeight(size)
+                    .setWidth(size)
+                    .setChannels(3)
                     .setView1(ByteString.copyFrom(views[0], first * bytes, count * bytes))
                     .setView2(ByteString.copyFrom(views[1], first * bytes, count * bytes))
                     .setWorkerId("bench-worker");
@@ -312,8 +367,8 @@ final class AugmentBench implements Callable<Integer> {
                 batch.addSampleIndices(first + i);
             }
             byte[] value = batch.build().toByteArray();
-            MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024),
-                    Compression.of(compression).build(), TimestampType.CREATE_TIME, 0L);
+            MemoryRecordsBuilder builder = MemoryRecords.builder(
+                    ByteBuffer.allocate(1024), Compression.of(compression).build(), TimestampType.CREATE_TIME, 0L);
             builder.append(System.currentTimeMillis(), key, value);
             MemoryRecords records = builder.build();
             wire += records.sizeInBytes();

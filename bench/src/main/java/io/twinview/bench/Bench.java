@@ -5,7 +5,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./twinview bench ...}: benchmarks that print figures. */
-@Command(name = "twinview bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "twinview bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks that print figures (never timed tests).",
         subcommands = {TrainerBench.class, SslBench.class, AugmentBench.class, WorkersBench.class})
 public final class Bench implements Runnable {

@@ -1,25 +1,24 @@
 package io.twinview.bench;
 
 import ai.djl.Device;
+import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
 import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.augment.kafka.PolicyMapper;
 import io.twinview.core.data.Datasets;
-import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.eval.probe.Evaluator;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Seeds;
+import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.method.Methods;
+import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
-import com.google.protobuf.Message;
-import com.google.protobuf.TextFormat;
-import io.twinview.proto.FieldOverrides;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -32,7 +31,9 @@ import picocli.CommandLine.Option;
  * learner and schedule, then the eval-service probes. For trying recipes quickly; the pipeline's own
  * figures come from {@code ./twinview demo}.
  */
-@Command(name = "ssl", mixinStandardHelpOptions = true,
+@Command(
+        name = "ssl",
+        mixinStandardHelpOptions = true,
         description = "Train one SSL run in-process (no Kafka) and probe it like eval-service does.")
 final class SslBench implements Callable<Integer> {
 
@@ -66,12 +67,16 @@ final class SslBench implements Callable<Integer> {
     @Option(names = "--eval-test", description = "labelled set the probes are scored on (default: the run's)")
     String evalTest;
 
-    @Option(names = "--set", paramLabel = "PATH=VALUE", description = "set any RunSpec field, e.g. simclr.temperature=0.2 or byol.tau_base=0.99; repeatable")
+    @Option(
+            names = "--set",
+            paramLabel = "PATH=VALUE",
+            description = "set any RunSpec field, e.g. simclr.temperature=0.2 or byol.tau_base=0.99; repeatable")
     List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() {
-        RunSpec.Builder requested = RunSpec.newBuilder().setDatasetUri(dataset).setEncoder(encoder).setSeed(seed);
+        RunSpec.Builder requested =
+                RunSpec.newBuilder().setDatasetUri(dataset).setEncoder(encoder).setSeed(seed);
         if (epochs != null) {
             requested.setEpochs(epochs);
         }
@@ -103,14 +108,27 @@ final class SslBench implements Callable<Integer> {
         TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(spec.getAugment()), size);
         int bytes = augmenter.viewBytes();
         long warmup = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / batchSize);
-        LearningRateSchedule schedule = new LearningRateSchedule(RunSpecs.peakLearningRate(spec), warmup,
-                run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
-        System.out.printf("ssl bench: %s %s on %s, %d epochs x %d images, batch %d, %s lr %.2g; probes %s -> %s%n",
-                spec.getMethod(), kind.key(), spec.getDatasetUri(), epochs, run.datasetSize(), batchSize,
-                spec.getOptimizer().getName(), spec.getOptimizer().getLearningRate(), probeTrain.uri(), probeTest.uri());
+        LearningRateSchedule schedule = new LearningRateSchedule(
+                RunSpecs.peakLearningRate(spec),
+                warmup,
+                run.totalSteps(),
+                spec.getOptimizer().getSchedule().equals("cosine"));
+        System.out.printf(
+                "ssl bench: %s %s on %s, %d epochs x %d images, batch %d, %s lr %.2g; probes %s -> %s%n",
+                spec.getMethod(),
+                kind.key(),
+                spec.getDatasetUri(),
+                epochs,
+                run.datasetSize(),
+                batchSize,
+                spec.getOptimizer().getName(),
+                spec.getOptimizer().getLearningRate(),
+                probeTrain.uri(),
+                probeTest.uri());
         System.out.println("  optimizer { " + TextFormat.shortDebugString(spec.getOptimizer()) + " }");
         Message settings = RunSpecs.methodSettings(spec);
-        System.out.println("  " + Methods.get(spec.getMethod()).settingsField() + " { " + TextFormat.shortDebugString(settings) + " }");
+        System.out.println("  " + Methods.get(spec.getMethod()).settingsField() + " { "
+                + TextFormat.shortDebugString(settings) + " }");
         Evaluator evaluator = new Evaluator();
         long start = System.nanoTime();
         long step = 0;
@@ -125,23 +143,38 @@ final class SslBench implements Callable<Integer> {
                     long[] samples = new long[batchSize];
                     for (int i = 0; i < batchSize; i++) {
                         samples[i] = order[from + i];
-                        augmenter.augment(images, order[from + i], spec.getSeed(), epoch, view1, i * bytes, view2, i * bytes);
+                        augmenter.augment(
+                                images, order[from + i], spec.getSeed(), epoch, view1, i * bytes, view2, i * bytes);
                     }
-                    loss += learner.step(new PairBatch(view1, view2, batchSize, size, size, samples),
-                            schedule.at(step), step + 1, run.totalSteps()).loss();
+                    loss += learner.step(
+                                    new PairBatch(view1, view2, batchSize, size, size, samples),
+                                    schedule.at(step),
+                                    step + 1,
+                                    run.totalSteps())
+                            .loss();
                     steps++;
                     step++;
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("  epoch %3d  loss %.4f  %6.1f pairs/s  %5.0f s%n", epoch + 1, loss / steps,
-                        step * batchSize / seconds, seconds);
+                System.out.printf(
+                        "  epoch %3d  loss %.4f  %6.1f pairs/s  %5.0f s%n",
+                        epoch + 1, loss / steps, step * batchSize / seconds, seconds);
                 boolean last = epoch == epochs - 1 || step >= run.totalSteps();
                 if (last || (probeEvery > 0 && (epoch + 1) % probeEvery == 0)) {
-                    Evaluator.Outcome outcome = evaluator.evaluate(new Evaluator.Input(kind, spec.getSeed(), size,
-                            BlockParameters.toBytes(learner.method().encoder()), probeTrain, probeTest, 200));
-                    System.out.printf("    k-NN top-1 %.4f (random %.4f)   linear top-1 %.4f (random %.4f)%n",
-                            outcome.ssl().knnTop1(), outcome.randomInit().knnTop1(),
-                            outcome.ssl().linearTop1(), outcome.randomInit().linearTop1());
+                    Evaluator.Outcome outcome = evaluator.evaluate(new Evaluator.Input(
+                            kind,
+                            spec.getSeed(),
+                            size,
+                            BlockParameters.toBytes(learner.method().encoder()),
+                            probeTrain,
+                            probeTest,
+                            200));
+                    System.out.printf(
+                            "    k-NN top-1 %.4f (random %.4f)   linear top-1 %.4f (random %.4f)%n",
+                            outcome.ssl().knnTop1(),
+                            outcome.randomInit().knnTop1(),
+                            outcome.ssl().linearTop1(),
+                            outcome.randomInit().linearTop1());
                 }
             }
         }

@@ -28,20 +28,31 @@ import picocli.CommandLine.Option;
  * Optimizer steps per second of the trainer's learner for each encoder, on real augmented pairs
  * prepared beforehand: the ceiling the pipeline's trainer can reach on this machine, Kafka aside.
  */
-@Command(name = "trainer", mixinStandardHelpOptions = true,
+@Command(
+        name = "trainer",
+        mixinStandardHelpOptions = true,
         description = "Trainer pairs/s for each encoder (SimCLR step: forward, backward, update).")
 final class TrainerBench implements Callable<Integer> {
 
-    @Option(names = "--dataset", description = "images to augment (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
+    @Option(
+            names = "--dataset",
+            description = "images to augment (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
     String dataset;
 
-    @Option(names = "--encoders", split = ",", defaultValue = "small,resnet18", description = "encoders to measure (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--encoders",
+            split = ",",
+            defaultValue = "small,resnet18",
+            description = "encoders to measure (default: ${DEFAULT-VALUE})")
     List<String> encoders;
 
     @Option(names = "--batch-size", defaultValue = "256", description = "pairs per step (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--seconds", defaultValue = "30", description = "measured time per encoder, after 2 warm-up steps (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "30",
+            description = "measured time per encoder, after 2 warm-up steps (default: ${DEFAULT-VALUE})")
     double seconds;
 
     @Option(names = "--json", description = "end with one JSON line holding every figure")
@@ -53,16 +64,33 @@ final class TrainerBench implements Callable<Integer> {
         ImageDataset images = Datasets.open(uri);
         int size = images.height();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(
-                PolicyMapper.toDomain(AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build(), size), size), size);
+                PolicyMapper.toDomain(
+                        AugmentRecipes.resolve(
+                                AugmentRecipe.newBuilder().setName("simclr").build(), size),
+                        size),
+                size);
         PairBatch batch = batch(images, augmenter, batchSize);
-        System.out.printf("trainer bench: SimCLR steps of %d pairs of %dx%d views from %s, %d cores, PyTorch %s%n",
-                batchSize, size, size, uri, Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion());
+        System.out.printf(
+                "trainer bench: SimCLR steps of %d pairs of %dx%d views from %s, %d cores, PyTorch %s%n",
+                batchSize,
+                size,
+                size,
+                uri,
+                Runtime.getRuntime().availableProcessors(),
+                Engine.getInstance().getVersion());
         Map<String, Object> figures = new LinkedHashMap<>();
         for (String key : encoders) {
             EncoderKind kind = EncoderKind.fromKey(key);
-            try (Learner learner = new Learner(new Learner.Config("simclr", kind, size, 0,
+            try (Learner learner = new Learner(new Learner.Config(
+                    "simclr",
+                    kind,
+                    size,
+                    0,
                     SimClrSettings.newBuilder()
-                            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(kind.featureDim()).setOutputDim(128).setLayers(2))
+                            .setProjector(ProjectorSpec.newBuilder()
+                                    .setHiddenDim(kind.featureDim())
+                                    .setOutputDim(128)
+                                    .setLayers(2))
                             .setTemperature(0.1)
                             .build(),
                     new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001),
@@ -77,7 +105,8 @@ final class TrainerBench implements Callable<Integer> {
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 double pairsPerSecond = steps * (double) batchSize / elapsed;
-                System.out.printf("  %-9s %7.1f pairs/s  (%d steps in %.1f s, %.0f ms/step)%n",
+                System.out.printf(
+                        "  %-9s %7.1f pairs/s  (%d steps in %.1f s, %.0f ms/step)%n",
                         key, pairsPerSecond, steps, elapsed, 1000 * elapsed / steps);
                 figures.put(key + "_pairs_per_s", Math.round(pairsPerSecond * 10) / 10.0);
             }
@@ -103,7 +132,9 @@ final class TrainerBench implements Callable<Integer> {
     }
 
     static String defaultDataset() {
-        Path subset = Path.of(System.getProperty("twinview.home", ".")).resolve("../shared/datasets/cifar10-subset").normalize();
+        Path subset = Path.of(System.getProperty("twinview.home", "."))
+                .resolve("../shared/datasets/cifar10-subset")
+                .normalize();
         return Files.isDirectory(subset) ? "cifar10:" + subset.toAbsolutePath() + "?batches=1-4" : "synthetic:?n=4096";
     }
 }

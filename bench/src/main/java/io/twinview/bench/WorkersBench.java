@@ -54,32 +54,55 @@ import picocli.CommandLine.Option;
  * machine a second worker cannot add a core and the ideal speed-up is 1. The broker and this
  * process's consumer share the same cores, so small machines read low.
  */
-@Command(name = "workers", mixinStandardHelpOptions = true,
+@Command(
+        name = "workers",
+        mixinStandardHelpOptions = true,
         description = "Augment-worker scale-out: views/s with 1 then 2 worker processes, shares, efficiency per core.")
 final class WorkersBench implements Callable<Integer> {
 
     private static final int TASKS_PARTITIONS = Topics.DEFAULT_TASKS_PARTITIONS;
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-    @Option(names = "--dataset", description = "images to augment (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
+    @Option(
+            names = "--dataset",
+            description = "images to augment (default: the CIFAR-10 subset in ../shared when present, else synthetic:)")
     String dataset;
 
-    @Option(names = "--recipe", defaultValue = "simclr", description = "augmentation recipe (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--recipe",
+            defaultValue = "simclr",
+            description = "augmentation recipe (default: ${DEFAULT-VALUE})")
     String recipe;
 
-    @Option(names = "--tasks", defaultValue = "256", description = "tasks in the measured load; enough that the key hashing spreads them evenly over the partitions (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--tasks",
+            defaultValue = "256",
+            description =
+                    "tasks in the measured load; enough that the key hashing spreads them evenly over the partitions (default: ${DEFAULT-VALUE})")
     int tasks;
 
-    @Option(names = "--samples-per-task", defaultValue = "128", description = "samples per task (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--samples-per-task",
+            defaultValue = "128",
+            description = "samples per task (default: ${DEFAULT-VALUE})")
     int samplesPerTask;
 
-    @Option(names = "--image-size", defaultValue = "32", description = "view side in pixels (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--image-size",
+            defaultValue = "32",
+            description = "view side in pixels (default: ${DEFAULT-VALUE})")
     int imageSize;
 
-    @Option(names = "--threads", defaultValue = "1", description = "augmentation threads per worker (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "augmentation threads per worker (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--max-workers", defaultValue = "2", description = "measure 1..N worker processes (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-workers",
+            defaultValue = "2",
+            description = "measure 1..N worker processes (default: ${DEFAULT-VALUE})")
     int maxWorkers;
 
     @Option(names = "--json", description = "end with one JSON line holding every figure")
@@ -88,17 +111,22 @@ final class WorkersBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (tasks < 1 || samplesPerTask < 1 || threads < 1 || maxWorkers < 1 || maxWorkers > TASKS_PARTITIONS) {
-            throw new IllegalArgumentException("--tasks, --samples-per-task and --threads must be at least 1 and --max-workers 1.."
-                    + TASKS_PARTITIONS + " (the tasks topic's partitions), were " + tasks + ", " + samplesPerTask + ", "
-                    + threads + ", " + maxWorkers);
+            throw new IllegalArgumentException(
+                    "--tasks, --samples-per-task and --threads must be at least 1 and --max-workers 1.."
+                            + TASKS_PARTITIONS + " (the tasks topic's partitions), were " + tasks + ", "
+                            + samplesPerTask + ", "
+                            + threads + ", " + maxWorkers);
         }
         String uri = dataset != null ? dataset : TrainerBench.defaultDataset();
         int size = Datasets.open(uri).size();
-        AugmentRecipe resolved = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(recipe).build(), imageSize);
+        AugmentRecipe resolved = AugmentRecipes.resolve(
+                AugmentRecipe.newBuilder().setName(recipe).build(), imageSize);
         int cores = Runtime.getRuntime().availableProcessors();
         Path work = Files.createTempDirectory("twinview-bench-workers");
-        System.out.printf("workers bench: %d tasks x %d samples of %s, recipe %s, %d px views, %d thread(s) per worker,"
-                + " %d cores%n", tasks, samplesPerTask, uri, resolved.getName(), imageSize, threads, cores);
+        System.out.printf(
+                "workers bench: %d tasks x %d samples of %s, recipe %s, %d px views, %d thread(s) per worker,"
+                        + " %d cores%n",
+                tasks, samplesPerTask, uri, resolved.getName(), imageSize, threads, cores);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("cores", cores);
         figures.put("threads_per_worker", threads);
@@ -106,21 +134,29 @@ final class WorkersBench implements Callable<Integer> {
         figures.put("samples_per_task", samplesPerTask);
         Map<Integer, Double> viewsPerSecond = new TreeMap<>();
         try (LocalStack stack = LocalStack.start(LocalStack.Options.in(work));
-             Admin admin = KafkaClients.of(stack.kafkaBootstrapServers()).admin();
-             KafkaProducer<byte[], byte[]> producer =
-                     KafkaClients.of(stack.kafkaBootstrapServers()).producer("bench-trainer")) {
-            System.out.printf("  Kafka %s ready in %d ms%n", stack.kafkaBootstrapServers(), stack.kafkaStartup().toMillis());
-            Load load = new Load(stack.kafkaBootstrapServers(), admin, producer, uri, size, resolved, work.resolve("logs"));
+                Admin admin = KafkaClients.of(stack.kafkaBootstrapServers()).admin();
+                KafkaProducer<byte[], byte[]> producer =
+                        KafkaClients.of(stack.kafkaBootstrapServers()).producer("bench-trainer")) {
+            System.out.printf(
+                    "  Kafka %s ready in %d ms%n",
+                    stack.kafkaBootstrapServers(), stack.kafkaStartup().toMillis());
+            Load load =
+                    new Load(stack.kafkaBootstrapServers(), admin, producer, uri, size, resolved, work.resolve("logs"));
             for (int n = 1; n <= maxWorkers; n++) {
                 Result result = load.measure(n);
                 viewsPerSecond.put(n, result.viewsPerSecond());
                 String shares = result.taskShares().values().stream()
-                        .map(s -> String.format(Locale.ROOT, "%.0f%%", 100 * s)).collect(Collectors.joining(" / "));
-                System.out.printf("  %d worker(s): %8.1f views/s  (%d views in %.2f s; task shares %s)%n",
+                        .map(s -> String.format(Locale.ROOT, "%.0f%%", 100 * s))
+                        .collect(Collectors.joining(" / "));
+                System.out.printf(
+                        "  %d worker(s): %8.1f views/s  (%d views in %.2f s; task shares %s)%n",
                         n, result.viewsPerSecond(), result.views(), result.seconds(), shares);
                 figures.put("workers_" + n + "_views_per_s", round(result.viewsPerSecond()));
-                figures.put("workers_" + n + "_task_shares", result.taskShares().values().stream()
-                        .map(s -> String.valueOf(round(s))).collect(Collectors.joining(",", "[", "]")));
+                figures.put(
+                        "workers_" + n + "_task_shares",
+                        result.taskShares().values().stream()
+                                .map(s -> String.valueOf(round(s)))
+                                .collect(Collectors.joining(",", "[", "]")));
             }
         } finally {
             deleteQuietly(work);
@@ -130,9 +166,10 @@ final class WorkersBench implements Callable<Integer> {
             double v2 = viewsPerSecond.get(2);
             double idealSpeedup = coresUsed(2, cores) / (double) coresUsed(1, cores);
             double efficiency = (v2 / v1) / idealSpeedup;
-            System.out.printf("  scale-out 1 -> 2 workers: x%.2f; efficiency per core used %.2f (ideal speed-up x%.1f:"
-                    + " %d -> %d of %d cores); v2 / (2 v1) = %.2f%n", v2 / v1, efficiency, idealSpeedup,
-                    coresUsed(1, cores), coresUsed(2, cores), cores, v2 / (2 * v1));
+            System.out.printf(
+                    "  scale-out 1 -> 2 workers: x%.2f; efficiency per core used %.2f (ideal speed-up x%.1f:"
+                            + " %d -> %d of %d cores); v2 / (2 v1) = %.2f%n",
+                    v2 / v1, efficiency, idealSpeedup, coresUsed(1, cores), coresUsed(2, cores), cores, v2 / (2 * v1));
             figures.put("speedup_1_to_2", round(v2 / v1));
             figures.put("ideal_speedup_1_to_2", round(idealSpeedup));
             figures.put("scale_out_efficiency_per_core", round(efficiency));
@@ -172,8 +209,14 @@ final class WorkersBench implements Callable<Integer> {
         private final AugmentRecipe recipe;
         private final Path logs;
 
-        Load(String bootstrap, Admin admin, KafkaProducer<byte[], byte[]> producer, String uri, int datasetSize,
-             AugmentRecipe recipe, Path logs) {
+        Load(
+                String bootstrap,
+                Admin admin,
+                KafkaProducer<byte[], byte[]> producer,
+                String uri,
+                int datasetSize,
+                AugmentRecipe recipe,
+                Path logs) {
             this.bootstrap = bootstrap;
             this.admin = admin;
             this.producer = producer;
@@ -193,7 +236,8 @@ final class WorkersBench implements Callable<Integer> {
                     processes.add(startWorker("bench-worker-" + workers + "-" + i, tasksTopic, group));
                 }
                 awaitGroup(group, workers, processes);
-                // warm-up: every worker's JIT and dataset cache, not measured (two tasks per worker's share of partitions)
+                // warm-up: every worker's JIT and dataset cache, not measured (two tasks per worker's share of
+                // partitions)
                 run(tasksTopic, "bench-warmup-" + workers, Math.max(4, 4 * workers), processes);
                 return run(tasksTopic, "bench-load-" + workers, tasks, processes);
             } finally {
@@ -201,7 +245,8 @@ final class WorkersBench implements Callable<Integer> {
             }
         }
 
-        private Result run(String tasksTopic, String runId, int taskCount, List<JavaProcess> processes) throws Exception {
+        private Result run(String tasksTopic, String runId, int taskCount, List<JavaProcess> processes)
+                throws Exception {
             String viewsTopic = Topics.viewsTopic(runId);
             Topics.ensure(admin, Topics.viewsTopic(runId, 4, Duration.ofHours(1).toMillis(), 1L << 30));
             int perRecord = Math.min(samplesPerTask, Topics.maxSamplesPerViewBatch(imageSize));
@@ -225,8 +270,8 @@ final class WorkersBench implements Callable<Integer> {
                 long deadline = start + TIMEOUT.toNanos();
                 while (records < expectedRecords) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("only " + records + " of " + expectedRecords + " ViewBatches arrived in "
-                                + TIMEOUT.toMinutes() + " min; worker logs under " + logs);
+                        throw new IllegalStateException("only " + records + " of " + expectedRecords
+                                + " ViewBatches arrived in " + TIMEOUT.toMinutes() + " min; worker logs under " + logs);
                     }
                     for (JavaProcess p : processes) {
                         if (!p.isAlive()) {
@@ -237,13 +282,17 @@ final class WorkersBench implements Callable<Integer> {
                         ViewBatch batch = ViewBatch.parseFrom(record.value());
                         records++;
                         views += 2L * batch.getSampleIndicesCount();
-                        tasksByWorker.computeIfAbsent(batch.getWorkerId(), w -> new HashMap<>()).put(batch.getTaskId(), true);
+                        tasksByWorker
+                                .computeIfAbsent(batch.getWorkerId(), w -> new HashMap<>())
+                                .put(batch.getTaskId(), true);
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Map<String, Double> shares = new LinkedHashMap<>();
                 for (JavaProcess p : processes) {
-                    shares.put(p.name(), tasksByWorker.getOrDefault(p.name(), Map.of()).size() / (double) taskCount);
+                    shares.put(
+                            p.name(),
+                            tasksByWorker.getOrDefault(p.name(), Map.of()).size() / (double) taskCount);
                 }
                 return new Result(views, seconds, shares);
             }
@@ -292,10 +341,21 @@ final class WorkersBench implements Callable<Integer> {
                     }
                 }
                 try {
-                    Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(group)).all()
-                            .get(30, TimeUnit.SECONDS).get(group).members();
-                    if (members.size() == n && members.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum()
-                            == TASKS_PARTITIONS && members.stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty())) {
+                    Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(group))
+                            .all()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(group)
+                            .members();
+                    if (members.size() == n
+                            && members.stream()
+                                            .mapToInt(m -> m.assignment()
+                                                    .topicPartitions()
+                                                    .size())
+                                            .sum()
+                                    == TASKS_PARTITIONS
+                            && members.stream()
+                                    .noneMatch(m ->
+                                            m.assignment().topicPartitions().isEmpty())) {
                         return;
                     }
                 } catch (ExecutionException e) {
@@ -306,7 +366,8 @@ final class WorkersBench implements Callable<Integer> {
                     throw new IllegalStateException("the broker did not describe group " + group + " within 30 s", e);
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(n + " workers did not join group " + group + " within 2 min; logs under " + logs);
+                    throw new IllegalStateException(
+                            n + " workers did not join group " + group + " within 2 min; logs under " + logs);
                 }
                 Thread.sleep(200);
             }
@@ -322,12 +383,15 @@ final class WorkersBench implements Callable<Integer> {
     /** This JVM's classpath: the bench jar (its manifest names lib/*) or, from an IDE, every entry. */
     private static List<Path> ownClasspath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank()).map(Path::of).toList();
+                .filter(entry -> !entry.isBlank())
+                .map(Path::of)
+                .toList();
     }
 
     private static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (java.io.IOException e) {
             System.err.println("could not delete " + dir + ": " + e.getMessage());
         }

@@ -1,5 +1,7 @@
 package io.twinview.cli;
 
+import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.Datasets;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,10 +30,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-
-import io.twinview.core.data.DatasetException;
-import io.twinview.core.data.Datasets;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -53,13 +51,28 @@ final class DatasetFetcher {
 
     /** One official archive: where it is, its published MD5, its top folder, the URIs that must open. */
     enum Source {
-        CIFAR10("cifar10", "https://www.cs.toronto.edu/~kriz/", "cifar-10-binary.tar.gz",
-                "c32a1d4ab5d03f1284b67883e8d87530", "cifar-10-batches-bin", List.of("?split=train", "?split=test")),
-        CIFAR100("cifar100", "https://www.cs.toronto.edu/~kriz/", "cifar-100-binary.tar.gz",
-                "03b5dce01913d631647c71ecec9e9cb8", "cifar-100-binary", List.of("?split=train", "?split=test")),
+        CIFAR10(
+                "cifar10",
+                "https://www.cs.toronto.edu/~kriz/",
+                "cifar-10-binary.tar.gz",
+                "c32a1d4ab5d03f1284b67883e8d87530",
+                "cifar-10-batches-bin",
+                List.of("?split=train", "?split=test")),
+        CIFAR100(
+                "cifar100",
+                "https://www.cs.toronto.edu/~kriz/",
+                "cifar-100-binary.tar.gz",
+                "03b5dce01913d631647c71ecec9e9cb8",
+                "cifar-100-binary",
+                List.of("?split=train", "?split=test")),
         // MD5 as torchvision's datasets/stl10.py (tgz_md5) and TensorFlow's STL-10 loader publish it
-        STL10("stl10", "http://ai.stanford.edu/~acoates/stl10/", "stl10_binary.tar.gz",
-                "91f7769df0f17e558f3565bffb0c7dfb", "stl10_binary", List.of("?split=train", "?split=test", "?split=unlabeled"));
+        STL10(
+                "stl10",
+                "http://ai.stanford.edu/~acoates/stl10/",
+                "stl10_binary.tar.gz",
+                "91f7769df0f17e558f3565bffb0c7dfb",
+                "stl10_binary",
+                List.of("?split=train", "?split=test", "?split=unlabeled"));
 
         final String scheme;
         final String baseUrl;
@@ -109,7 +122,8 @@ final class DatasetFetcher {
      */
     Path fetch(Source source, Path dir, String baseUrl, String expectedMd5) {
         Path target = dir.toAbsolutePath().normalize();
-        String url = (baseUrl == null ? source.baseUrl : baseUrl.endsWith("/") ? baseUrl : baseUrl + "/") + source.archive;
+        String url =
+                (baseUrl == null ? source.baseUrl : baseUrl.endsWith("/") ? baseUrl : baseUrl + "/") + source.archive;
         String md5 = expectedMd5 == null ? source.md5 : expectedMd5.toLowerCase(Locale.ROOT);
         try {
             if (Files.isRegularFile(target.resolve(MARKER))) {
@@ -117,8 +131,10 @@ final class DatasetFetcher {
                 return target;
             }
             if (Files.exists(target) && !isEmptyDirectory(target)) {
-                throw new FetchException(target + " exists and is not an empty folder: fetch " + source.scheme
-                        + " into a new or empty folder", null);
+                throw new FetchException(
+                        target + " exists and is not an empty folder: fetch " + source.scheme
+                                + " into a new or empty folder",
+                        null);
             }
             Path work = target.resolveSibling("." + target.getFileName() + ".fetch");
             Files.createDirectories(work);
@@ -127,8 +143,11 @@ final class DatasetFetcher {
             String actual = md5(part);
             if (!actual.equals(md5)) {
                 Files.deleteIfExists(part);
-                throw new FetchException("checksum mismatch for " + url + ": MD5 " + actual + ", expected " + md5
-                        + "; the download was deleted (run again to download it afresh); " + target + " was not created", null);
+                throw new FetchException(
+                        "checksum mismatch for " + url + ": MD5 " + actual + ", expected " + md5
+                                + "; the download was deleted (run again to download it afresh); " + target
+                                + " was not created",
+                        null);
             }
             out.println("MD5 " + actual + " matches");
             Path staging = work.resolve("extracted");
@@ -139,12 +158,17 @@ final class DatasetFetcher {
                 try {
                     Datasets.open(uri);
                 } catch (DatasetException e) {
-                    throw new FetchException("the archive from " + url + " does not hold a " + source.scheme
-                            + " dataset: " + e.getMessage(), e);
+                    throw new FetchException(
+                            "the archive from " + url + " does not hold a " + source.scheme + " dataset: "
+                                    + e.getMessage(),
+                            e);
                 }
             }
-            Files.writeString(staging.resolve(MARKER), "dataset=" + source.scheme + "\nurl=" + url + "\nmd5=" + actual
-                    + "\nfetched=" + Instant.now() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    staging.resolve(MARKER),
+                    "dataset=" + source.scheme + "\nurl=" + url + "\nmd5=" + actual + "\nfetched=" + Instant.now()
+                            + "\n",
+                    StandardCharsets.UTF_8);
             if (Files.exists(target)) {
                 Files.delete(target); // the empty folder checked above
             }
@@ -152,22 +176,28 @@ final class DatasetFetcher {
             try {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException | DirectoryNotEmptyException e) {
-                throw new FetchException("cannot move the extracted " + source.scheme + " from " + staging + " to "
-                        + target + " in one step: " + e, e);
+                throw new FetchException(
+                        "cannot move the extracted " + source.scheme + " from " + staging + " to " + target
+                                + " in one step: " + e,
+                        e);
             }
             deleteRecursively(work);
-            out.println("extracted " + files + " files into " + target + "; open it as " + source.scheme + ":" + target);
+            out.println(
+                    "extracted " + files + " files into " + target + "; open it as " + source.scheme + ":" + target);
             return target;
         } catch (IOException e) {
-            throw new FetchException("fetching " + source.scheme + " from " + url + " into " + target + " failed: " + e, e);
+            throw new FetchException(
+                    "fetching " + source.scheme + " from " + url + " into " + target + " failed: " + e, e);
         }
     }
 
     /** Downloads {@code url} into {@code part}, resuming from its current size when the server honours a Range request. */
     private void download(String url, Path part) throws IOException {
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET();
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-");
@@ -176,8 +206,10 @@ final class DatasetFetcher {
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException | HttpConnectTimeoutException | java.nio.channels.UnresolvedAddressException e) {
-            throw new FetchException("cannot reach " + url + " (" + e + "); is this machine offline? Download "
-                    + url + " elsewhere and serve it with --base-url, or copy the extracted folder here", e);
+            throw new FetchException(
+                    "cannot reach " + url + " (" + e + "); is this machine offline? Download " + url
+                            + " elsewhere and serve it with --base-url, or copy the extracted folder here",
+                    e);
         } catch (IOException e) {
             throw new FetchException("cannot download " + url + ": " + e, e);
         } catch (InterruptedException e) {
@@ -196,11 +228,14 @@ final class DatasetFetcher {
             }
             out.println((resume ? "resuming " + url + " at byte " + have : "downloading " + url) + " into " + part);
             StandardOpenOption mode = resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-            try (OutputStream file = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+            try (OutputStream file =
+                    Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
                 body.transferTo(file);
             } catch (IOException e) {
-                throw new FetchException("download of " + url + " broke off (" + e + "); run again to resume from "
-                        + Files.size(part) + " bytes", e);
+                throw new FetchException(
+                        "download of " + url + " broke off (" + e + "); run again to resume from " + Files.size(part)
+                                + " bytes",
+                        e);
             }
         }
     }
@@ -222,8 +257,8 @@ final class DatasetFetcher {
         Files.createDirectories(into);
         int files = 0;
         String prefix = topFolder + "/";
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
-                new BufferedInputStream(Files.newInputStream(archive))))) {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                new GzipCompressorInputStream(new BufferedInputStream(Files.newInputStream(archive))))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 String name = entry.getName().startsWith("./") ? entry.getName().substring(2) : entry.getName();
@@ -232,8 +267,10 @@ final class DatasetFetcher {
                 }
                 Path file = into.resolve(name.substring(prefix.length())).normalize();
                 if (!file.startsWith(into) || file.equals(into)) {
-                    throw new FetchException("the archive from " + url + " has a member '" + entry.getName()
-                            + "' that would be written outside " + into, null);
+                    throw new FetchException(
+                            "the archive from " + url + " has a member '" + entry.getName()
+                                    + "' that would be written outside " + into,
+                            null);
                 }
                 Files.createDirectories(file.getParent());
                 Files.copy(tar, file, StandardCopyOption.REPLACE_EXISTING);

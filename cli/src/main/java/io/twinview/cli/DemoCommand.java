@@ -20,12 +20,15 @@ import picocli.CommandLine.Option;
  * Starts everything (Kafka, S3, the three services), trains one short run, evaluates its last
  * checkpoint against the random-init baseline, prints the report and stops everything.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Start the whole pipeline, train a short run, evaluate it, stop everything.")
 final class DemoCommand implements Callable<Integer> {
 
     /** Small enough for about two minutes of training on two cores. */
     static final String DEFAULT_DATASET = "synthetic:?n=2048";
+
     static final int DEFAULT_EPOCHS = 10;
 
     @Mixin
@@ -41,12 +44,19 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         long start = System.nanoTime();
         Console console = new Console(json);
-        Path work = TwinviewCli.home().resolve(".twinview/demo")
+        Path work = TwinviewCli.home()
+                .resolve(".twinview/demo")
                 .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         RunSpec spec = flags.toSpec(DEFAULT_DATASET, flags.dataset == null ? DEFAULT_EPOCHS : null);
         int cores = Runtime.getRuntime().availableProcessors();
-        Pipeline.Options options = new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(),
-                0, Math.max(1, cores / 2), Math.max(1, cores / 2), false);
+        Pipeline.Options options = new Pipeline.Options(
+                TwinviewCli.home(),
+                work,
+                Pipeline.PortPlan.free(),
+                0,
+                Math.max(1, cores / 2),
+                Math.max(1, cores / 2),
+                false);
         JsonLine results = null;
         try (Pipeline pipeline = Pipeline.start(options, console)) {
             results = trainAndEvaluate(pipeline, spec, console, work, start);
@@ -60,7 +70,8 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         if (json) {
-            console.json(results.put("wall_s", (System.nanoTime() - start) / 1e9).toString());
+            console.json(
+                    results.put("wall_s", (System.nanoTime() - start) / 1e9).toString());
         }
         return 0;
     }
@@ -74,7 +85,8 @@ final class DemoCommand implements Callable<Integer> {
             Run run = training.start(trainer, spec, null);
             Training.Result result = training.follow(trainer, run);
             if (!result.succeeded()) {
-                console.error("the run did not finish: " + result.last().getMessage() + " (logs in " + pipeline.logs() + ")");
+                console.error(
+                        "the run did not finish: " + result.last().getMessage() + " (logs in " + pipeline.logs() + ")");
                 return null;
             }
             console.info("evaluating step " + result.last().getStep() + " and the random-init baseline");
@@ -86,11 +98,13 @@ final class DemoCommand implements Callable<Integer> {
                             .build());
             console.info(Reports.table(report));
             String checkpoint = Results.checkpointUri(report.getCheckpointManifestKey());
-            console.info(String.format("trained and evaluated in %s; checkpoint %s (stored under %s)",
+            console.info(String.format(
+                    "trained and evaluated in %s; checkpoint %s (stored under %s)",
                     Training.clock((System.nanoTime() - start) / 1e9), checkpoint, work.resolve("s3")));
             return Results.json(result, report, checkpoint);
         } catch (StatusRuntimeException e) {
-            console.error(Grpc.describe(e, "the pipeline", pipeline.trainerAddress()) + " (logs in " + pipeline.logs() + ")");
+            console.error(
+                    Grpc.describe(e, "the pipeline", pipeline.trainerAddress()) + " (logs in " + pipeline.logs() + ")");
             return null;
         } finally {
             Grpc.close(trainer);

@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Probes a checkpoint through the eval-service of a running pipeline. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
         description = "Evaluate a run's checkpoint (k-NN and linear probes vs the random-init encoder).")
 final class EvalCommand implements Callable<Integer> {
 
@@ -30,7 +32,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--knn-k", defaultValue = "0", description = "k of the k-NN probe (default: the service's, 200)")
     int knnK;
 
-    @Option(names = "--eval", defaultValue = "127.0.0.1:9102", description = "eval-service gRPC address (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--eval",
+            defaultValue = "127.0.0.1:9102",
+            description = "eval-service gRPC address (default: ${DEFAULT-VALUE})")
     String eval;
 
     @Option(names = "--json", description = "end with one line of JSON holding the scores")
@@ -42,14 +47,16 @@ final class EvalCommand implements Callable<Integer> {
         Console console = new Console(json);
         ManagedChannel channel = Grpc.channel(eval);
         try {
-            EvaluateRequest.Builder request = EvaluateRequest.newBuilder().setRunId(runId).setStep(step).setKnnK(knnK);
+            EvaluateRequest.Builder request =
+                    EvaluateRequest.newBuilder().setRunId(runId).setStep(step).setKnnK(knnK);
             if (evalTrain != null) {
                 request.setEvalTrainUri(RunFlags.absolute(evalTrain));
             }
             if (evalTest != null) {
                 request.setEvalTestUri(RunFlags.absolute(evalTest));
             }
-            EvalReport report = EvalServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.MINUTES)
+            EvalReport report = EvalServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.MINUTES)
                     .evaluate(request.build());
             console.info(Reports.table(report));
             if (json) {
@@ -61,7 +68,9 @@ final class EvalCommand implements Callable<Integer> {
                         .put("eval_train", report.getEvalTrainUri())
                         .put("eval_test", report.getEvalTestUri())
                         .put("knn_k", report.getKnnK());
-                console.json(Results.scores(line, report).put("wall_s", (System.nanoTime() - start) / 1e9).toString());
+                console.json(Results.scores(line, report)
+                        .put("wall_s", (System.nanoTime() - start) / 1e9)
+                        .toString());
             }
             return 0;
         } catch (StatusRuntimeException e) {

@@ -15,7 +15,8 @@ final class Grpc {
         if (colon < 0) {
             throw new IllegalArgumentException("address '" + address + "' is not host:port");
         }
-        return ManagedChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+        return ManagedChannelBuilder.forAddress(
+                        address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
                 .usePlaintext()
                 .maxInboundMessageSize(64 << 20)
                 .build();

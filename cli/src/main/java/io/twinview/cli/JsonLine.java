@@ -8,7 +8,10 @@ import java.util.Map;
 /** One JSON object on one line, keys in insertion order. */
 final class JsonLine {
 
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder()
+            .disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues()
+            .create();
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
     JsonLine put(String key, Object value) {

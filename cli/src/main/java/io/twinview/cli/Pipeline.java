@@ -27,12 +27,25 @@ public final class Pipeline implements AutoCloseable {
      * @param evalThreads PyTorch threads of eval-service
      * @param augmentThreads augmentation threads of the worker
      */
-    public record Options(Path home, Path workDir, PortPlan ports, int trainerThreads, int evalThreads,
-                          int augmentThreads, boolean resumeUnfinished) {}
+    public record Options(
+            Path home,
+            Path workDir,
+            PortPlan ports,
+            int trainerThreads,
+            int evalThreads,
+            int augmentThreads,
+            boolean resumeUnfinished) {}
 
     /** Ports of every endpoint; zero = pick a free one. */
-    public record PortPlan(int kafka, int kafkaController, int s3, int trainerGrpc, int trainerHttp,
-                           int evalGrpc, int evalHttp, int augmentHttp) {
+    public record PortPlan(
+            int kafka,
+            int kafkaController,
+            int s3,
+            int trainerGrpc,
+            int trainerHttp,
+            int evalGrpc,
+            int evalHttp,
+            int augmentHttp) {
 
         /** The fixed ports of {@code ./twinview up}, which train and eval connect to by default. */
         public static final PortPlan DEFAULT = new PortPlan(19092, 19093, 19000, 9101, 8101, 9102, 8102, 8103);
@@ -44,6 +57,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** The bucket the services keep runs in. */
     public static final String BUCKET = "twinview";
+
     private static final Duration SERVICE_START = Duration.ofMinutes(3);
 
     private final LocalStack stack;
@@ -54,8 +68,8 @@ public final class Pipeline implements AutoCloseable {
     private final Path logs;
 
     /** How a service was started, to start it again. */
-    private record ServiceLaunch(String name, Path jar, String heap, Map<String, String> properties, Path logs, int port,
-                                 int niceness) {
+    private record ServiceLaunch(
+            String name, Path jar, String heap, Map<String, String> properties, Path logs, int port, int niceness) {
         JavaProcess start() {
             return JavaProcess.builder(name)
                     .niceness(niceness)
@@ -69,8 +83,13 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private Pipeline(LocalStack stack, List<JavaProcess> services, Map<String, ServiceLaunch> launches,
-                     String trainerAddress, String evalAddress, Path logs) {
+    private Pipeline(
+            LocalStack stack,
+            List<JavaProcess> services,
+            Map<String, ServiceLaunch> launches,
+            String trainerAddress,
+            String evalAddress,
+            Path logs) {
         this.stack = stack;
         this.services = services;
         this.launches = launches;
@@ -88,35 +107,58 @@ public final class Pipeline implements AutoCloseable {
                 .withS3Port(ports.s3());
         console.info("starting Kafka (KRaft) and S3 (S3Proxy) under " + options.workDir());
         LocalStack stack = LocalStack.start(stackOptions);
-        console.info("  Kafka " + stack.kafkaBootstrapServers() + " (ready in " + stack.kafkaStartup().toMillis() + " ms), S3 "
-                + stack.s3Endpoint() + " (ready in " + stack.s3Startup().toMillis() + " ms)");
+        console.info("  Kafka " + stack.kafkaBootstrapServers() + " (ready in "
+                + stack.kafkaStartup().toMillis() + " ms), S3 " + stack.s3Endpoint() + " (ready in "
+                + stack.s3Startup().toMillis() + " ms)");
         Path logs = options.workDir().resolve("logs");
         List<JavaProcess> services = new ArrayList<>();
         try {
             int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
             int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
             int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
-            Map<String, Map<String, String>> properties = serviceProperties(stack.config(), options, trainerGrpc,
-                    port(ports.trainerHttp(), "trainer HTTP"), evalGrpc, port(ports.evalHttp(), "eval HTTP"), augmentHttp);
+            Map<String, Map<String, String>> properties = serviceProperties(
+                    stack.config(),
+                    options,
+                    trainerGrpc,
+                    port(ports.trainerHttp(), "trainer HTTP"),
+                    evalGrpc,
+                    port(ports.evalHttp(), "eval HTTP"),
+                    augmentHttp);
             Map<String, String> trainer = properties.get("trainer-service");
             Map<String, String> eval = properties.get("eval-service");
             Map<String, String> augment = properties.get("augment-service");
 
             console.info("starting trainer-service, eval-service and augment-service");
             Map<String, ServiceLaunch> launches = new LinkedHashMap<>();
-            launches.put("trainer-service", new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc, 0));
+            launches.put(
+                    "trainer-service",
+                    new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc, 0));
             // evaluating intermediate checkpoints is background work: it must not slow the training it reports on
-            launches.put("eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc, 10));
-            launches.put("augment-service", new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp, 0));
+            launches.put(
+                    "eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc, 10));
+            launches.put(
+                    "augment-service",
+                    new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp, 0));
             for (ServiceLaunch launch : launches.values()) {
                 services.add(launch.start());
             }
             for (int i = 0; i < services.size(); i++) {
-                services.get(i).awaitPort(Ports.LOOPBACK, List.copyOf(launches.values()).get(i).port(), SERVICE_START);
+                services.get(i)
+                        .awaitPort(
+                                Ports.LOOPBACK,
+                                List.copyOf(launches.values()).get(i).port(),
+                                SERVICE_START);
             }
-            console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":" + evalGrpc
-                    + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in " + logs);
-            return new Pipeline(stack, services, launches, Ports.LOOPBACK + ":" + trainerGrpc, Ports.LOOPBACK + ":" + evalGrpc, logs);
+            console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":"
+                    + evalGrpc + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in "
+                    + logs);
+            return new Pipeline(
+                    stack,
+                    services,
+                    launches,
+                    Ports.LOOPBACK + ":" + trainerGrpc,
+                    Ports.LOOPBACK + ":" + evalGrpc,
+                    logs);
         } catch (RuntimeException e) {
             services.forEach(JavaProcess::close);
             stack.close();
@@ -146,7 +188,9 @@ public final class Pipeline implements AutoCloseable {
 
     /** A started service by name. */
     public synchronized JavaProcess service(String name) {
-        return services.stream().filter(s -> s.name().equals(name)).findFirst()
+        return services.stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no service " + name));
     }
 
@@ -179,9 +223,14 @@ public final class Pipeline implements AutoCloseable {
      * bucket: trainer and eval keep runs there, and all three read {@code SCHEME:s3://...} datasets
      * with them (augment workers skip such tasks without an endpoint).
      */
-    static Map<String, Map<String, String>> serviceProperties(Map<String, String> stackConfig, Options options,
-                                                              int trainerGrpc, int trainerHttp, int evalGrpc,
-                                                              int evalHttp, int augmentHttp) {
+    static Map<String, Map<String, String>> serviceProperties(
+            Map<String, String> stackConfig,
+            Options options,
+            int trainerGrpc,
+            int trainerHttp,
+            int evalGrpc,
+            int evalHttp,
+            int augmentHttp) {
         Map<String, String> common = new LinkedHashMap<>(stackConfig);
         common.put("twinview.storage.bucket", BUCKET);
 

@@ -54,12 +54,12 @@ final class PreviewGrid {
     }
 
     /** The grid for these samples; {@code cell} must be at least the dataset's and the views' side. */
-    static BufferedImage render(ImageDataset dataset, TwoViewAugmenter augmenter, int[] samples, long seed, long epoch,
-                                int cell) {
+    static BufferedImage render(
+            ImageDataset dataset, TwoViewAugmenter augmenter, int[] samples, long seed, long epoch, int cell) {
         int side = augmenter.outSize();
         if (cell < side || cell < dataset.height() || cell < dataset.width()) {
-            throw new IllegalArgumentException("cell of " + cell + " px is smaller than the images ("
-                    + dataset.width() + "x" + dataset.height() + ") or views (" + side + ")");
+            throw new IllegalArgumentException("cell of " + cell + " px is smaller than the images (" + dataset.width()
+                    + "x" + dataset.height() + ") or views (" + side + ")");
         }
         BufferedImage grid = new BufferedImage(width(cell), height(samples.length, cell), BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < grid.getHeight(); y++) {

@@ -29,8 +29,7 @@ final class Results {
 
     /** The report's scores, as fractions in [0, 1]. */
     static JsonLine scores(JsonLine json, EvalReport report) {
-        return json
-                .put("knn_top1", report.getSsl().getKnnTop1())
+        return json.put("knn_top1", report.getSsl().getKnnTop1())
                 .put("knn_top5", report.getSsl().getKnnTop5())
                 .put("linear_top1", report.getSsl().getLinearTop1())
                 .put("linear_top5", report.getSsl().getLinearTop5())

@@ -13,8 +13,10 @@ public final class RunFlags {
     @Option(names = "--method", description = "SSL method (default: simclr)")
     String method;
 
-    @Option(names = "--dataset", description = "training data URI: synthetic:?n=N, cifar10:DIR[?split=train|test|batches=1-4],"
-            + " or any format on the pipeline's object storage: cifar10:s3://BUCKET/PREFIX[?...]")
+    @Option(
+            names = "--dataset",
+            description = "training data URI: synthetic:?n=N, cifar10:DIR[?split=train|test|batches=1-4],"
+                    + " or any format on the pipeline's object storage: cifar10:s3://BUCKET/PREFIX[?...]")
     String dataset;
 
     @Option(names = "--epochs", description = "epochs of pre-training")
@@ -29,19 +31,27 @@ public final class RunFlags {
     @Option(names = "--seed", description = "seed of weights, data order and augmentation (default: 0)")
     Long seed;
 
-    @Option(names = "--eval-train", description = "labelled set the probes are fitted on (default: the training data's labelled split)")
+    @Option(
+            names = "--eval-train",
+            description = "labelled set the probes are fitted on (default: the training data's labelled split)")
     String evalTrain;
 
-    @Option(names = "--eval-test", description = "labelled set the probes are scored on (default: the training data's held-out split)")
+    @Option(
+            names = "--eval-test",
+            description = "labelled set the probes are scored on (default: the training data's held-out split)")
     String evalTest;
 
-    @Option(names = "--checkpoint-every", description = "optimizer steps between checkpoints (default: every epoch, at most 20 per run)")
+    @Option(
+            names = "--checkpoint-every",
+            description = "optimizer steps between checkpoints (default: every epoch, at most 20 per run)")
     Integer checkpointEvery;
 
     @Option(names = "--lr", description = "peak learning rate (default: the method's)")
     Double learningRate;
 
-    @Option(names = "--set", paramLabel = "PATH=VALUE",
+    @Option(
+            names = "--set",
+            paramLabel = "PATH=VALUE",
             description = "set any RunSpec field by its proto path, after the flags above; repeatable, "
                     + "e.g. --set byol.tau_base=0.99 --set optimizer.name=sgd (fields: proto/.../run.proto)")
     List<String> overrides = new ArrayList<>();

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 public record ServiceJars(Path trainer, Path eval, Path augment) {
 
     public static ServiceJars in(Path home) {
-        ServiceJars jars = new ServiceJars(jar(home, "trainer-service"), jar(home, "eval-service"), jar(home, "augment-service"));
+        ServiceJars jars =
+                new ServiceJars(jar(home, "trainer-service"), jar(home, "eval-service"), jar(home, "augment-service"));
         for (Path jar : new Path[] {jars.trainer, jars.eval, jars.augment}) {
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: build first with ./mvnw -DskipTests install"
@@ -18,6 +19,9 @@ public record ServiceJars(Path trainer, Path eval, Path augment) {
     }
 
     private static Path jar(Path home, String module) {
-        return home.resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
+        return home.resolve(module)
+                .resolve("target/quarkus-app/quarkus-run.jar")
+                .toAbsolutePath()
+                .normalize();
     }
 }

@@ -12,17 +12,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Starts (or resumes) a run on a running trainer and follows it. */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
         description = "Start a run on the trainer of ./twinview up (or --trainer) and follow its progress.")
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     RunFlags flags;
 
-    @Option(names = "--run-id", description = "name the run; an existing id resumes that run from its newest checkpoint")
+    @Option(
+            names = "--run-id",
+            description = "name the run; an existing id resumes that run from its newest checkpoint")
     String runId;
 
-    @Option(names = "--trainer", defaultValue = "127.0.0.1:9101", description = "trainer gRPC address (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--trainer",
+            defaultValue = "127.0.0.1:9101",
+            description = "trainer gRPC address (default: ${DEFAULT-VALUE})")
     String trainer;
 
     @Option(names = "--detach", description = "return once the run is started")
@@ -32,7 +39,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean json;
 
     private static Run done(ManagedChannel channel, Run run) {
-        return TrainerServiceGrpc.newBlockingStub(channel).getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build());
+        return TrainerServiceGrpc.newBlockingStub(channel)
+                .getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build());
     }
 
     @Override
@@ -46,11 +54,16 @@ final class TrainCommand implements Callable<Integer> {
         ManagedChannel channel = Grpc.channel(trainer);
         try {
             Training training = new Training(console);
-            Run run = training.start(channel, flags.dataset == null ? RunSpec.getDefaultInstance()
-                    : flags.toSpec(flags.dataset, null), runId);
+            Run run = training.start(
+                    channel,
+                    flags.dataset == null ? RunSpec.getDefaultInstance() : flags.toSpec(flags.dataset, null),
+                    runId);
             if (detach) {
                 if (json) {
-                    console.json(new JsonLine().put("run_id", run.getRunId()).put("state", run.getState().name()).toString());
+                    console.json(new JsonLine()
+                            .put("run_id", run.getRunId())
+                            .put("state", run.getState().name())
+                            .toString());
                 }
                 return 0;
             }
@@ -63,8 +76,12 @@ final class TrainCommand implements Callable<Integer> {
                         .put("encoder", run.getSpec().getEncoder())
                         .put("epochs", run.getSpec().getEpochs())
                         .put("steps", result.last().getStep())
-                        .put("checkpoint", result.last().getLastCheckpointStep() > 0
-                                ? Results.checkpointUri(done(channel, run).getLatestCheckpoint()) : "")
+                        .put(
+                                "checkpoint",
+                                result.last().getLastCheckpointStep() > 0
+                                        ? Results.checkpointUri(
+                                                done(channel, run).getLatestCheckpoint())
+                                        : "")
                         .put("train_pairs_per_s", result.pairsPerSecond())
                         .put("wall_s", (System.nanoTime() - start) / 1e9)
                         .toString());

@@ -38,9 +38,15 @@ final class Training {
         }
         Run run = TrainerServiceGrpc.newBlockingStub(channel).startRun(request.build());
         RunSpec resolved = run.getSpec();
-        console.info(String.format("run %s: %s, %s encoder, %d epochs of %s, batch %d, %d steps",
-                run.getRunId(), resolved.getMethod(), resolved.getEncoder(), resolved.getEpochs(), resolved.getDatasetUri(),
-                resolved.getBatchSize(), run.getProgress().getTotalSteps()));
+        console.info(String.format(
+                "run %s: %s, %s encoder, %d epochs of %s, batch %d, %d steps",
+                run.getRunId(),
+                resolved.getMethod(),
+                resolved.getEncoder(),
+                resolved.getEpochs(),
+                resolved.getDatasetUri(),
+                resolved.getBatchSize(),
+                run.getProgress().getTotalSteps()));
         if (!run.getProgress().getMessage().isEmpty()) {
             console.info("  note: " + run.getProgress().getMessage());
         }
@@ -69,14 +75,17 @@ final class Training {
             if (progress.getStep() > last.getStep()) {
                 lastNanos = now;
             }
-            boolean terminal = progress.getState() != RunState.RUN_STATE_RUNNING && progress.getState() != RunState.RUN_STATE_PENDING;
-            if (!progress.getMessage().isEmpty() && !progress.getMessage().equals(lastMessage)
+            boolean terminal = progress.getState() != RunState.RUN_STATE_RUNNING
+                    && progress.getState() != RunState.RUN_STATE_PENDING;
+            if (!progress.getMessage().isEmpty()
+                    && !progress.getMessage().equals(lastMessage)
                     && !(terminal && progress.getState() == RunState.RUN_STATE_SUCCEEDED)) {
                 console.info("  " + progress.getMessage());
                 lastMessage = progress.getMessage();
             }
             boolean newStep = progress.getStep() > printedStep;
-            if (progress.getStep() > 0 && newStep
+            if (progress.getStep() > 0
+                    && newStep
                     && (now - lastPrinted > 2_000_000_000L || progress.getStep() == progress.getTotalSteps())) {
                 console.progress(line(progress));
                 lastPrinted = now;
@@ -85,7 +94,8 @@ final class Training {
             last = progress;
         }
         double seconds = (lastNanos - firstNanos) / 1e9;
-        double pairsPerSecond = firstStep < 0 || seconds <= 0 ? last.getPairsPerSecond()
+        double pairsPerSecond = firstStep < 0 || seconds <= 0
+                ? last.getPairsPerSecond()
                 : (last.getStep() - firstStep) * (double) run.getSpec().getBatchSize() / seconds;
         console.info(end(last));
         return new Result(run, last, pairsPerSecond);
@@ -93,10 +103,12 @@ final class Training {
 
     /** The closing line: how the run ended, and what of its input was not trained on. */
     static String end(RunProgress p) {
-        StringBuilder line = new StringBuilder(String.format("  %s at step %d/%d after %s", state(p.getState()), p.getStep(),
-                p.getTotalSteps(), clock(p.getElapsedSeconds())));
+        StringBuilder line = new StringBuilder(String.format(
+                "  %s at step %d/%d after %s",
+                state(p.getState()), p.getStep(), p.getTotalSteps(), clock(p.getElapsedSeconds())));
         if (p.getRejectedSamples() > 0) {
-            line.append(String.format("; %d unreadable sample(s) skipped (the workers' dead-letter topic has each reason)",
+            line.append(String.format(
+                    "; %d unreadable sample(s) skipped (the workers' dead-letter topic has each reason)",
                     p.getRejectedSamples()));
         }
         if (p.getRejectedBatches() > 0) {
@@ -109,9 +121,16 @@ final class Training {
     }
 
     static String line(RunProgress p) {
-        return String.format("  step %d/%d  epoch %.1f/%d  loss %.4f  lr %.2e  %.0f pairs/s  ETA %s",
-                p.getStep(), p.getTotalSteps(), p.getEpoch(), p.getTotalEpochs(), p.getLoss(), p.getLearningRate(),
-                p.getPairsPerSecond(), p.getEtaSeconds() > 0 ? clock(p.getEtaSeconds()) : "-");
+        return String.format(
+                "  step %d/%d  epoch %.1f/%d  loss %.4f  lr %.2e  %.0f pairs/s  ETA %s",
+                p.getStep(),
+                p.getTotalSteps(),
+                p.getEpoch(),
+                p.getTotalEpochs(),
+                p.getLoss(),
+                p.getLearningRate(),
+                p.getPairsPerSecond(),
+                p.getEtaSeconds() > 0 ? clock(p.getEtaSeconds()) : "-");
     }
 
     static String clock(double seconds) {

@@ -5,17 +5,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./twinview}: the whole pipeline on one machine, and a client of a running one. */
-@Command(name = "twinview",
+@Command(
+        name = "twinview",
         mixinStandardHelpOptions = true,
         version = "twinview 0.1.0",
         description = "Self-supervised visual representation learning as a microservice pipeline.",
-        subcommands = {DemoCommand.class, UpCommand.class, TrainCommand.class, EvalCommand.class,
-                PreviewCommand.class, DataCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            UpCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            PreviewCommand.class,
+            DataCommand.class
+        })
 public final class TwinviewCli implements Runnable {
 
     /** The checkout the services were built in: set by the ./twinview script. */
     static Path home() {
-        return Path.of(System.getProperty("twinview.home", ".")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty("twinview.home", "."))
+                .toAbsolutePath()
+                .normalize();
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** Starts the pipeline on its fixed ports and keeps it in the foreground until Ctrl-C. */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
         description = "Start Kafka, S3 and the three services on fixed ports; Ctrl-C stops them. "
                 + "Data persists in .twinview/up; a run left unfinished resumes.")
 final class UpCommand implements Callable<Integer> {
@@ -14,7 +16,8 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Console console = new Console(false);
         Path work = TwinviewCli.home().resolve(".twinview/up");
-        Pipeline.Options options = new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.DEFAULT, 0, 0, 0, true);
+        Pipeline.Options options =
+                new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.DEFAULT, 0, 0, 0, true);
         try (Pipeline pipeline = Pipeline.start(options, console)) {
             console.info("twinview is up. In another terminal:");
             console.info("  ./twinview train --dataset synthetic:?n=4096 --epochs 10");

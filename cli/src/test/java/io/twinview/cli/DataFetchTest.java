@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
+import io.twinview.core.data.Datasets;
+import io.twinview.core.data.ImageDataset;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,19 +23,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPOutputStream;
-
-import com.sun.net.httpserver.HttpServer;
-
-import io.twinview.core.data.Datasets;
-import io.twinview.core.data.ImageDataset;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
 
 /** {@code twinview data fetch} against a small fake archive served on loopback (JDK HttpServer, Range supported). */
@@ -53,8 +49,22 @@ class DataFetchTest {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
             add(tar, "cifar-10-batches-bin/data_batch_1.bin", records(3));
             add(tar, "cifar-10-batches-bin/test_batch.bin", records(1));
-            add(tar, "cifar-10-batches-bin/batches.meta.txt", String.join("\n",
-                    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck").getBytes(StandardCharsets.UTF_8));
+            add(
+                    tar,
+                    "cifar-10-batches-bin/batches.meta.txt",
+                    String.join(
+                                    "\n",
+                                    "airplane",
+                                    "automobile",
+                                    "bird",
+                                    "cat",
+                                    "deer",
+                                    "dog",
+                                    "frog",
+                                    "horse",
+                                    "ship",
+                                    "truck")
+                            .getBytes(StandardCharsets.UTF_8));
             add(tar, "cifar-10-batches-bin/readme.html", "<html></html>".getBytes(StandardCharsets.UTF_8));
         }
         return bytes.toByteArray();
@@ -94,7 +104,8 @@ class DataFetchTest {
                     exchange.close();
                     return;
                 }
-                exchange.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (archive.length - 1) + "/" + archive.length);
+                exchange.getResponseHeaders()
+                        .add("Content-Range", "bytes " + from + "-" + (archive.length - 1) + "/" + archive.length);
                 exchange.sendResponseHeaders(206, archive.length - from);
             } else {
                 exchange.sendResponseHeaders(200, archive.length);
@@ -177,14 +188,23 @@ class DataFetchTest {
     void aChecksumMismatchFailsAndLeavesNothingThatLooksComplete() {
         Path dir = tmp.resolve("cifar10");
 
-        int code = run("data", "fetch", "cifar10", dir.toString(), "--base-url", baseUrl()); // the published MD5 is not the fake's
+        int code = run(
+                "data",
+                "fetch",
+                "cifar10",
+                dir.toString(),
+                "--base-url",
+                baseUrl()); // the published MD5 is not the fake's
 
         assertEquals(1, code, "a checksum mismatch is a failure");
         String message = err.toString();
         assertTrue(message.contains("checksum mismatch for " + baseUrl() + "cifar-10-binary.tar.gz"), message);
-        assertTrue(message.contains("expected c32a1d4ab5d03f1284b67883e8d87530"), "names the published MD5: " + message);
+        assertTrue(
+                message.contains("expected c32a1d4ab5d03f1284b67883e8d87530"), "names the published MD5: " + message);
         assertFalse(Files.exists(dir), "DIR is not created");
-        assertFalse(Files.exists(tmp.resolve(".cifar10.fetch/cifar-10-binary.tar.gz.part")), "the bad download is deleted, so a rerun starts afresh");
+        assertFalse(
+                Files.exists(tmp.resolve(".cifar10.fetch/cifar-10-binary.tar.gz.part")),
+                "the bad download is deleted, so a rerun starts afresh");
     }
 
     @Test

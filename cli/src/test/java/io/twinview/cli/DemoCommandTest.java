@@ -22,8 +22,8 @@ class DemoCommandTest {
         int exit;
         try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             System.setOut(out);
-            exit = new CommandLine(new TwinviewCli()).execute(
-                    "demo", "--dataset", "synthetic:?n=256", "--epochs", "2", "--batch-size", "64", "--json");
+            exit = new CommandLine(new TwinviewCli())
+                    .execute("demo", "--dataset", "synthetic:?n=256", "--epochs", "2", "--batch-size", "64", "--json");
         } finally {
             System.setOut(original);
         }
@@ -32,13 +32,26 @@ class DemoCommandTest {
         assertEquals(0, exit, "demo exits 0 after stopping everything");
         String[] lines = output.strip().split("\\R");
         JsonObject json = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
-        for (String key : List.of("run_id", "method", "encoder", "epochs", "steps", "checkpoint", "knn_top1", "linear_top1",
-                "random_knn_top1", "random_linear_top1", "train_pairs_per_s", "wall_s")) {
+        for (String key : List.of(
+                "run_id",
+                "method",
+                "encoder",
+                "epochs",
+                "steps",
+                "checkpoint",
+                "knn_top1",
+                "linear_top1",
+                "random_knn_top1",
+                "random_linear_top1",
+                "train_pairs_per_s",
+                "wall_s")) {
             assertTrue(json.has(key), "the JSON line has " + key + ": " + json);
         }
         assertEquals("simclr", json.get("method").getAsString());
         assertEquals(8, json.get("steps").getAsInt(), "2 epochs x 256 / 64");
-        assertTrue(json.get("checkpoint").getAsString().startsWith("s3://twinview/runs/"), json.get("checkpoint").getAsString());
+        assertTrue(
+                json.get("checkpoint").getAsString().startsWith("s3://twinview/runs/"),
+                json.get("checkpoint").getAsString());
         for (String accuracy : List.of("knn_top1", "linear_top1", "random_knn_top1", "random_linear_top1")) {
             double value = json.get(accuracy).getAsDouble();
             assertTrue(value >= 0 && value <= 1, accuracy + " is a fraction: " + value);

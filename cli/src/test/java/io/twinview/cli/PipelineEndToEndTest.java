@@ -45,7 +45,8 @@ class PipelineEndToEndTest {
     @BeforeAll
     static void startPipeline() throws Exception {
         work = Files.createTempDirectory("twinview-e2e");
-        pipeline = Pipeline.start(new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(), 0, 1, 1, false),
+        pipeline = Pipeline.start(
+                new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(), 0, 1, 1, false),
                 new Console(false));
         trainerChannel = Grpc.channel(pipeline.trainerAddress());
         evalChannel = Grpc.channel(pipeline.evalAddress());
@@ -84,17 +85,33 @@ class PipelineEndToEndTest {
         assertTrue(result.succeeded(), "the run finishes: " + result.last());
         assertEquals(64, result.last().getStep(), "8 epochs x 1024 images / 128 = 64 steps");
 
-        EvalReport report = eval().evaluate(EvaluateRequest.newBuilder().setRunId("e2e-ssl").build());
+        EvalReport report =
+                eval().evaluate(EvaluateRequest.newBuilder().setRunId("e2e-ssl").build());
         System.out.println(Reports.table(report));
         assertEquals(64, report.getStep(), "step 0 means the newest checkpoint: the last one");
-        assertTrue(report.getEvalTestUri().contains("split=test"), "probed on held-out images: " + report.getEvalTestUri());
-        assertTrue(report.getSsl().getKnnTop1() > report.getRandomInit().getKnnTop1() + 0.02,
-                "SimCLR's k-NN top-1 beats the random-init encoder's: " + report.getSsl().getKnnTop1()
-                        + " vs " + report.getRandomInit().getKnnTop1());
-        assertEquals(report, eval().getReport(GetReportRequest.newBuilder().setReportId(report.getReportId()).build()),
+        assertTrue(
+                report.getEvalTestUri().contains("split=test"),
+                "probed on held-out images: " + report.getEvalTestUri());
+        assertTrue(
+                report.getSsl().getKnnTop1() > report.getRandomInit().getKnnTop1() + 0.02,
+                "SimCLR's k-NN top-1 beats the random-init encoder's: "
+                        + report.getSsl().getKnnTop1() + " vs "
+                        + report.getRandomInit().getKnnTop1());
+        assertEquals(
+                report,
+                eval().getReport(GetReportRequest.newBuilder()
+                        .setReportId(report.getReportId())
+                        .build()),
                 "GetReport returns the stored report");
-        assertTrue(eval().listReports(ListReportsRequest.newBuilder().setRunId("e2e-ssl").build()).getReportsList().stream()
-                .anyMatch(r -> r.getReportId().equals(report.getReportId())), "ListReports lists it");
+        assertTrue(
+                eval()
+                        .listReports(ListReportsRequest.newBuilder()
+                                .setRunId("e2e-ssl")
+                                .build())
+                        .getReportsList()
+                        .stream()
+                        .anyMatch(r -> r.getReportId().equals(report.getReportId())),
+                "ListReports lists it");
     }
 
     @Test
@@ -105,9 +122,14 @@ class PipelineEndToEndTest {
                 .setBatchSize(64)
                 .setCheckpointEverySteps(8)
                 .build();
-        trainer().startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").setSpec(spec).build());
+        trainer()
+                .startRun(StartRunRequest.newBuilder()
+                        .setRunId("e2e-resume")
+                        .setSpec(spec)
+                        .build());
         long seenCheckpoint = 0;
-        Iterator<RunProgress> stream = trainer().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
+        Iterator<RunProgress> stream = trainer()
+                .watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
         while (stream.hasNext()) {
             RunProgress progress = stream.next();
             seenCheckpoint = progress.getLastCheckpointStep();
@@ -115,18 +137,21 @@ class PipelineEndToEndTest {
                 break;
             }
         }
-        assertTrue(seenCheckpoint >= 16 && seenCheckpoint < 48, "killed mid-run, after a checkpoint: " + seenCheckpoint);
+        assertTrue(
+                seenCheckpoint >= 16 && seenCheckpoint < 48, "killed mid-run, after a checkpoint: " + seenCheckpoint);
         pipeline.service("trainer-service").kill(); // SIGKILL: no shutdown hook, no last checkpoint
         Grpc.close(trainerChannel);
 
         pipeline.restart("trainer-service");
         trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        Run resumed = trainer().startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").build());
+        Run resumed = trainer()
+                .startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").build());
         assertEquals(RunState.RUN_STATE_RUNNING, resumed.getState(), "the same run id starts again");
 
         RunProgress first = null;
         RunProgress last = null;
-        Iterator<RunProgress> after = trainer().watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
+        Iterator<RunProgress> after = trainer()
+                .watchRun(WatchRunRequest.newBuilder().setRunId("e2e-resume").build());
         while (after.hasNext()) {
             RunProgress progress = after.next();
             if (first == null && progress.getStep() > 0) {
@@ -134,10 +159,13 @@ class PipelineEndToEndTest {
             }
             last = progress;
         }
-        Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId("e2e-resume").build());
-        assertTrue(done.getResumedFromStep() >= seenCheckpoint && done.getResumedFromStep() % 8 == 0,
+        Run done = trainer()
+                .getRun(GetRunRequest.newBuilder().setRunId("e2e-resume").build());
+        assertTrue(
+                done.getResumedFromStep() >= seenCheckpoint && done.getResumedFromStep() % 8 == 0,
                 "it resumed from the newest checkpoint (>= " + seenCheckpoint + "): " + done.getResumedFromStep());
-        assertTrue(first.getStep() > done.getResumedFromStep() - 1,
+        assertTrue(
+                first.getStep() > done.getResumedFromStep() - 1,
                 "training continued from that step, not from 0: first step seen " + first.getStep());
         assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), "and finished: " + last.getMessage());
         assertEquals(48, last.getStep(), "6 epochs x 512 / 64 = 48 steps in all");
@@ -148,7 +176,8 @@ class PipelineEndToEndTest {
     private static void smallHeads(RunSpec.Builder spec, String method) {
         String field = method.replace('-', '_');
         Descriptor settings = RunSpec.getDescriptor().findFieldByName(field).getMessageType();
-        List<String> overrides = new ArrayList<>(List.of(field + ".projector.hidden_dim=128", field + ".projector.output_dim=64"));
+        List<String> overrides =
+                new ArrayList<>(List.of(field + ".projector.hidden_dim=128", field + ".projector.output_dim=64"));
         if (settings.findFieldByName("predictor") != null) {
             overrides.add(field + ".predictor.hidden_dim=32");
         }
@@ -165,7 +194,9 @@ class PipelineEndToEndTest {
      * evaluated. Tiny runs: 512 synthetic images, batch 64, 2 epochs (16 steps), small heads.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred", "vicreg"})
+    @ValueSource(
+            strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred", "vicreg"
+            })
     void everyMethodTrainsResumesAndIsEvaluated(String method) throws Exception {
         String runId = "e2e-method-" + method;
         RunSpec.Builder spec = RunSpec.newBuilder()
@@ -175,15 +206,22 @@ class PipelineEndToEndTest {
                 .setBatchSize(64)
                 .setCheckpointEverySteps(4);
         smallHeads(spec, method);
-        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).setSpec(spec.build()).build());
+        trainer()
+                .startRun(StartRunRequest.newBuilder()
+                        .setRunId(runId)
+                        .setSpec(spec.build())
+                        .build());
         long seenCheckpoint = 0;
-        Iterator<RunProgress> stream = trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        Iterator<RunProgress> stream =
+                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
         while (stream.hasNext() && seenCheckpoint < 4) {
             RunProgress progress = stream.next();
             assertTrue(progress.getState() != RunState.RUN_STATE_FAILED, method + ": " + progress.getMessage());
             seenCheckpoint = progress.getLastCheckpointStep();
         }
-        assertTrue(seenCheckpoint >= 4 && seenCheckpoint < 16, method + ": killed mid-run, after a checkpoint: " + seenCheckpoint);
+        assertTrue(
+                seenCheckpoint >= 4 && seenCheckpoint < 16,
+                method + ": killed mid-run, after a checkpoint: " + seenCheckpoint);
         pipeline.service("trainer-service").kill();
         Grpc.close(trainerChannel);
 
@@ -191,22 +229,28 @@ class PipelineEndToEndTest {
         trainerChannel = Grpc.channel(pipeline.trainerAddress());
         trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
         RunProgress last = null;
-        Iterator<RunProgress> after = trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        Iterator<RunProgress> after =
+                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
         while (after.hasNext()) {
             last = after.next();
         }
         Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
-        assertTrue(done.getResumedFromStep() >= seenCheckpoint, method + ": resumed from the newest checkpoint (>= "
-                + seenCheckpoint + "): " + done.getResumedFromStep());
+        assertTrue(
+                done.getResumedFromStep() >= seenCheckpoint,
+                method + ": resumed from the newest checkpoint (>= " + seenCheckpoint + "): "
+                        + done.getResumedFromStep());
         assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), method + ": finished: " + last.getMessage());
         assertEquals(16, last.getStep(), method + ": 2 epochs x 512 / 64 = 16 steps in all");
         assertEquals(0, last.getNonFiniteSteps(), method + ": every step finite");
         assertTrue(last.getMonitors().getEmbeddingDim() > 0, method + ": collapse monitors in WatchRun");
 
-        EvalReport report = eval().evaluate(EvaluateRequest.newBuilder().setRunId(runId).build());
+        EvalReport report =
+                eval().evaluate(EvaluateRequest.newBuilder().setRunId(runId).build());
         assertEquals(16, report.getStep(), method + ": the final checkpoint is evaluated");
         assertEquals(method, report.getMethod(), "the report names the method");
         assertTrue(report.getSsl().getKnnTop1() > 0 && report.getSsl().getKnnTop1() <= 1, method + ": a k-NN score");
-        assertTrue(report.getTrainingMonitors().getEmbeddingDim() > 0, method + ": the report carries the training monitors");
+        assertTrue(
+                report.getTrainingMonitors().getEmbeddingDim() > 0,
+                method + ": the report carries the training monitors");
     }
 }

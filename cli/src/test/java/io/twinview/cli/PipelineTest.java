@@ -18,19 +18,27 @@ class PipelineTest {
                 LocalStack.STORAGE_ENDPOINT, "http://127.0.0.1:19000",
                 LocalStack.STORAGE_ACCESS_KEY, "local-access",
                 LocalStack.STORAGE_SECRET_KEY, "local-secret");
-        Pipeline.Options options = new Pipeline.Options(Path.of("."), Path.of("work"), Pipeline.PortPlan.free(), 0, 1, 2, false);
+        Pipeline.Options options =
+                new Pipeline.Options(Path.of("."), Path.of("work"), Pipeline.PortPlan.free(), 0, 1, 2, false);
 
-        Map<String, Map<String, String>> services = Pipeline.serviceProperties(stack, options, 9101, 8101, 9102, 8102, 8103);
+        Map<String, Map<String, String>> services =
+                Pipeline.serviceProperties(stack, options, 9101, 8101, 9102, 8102, 8103);
 
         assertEquals(List.of("trainer-service", "eval-service", "augment-service"), List.copyOf(services.keySet()));
         for (Map.Entry<String, Map<String, String>> service : services.entrySet()) {
             for (Map.Entry<String, String> setting : stack.entrySet()) {
-                assertEquals(setting.getValue(), service.getValue().get(setting.getKey()),
+                assertEquals(
+                        setting.getValue(),
+                        service.getValue().get(setting.getKey()),
                         service.getKey() + " gets the stack's " + setting.getKey()
                                 + " (augment workers read s3:// datasets with the storage settings)");
             }
-            assertEquals(Pipeline.BUCKET, service.getValue().get("twinview.storage.bucket"), service.getKey() + " gets the bucket");
+            assertEquals(
+                    Pipeline.BUCKET,
+                    service.getValue().get("twinview.storage.bucket"),
+                    service.getKey() + " gets the bucket");
         }
-        assertEquals("2", services.get("augment-service").get("twinview.augment.threads"), "augment threads pass through");
+        assertEquals(
+                "2", services.get("augment-service").get("twinview.augment.threads"), "augment threads pass through");
     }
 }

@@ -84,7 +84,9 @@ class PreviewCommandTest {
         BufferedImage png = ImageIO.read(out.toFile());
         ImageDataset images = Datasets.open(DATASET);
         TwoViewAugmenter augmenter = new TwoViewAugmenter(
-                PolicyMapper.toDomain(AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("byol").build())), 32);
+                PolicyMapper.toDomain(AugmentRecipes.resolve(
+                        AugmentRecipe.newBuilder().setName("byol").build())),
+                32);
         int[] samples = PreviewGrid.samples(images, 2, 5);
         for (int row = 0; row < samples.length; row++) {
             byte[] original = new byte[images.imageBytes()];
@@ -93,10 +95,23 @@ class PreviewCommandTest {
             images.readImage(samples[row], original, 0);
             augmenter.augment(images, samples[row], 5, 2, view1, 0, view2, 0);
             int top = PreviewGrid.GAP + row * (cell + PreviewGrid.GAP);
-            assertCell(png, original, PreviewGrid.GAP, top, "row " + row + " column 1 is the original of sample " + samples[row]);
-            assertCell(png, view1, PreviewGrid.GAP + cell + PreviewGrid.GAP, top,
+            assertCell(
+                    png,
+                    original,
+                    PreviewGrid.GAP,
+                    top,
+                    "row " + row + " column 1 is the original of sample " + samples[row]);
+            assertCell(
+                    png,
+                    view1,
+                    PreviewGrid.GAP + cell + PreviewGrid.GAP,
+                    top,
                     "row " + row + " column 2 is TwoViewAugmenter's view 1 for (seed 5, epoch 2, sample)");
-            assertCell(png, view2, PreviewGrid.GAP + 2 * (cell + PreviewGrid.GAP), top,
+            assertCell(
+                    png,
+                    view2,
+                    PreviewGrid.GAP + 2 * (cell + PreviewGrid.GAP),
+                    top,
                     "row " + row + " column 3 is TwoViewAugmenter's view 2");
         }
     }
@@ -110,9 +125,22 @@ class PreviewCommandTest {
             line.getErr().println(e.getMessage());
             return 2;
         });
-        assertEquals(2, cli.execute("--dataset", "nope:x", "--out", dir.resolve("x.png").toString()), "refused");
-        assertTrue(err.toString().contains("--dataset") && err.toString().contains("nope"), "names the flag and the URI: " + err);
-        assertEquals(2, cli.execute("--dataset", DATASET, "--recipe", "no-such-recipe", "--out", dir.resolve("y.png").toString()),
+        assertEquals(
+                2,
+                cli.execute("--dataset", "nope:x", "--out", dir.resolve("x.png").toString()),
+                "refused");
+        assertTrue(
+                err.toString().contains("--dataset") && err.toString().contains("nope"),
+                "names the flag and the URI: " + err);
+        assertEquals(
+                2,
+                cli.execute(
+                        "--dataset",
+                        DATASET,
+                        "--recipe",
+                        "no-such-recipe",
+                        "--out",
+                        dir.resolve("y.png").toString()),
                 "refused");
         assertTrue(err.toString().contains("no-such-recipe"), "names the recipe: " + err);
         assertFalse(Files.exists(dir.resolve("x.png")) || Files.exists(dir.resolve("y.png")), "no file is written");

@@ -15,11 +15,14 @@ class RunFlagsTest {
     @Test
     void relativeCifarDirectoriesAreMadeAbsoluteForTheServices() {
         String cwd = Path.of("").toAbsolutePath().normalize().toString();
-        assertEquals("cifar10:" + Path.of(cwd).resolve("data/c").normalize() + "?batches=1-4",
-                RunFlags.absolute("cifar10:data/c?batches=1-4"), "resolved against the user's directory");
+        assertEquals(
+                "cifar10:" + Path.of(cwd).resolve("data/c").normalize() + "?batches=1-4",
+                RunFlags.absolute("cifar10:data/c?batches=1-4"),
+                "resolved against the user's directory");
         assertEquals("cifar10:/abs/dir", RunFlags.absolute("cifar10:/abs/dir"), "absolute paths stay");
         assertEquals("synthetic:?n=10", RunFlags.absolute("synthetic:?n=10"), "other schemes are untouched");
-        assertEquals("cifar10:s3://datasets/cifar10-subset?batches=1-4",
+        assertEquals(
+                "cifar10:s3://datasets/cifar10-subset?batches=1-4",
                 RunFlags.absolute("cifar10:s3://datasets/cifar10-subset?batches=1-4"),
                 "an object storage path is not a directory: the services mirror it with their storage settings");
     }
@@ -39,8 +42,18 @@ class RunFlagsTest {
     @Test
     void setReachesAnyRunSpecFieldAfterTheFlags() {
         RunFlags flags = new RunFlags();
-        new CommandLine(flags).parseArgs("--dataset", "synthetic:?n=64", "--lr", "0.1",
-                "--set", "byol.tau_base=0.99", "--set", "optimizer.learning_rate=0.06", "--set", "optimizer.name=sgd");
+        new CommandLine(flags)
+                .parseArgs(
+                        "--dataset",
+                        "synthetic:?n=64",
+                        "--lr",
+                        "0.1",
+                        "--set",
+                        "byol.tau_base=0.99",
+                        "--set",
+                        "optimizer.learning_rate=0.06",
+                        "--set",
+                        "optimizer.name=sgd");
         RunSpec spec = flags.toSpec("ignored", null);
         assertEquals(0.99, spec.getByol().getTauBase(), "a method's own setting is set");
         assertEquals("sgd", spec.getOptimizer().getName());
@@ -51,7 +64,8 @@ class RunFlagsTest {
     void aSetOfAFieldThatDoesNotExistIsRefusedByName() {
         RunFlags flags = new RunFlags();
         new CommandLine(flags).parseArgs("--set", "byol.tau=0.99");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> flags.toSpec("synthetic:", null));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> flags.toSpec("synthetic:", null));
         assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("tau_base"), e.getMessage());
     }
 }

@@ -9,24 +9,35 @@ import org.junit.jupiter.api.Test;
 class TrainingTest {
 
     private static RunProgress.Builder finished() {
-        return RunProgress.newBuilder().setState(RunState.RUN_STATE_SUCCEEDED).setStep(120).setTotalSteps(120)
+        return RunProgress.newBuilder()
+                .setState(RunState.RUN_STATE_SUCCEEDED)
+                .setStep(120)
+                .setTotalSteps(120)
                 .setElapsedSeconds(95.4);
     }
 
     @Test
     void aCleanRunEndsWithItsStateStepsAndTime() {
-        assertEquals("  finished at step 120/120 after 1:35", Training.end(finished().build()),
+        assertEquals(
+                "  finished at step 120/120 after 1:35",
+                Training.end(finished().build()),
                 "nothing skipped: nothing more is said");
     }
 
     @Test
     void theEndLineSaysWhatWasSkipped() {
-        RunProgress p = finished().setRejectedSamples(7).setRejectedBatches(2).setNonFiniteSteps(1).build();
+        RunProgress p = finished()
+                .setRejectedSamples(7)
+                .setRejectedBatches(2)
+                .setNonFiniteSteps(1)
+                .build();
 
-        assertEquals("  finished at step 120/120 after 1:35"
+        assertEquals(
+                "  finished at step 120/120 after 1:35"
                         + "; 7 unreadable sample(s) skipped (the workers' dead-letter topic has each reason)"
                         + "; 2 malformed view record(s) skipped"
                         + "; 1 step(s) with a NaN/inf loss skipped",
-                Training.end(p), "a user learns at the end of a run how much of the input was not trained on");
+                Training.end(p),
+                "a user learns at the end of a run how much of the input was not trained on");
     }
 }

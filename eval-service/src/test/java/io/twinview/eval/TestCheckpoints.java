@@ -43,8 +43,8 @@ public final class TestCheckpoints {
     /** The encoder exactly as {@code Encoders.create} initialises it for the spec's seed and image size. */
     public static byte[] initialEncoder(RunSpec spec) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            return BlockParameters.toBytes(Encoders.create(EncoderKind.fromKey(spec.getEncoder()), spec.getSeed(),
-                    spec.getImageSize(), manager));
+            return BlockParameters.toBytes(Encoders.create(
+                    EncoderKind.fromKey(spec.getEncoder()), spec.getSeed(), spec.getImageSize(), manager));
         }
     }
 

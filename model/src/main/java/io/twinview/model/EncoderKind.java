@@ -48,7 +48,6 @@ public enum EncoderKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException(
-                "encoder '" + key + "' is not known; allowed: " + String.join(", ", keys()));
+        throw new IllegalArgumentException("encoder '" + key + "' is not known; allowed: " + String.join(", ", keys()));
     }
 }

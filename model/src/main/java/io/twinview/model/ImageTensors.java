@@ -21,8 +21,7 @@ public final class ImageTensors {
      * @param from index of the first image to take
      * @return (n, 3, height, width) float32 on the manager's device
      */
-    public static NDArray normalized(
-            NDManager manager, byte[] pixels, int from, int n, int height, int width) {
+    public static NDArray normalized(NDManager manager, byte[] pixels, int from, int n, int height, int width) {
         int plane = height * width;
         float[] out = new float[n * 3 * plane];
         float[] scale = new float[3];

@@ -50,11 +50,14 @@ final class ResNet18Cifar {
                 .add(conv(channels, 3, 1))
                 .add(BatchNorm.builder().build());
         Block shortcut = projectShortcut
-                ? new SequentialBlock().add(conv(channels, 1, stride)).add(BatchNorm.builder().build())
+                ? new SequentialBlock()
+                        .add(conv(channels, 1, stride))
+                        .add(BatchNorm.builder().build())
                 : Blocks.identityBlock();
         return new ParallelBlock(
                 outputs -> {
-                    NDArray sum = outputs.get(0).singletonOrThrow().add(outputs.get(1).singletonOrThrow());
+                    NDArray sum =
+                            outputs.get(0).singletonOrThrow().add(outputs.get(1).singletonOrThrow());
                     return new NDList(Activation.relu(sum));
                 },
                 List.of(residual, shortcut));

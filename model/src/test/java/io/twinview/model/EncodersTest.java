@@ -21,7 +21,8 @@ class EncodersTest {
 
     private static NDArray features(Block encoder, NDManager manager, int n, int size) {
         NDArray images = manager.randomNormal(new Shape(n, 3, size, size));
-        return encoder.forward(new ParameterStore(manager, false), new NDList(images), false).singletonOrThrow();
+        return encoder.forward(new ParameterStore(manager, false), new NDList(images), false)
+                .singletonOrThrow();
     }
 
     @Test
@@ -29,7 +30,9 @@ class EncodersTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (EncoderKind kind : EncoderKind.values()) {
                 Block encoder = Encoders.create(kind, 1, 32, manager);
-                assertEquals(new Shape(2, kind.featureDim()), features(encoder, manager, 2, 32).getShape(),
+                assertEquals(
+                        new Shape(2, kind.featureDim()),
+                        features(encoder, manager, 2, 32).getShape(),
                         kind.key() + ": (N, 3, 32, 32) -> (N, " + kind.featureDim() + ")");
             }
         }
@@ -41,7 +44,8 @@ class EncodersTest {
             byte[] a = BlockParameters.toBytes(Encoders.create(EncoderKind.SMALL, 42, 32, manager));
             byte[] b = BlockParameters.toBytes(Encoders.create(EncoderKind.SMALL, 42, 32, manager));
             byte[] c = BlockParameters.toBytes(Encoders.create(EncoderKind.SMALL, 43, 32, manager));
-            assertArrayEquals(a, b, "initial weights are a pure function of the seed (eval rebuilds the baseline from it)");
+            assertArrayEquals(
+                    a, b, "initial weights are a pure function of the seed (eval rebuilds the baseline from it)");
             assertFalse(Arrays.equals(a, c), "another seed, other weights");
         }
     }
@@ -52,16 +56,20 @@ class EncodersTest {
             Block source = Encoders.create(EncoderKind.SMALL, 1, 16, manager);
             Block target = Encoders.create(EncoderKind.SMALL, 2, 16, manager);
             BlockParameters.load(target, BlockParameters.toBytes(source), manager);
-            assertArrayEquals(BlockParameters.toBytes(source), BlockParameters.toBytes(target), "parameters round-trip exactly");
+            assertArrayEquals(
+                    BlockParameters.toBytes(source), BlockParameters.toBytes(target), "parameters round-trip exactly");
             for (Pair<String, Parameter> parameter : target.getParameters()) {
                 if (parameter.getValue().requiresGradient()) {
-                    assertTrue(parameter.getValue().getArray().hasGradient(),
+                    assertTrue(
+                            parameter.getValue().getArray().hasGradient(),
                             parameter.getKey() + " can still be trained after loading");
                 }
             }
             Block other = EncoderKind.RESNET18.newBlock();
             Encoders.initialize(other, 1, new Shape(1, 3, 16, 16), manager);
-            assertThrows(IllegalArgumentException.class, () -> BlockParameters.load(other, BlockParameters.toBytes(source), manager),
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> BlockParameters.load(other, BlockParameters.toBytes(source), manager),
                     "parameters of another architecture are refused");
         }
     }

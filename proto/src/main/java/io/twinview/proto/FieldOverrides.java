@@ -25,9 +25,14 @@ public final class FieldOverrides {
         for (String override : overrides) {
             int equals = override.indexOf('=');
             if (equals <= 0) {
-                throw new IllegalArgumentException("override '" + override + "': expected path=value, e.g. byol.tau_base=0.99");
+                throw new IllegalArgumentException(
+                        "override '" + override + "': expected path=value, e.g. byol.tau_base=0.99");
             }
-            set(target, override.substring(0, equals).trim(), override.substring(equals + 1).trim(), override);
+            set(
+                    target,
+                    override.substring(0, equals).trim(),
+                    override.substring(equals + 1).trim(),
+                    override);
         }
     }
 
@@ -37,14 +42,15 @@ public final class FieldOverrides {
         for (int i = 0; i < names.length - 1; i++) {
             FieldDescriptor field = field(builder.getDescriptorForType(), names[i], override);
             if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE || field.isRepeated()) {
-                throw new IllegalArgumentException("override '" + override + "': " + names[i] + " is not a message field");
+                throw new IllegalArgumentException(
+                        "override '" + override + "': " + names[i] + " is not a message field");
             }
             builder = builder.getFieldBuilder(field);
         }
         FieldDescriptor field = field(builder.getDescriptorForType(), names[names.length - 1], override);
         if (field.isRepeated() || field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-            throw new IllegalArgumentException("override '" + override + "': " + field.getName()
-                    + " is a " + (field.isRepeated() ? "repeated" : "message") + " field; only single values can be set");
+            throw new IllegalArgumentException("override '" + override + "': " + field.getName() + " is a "
+                    + (field.isRepeated() ? "repeated" : "message") + " field; only single values can be set");
         }
         builder.setField(field, value(field, text, override));
     }
@@ -52,8 +58,9 @@ public final class FieldOverrides {
     private static FieldDescriptor field(Descriptor type, String name, String override) {
         FieldDescriptor field = type.findFieldByName(name);
         if (field == null) {
-            throw new IllegalArgumentException("override '" + override + "': " + type.getName() + " has no field '" + name
-                    + "'; its fields: " + type.getFields().stream().map(FieldDescriptor::getName).collect(Collectors.joining(", ")));
+            throw new IllegalArgumentException("override '" + override + "': " + type.getName() + " has no field '"
+                    + name + "'; its fields: "
+                    + type.getFields().stream().map(FieldDescriptor::getName).collect(Collectors.joining(", ")));
         }
         return field;
     }
@@ -75,17 +82,24 @@ public final class FieldOverrides {
                 case ENUM -> {
                     var value = field.getEnumType().findValueByName(text);
                     if (value == null) {
-                        throw new IllegalArgumentException("allowed: " + field.getEnumType().getValues().stream()
-                                .map(v -> v.getName()).collect(Collectors.joining(", ")));
+                        throw new IllegalArgumentException("allowed: "
+                                + field.getEnumType().getValues().stream()
+                                        .map(v -> v.getName())
+                                        .collect(Collectors.joining(", ")));
                     }
                     yield value;
                 }
-                default -> throw new IllegalArgumentException("type " + field.getJavaType() + " cannot be set from text");
+                default ->
+                    throw new IllegalArgumentException("type " + field.getJavaType() + " cannot be set from text");
             };
         } catch (IllegalArgumentException e) {
-            String why = e instanceof NumberFormatException ? "not a " + field.getJavaType().name().toLowerCase() : e.getMessage();
-            throw new IllegalArgumentException("override '" + override + "': " + field.getFullName() + " = '" + text + "' is "
-                    + "invalid (" + why + ")", e);
+            String why = e instanceof NumberFormatException
+                    ? "not a " + field.getJavaType().name().toLowerCase()
+                    : e.getMessage();
+            throw new IllegalArgumentException(
+                    "override '" + override + "': " + field.getFullName() + " = '" + text + "' is " + "invalid (" + why
+                            + ")",
+                    e);
         }
     }
 }

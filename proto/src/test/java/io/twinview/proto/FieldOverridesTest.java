@@ -14,8 +14,16 @@ class FieldOverridesTest {
     @Test
     void setsScalarsOfNestedMessagesByTheirProtoNames() {
         RunSpec.Builder spec = RunSpec.newBuilder().setMethod("mocov2");
-        FieldOverrides.apply(spec, List.of("mocov2.momentum=0.99", "mocov2.queue_size=1024", "optimizer.name=sgd",
-                "epochs=7", "mocov2.projector.layers=3", "seed=42", "mocov2.momentum=0.95"));
+        FieldOverrides.apply(
+                spec,
+                List.of(
+                        "mocov2.momentum=0.99",
+                        "mocov2.queue_size=1024",
+                        "optimizer.name=sgd",
+                        "epochs=7",
+                        "mocov2.projector.layers=3",
+                        "seed=42",
+                        "mocov2.momentum=0.95"));
         RunSpec built = spec.build();
         assertEquals(0.95, built.getMocov2().getMomentum(), "a later override of the same path wins");
         assertEquals(1024, built.getMocov2().getQueueSize());
@@ -30,29 +38,41 @@ class FieldOverridesTest {
 
     @Test
     void anUnknownFieldIsRefusedWithTheFieldsThatExist() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("mocov2.momentun=0.9")));
-        assertTrue(e.getMessage().contains("no field 'momentun'") && e.getMessage().contains("momentum"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("no field 'momentun'") && e.getMessage().contains("momentum"), e.getMessage());
     }
 
     @Test
     void aValueOfTheWrongTypeIsRefusedNamingFieldAndValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("mocov2.queue_size=many")));
-        assertTrue(e.getMessage().contains("twinview.v1.MoCoSettings.queue_size") && e.getMessage().contains("'many'"),
+        assertTrue(
+                e.getMessage().contains("twinview.v1.MoCoSettings.queue_size")
+                        && e.getMessage().contains("'many'"),
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol.predictor.fixed_lr=yes")),
                 "booleans are true or false only");
     }
 
     @Test
     void malformedOverridesAndWholeMessagesAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol.tau_base")),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol.tau_base")),
                 "no '='");
-        assertThrows(IllegalArgumentException.class, () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol=1")),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol=1")),
                 "a message is not a value");
-        assertThrows(IllegalArgumentException.class, () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("method.x=1")),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("method.x=1")),
                 "a string has no sub-fields");
     }
 }

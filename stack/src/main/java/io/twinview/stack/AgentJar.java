@@ -30,8 +30,7 @@ final class AgentJar {
 
     private static Path jar;
 
-    private AgentJar() {
-    }
+    private AgentJar() {}
 
     static synchronized Path parentWatch() {
         if (jar == null || !Files.isRegularFile(jar)) {
@@ -42,7 +41,8 @@ final class AgentJar {
 
     private static Path write() {
         byte[] agentClass = readAgentClass();
-        Path target = Path.of(System.getProperty("java.io.tmpdir"),
+        Path target = Path.of(
+                System.getProperty("java.io.tmpdir"),
                 "twinview-parent-watch-" + sha256(agentClass).substring(0, 16) + ".jar");
         if (Files.isRegularFile(target)) {
             return target;
@@ -53,7 +53,7 @@ final class AgentJar {
         try {
             Path temp = Files.createTempFile(target.getParent(), "twinview-parent-watch-", ".tmp");
             try (OutputStream out = Files.newOutputStream(temp);
-                 JarOutputStream jarOut = new JarOutputStream(out, manifest)) {
+                    JarOutputStream jarOut = new JarOutputStream(out, manifest)) {
                 jarOut.putNextEntry(new JarEntry(CLASS_ENTRY));
                 jarOut.write(agentClass);
                 jarOut.closeEntry();

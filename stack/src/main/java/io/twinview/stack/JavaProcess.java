@@ -24,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -68,8 +67,8 @@ public final class JavaProcess implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Instant startedAt;
 
-    private JavaProcess(String name, Process process, Path logFile, long logStart, Duration shutdownGrace,
-                        Instant startedAt) {
+    private JavaProcess(
+            String name, Process process, Path logFile, long logStart, Duration shutdownGrace, Instant startedAt) {
         this.name = name;
         this.process = process;
         this.logFile = logFile;
@@ -151,8 +150,10 @@ public final class JavaProcess implements AutoCloseable {
         Exception last = null;
         while (true) {
             if (!process.isAlive()) {
-                throw new ChildProcessException(this + " exited with code " + process.exitValue()
-                        + " while waiting for " + what + tailForMessage(), last);
+                throw new ChildProcessException(
+                        this + " exited with code " + process.exitValue() + " while waiting for " + what
+                                + tailForMessage(),
+                        last);
             }
             try {
                 if (probe.ready()) {
@@ -162,8 +163,10 @@ public final class JavaProcess implements AutoCloseable {
                 last = e;
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new ChildProcessException("timed out after " + timeout.toMillis() + " ms waiting for " + what
-                        + " (" + this + " still running)" + tailForMessage(), last);
+                throw new ChildProcessException(
+                        "timed out after " + timeout.toMillis() + " ms waiting for " + what + " (" + this
+                                + " still running)" + tailForMessage(),
+                        last);
             }
             sleep(POLL);
         }
@@ -188,7 +191,9 @@ public final class JavaProcess implements AutoCloseable {
                 LOG.warnf("%s did not stop within %d ms of SIGTERM; sending SIGKILL", this, grace.toMillis());
                 return kill();
             }
-            LOG.debugf("%s stopped in %d ms", this, Duration.ofNanos(System.nanoTime() - started).toMillis());
+            LOG.debugf(
+                    "%s stopped in %d ms",
+                    this, Duration.ofNanos(System.nanoTime() - started).toMillis());
         }
         LIVE.remove(this);
         return process.exitValue();
@@ -407,7 +412,8 @@ public final class JavaProcess implements AutoCloseable {
                 throw new IllegalStateException(name + ": set exactly one of mainClass and jar");
             }
             if (jar != null && !classpath.isEmpty()) {
-                throw new IllegalStateException(name + ": java ignores a classpath with -jar; put it in the jar's manifest");
+                throw new IllegalStateException(
+                        name + ": java ignores a classpath with -jar; put it in the jar's manifest");
             }
             List<String> command = new ArrayList<>();
             if (niceness > 0 && Files.isExecutable(NICE)) {
@@ -416,7 +422,8 @@ public final class JavaProcess implements AutoCloseable {
             }
             command.add(javaExecutable.toString());
             if (dieWithParent) {
-                command.add("-javaagent:" + AgentJar.parentWatch() + "=" + ProcessHandle.current().pid());
+                command.add("-javaagent:" + AgentJar.parentWatch() + "="
+                        + ProcessHandle.current().pid());
             }
             command.addAll(jvmArgs);
             systemProperties.forEach((key, value) -> command.add("-D" + key + "=" + value));
@@ -449,9 +456,13 @@ public final class JavaProcess implements AutoCloseable {
                     Files.createDirectories(parent);
                 }
                 long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
-                Files.writeString(logFile, "=== " + Instant.now() + " starting " + name + ": "
-                                + String.join(" ", command) + System.lineSeparator(),
-                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(
+                        logFile,
+                        "=== " + Instant.now() + " starting " + name + ": " + String.join(" ", command)
+                                + System.lineSeparator(),
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

@@ -5,10 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-
 import kafka.Kafka;
 import kafka.tools.StorageTool;
-
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -22,8 +20,7 @@ import org.apache.kafka.common.Uuid;
  */
 public final class KafkaBrokerMain {
 
-    private KafkaBrokerMain() {
-    }
+    private KafkaBrokerMain() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {
@@ -42,9 +39,9 @@ public final class KafkaBrokerMain {
             clusterId = Uuid.randomUuid().toString();
             System.out.println("[twinview] formatting " + logDir + " for new cluster " + clusterId);
         }
-        int formatted = StorageTool.execute(new String[] {
-            "format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted"
-        }, System.out);
+        int formatted = StorageTool.execute(
+                new String[] {"format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted"},
+                System.out);
         if (formatted != 0) {
             System.err.println("[twinview] kafka-storage format failed with exit code " + formatted);
             System.exit(formatted);

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.jboss.logging.Logger;
@@ -57,6 +56,7 @@ public final class LocalStack implements AutoCloseable {
     private static final String SHARED_LOCK = "io.twinview.stack.LocalStack.shared";
     /** System properties publishing the shared stack to other class loaders of this JVM. */
     private static final String SHARED_PREFIX = "io.twinview.stack.shared.";
+
     private static final String WORK_DIR_KEY = "work-dir";
     private static final String KAFKA_STARTUP_KEY = "kafka-startup-ms";
     private static final String S3_STARTUP_KEY = "s3-startup-ms";
@@ -72,8 +72,15 @@ public final class LocalStack implements AutoCloseable {
     /** False for the shared stack: only its shutdown hook stops it. */
     private final boolean closeable;
 
-    private LocalStack(Path workDir, Map<String, String> config, JavaProcess kafka, JavaProcess s3proxy,
-                       Duration kafkaStartup, Duration s3Startup, Duration stopGrace, boolean closeable) {
+    private LocalStack(
+            Path workDir,
+            Map<String, String> config,
+            JavaProcess kafka,
+            JavaProcess s3proxy,
+            Duration kafkaStartup,
+            Duration s3Startup,
+            Duration stopGrace,
+            boolean closeable) {
         this.workDir = workDir;
         this.config = config;
         this.kafka = kafka;
@@ -137,17 +144,28 @@ public final class LocalStack implements AutoCloseable {
                     .start();
 
             Duration s3Startup = awaitS3(s3proxy, s3Port, endpoint, options.startTimeout());
-            LOG.infof("S3Proxy ready at %s in %d ms (%s, log %s)", endpoint, s3Startup.toMillis(), s3proxy, s3proxy.logFile());
+            LOG.infof(
+                    "S3Proxy ready at %s in %d ms (%s, log %s)",
+                    endpoint, s3Startup.toMillis(), s3proxy, s3proxy.logFile());
             Duration kafkaStartup = awaitKafka(kafka, kafkaPort, bootstrap, options.startTimeout());
-            LOG.infof("Kafka ready at %s in %d ms (%s, log %s)", bootstrap, kafkaStartup.toMillis(), kafka, kafka.logFile());
+            LOG.infof(
+                    "Kafka ready at %s in %d ms (%s, log %s)",
+                    bootstrap, kafkaStartup.toMillis(), kafka, kafka.logFile());
 
             Map<String, String> config = new LinkedHashMap<>();
             config.put(KAFKA_BOOTSTRAP_SERVERS, bootstrap);
             config.put(STORAGE_ENDPOINT, endpoint);
             config.put(STORAGE_ACCESS_KEY, options.s3AccessKey());
             config.put(STORAGE_SECRET_KEY, options.s3SecretKey());
-            return new LocalStack(workDir, Collections.unmodifiableMap(config), kafka, s3proxy,
-                    kafkaStartup, s3Startup, options.stopGrace(), true);
+            return new LocalStack(
+                    workDir,
+                    Collections.unmodifiableMap(config),
+                    kafka,
+                    s3proxy,
+                    kafkaStartup,
+                    s3Startup,
+                    options.stopGrace(),
+                    true);
         } catch (RuntimeException e) {
             stopQuietly(kafka, s3proxy, Duration.ofSeconds(5));
             throw e;
@@ -227,7 +245,9 @@ public final class LocalStack implements AutoCloseable {
         }
         long started = System.nanoTime();
         stopChildren();
-        LOG.infof("stack under %s stopped in %d ms", workDir, Duration.ofNanos(System.nanoTime() - started).toMillis());
+        LOG.infof(
+                "stack under %s stopped in %d ms",
+                workDir, Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 
     private void stopChildren() {
@@ -243,7 +263,8 @@ public final class LocalStack implements AutoCloseable {
     private static Duration awaitS3(JavaProcess s3proxy, int port, String endpoint, Duration timeout) {
         s3proxy.awaitPort(Ports.LOOPBACK, port, timeout);
         s3proxy.awaitReady("S3Proxy at " + endpoint + " to answer HTTP", remaining(s3proxy, timeout), () -> {
-            HttpURLConnection connection = (HttpURLConnection) URI.create(endpoint + "/").toURL().openConnection();
+            HttpURLConnection connection =
+                    (HttpURLConnection) URI.create(endpoint + "/").toURL().openConnection();
             connection.setConnectTimeout(1000);
             connection.setReadTimeout(2000);
             try {
@@ -258,13 +279,22 @@ public final class LocalStack implements AutoCloseable {
     private static Duration awaitKafka(JavaProcess kafka, int port, String bootstrap, Duration timeout) {
         kafka.awaitPort(Ports.LOOPBACK, port, timeout);
         Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "twinview-stack-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "twinview-stack-readiness",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                3000));
         try {
-            kafka.awaitReady("Kafka at " + bootstrap + " to describe its cluster", remaining(kafka, timeout),
-                    () -> !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty());
+            kafka.awaitReady(
+                    "Kafka at " + bootstrap + " to describe its cluster",
+                    remaining(kafka, timeout),
+                    () -> !admin.describeCluster()
+                            .nodes()
+                            .get(3, TimeUnit.SECONDS)
+                            .isEmpty());
         } finally {
             admin.close(Duration.ofSeconds(2));
         }
@@ -281,7 +311,10 @@ public final class LocalStack implements AutoCloseable {
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", 1);
         settings.put("controller.quorum.voters", "1@" + Ports.LOOPBACK + ":" + controllerPort);
-        settings.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort);
+        settings.put(
+                "listeners",
+                "PLAINTEXT://" + Ports.LOOPBACK + ":" + port + ",CONTROLLER://" + Ports.LOOPBACK + ":"
+                        + controllerPort);
         settings.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port);
         settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         settings.put("controller.listener.names", "CONTROLLER");
@@ -358,18 +391,22 @@ public final class LocalStack implements AutoCloseable {
         }
         LocalStack stack = start(Options.in(workDir)).asShared();
         // JDK calls only in the hook: a Quarkus test may have closed this class loader by then
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                stack.stopChildren();
-            } finally {
-                deleteRecursively(workDir);
-            }
-        }, "twinview-stack-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                stack.stopChildren();
+                            } finally {
+                                deleteRecursively(workDir);
+                            }
+                        },
+                        "twinview-stack-shutdown"));
         stack.config.forEach((key, value) -> System.setProperty(SHARED_PREFIX + key, value));
         System.setProperty(SHARED_PREFIX + WORK_DIR_KEY, workDir.toString());
         System.setProperty(SHARED_PREFIX + KAFKA_STARTUP_KEY, Long.toString(stack.kafkaStartup.toMillis()));
         System.setProperty(SHARED_PREFIX + S3_STARTUP_KEY, Long.toString(stack.s3Startup.toMillis()));
-        LOG.infof("shared stack for this JVM: %s", stack.config.get(KAFKA_BOOTSTRAP_SERVERS) + ", " + stack.s3Endpoint());
+        LOG.infof(
+                "shared stack for this JVM: %s", stack.config.get(KAFKA_BOOTSTRAP_SERVERS) + ", " + stack.s3Endpoint());
         return stack;
     }
 
@@ -380,13 +417,19 @@ public final class LocalStack implements AutoCloseable {
             return Optional.empty();
         }
         Map<String, String> config = new LinkedHashMap<>();
-        for (String key : new String[] {KAFKA_BOOTSTRAP_SERVERS, STORAGE_ENDPOINT, STORAGE_ACCESS_KEY, STORAGE_SECRET_KEY}) {
+        for (String key :
+                new String[] {KAFKA_BOOTSTRAP_SERVERS, STORAGE_ENDPOINT, STORAGE_ACCESS_KEY, STORAGE_SECRET_KEY}) {
             config.put(key, Objects.requireNonNull(System.getProperty(SHARED_PREFIX + key), key));
         }
-        return Optional.of(new LocalStack(Path.of(workDir), Collections.unmodifiableMap(config), null, null,
+        return Optional.of(new LocalStack(
+                Path.of(workDir),
+                Collections.unmodifiableMap(config),
+                null,
+                null,
                 Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + KAFKA_STARTUP_KEY))),
                 Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + S3_STARTUP_KEY))),
-                Duration.ZERO, false));
+                Duration.ZERO,
+                false));
     }
 
     private LocalStack asShared() {
@@ -395,7 +438,8 @@ public final class LocalStack implements AutoCloseable {
 
     private static void deleteRecursively(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException | RuntimeException e) {
             // best effort at JVM exit: a temp dir left behind is harmless
         }
@@ -416,9 +460,17 @@ public final class LocalStack implements AutoCloseable {
      * @param startTimeout        per child, from launch to ready, default 2 min (2 shared cores)
      * @param stopGrace           SIGTERM to SIGKILL, default 15 s
      */
-    public record Options(Path workDir, int kafkaPort, int kafkaControllerPort, int s3Port,
-                          String kafkaHeap, String s3Heap, String s3AccessKey, String s3SecretKey,
-                          Duration startTimeout, Duration stopGrace) {
+    public record Options(
+            Path workDir,
+            int kafkaPort,
+            int kafkaControllerPort,
+            int s3Port,
+            String kafkaHeap,
+            String s3Heap,
+            String s3AccessKey,
+            String s3SecretKey,
+            Duration startTimeout,
+            Duration stopGrace) {
 
         private static final Pattern HEAP = Pattern.compile("[1-9][0-9]*[kKmMgG]?");
 
@@ -436,40 +488,129 @@ public final class LocalStack implements AutoCloseable {
         }
 
         public static Options in(Path workDir) {
-            return new Options(workDir, 0, 0, 0, "512m", "256m", "twinview", "twinview-secret",
-                    Duration.ofMinutes(2), Duration.ofSeconds(15));
+            return new Options(
+                    workDir,
+                    0,
+                    0,
+                    0,
+                    "512m",
+                    "256m",
+                    "twinview",
+                    "twinview-secret",
+                    Duration.ofMinutes(2),
+                    Duration.ofSeconds(15));
         }
 
         public Options withKafkaPort(int port) {
-            return new Options(workDir, port, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    port,
+                    kafkaControllerPort,
+                    s3Port,
+                    kafkaHeap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withKafkaControllerPort(int port) {
-            return new Options(workDir, kafkaPort, port, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    port,
+                    s3Port,
+                    kafkaHeap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withS3Port(int port) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    port,
+                    kafkaHeap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withKafkaHeap(String heap) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, heap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    s3Port,
+                    heap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withS3Heap(String heap) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, heap, s3AccessKey, s3SecretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    s3Port,
+                    kafkaHeap,
+                    heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withS3Credentials(String accessKey, String secretKey) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, accessKey, secretKey, startTimeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    s3Port,
+                    kafkaHeap,
+                    s3Heap,
+                    accessKey,
+                    secretKey,
+                    startTimeout,
+                    stopGrace);
         }
 
         public Options withStartTimeout(Duration timeout) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, timeout, stopGrace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    s3Port,
+                    kafkaHeap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    timeout,
+                    stopGrace);
         }
 
         public Options withStopGrace(Duration grace) {
-            return new Options(workDir, kafkaPort, kafkaControllerPort, s3Port, kafkaHeap, s3Heap, s3AccessKey, s3SecretKey, startTimeout, grace);
+            return new Options(
+                    workDir,
+                    kafkaPort,
+                    kafkaControllerPort,
+                    s3Port,
+                    kafkaHeap,
+                    s3Heap,
+                    s3AccessKey,
+                    s3SecretKey,
+                    startTimeout,
+                    grace);
         }
 
         private static void checkPort(String field, int port) {

@@ -23,8 +23,7 @@ public final class ParentWatchAgent {
     /** 128 + SIGTERM, what the child would report had it received SIGTERM. */
     static final int EXIT_PARENT_GONE = 143;
 
-    private ParentWatchAgent() {
-    }
+    private ParentWatchAgent() {}
 
     /** @param args the parent's pid */
     public static void premain(String args) {
@@ -40,12 +39,19 @@ public final class ParentWatchAgent {
             thread.setDaemon(true);
             return thread;
         });
-        watch.scheduleWithFixedDelay(() -> {
-            if (!parent.isAlive()) {
-                System.err.println("[twinview] parent process " + parentPid + " is gone; shutting down");
-                watch.schedule(() -> Runtime.getRuntime().halt(EXIT_PARENT_GONE), HALT_AFTER_SECONDS, TimeUnit.SECONDS);
-                System.exit(EXIT_PARENT_GONE);
-            }
-        }, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        watch.scheduleWithFixedDelay(
+                () -> {
+                    if (!parent.isAlive()) {
+                        System.err.println("[twinview] parent process " + parentPid + " is gone; shutting down");
+                        watch.schedule(
+                                () -> Runtime.getRuntime().halt(EXIT_PARENT_GONE),
+                                HALT_AFTER_SECONDS,
+                                TimeUnit.SECONDS);
+                        System.exit(EXIT_PARENT_GONE);
+                    }
+                },
+                POLL_MILLIS,
+                POLL_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 }

@@ -11,8 +11,7 @@ public final class Ports {
 
     public static final String LOOPBACK = "127.0.0.1";
 
-    private Ports() {
-    }
+    private Ports() {}
 
     /**
      * A port that was free on 127.0.0.1 a moment ago. Another process may take it before the

@@ -39,19 +39,21 @@ final class StackArtifacts {
     private static final String PROPERTIES_RESOURCE = "stack.properties";
     private static final String REBUILD_HINT = "; rebuild the stack module (./mvnw -pl stack install) on this machine";
 
-    private StackArtifacts() {
-    }
+    private StackArtifacts() {}
 
     static List<Path> kafkaClasspath() {
         List<Path> entries = new ArrayList<>();
         entries.add(ownLocation());
         String override = System.getProperty(KAFKA_CLASSPATH_PROPERTY);
-        String recorded = override != null ? override : readResource(KAFKA_CLASSPATH_RESOURCE).strip();
+        String recorded = override != null
+                ? override
+                : readResource(KAFKA_CLASSPATH_RESOURCE).strip();
         Arrays.stream(recorded.split(Pattern.quote(File.pathSeparator)))
                 .filter(entry -> !entry.isBlank())
                 .map(Path::of)
                 .forEach(entries::add);
-        List<Path> missing = entries.stream().filter(entry -> !Files.exists(entry)).toList();
+        List<Path> missing =
+                entries.stream().filter(entry -> !Files.exists(entry)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException("the Kafka child's classpath names " + missing.size()
                     + " missing entries, first " + missing.get(0) + REBUILD_HINT);
@@ -71,10 +73,11 @@ final class StackArtifacts {
         }
         // the jar was built elsewhere: try this machine's local repository
         String version = properties.getProperty("s3proxy.version");
-        String repository = System.getProperty("maven.repo.local",
+        String repository = System.getProperty(
+                "maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
-        Path local = Path.of(repository, "org", "gaul", "s3proxy", version,
-                "s3proxy-" + version + "-jar-with-dependencies.jar");
+        Path local = Path.of(
+                repository, "org", "gaul", "s3proxy", version, "s3proxy-" + version + "-jar-with-dependencies.jar");
         return existing(local, "stack.properties (recorded " + recorded + ")");
     }
 
@@ -82,7 +85,9 @@ final class StackArtifacts {
     static Path ownLocation() {
         try {
             CodeSource source = StackArtifacts.class.getProtectionDomain().getCodeSource();
-            if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
+            if (source != null
+                    && source.getLocation() != null
+                    && "file".equals(source.getLocation().getProtocol())) {
                 return Path.of(source.getLocation().toURI());
             }
             // some class loaders (Quarkus tests) give no file code source: derive it from the class file
@@ -106,7 +111,8 @@ final class StackArtifacts {
 
     private static Path existing(Path path, String source) {
         if (!Files.isRegularFile(path)) {
-            throw new IllegalStateException("S3Proxy jar " + path + " (from " + source + ") does not exist" + REBUILD_HINT);
+            throw new IllegalStateException(
+                    "S3Proxy jar " + path + " (from " + source + ") does not exist" + REBUILD_HINT);
         }
         return path;
     }

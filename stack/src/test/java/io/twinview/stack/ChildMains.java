@@ -10,8 +10,7 @@ import java.util.List;
 /** Main classes run as children by {@link JavaProcessTest}. They print to their log file. */
 final class ChildMains {
 
-    private ChildMains() {
-    }
+    private ChildMains() {}
 
     /** Sleeps until killed; a shutdown hook says that it ran. */
     static final class Sleeper {
@@ -50,7 +49,8 @@ final class ChildMains {
     static final class Listener {
         public static void main(String[] args) throws IOException, InterruptedException {
             Thread.sleep(300);
-            try (ServerSocket server = new ServerSocket(Integer.parseInt(args[0]), 50, InetAddress.getByName("127.0.0.1"))) {
+            try (ServerSocket server =
+                    new ServerSocket(Integer.parseInt(args[0]), 50, InetAddress.getByName("127.0.0.1"))) {
                 System.out.println("listening on " + server.getLocalPort()
                         + ", property twinview.test=" + System.getProperty("twinview.test")
                         + ", env TWINVIEW_TEST=" + System.getenv("TWINVIEW_TEST"));
@@ -66,8 +66,10 @@ final class ChildMains {
      */
     static final class Launcher {
         public static void main(String[] args) throws InterruptedException {
-            List<Path> classpath = Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                    .map(Path::of).toList();
+            List<Path> classpath = Arrays.stream(
+                            System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                    .map(Path::of)
+                    .toList();
             JavaProcess grandchild = JavaProcess.builder("grandchild")
                     .mainClass(Sleeper.class.getName())
                     .classpath(classpath)

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +45,8 @@ class JavaProcessTest {
         assertEquals(143, exit, "a JVM ended by SIGTERM exits with 128 + 15");
         assertFalse(child.isAlive(), "stop() returns only once the child is gone");
         assertEquals(143, child.exitCode().orElseThrow());
-        assertTrue(child.logTail(5).contains("sleeper shutdown hook ran"),
+        assertTrue(
+                child.logTail(5).contains("sleeper shutdown hook ran"),
                 "SIGTERM lets the child run its shutdown hooks:\n" + child.logTail(5));
     }
 
@@ -84,12 +84,14 @@ class JavaProcessTest {
         child = start(ChildMains.Failer.class).args("bad", "config").start();
 
         long started = System.nanoTime();
-        ChildProcessException e = assertThrows(ChildProcessException.class,
-                () -> child.awaitPort("127.0.0.1", Ports.free(), START));
+        ChildProcessException e =
+                assertThrows(ChildProcessException.class, () -> child.awaitPort("127.0.0.1", Ports.free(), START));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertTrue(e.getMessage().contains("exited with code 3"), e.getMessage());
-        assertTrue(e.getMessage().contains("failing on purpose: bad config"), "the message ends with the log tail: " + e.getMessage());
+        assertTrue(
+                e.getMessage().contains("failing on purpose: bad config"),
+                "the message ends with the log tail: " + e.getMessage());
         assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "fails early, not at the timeout; took " + took);
     }
 
@@ -97,8 +99,8 @@ class JavaProcessTest {
     void awaitPortTimesOutWithTheLogTailWhileTheChildRuns() {
         child = start(ChildMains.Sleeper.class).start();
 
-        ChildProcessException e = assertThrows(ChildProcessException.class,
-                () -> child.awaitPort("127.0.0.1", Ports.free(), Duration.ofSeconds(2)));
+        ChildProcessException e = assertThrows(
+                ChildProcessException.class, () -> child.awaitPort("127.0.0.1", Ports.free(), Duration.ofSeconds(2)));
 
         assertTrue(e.getMessage().contains("timed out"), e.getMessage());
         assertTrue(child.isAlive(), "a timeout does not stop the child; the caller decides");
@@ -116,7 +118,8 @@ class JavaProcessTest {
         child.awaitPort("127.0.0.1", port, START);
 
         awaitLog(child, "listening on " + port);
-        assertTrue(child.logTail(3).contains("property twinview.test=a value with spaces, env TWINVIEW_TEST=from-env"),
+        assertTrue(
+                child.logTail(3).contains("property twinview.test=a value with spaces, env TWINVIEW_TEST=from-env"),
                 child.logTail(3));
         assertFalse(Ports.isFree(port), "the child holds the port");
     }
@@ -147,8 +150,12 @@ class JavaProcessTest {
         awaitLog(child, "grandchild pid");
         Matcher pid = Pattern.compile("grandchild pid (\\d+)").matcher(child.logTail(20));
         assertTrue(pid.find(), child.logTail(20));
-        ProcessHandle grandchild = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
-        child.awaitReady("the grandchild to run", START, () -> Files.readString(grandchildLog).contains("sleeper started"));
+        ProcessHandle grandchild =
+                ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
+        child.awaitReady(
+                "the grandchild to run",
+                START,
+                () -> Files.readString(grandchildLog).contains("sleeper started"));
 
         child.kill(); // no shutdown hook runs in the launcher
 
@@ -160,27 +167,51 @@ class JavaProcessTest {
         }
         assertTrue(gone.isPresent(), "the grandchild must exit once its parent is SIGKILLed");
         String log = Files.readString(grandchildLog);
-        assertTrue(log.contains("is gone; shutting down"), "the parent-watch agent says why it stopped the child:\n" + log);
-        assertTrue(log.contains("sleeper shutdown hook ran"),
+        assertTrue(
+                log.contains("is gone; shutting down"),
+                "the parent-watch agent says why it stopped the child:\n" + log);
+        assertTrue(
+                log.contains("sleeper shutdown hook ran"),
                 "the child exits through its shutdown hooks, as with SIGTERM");
     }
 
     @Test
     void builderRejectsAmbiguousOrIncompleteCommands() {
-        assertThrows(IllegalStateException.class, () -> JavaProcess.builder("x").mainClass("A").jar(dir.resolve("a.jar"))
-                .logFile(dir.resolve("x.log")).start(), "main class and -jar together");
-        assertThrows(IllegalStateException.class, () -> JavaProcess.builder("x").mainClass("A").start(), "no log file");
+        assertThrows(
+                IllegalStateException.class,
+                () -> JavaProcess.builder("x")
+                        .mainClass("A")
+                        .jar(dir.resolve("a.jar"))
+                        .logFile(dir.resolve("x.log"))
+                        .start(),
+                "main class and -jar together");
+        assertThrows(
+                IllegalStateException.class,
+                () -> JavaProcess.builder("x").mainClass("A").start(),
+                "no log file");
         assertThrows(IllegalArgumentException.class, () -> JavaProcess.builder(" "), "blank name");
-        assertThrows(ChildProcessException.class, () -> JavaProcess.builder("x").jar(dir.resolve("missing.jar"))
-                .logFile(dir.resolve("x.log")).start(), "missing jar");
+        assertThrows(
+                ChildProcessException.class,
+                () -> JavaProcess.builder("x")
+                        .jar(dir.resolve("missing.jar"))
+                        .logFile(dir.resolve("x.log"))
+                        .start(),
+                "missing jar");
     }
 
     @Test
     void commandPutsJvmArgsAndPropertiesBeforeTheMainClass() {
-        List<String> command = JavaProcess.builder("x").mainClass("a.Main").classpath(Path.of("a.jar"), Path.of("b.jar"))
-                .jvmArgs("-Xmx64m").systemProperty("k", "v").args("one").dieWithParent(false).command();
+        List<String> command = JavaProcess.builder("x")
+                .mainClass("a.Main")
+                .classpath(Path.of("a.jar"), Path.of("b.jar"))
+                .jvmArgs("-Xmx64m")
+                .systemProperty("k", "v")
+                .args("one")
+                .dieWithParent(false)
+                .command();
 
-        assertEquals(List.of("-Xmx64m", "-Dk=v", "-cp", "a.jar" + File.pathSeparator + "b.jar", "a.Main", "one"),
+        assertEquals(
+                List.of("-Xmx64m", "-Dk=v", "-cp", "a.jar" + File.pathSeparator + "b.jar", "a.Main", "one"),
                 command.subList(1, command.size()));
     }
 
@@ -192,10 +223,13 @@ class JavaProcessTest {
     }
 
     private static List<Path> testClasspath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList();
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(Path::of)
+                .toList();
     }
 
     private static void awaitLog(JavaProcess process, String text) {
-        process.awaitReady("log line '" + text + "'", START, () -> process.logTail(50).contains(text));
+        process.awaitReady(
+                "log line '" + text + "'", START, () -> process.logTail(50).contains(text));
     }
 }

@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,15 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
-import io.minio.GetObjectArgs;
-import io.minio.ListObjectsArgs;
-import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.Result;
-import io.minio.messages.Item;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -58,11 +56,13 @@ class LocalStackTest {
         assertSame(stack, LocalStack.shared(), "shared() starts the stack once");
         assertTrue(stack.kafkaBootstrapServers().matches("127\\.0\\.0\\.1:\\d+"), stack.kafkaBootstrapServers());
         assertTrue(stack.s3Endpoint().matches("http://127\\.0\\.0\\.1:\\d+"), stack.s3Endpoint());
-        assertEquals(Map.of(
-                "kafka.bootstrap.servers", stack.kafkaBootstrapServers(),
-                "twinview.storage.endpoint", stack.s3Endpoint(),
-                "twinview.storage.access-key", stack.s3AccessKey(),
-                "twinview.storage.secret-key", stack.s3SecretKey()), stack.config());
+        assertEquals(
+                Map.of(
+                        "kafka.bootstrap.servers", stack.kafkaBootstrapServers(),
+                        "twinview.storage.endpoint", stack.s3Endpoint(),
+                        "twinview.storage.access-key", stack.s3AccessKey(),
+                        "twinview.storage.secret-key", stack.s3SecretKey()),
+                stack.config());
 
         stack.close();
         assertTrue(!Ports.isFree(port(stack.kafkaBootstrapServers())), "close() on the shared stack leaves it running");
@@ -72,17 +72,29 @@ class LocalStackTest {
     void aRecordGoesThroughTheBrokerToAConsumerGroup() throws Exception {
         String topic = createTopic(stack.kafkaBootstrapServers(), Map.of());
 
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.kafkaBootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(topic, "key", "hello twinview")).get(30, TimeUnit.SECONDS);
         }
 
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "group-" + topic,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.kafkaBootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "group-" + topic,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<String, String>> records = pollAtLeastOne(consumer);
             consumer.commitSync(Duration.ofSeconds(30));
@@ -95,21 +107,32 @@ class LocalStackTest {
 
     @Test
     void aFourMebibyteRecordGoesThroughWhenTopicProducerAndConsumerLimitsAreRaised() throws Exception {
-        String topic = createTopic(stack.kafkaBootstrapServers(), Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(BIG_LIMIT)));
+        String topic = createTopic(
+                stack.kafkaBootstrapServers(),
+                Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(BIG_LIMIT)));
         byte[] payload = new byte[BIG_RECORD];
         new Random(42).nextBytes(payload); // incompressible
 
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, BIG_LIMIT), new ByteArraySerializer(), new ByteArraySerializer())) {
-            RecordMetadata sent = producer.send(new ProducerRecord<>(topic, payload)).get(60, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.kafkaBootstrapServers(),
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        BIG_LIMIT),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            RecordMetadata sent =
+                    producer.send(new ProducerRecord<>(topic, payload)).get(60, TimeUnit.SECONDS);
             assertEquals(0, sent.offset());
         }
 
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, BIG_LIMIT,
-                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, BIG_LIMIT), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, BIG_LIMIT,
+                        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, BIG_LIMIT),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
@@ -127,18 +150,27 @@ class LocalStackTest {
 
         try (MinioClient client = minio(stack)) {
             client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/a/blob.bin")
-                    .stream(new ByteArrayInputStream(data), (long) data.length, null).build());
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/b/note.txt")
-                    .stream(new ByteArrayInputStream("note".getBytes(StandardCharsets.UTF_8)), 4L, null)
-                    .contentType("text/plain").build());
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/a/blob.bin").stream(
+                            new ByteArrayInputStream(data), (long) data.length, null)
+                    .build());
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object("runs/b/note.txt").stream(
+                            new ByteArrayInputStream("note".getBytes(StandardCharsets.UTF_8)), 4L, null)
+                    .contentType("text/plain")
+                    .build());
 
             byte[] read;
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object("runs/a/blob.bin").build())) {
+            try (InputStream in = client.getObject(GetObjectArgs.builder()
+                    .bucket(bucket)
+                    .object("runs/a/blob.bin")
+                    .build())) {
                 read = in.readAllBytes();
             }
             List<String> keys = new ArrayList<>();
-            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("runs/").recursive(true).build())) {
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket)
+                    .prefix("runs/")
+                    .recursive(true)
+                    .build())) {
                 keys.add(item.get().objectName());
             }
 
@@ -157,8 +189,9 @@ class LocalStackTest {
             topic = createTopic(first.kafkaBootstrapServers(), Map.of());
             try (MinioClient client = minio(first)) {
                 client.makeBucket(MakeBucketArgs.builder().bucket("kept").build());
-                client.putObject(PutObjectArgs.builder().bucket("kept").object("x")
-                        .stream(new ByteArrayInputStream(new byte[] {1, 2, 3}), 3L, null).build());
+                client.putObject(PutObjectArgs.builder().bucket("kept").object("x").stream(
+                                new ByteArrayInputStream(new byte[] {1, 2, 3}), 3L, null)
+                        .build());
             }
             kafkaPort = port(first.kafkaBootstrapServers());
             s3Port = port(first.s3Endpoint());
@@ -166,44 +199,59 @@ class LocalStackTest {
         assertTrue(Ports.isFree(kafkaPort) && Ports.isFree(s3Port), "close() waits until both children are gone");
 
         // the same client ports again (as `twinview up` does), a new controller port
-        try (LocalStack second = LocalStack.start(options.withKafkaPort(kafkaPort).withS3Port(s3Port));
-             Admin admin = admin(second.kafkaBootstrapServers());
-             MinioClient client = minio(second)) {
-            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic), "topics survive a restart");
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket("kept").object("x").build())) {
+        try (LocalStack second =
+                        LocalStack.start(options.withKafkaPort(kafkaPort).withS3Port(s3Port));
+                Admin admin = admin(second.kafkaBootstrapServers());
+                MinioClient client = minio(second)) {
+            assertTrue(
+                    admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic), "topics survive a restart");
+            try (InputStream in = client.getObject(
+                    GetObjectArgs.builder().bucket("kept").object("x").build())) {
                 assertArrayEquals(new byte[] {1, 2, 3}, in.readAllBytes(), "objects survive a restart");
             }
-            IllegalStateException taken = assertThrows(IllegalStateException.class,
-                    () -> LocalStack.start(LocalStack.Options.in(workDir.resolve("other")).withKafkaPort(kafkaPort)));
+            IllegalStateException taken = assertThrows(
+                    IllegalStateException.class,
+                    () -> LocalStack.start(
+                            LocalStack.Options.in(workDir.resolve("other")).withKafkaPort(kafkaPort)));
             assertTrue(taken.getMessage().contains("already in use"), taken.getMessage());
         }
     }
 
     @Test
     void aChildThatCannotStartFailsTheStartWithItsLogAndLeavesNothingRunning(@TempDir Path workDir) {
-        ChildProcessException e = assertThrows(ChildProcessException.class,
+        ChildProcessException e = assertThrows(
+                ChildProcessException.class,
                 () -> LocalStack.start(LocalStack.Options.in(workDir).withKafkaHeap("1k")));
 
         assertTrue(e.getMessage().contains("kafka") && e.getMessage().contains("exited with code"), e.getMessage());
         assertTrue(e.getMessage().contains("heap"), "the log tail shows the JVM's complaint: " + e.getMessage());
-        assertTrue(ProcessHandle.current().children().noneMatch(child -> child.info().arguments()
-                        .map(args -> String.join(" ", args).contains(workDir.toString())).orElse(false)),
+        assertTrue(
+                ProcessHandle.current()
+                        .children()
+                        .noneMatch(child -> child.info()
+                                .arguments()
+                                .map(args -> String.join(" ", args).contains(workDir.toString()))
+                                .orElse(false)),
                 "the S3Proxy child was stopped too");
     }
 
     @Test
     void optionsRejectBadValuesNamingTheField() {
         LocalStack.Options options = LocalStack.Options.in(Path.of("x"));
-        IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> options.withKafkaPort(70000));
+        IllegalArgumentException port =
+                assertThrows(IllegalArgumentException.class, () -> options.withKafkaPort(70000));
         assertTrue(port.getMessage().startsWith("kafkaPort"), port.getMessage());
-        IllegalArgumentException heap = assertThrows(IllegalArgumentException.class, () -> options.withKafkaHeap("lots"));
+        IllegalArgumentException heap =
+                assertThrows(IllegalArgumentException.class, () -> options.withKafkaHeap("lots"));
         assertTrue(heap.getMessage().startsWith("kafkaHeap"), heap.getMessage());
     }
 
     private static String createTopic(String bootstrap, Map<String, String> config) throws Exception {
         String topic = "stack-test-" + UUID.randomUUID();
         try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(config))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(config)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         return topic;
     }
@@ -213,8 +261,11 @@ class LocalStackTest {
     }
 
     private static MinioClient minio(LocalStack stack) {
-        return MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(stack.s3AccessKey(), stack.s3SecretKey()).region("us-east-1").build();
+        return MinioClient.builder()
+                .endpoint(stack.s3Endpoint())
+                .credentials(stack.s3AccessKey(), stack.s3SecretKey())
+                .region("us-east-1")
+                .build();
     }
 
     private static <K, V> List<ConsumerRecord<K, V>> pollAtLeastOne(KafkaConsumer<K, V> consumer) {

@@ -9,8 +9,7 @@ import io.twinview.proto.v1.ViewPolicy;
 /** Converts the wire's augmentation recipe into the augmenter's domain types, at the Kafka edge. */
 public final class PolicyMapper {
 
-    private PolicyMapper() {
-    }
+    private PolicyMapper() {}
 
     /** The recipe for a {@value AugmentRecipes#CIFAR_SIZE} px run: {@code toDomain(recipe, CIFAR_SIZE)}. */
     public static TwoViewPolicy toDomain(AugmentRecipe recipe) {
@@ -33,14 +32,21 @@ public final class PolicyMapper {
     /** A complete ViewPolicy (every field set) as ViewParams. */
     static ViewParams toDomain(ViewPolicy p) {
         return ViewParams.builder()
-                .cropScaleMin(p.getCropScaleMin()).cropScaleMax(p.getCropScaleMax())
-                .cropRatioMin(p.getCropRatioMin()).cropRatioMax(p.getCropRatioMax())
+                .cropScaleMin(p.getCropScaleMin())
+                .cropScaleMax(p.getCropScaleMax())
+                .cropRatioMin(p.getCropRatioMin())
+                .cropRatioMax(p.getCropRatioMax())
                 .flipProbability(p.getFlipProbability())
                 .jitterProbability(p.getJitterProbability())
-                .brightness(p.getBrightness()).contrast(p.getContrast()).saturation(p.getSaturation()).hue(p.getHue())
+                .brightness(p.getBrightness())
+                .contrast(p.getContrast())
+                .saturation(p.getSaturation())
+                .hue(p.getHue())
                 .grayscaleProbability(p.getGrayscaleProbability())
                 .solarizeProbability(p.getSolarizeProbability())
-                .blurProbability(p.getBlurProbability()).blurSigmaMin(p.getBlurSigmaMin()).blurSigmaMax(p.getBlurSigmaMax())
+                .blurProbability(p.getBlurProbability())
+                .blurSigmaMin(p.getBlurSigmaMin())
+                .blurSigmaMax(p.getBlurSigmaMax())
                 .blurKernelFraction(p.getBlurKernelFraction())
                 .build();
     }

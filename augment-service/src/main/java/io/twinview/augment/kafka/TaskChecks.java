@@ -43,7 +43,8 @@ final class TaskChecks {
         long bytes = recordBytes(task, perRecord);
         if (bytes > Topics.VIEWS_MAX_MESSAGE_BYTES) {
             return "max_samples_per_batch " + Integer.toUnsignedString(task.getMaxSamplesPerBatch()) + " at image_size "
-                    + imageSize + " makes ViewBatch records of about " + bytes + " bytes, over the views topic limit of "
+                    + imageSize + " makes ViewBatch records of about " + bytes
+                    + " bytes, over the views topic limit of "
                     + Topics.VIEWS_MAX_MESSAGE_BYTES + " (" + Topics.maxSamplesPerViewBatch((int) imageSize)
                     + " samples per record fit comfortably)";
         }

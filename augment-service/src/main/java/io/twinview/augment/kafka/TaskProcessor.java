@@ -51,6 +51,7 @@ final class TaskProcessor {
 
     /** Longest wait for the acknowledgement of one send: past the producer's 120 s delivery timeout. */
     private static final long ACK_TIMEOUT_SECONDS = 150;
+
     private static final long ADMIN_TIMEOUT_SECONDS = 30;
     /** Open datasets and augmenters kept; a worker serves few runs at once. */
     private static final int CACHE_ENTRIES = 16;
@@ -95,8 +96,12 @@ final class TaskProcessor {
      * @param opener opens a dataset URI ({@link Datasets#open} in production; tests inject datasets
      *               with unreadable samples), throwing {@link io.twinview.core.data.DatasetException}
      */
-    TaskProcessor(Admin admin, BatchAugmenter batches, String workerId, String deadLetterTopic,
-                  Function<String, ImageDataset> opener) {
+    TaskProcessor(
+            Admin admin,
+            BatchAugmenter batches,
+            String workerId,
+            String deadLetterTopic,
+            Function<String, ImageDataset> opener) {
         this.admin = admin;
         this.batches = batches;
         this.workerId = workerId;
@@ -138,7 +143,8 @@ final class TaskProcessor {
             return new Outcome.Skipped(problem);
         }
 
-        long[] indices = task.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray();
+        long[] indices =
+                task.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray();
         int perBatch = (int) Math.min(Integer.toUnsignedLong(task.getMaxSamplesPerBatch()), indices.length);
         int batchCount = TaskChecks.batchCount(task);
         long epoch = Integer.toUnsignedLong(task.getEpoch());
@@ -157,7 +163,8 @@ final class TaskProcessor {
             int to = Math.min(from + perBatch, indices.length);
             BatchAugmenter.Views views;
             try {
-                views = batches.augmentOrReject(augmenter, dataset, indices, from, to, task.getSeed(), epoch); // 2 x [n, s, s, 3]
+                views = batches.augmentOrReject(
+                        augmenter, dataset, indices, from, to, task.getSeed(), epoch); // 2 x [n, s, s, 3]
             } catch (RuntimeException e) {
                 return new Outcome.Skipped("augmenting samples " + from + ".." + (to - 1) + " failed: " + e);
             }
@@ -177,8 +184,11 @@ final class TaskProcessor {
                 try {
                     deadLetters.add(producer.send(new ProducerRecord<>(deadLetterTopic, runKey, letter.toByteArray())));
                 } catch (KafkaException | IllegalStateException e) {
-                    throw failure(task, "sending the dead letter of sample " + Long.toUnsignedString(rejection.index())
-                            + " to " + deadLetterTopic + " failed: " + e, e);
+                    throw failure(
+                            task,
+                            "sending the dead letter of sample " + Long.toUnsignedString(rejection.index()) + " to "
+                                    + deadLetterTopic + " failed: " + e,
+                            e);
                 }
                 lastRejection = "sample " + Long.toUnsignedString(rejection.index()) + " of " + task.getDatasetUri()
                         + " (" + rejection.reason() + "): " + rejection.detail();
@@ -198,7 +208,9 @@ final class TaskProcessor {
                     .setView1(UnsafeByteOperations.unsafeWrap(views.view1())) // fresh arrays, never written again
                     .setView2(UnsafeByteOperations.unsafeWrap(views.view2()))
                     .addAllSampleIndices(LongStream.of(views.samples()).boxed().toList())
-                    .addAllRejectedSampleIndices(views.rejections().stream().map(SampleRejection::index).toList())
+                    .addAllRejectedSampleIndices(views.rejections().stream()
+                            .map(SampleRejection::index)
+                            .toList())
                     .setWorkerId(workerId)
                     .build();
             try {
@@ -212,22 +224,32 @@ final class TaskProcessor {
             try {
                 sends.get(sequence).get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                throw failure(task, "ViewBatch " + sequence + " of " + batchCount + " was not acknowledged: "
-                        + e.getCause(), e.getCause());
+                throw failure(
+                        task,
+                        "ViewBatch " + sequence + " of " + batchCount + " was not acknowledged: " + e.getCause(),
+                        e.getCause());
             } catch (TimeoutException e) {
-                throw failure(task, "ViewBatch " + sequence + " of " + batchCount + " not acknowledged within "
-                        + ACK_TIMEOUT_SECONDS + " s", e);
+                throw failure(
+                        task,
+                        "ViewBatch " + sequence + " of " + batchCount + " not acknowledged within "
+                                + ACK_TIMEOUT_SECONDS + " s",
+                        e);
             }
         }
         for (Future<RecordMetadata> letter : deadLetters) {
             try {
                 letter.get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                throw failure(task, "a dead letter to " + deadLetterTopic + " was not acknowledged: " + e.getCause(),
+                throw failure(
+                        task,
+                        "a dead letter to " + deadLetterTopic + " was not acknowledged: " + e.getCause(),
                         e.getCause());
             } catch (TimeoutException e) {
-                throw failure(task, "a dead letter to " + deadLetterTopic + " not acknowledged within "
-                        + ACK_TIMEOUT_SECONDS + " s", e);
+                throw failure(
+                        task,
+                        "a dead letter to " + deadLetterTopic + " not acknowledged within " + ACK_TIMEOUT_SECONDS
+                                + " s",
+                        e);
             }
         }
         return new Outcome.Done(batchCount, augmented, rejected, lastRejection);
@@ -269,14 +291,16 @@ final class TaskProcessor {
             return null;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return "views topic " + topic + " does not exist (brokers do not create topics; the trainer creates it per run)";
+                return "views topic " + topic
+                        + " does not exist (brokers do not create topics; the trainer creates it per run)";
             }
             if (e.getCause() instanceof InvalidTopicException) {
                 return "views_topic '" + topic + "' is not a valid topic name";
             }
             throw new ProduceFailure("cannot describe views topic " + topic + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new ProduceFailure("cannot describe views topic " + topic + " within " + ADMIN_TIMEOUT_SECONDS + " s", e);
+            throw new ProduceFailure(
+                    "cannot describe views topic " + topic + " within " + ADMIN_TIMEOUT_SECONDS + " s", e);
         }
     }
 

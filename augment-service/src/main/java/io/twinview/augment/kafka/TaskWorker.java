@@ -160,7 +160,9 @@ public final class TaskWorker implements AutoCloseable {
         try {
             loop.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warnf("worker %s: loop still busy after %d s, interrupting it", settings.workerId(), STOP_GRACE.toSeconds());
+            LOG.warnf(
+                    "worker %s: loop still busy after %d s, interrupting it",
+                    settings.workerId(), STOP_GRACE.toSeconds());
             loopExecutor.shutdownNow();
             awaitTermination(loopExecutor, "loop");
         } catch (ExecutionException e) {
@@ -178,20 +180,30 @@ public final class TaskWorker implements AutoCloseable {
     }
 
     private void run() {
-        LOG.infof("worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s, %s", settings.workerId(),
-                settings.tasksTopic(), settings.groupId(), settings.threads(), settings.kafka().bootstrapServers(),
-                settings.storage() == null ? "no object storage (s3:// datasets are skipped)"
+        LOG.infof(
+                "worker %s: tasks from %s (group %s), %d augmentation thread(s), Kafka %s, %s",
+                settings.workerId(),
+                settings.tasksTopic(),
+                settings.groupId(),
+                settings.threads(),
+                settings.kafka().bootstrapServers(),
+                settings.storage() == null
+                        ? "no object storage (s3:// datasets are skipped)"
                         : "s3:// datasets from " + settings.storage().endpoint());
         try (Admin a = settings.kafka().admin(clientId(settings, "admin"))) {
             admin = a;
             if (!ensureTasksTopic(a)) {
                 return;
             }
-            TaskProcessor processor = new TaskProcessor(a, new BatchAugmenter(augmentPool, settings.threads()),
-                    settings.workerId(), settings.deadLetterTopic(), datasets);
-            try (KafkaConsumer<byte[], byte[]> c = settings.kafka().tasksConsumer(clientId(settings, "tasks"),
-                    settings.groupId(), settings.sessionTimeout());
-                 ProducerSlot producer = new ProducerSlot(settings)) {
+            TaskProcessor processor = new TaskProcessor(
+                    a,
+                    new BatchAugmenter(augmentPool, settings.threads()),
+                    settings.workerId(),
+                    settings.deadLetterTopic(),
+                    datasets);
+            try (KafkaConsumer<byte[], byte[]> c = settings.kafka()
+                            .tasksConsumer(clientId(settings, "tasks"), settings.groupId(), settings.sessionTimeout());
+                    ProducerSlot producer = new ProducerSlot(settings)) {
                 consumer = c;
                 if (stopping) {
                     return;
@@ -225,7 +237,10 @@ public final class TaskWorker implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                LOG.errorf(e, "worker %s: poll loop error, going on in %d ms", settings.workerId(),
+                LOG.errorf(
+                        e,
+                        "worker %s: poll loop error, going on in %d ms",
+                        settings.workerId(),
                         settings.retryBackoff().toMillis());
                 backoff();
             }
@@ -240,8 +255,12 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> record,
-                        TaskProcessor processor, ProducerSlot producer) throws InterruptedException {
+    private void handle(
+            KafkaConsumer<byte[], byte[]> c,
+            ConsumerRecord<byte[], byte[]> record,
+            TaskProcessor processor,
+            ProducerSlot producer)
+            throws InterruptedException {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         String where = record.topic() + "-" + record.partition() + "@" + record.offset();
         AugmentTask task;
@@ -260,8 +279,13 @@ public final class TaskWorker implements AutoCloseable {
             outcome = processor.process(task, producer.get(), () -> stopping);
         } catch (TaskProcessor.ProduceFailure e) {
             stats.produceFailed();
-            LOG.warnf("worker %s: %s at %s: %s; reading it again in %d ms", settings.workerId(), name, where,
-                    e.getMessage(), settings.retryBackoff().toMillis());
+            LOG.warnf(
+                    "worker %s: %s at %s: %s; reading it again in %d ms",
+                    settings.workerId(),
+                    name,
+                    where,
+                    e.getMessage(),
+                    settings.retryBackoff().toMillis());
             producer.discard();
             if (c.assignment().contains(partition)) {
                 c.seek(partition, record.offset());
@@ -273,24 +297,34 @@ public final class TaskWorker implements AutoCloseable {
             stats.completed(done.batches(), done.samples());
             stats.rejected(done.rejected(), done.lastRejection());
             if (done.rejected() > 0) {
-                LOG.warnf("worker %s: %s at %s: %d sample(s) unreadable, sent to %s; last: %s", settings.workerId(),
-                        name, where, done.rejected(), settings.deadLetterTopic(), done.lastRejection());
+                LOG.warnf(
+                        "worker %s: %s at %s: %d sample(s) unreadable, sent to %s; last: %s",
+                        settings.workerId(),
+                        name,
+                        where,
+                        done.rejected(),
+                        settings.deadLetterTopic(),
+                        done.lastRejection());
             }
             commit(c, partition, record.offset(), name);
-            LOG.debugf("worker %s: %s at %s: %d samples in %d ViewBatches to %s", settings.workerId(), name, where,
-                    done.samples(), done.batches(), task.getViewsTopic());
+            LOG.debugf(
+                    "worker %s: %s at %s: %d samples in %d ViewBatches to %s",
+                    settings.workerId(), name, where, done.samples(), done.batches(), task.getViewsTopic());
         } else if (outcome instanceof TaskProcessor.Outcome.Skipped skipped) {
             skip(c, partition, record.offset(), where, name + ": " + skipped.reason());
         } else if (outcome instanceof TaskProcessor.Outcome.Abandoned abandoned) {
-            LOG.infof("worker %s: stopping; %s at %s left uncommitted after %d ViewBatches, for another worker",
+            LOG.infof(
+                    "worker %s: stopping; %s at %s left uncommitted after %d ViewBatches, for another worker",
                     settings.workerId(), name, where, abandoned.sentBatches());
         }
     }
 
-    private void skip(KafkaConsumer<byte[], byte[]> c, TopicPartition partition, long offset, String where, String reason) {
+    private void skip(
+            KafkaConsumer<byte[], byte[]> c, TopicPartition partition, long offset, String where, String reason) {
         stats.skipped(where, reason);
-        LOG.warnf("worker %s: skipped the task record at %s: %s (%d skipped so far)", settings.workerId(), where,
-                reason, stats.snapshot().tasksSkipped());
+        LOG.warnf(
+                "worker %s: skipped the task record at %s: %s (%d skipped so far)",
+                settings.workerId(), where, reason, stats.snapshot().tasksSkipped());
         commit(c, partition, offset, "the record");
     }
 
@@ -307,15 +341,17 @@ public final class TaskWorker implements AutoCloseable {
                 }
                 // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
             } catch (CommitFailedException | RebalanceInProgressException e) {
-                LOG.warnf("worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
-                        + " may redo it and the trainer drops the duplicates", settings.workerId(), what,
-                        partition.topic(), partition.partition(), offset, e.getMessage());
+                LOG.warnf(
+                        "worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
+                                + " may redo it and the trainer drops the duplicates",
+                        settings.workerId(), what, partition.topic(), partition.partition(), offset, e.getMessage());
                 return;
             } catch (InterruptException e) {
                 throw e;
             } catch (KafkaException e) {
-                LOG.warnf("worker %s: could not commit %s at %s-%d@%d: %s", settings.workerId(), what,
-                        partition.topic(), partition.partition(), offset, e.getMessage());
+                LOG.warnf(
+                        "worker %s: could not commit %s at %s-%d@%d: %s",
+                        settings.workerId(), what, partition.topic(), partition.partition(), offset, e.getMessage());
                 return;
             }
         }
@@ -328,7 +364,9 @@ public final class TaskWorker implements AutoCloseable {
     private boolean ensureTasksTopic(Admin a) {
         while (!stopping) {
             try {
-                Topics.ensure(a, Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()),
+                Topics.ensure(
+                        a,
+                        Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()),
                         Topics.deadLetterTopic(settings.deadLetterTopic()));
                 Topics.ensurePartitions(a, settings.tasksTopic(), settings.tasksPartitions());
                 return true;
@@ -336,7 +374,10 @@ public final class TaskWorker implements AutoCloseable {
                 if (stopping || Thread.currentThread().isInterrupted()) {
                     return false;
                 }
-                LOG.warnf("worker %s: %s; trying again in %d ms", settings.workerId(), e.getMessage(),
+                LOG.warnf(
+                        "worker %s: %s; trying again in %d ms",
+                        settings.workerId(),
+                        e.getMessage(),
                         settings.retryBackoff().toMillis());
                 backoff();
             }
@@ -407,8 +448,9 @@ public final class TaskWorker implements AutoCloseable {
     private final class RebalanceLog implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            LOG.infof("worker %s: assigned %d partition(s) of %s", settings.workerId(), partitions.size(),
-                    settings.tasksTopic());
+            LOG.infof(
+                    "worker %s: assigned %d partition(s) of %s",
+                    settings.workerId(), partitions.size(), settings.tasksTopic());
         }
 
         @Override

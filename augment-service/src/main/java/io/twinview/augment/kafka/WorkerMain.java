@@ -41,10 +41,13 @@ public final class WorkerMain {
         }
         TaskWorker worker = TaskWorker.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            worker.close();
-            stopped.countDown();
-        }, "worker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            worker.close();
+                            stopped.countDown();
+                        },
+                        "worker-shutdown"));
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             if (!worker.alive()) {
                 System.exit(1); // the loop ended with an error (logged): let the supervisor see it
@@ -66,8 +69,10 @@ public final class WorkerMain {
                 duration("retry-backoff", Duration.ofSeconds(2)),
                 System.getProperty(PREFIX + "dead-letter-topic", Topics.DEFAULT_DEAD_LETTER_TOPIC),
                 duration("session-timeout", WorkerSettings.DEFAULT_SESSION_TIMEOUT),
-                WorkerSettings.objectStorage(System.getProperty("twinview.storage.endpoint"),
-                        System.getProperty("twinview.storage.access-key"), System.getProperty("twinview.storage.secret-key"),
+                WorkerSettings.objectStorage(
+                        System.getProperty("twinview.storage.endpoint"),
+                        System.getProperty("twinview.storage.access-key"),
+                        System.getProperty("twinview.storage.secret-key"),
                         System.getProperty("twinview.storage.bucket", "twinview"),
                         System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
     }
@@ -118,7 +123,7 @@ public final class WorkerMain {
         } catch (NumberFormatException | DateTimeParseException e) {
             // reported below
         }
-        throw new IllegalArgumentException(PREFIX + key + " must be a duration such as 2s, 500ms, 1m or PT2S, was '"
-                + value + "'");
+        throw new IllegalArgumentException(
+                PREFIX + key + " must be a duration such as 2s, 500ms, 1m or PT2S, was '" + value + "'");
     }
 }

@@ -24,9 +24,17 @@ import java.util.Objects;
  *                         (endpoint, credentials, region; the bucket is each URI's own), or null when this
  *                         worker has none: it then skips tasks of s3:// datasets
  */
-public record WorkerSettings(KafkaClients kafka, String tasksTopic, int tasksPartitions, String groupId,
-                             String workerId, int threads, Duration retryBackoff, String deadLetterTopic,
-                             Duration sessionTimeout, StorageSettings storage) {
+public record WorkerSettings(
+        KafkaClients kafka,
+        String tasksTopic,
+        int tasksPartitions,
+        String groupId,
+        String workerId,
+        int threads,
+        Duration retryBackoff,
+        String deadLetterTopic,
+        Duration sessionTimeout,
+        StorageSettings storage) {
 
     /** Kafka's default session.timeout.ms. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
@@ -48,7 +56,8 @@ public record WorkerSettings(KafkaClients kafka, String tasksTopic, int tasksPar
             throw new IllegalArgumentException("retryBackoff must not be negative, was " + retryBackoff);
         }
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
-        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0 || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
+        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
             throw new IllegalArgumentException("sessionTimeout must be 1 s .. 30 min (and within the broker's "
                     + "group.min/max.session.timeout.ms), was " + sessionTimeout);
         }
@@ -58,40 +67,100 @@ public record WorkerSettings(KafkaClients kafka, String tasksTopic, int tasksPar
      * Kafka clients with no property but the bootstrap servers, the default dead-letter topic, Kafka's
      * default session timeout and no object storage.
      */
-    public WorkerSettings(String bootstrapServers, String tasksTopic, int tasksPartitions, String groupId,
-                          String workerId, int threads, Duration retryBackoff) {
-        this(KafkaClients.of(bootstrapServers), tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                Topics.DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_SESSION_TIMEOUT, null);
+    public WorkerSettings(
+            String bootstrapServers,
+            String tasksTopic,
+            int tasksPartitions,
+            String groupId,
+            String workerId,
+            int threads,
+            Duration retryBackoff) {
+        this(
+                KafkaClients.of(bootstrapServers),
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                Topics.DEFAULT_DEAD_LETTER_TOPIC,
+                DEFAULT_SESSION_TIMEOUT,
+                null);
     }
 
     /** The same settings for another topic and group (tests, tools). */
     public WorkerSettings withTopicAndGroup(String topic, String group) {
-        return new WorkerSettings(kafka, topic, tasksPartitions, group, workerId, threads, retryBackoff,
-                deadLetterTopic, sessionTimeout, storage);
+        return new WorkerSettings(
+                kafka,
+                topic,
+                tasksPartitions,
+                group,
+                workerId,
+                threads,
+                retryBackoff,
+                deadLetterTopic,
+                sessionTimeout,
+                storage);
     }
 
     /** The same settings with another thread count. */
     public WorkerSettings withThreads(int count) {
-        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, count, retryBackoff,
-                deadLetterTopic, sessionTimeout, storage);
+        return new WorkerSettings(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                count,
+                retryBackoff,
+                deadLetterTopic,
+                sessionTimeout,
+                storage);
     }
 
     /** The same settings with another dead-letter topic. */
     public WorkerSettings withDeadLetterTopic(String topic) {
-        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                topic, sessionTimeout, storage);
+        return new WorkerSettings(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                topic,
+                sessionTimeout,
+                storage);
     }
 
     /** The same settings with another session timeout. */
     public WorkerSettings withSessionTimeout(Duration timeout) {
-        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                deadLetterTopic, timeout, storage);
+        return new WorkerSettings(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                deadLetterTopic,
+                timeout,
+                storage);
     }
 
     /** The same settings with object storage for s3:// datasets (null: none). */
     public WorkerSettings withStorage(StorageSettings objectStorage) {
-        return new WorkerSettings(kafka, tasksTopic, tasksPartitions, groupId, workerId, threads, retryBackoff,
-                deadLetterTopic, sessionTimeout, objectStorage);
+        return new WorkerSettings(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                deadLetterTopic,
+                sessionTimeout,
+                objectStorage);
     }
 
     /**
@@ -105,25 +174,27 @@ public record WorkerSettings(KafkaClients kafka, String tasksTopic, int tasksPar
      * @param region    {@code twinview.storage.region}, non-blank
      * @throws IllegalArgumentException naming the key, the value and what is allowed
      */
-    public static StorageSettings objectStorage(String endpoint, String accessKey, String secretKey, String bucket,
-                                                String region) {
+    public static StorageSettings objectStorage(
+            String endpoint, String accessKey, String secretKey, String bucket, String region) {
         if (endpoint == null || endpoint.isBlank()) {
             return null;
         }
         String url = endpoint.strip();
         if (accessKey == null || accessKey.isBlank()) {
-            throw new IllegalArgumentException("twinview.storage.access-key must be set with twinview.storage.endpoint ("
-                    + url + ")");
+            throw new IllegalArgumentException(
+                    "twinview.storage.access-key must be set with twinview.storage.endpoint (" + url + ")");
         }
         if (secretKey == null || secretKey.isBlank()) {
-            throw new IllegalArgumentException("twinview.storage.secret-key must be set with twinview.storage.endpoint ("
-                    + url + ")");
+            throw new IllegalArgumentException(
+                    "twinview.storage.secret-key must be set with twinview.storage.endpoint (" + url + ")");
         }
         if (region == null || region.isBlank()) {
-            throw new IllegalArgumentException("twinview.storage.region must not be blank (us-east-1 for S3Proxy and MinIO)");
+            throw new IllegalArgumentException(
+                    "twinview.storage.region must not be blank (us-east-1 for S3Proxy and MinIO)");
         }
         try {
-            return new StorageSettings(url, accessKey.strip(), secretKey, bucket == null ? "" : bucket.strip(), region.strip());
+            return new StorageSettings(
+                    url, accessKey.strip(), secretKey, bucket == null ? "" : bucket.strip(), region.strip());
         } catch (IllegalArgumentException e) { // messages start with the field: endpoint or bucket
             throw new IllegalArgumentException("twinview.storage." + e.getMessage(), e);
         }

@@ -44,8 +44,15 @@ public final class WorkerStats {
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(tasksCompleted.get(), tasksSkipped.get(), batchesProduced.get(), samplesAugmented.get(),
-                produceFailures.get(), lastSkip, samplesRejected.get(), lastRejection);
+        return new Snapshot(
+                tasksCompleted.get(),
+                tasksSkipped.get(),
+                batchesProduced.get(),
+                samplesAugmented.get(),
+                produceFailures.get(),
+                lastSkip,
+                samplesRejected.get(),
+                lastRejection);
     }
 
     /**
@@ -58,8 +65,15 @@ public final class WorkerStats {
      * @param samplesRejected  samples of completed tasks whose image could not be read (dead-lettered, not in samplesAugmented)
      * @param lastRejection    which sample was last rejected and why, or null
      */
-    public record Snapshot(long tasksCompleted, long tasksSkipped, long batchesProduced, long samplesAugmented,
-                           long produceFailures, String lastSkip, long samplesRejected, String lastRejection) {
+    public record Snapshot(
+            long tasksCompleted,
+            long tasksSkipped,
+            long batchesProduced,
+            long samplesAugmented,
+            long produceFailures,
+            String lastSkip,
+            long samplesRejected,
+            String lastRejection) {
 
         @Override
         public String toString() {

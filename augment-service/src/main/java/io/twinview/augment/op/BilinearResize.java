@@ -33,8 +33,15 @@ public final class BilinearResize {
      * Resamples {@code box} of {@code src} (uint8 HWC RGB, {@code srcWidth} pixels per row, starting
      * at {@code srcOffset}) to {@code outHeight x outWidth}, written at {@code dstOffset} of dst.
      */
-    public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
-                       byte[] dst, int dstOffset, int outHeight, int outWidth) {
+    public void resize(
+            byte[] src,
+            int srcOffset,
+            int srcWidth,
+            CropBox box,
+            byte[] dst,
+            int dstOffset,
+            int outHeight,
+            int outWidth) {
         resize(src, srcOffset, srcWidth, box, dst, dstOffset, outHeight, outWidth, false);
     }
 
@@ -43,8 +50,16 @@ public final class BilinearResize {
      * when {@code mirrored}: the same bytes as resizing then {@link HorizontalFlip#flip}, without
      * the extra pass (each output column is computed on its own, so it is only written elsewhere).
      */
-    public void resize(byte[] src, int srcOffset, int srcWidth, CropBox box,
-                       byte[] dst, int dstOffset, int outHeight, int outWidth, boolean mirrored) {
+    public void resize(
+            byte[] src,
+            int srcOffset,
+            int srcWidth,
+            CropBox box,
+            byte[] dst,
+            int dstOffset,
+            int outHeight,
+            int outWidth,
+            boolean mirrored) {
         xAxis.compute(box.width(), outWidth);
         yAxis.compute(box.height(), outHeight);
         int outRow = outWidth * 3;

@@ -31,6 +31,7 @@ public final class Canvas {
 
     /** The image as it stands: height x width at offset of data (the source, a spare or the destination). */
     private byte[] data;
+
     private int offset;
     private int height;
     private int width;
@@ -40,6 +41,7 @@ public final class Canvas {
 
     /** A resample not yet run: pendingBox of the image above to pendingHeight x pendingWidth; null when none. */
     private CropBox pendingBox;
+
     private int pendingHeight;
     private int pendingWidth;
     private boolean pendingMirror;
@@ -58,8 +60,8 @@ public final class Canvas {
      * @return this canvas
      * @throws IndexOutOfBoundsException if a region does not fit its array
      */
-    public Canvas begin(byte[] src, int srcOffset, int height, int width,
-                        byte[] dst, int dstOffset, int dstHeight, int dstWidth) {
+    public Canvas begin(
+            byte[] src, int srcOffset, int height, int width, byte[] dst, int dstOffset, int dstHeight, int dstWidth) {
         Objects.checkFromIndexSize(srcOffset, height * width * 3, src.length);
         Objects.checkFromIndexSize(dstOffset, dstHeight * dstWidth * 3, dst.length);
         boolean inPlace = src == dst && srcOffset == dstOffset;
@@ -163,8 +165,8 @@ public final class Canvas {
     public void finish() {
         settle();
         if (height != destinationHeight || width != destinationWidth) {
-            throw new IllegalStateException("the ops made a " + height + " x " + width + " image; the destination holds "
-                    + destinationHeight + " x " + destinationWidth);
+            throw new IllegalStateException("the ops made a " + height + " x " + width
+                    + " image; the destination holds " + destinationHeight + " x " + destinationWidth);
         }
         if (!atDestination) {
             System.arraycopy(data, offset, destination, destinationOffset, height * width * 3);

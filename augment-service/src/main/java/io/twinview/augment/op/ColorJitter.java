@@ -136,7 +136,9 @@ public final class ColorJitter implements ImageOp {
         int end = offset + 3 * pixels;
         long sum = 0; // at most 255 * 65536 per pixel: a long holds 2^31 pixels
         for (int i = offset; i < end; i += 3) {
-            sum += (img[i] & 0xFF) * Pixels.LUMA_R + (img[i + 1] & 0xFF) * Pixels.LUMA_G + (img[i + 2] & 0xFF) * Pixels.LUMA_B;
+            sum += (img[i] & 0xFF) * Pixels.LUMA_R
+                    + (img[i + 1] & 0xFF) * Pixels.LUMA_G
+                    + (img[i + 2] & 0xFF) * Pixels.LUMA_B;
         }
         double mean = sum / 65536.0 / pixels;
         float f = (float) factor;
@@ -184,7 +186,7 @@ public final class ColorJitter implements ImageOp {
      * which channel is largest is a coin toss per pixel.
      */
     public static void adjustHue(byte[] img, int offset, int pixels, double shift) {
-        float shift6 = (float) (6 * shift);                // sixths of a turn, in [-3, 3]
+        float shift6 = (float) (6 * shift); // sixths of a turn, in [-3, 3]
         for (int i = offset, end = offset + 3 * pixels; i < end; i += 3) {
             int r = img[i] & 0xFF;
             int g = img[i + 1] & 0xFF;
@@ -193,15 +195,15 @@ public final class ColorJitter implements ImageOp {
             int min = Math.min(r, Math.min(g, b));
             int c = max - min;
             // _rgb2hsv: h6 = (g - b)/c if max is r, 2 + (b - r)/c if g, 4 + (r - g)/c if b
-            int isR = (max - r - 1) >> 31;                 // -1 where max == r, else 0
-            int isG = ((max - g - 1) >> 31) & ~isR;        // -1 where max == g != r
+            int isR = (max - r - 1) >> 31; // -1 where max == r, else 0
+            int isG = ((max - g - 1) >> 31) & ~isR; // -1 where max == g != r
             int isB = ~(isR | isG);
             int numerator = ((g - b) & isR) | ((b - r) & isG) | ((r - g) & isB);
             int base = (2 & isG) | (4 & isB);
-            float h6 = base + numerator * INVERSE[c] + shift6 + 4;  // + 4 keeps it >= 0: in [0, 12)
-            int whole = (int) h6;                                   // floor(h6 + 4)
+            float h6 = base + numerator * INVERSE[c] + shift6 + 4; // + 4 keeps it >= 0: in [0, 12)
+            int whole = (int) h6; // floor(h6 + 4)
             float f = h6 - whole;
-            int sector = SECTOR[whole];                              // floor(h6) mod 6
+            int sector = SECTOR[whole]; // floor(h6) mod 6
             // a gray pixel (c = 0) has max = middle = min: it stays as it is
             byte middle = (byte) (int) (min + c * Math.abs((sector & 1) - f) + 0.5f);
             img[i + MAX_AT[sector]] = (byte) max;
@@ -216,6 +218,7 @@ public final class ColorJitter implements ImageOp {
     private static final int[] SECTOR = new int[12];
     /** Channel (0 R, 1 G, 2 B) that gets max, the middle value and min in each sector of {@code _hsv2rgb}. */
     private static final int[] MAX_AT = {0, 1, 1, 2, 2, 0};
+
     private static final int[] MIDDLE_AT = {1, 0, 2, 1, 0, 2};
     private static final int[] MIN_AT = {2, 2, 0, 0, 1, 1};
 

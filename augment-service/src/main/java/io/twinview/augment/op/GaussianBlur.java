@@ -46,7 +46,8 @@ public final class GaussianBlur implements ImageOp {
      */
     public GaussianBlur(double p, double sigmaMin, double sigmaMax, int kernelSize) {
         if (!(sigmaMin > 0 && sigmaMin <= sigmaMax && Double.isFinite(sigmaMax))) {
-            throw new IllegalArgumentException("blur sigma needs 0 < min <= max < inf, got [" + sigmaMin + ", " + sigmaMax + "]");
+            throw new IllegalArgumentException(
+                    "blur sigma needs 0 < min <= max < inf, got [" + sigmaMin + ", " + sigmaMax + "]");
         }
         if (kernelSize < 1 || kernelSize % 2 == 0) {
             throw new IllegalArgumentException("blur kernel size must be odd and >= 1, got " + kernelSize);
@@ -78,7 +79,13 @@ public final class GaussianBlur implements ImageOp {
     public void apply(Canvas image, SplittableRandom rng) {
         if (rng.nextDouble() < p) {
             double sigma = RandomResizedCrop.uniform(rng, sigmaMin, sigmaMax);
-            blur(image.pixels(), image.offset(), image.height(), image.width(), sigma, kernelSize,
+            blur(
+                    image.pixels(),
+                    image.offset(),
+                    image.height(),
+                    image.width(),
+                    sigma,
+                    kernelSize,
                     image.scratch(Workspace.class, Workspace::new));
         }
     }
@@ -103,8 +110,8 @@ public final class GaussianBlur implements ImageOp {
     }
 
     /** Blurs the height x width uint8 HWC RGB image at offset in place with this sigma. */
-    public static void blur(byte[] img, int offset, int height, int width, double sigma, int kernelSize,
-                            Workspace workspace) {
+    public static void blur(
+            byte[] img, int offset, int height, int width, double sigma, int kernelSize, Workspace workspace) {
         double[] half = halfKernel(sigma, kernelSize);
         int radius = half.length - 1;
         if (radius == 0) {

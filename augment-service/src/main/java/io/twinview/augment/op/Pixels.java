@@ -17,8 +17,7 @@ final class Pixels {
     static final float LUMA_GF = LUMA_G / 65536f;
     static final float LUMA_BF = LUMA_B / 65536f;
 
-    private Pixels() {
-    }
+    private Pixels() {}
 
     /** Luma of one uint8 pixel, rounded to the nearest integer. */
     static int luma(int r, int g, int b) {

@@ -26,10 +26,12 @@ public final class RandomResizedCrop implements ImageOp {
 
     public RandomResizedCrop(double scaleMin, double scaleMax, double ratioMin, double ratioMax, int outSize) {
         if (!(scaleMin > 0 && scaleMin <= scaleMax && scaleMax <= 1)) {
-            throw new IllegalArgumentException("crop scale needs 0 < min <= max <= 1, got [" + scaleMin + ", " + scaleMax + "]");
+            throw new IllegalArgumentException(
+                    "crop scale needs 0 < min <= max <= 1, got [" + scaleMin + ", " + scaleMax + "]");
         }
         if (!(ratioMin > 0 && ratioMin <= ratioMax && Double.isFinite(ratioMax))) {
-            throw new IllegalArgumentException("crop ratio needs 0 < min <= max < inf, got [" + ratioMin + ", " + ratioMax + "]");
+            throw new IllegalArgumentException(
+                    "crop ratio needs 0 < min <= max < inf, got [" + ratioMin + ", " + ratioMax + "]");
         }
         if (outSize <= 0) {
             throw new IllegalArgumentException("output size must be > 0, got " + outSize);

@@ -23,8 +23,8 @@ public final class ResizeCenterCrop implements ImageOp {
 
     public ResizeCenterCrop(int resizeSize, int cropSize) {
         if (cropSize <= 0 || cropSize > resizeSize) {
-            throw new IllegalArgumentException("centre crop needs 0 < crop size <= resize size, got crop "
-                    + cropSize + " of " + resizeSize);
+            throw new IllegalArgumentException(
+                    "centre crop needs 0 < crop size <= resize size, got crop " + cropSize + " of " + resizeSize);
         }
         this.resizeSize = resizeSize;
         this.cropSize = cropSize;

@@ -51,12 +51,13 @@ public class AugmentWorkerService {
      */
     static WorkerSettings settings(AugmentConfig config, StorageConfig storage, KafkaConfig kafka) {
         if (config.threads() < 0) {
-            throw new IllegalArgumentException("twinview.augment.threads must be 0 (one per available processor) or more, was "
-                    + config.threads());
+            throw new IllegalArgumentException(
+                    "twinview.augment.threads must be 0 (one per available processor) or more, was "
+                            + config.threads());
         }
         if (config.tasksPartitions() < 1) {
-            throw new IllegalArgumentException("twinview.augment.tasks-partitions must be at least 1, was "
-                    + config.tasksPartitions());
+            throw new IllegalArgumentException(
+                    "twinview.augment.tasks-partitions must be at least 1, was " + config.tasksPartitions());
         }
         if (config.tasksTopic().isBlank()) {
             throw new IllegalArgumentException("twinview.augment.tasks-topic must not be blank");
@@ -65,26 +66,40 @@ public class AugmentWorkerService {
             throw new IllegalArgumentException("twinview.augment.group-id must not be blank");
         }
         if (config.retryBackoff().isNegative()) {
-            throw new IllegalArgumentException("twinview.augment.retry-backoff must not be negative, was "
-                    + config.retryBackoff());
+            throw new IllegalArgumentException(
+                    "twinview.augment.retry-backoff must not be negative, was " + config.retryBackoff());
         }
         if (config.deadLetterTopic().isBlank()) {
             throw new IllegalArgumentException("twinview.augment.dead-letter-topic must not be blank");
         }
         if (config.sessionTimeout().compareTo(Duration.ofSeconds(1)) < 0
                 || config.sessionTimeout().compareTo(Duration.ofMinutes(30)) > 0) {
-            throw new IllegalArgumentException("twinview.augment.session-timeout must be 1s .. 30m (and within the broker's"
-                    + " group.min/max.session.timeout.ms, 6s .. 30m by default), was " + config.sessionTimeout());
+            throw new IllegalArgumentException(
+                    "twinview.augment.session-timeout must be 1s .. 30m (and within the broker's"
+                            + " group.min/max.session.timeout.ms, 6s .. 30m by default), was "
+                            + config.sessionTimeout());
         }
         if (kafka.bootstrapServers() == null || kafka.bootstrapServers().isBlank()) {
             throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker");
         }
         int threads = config.threads() == 0 ? Runtime.getRuntime().availableProcessors() : config.threads();
-        String workerId = config.workerId().map(String::trim).filter(id -> !id.isEmpty())
-                .orElseGet(TaskWorker::defaultWorkerId);
-        return new WorkerSettings(kafka.clients(), config.tasksTopic(), config.tasksPartitions(), config.groupId(),
-                workerId, threads, config.retryBackoff(), config.deadLetterTopic(), config.sessionTimeout(),
-                WorkerSettings.objectStorage(storage.endpoint().orElse(null), storage.accessKey().orElse(null),
-                        storage.secretKey().orElse(null), storage.bucket(), storage.region()));
+        String workerId =
+                config.workerId().map(String::trim).filter(id -> !id.isEmpty()).orElseGet(TaskWorker::defaultWorkerId);
+        return new WorkerSettings(
+                kafka.clients(),
+                config.tasksTopic(),
+                config.tasksPartitions(),
+                config.groupId(),
+                workerId,
+                threads,
+                config.retryBackoff(),
+                config.deadLetterTopic(),
+                config.sessionTimeout(),
+                WorkerSettings.objectStorage(
+                        storage.endpoint().orElse(null),
+                        storage.accessKey().orElse(null),
+                        storage.secretKey().orElse(null),
+                        storage.bucket(),
+                        storage.region()));
     }
 }

@@ -35,7 +35,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 /** Publishing tasks, reading views and committed offsets on the test broker. */
 final class KafkaTestSupport implements AutoCloseable {
 
-    static final AugmentRecipe SIMCLR = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build());
+    static final AugmentRecipe SIMCLR =
+            AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build());
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final KafkaClients clients;
@@ -84,7 +85,8 @@ final class KafkaTestSupport implements AutoCloseable {
     /** Sends a record to one partition (null: by key) and waits for its acknowledgement. */
     RecordMetadata publish(String topic, Integer partition, byte[] key, byte[] value) {
         try {
-            return producer.send(new ProducerRecord<>(topic, partition, key, value)).get(30, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(topic, partition, key, value))
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("the test could not publish to " + topic + ": " + e, e);
         }
@@ -118,8 +120,9 @@ final class KafkaTestSupport implements AutoCloseable {
     /** The group's committed offset of a partition, or -1 when it has none. */
     long committed(String group, TopicPartition partition) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> offsets =
-                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
             OffsetAndMetadata offset = offsets.get(partition);
             return offset == null ? -1 : offset.offset();
         } catch (Exception e) {
@@ -132,7 +135,10 @@ final class KafkaTestSupport implements AutoCloseable {
         await(members + " members of group " + group + " share all " + partitions + " partitions", timeout, () -> {
             ConsumerGroupDescription description;
             try {
-                description = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+                description = admin.describeConsumerGroups(List.of(group))
+                        .all()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(group);
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof GroupIdNotFoundException) {
                     return false; // no member has joined yet
@@ -143,8 +149,13 @@ final class KafkaTestSupport implements AutoCloseable {
             }
             Collection<MemberDescription> current = description.members();
             return current.size() == members
-                    && current.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())
-                    && current.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
+                    && current.stream()
+                            .allMatch(m -> !m.assignment().topicPartitions().isEmpty())
+                    && current.stream()
+                                    .mapToInt(m ->
+                                            m.assignment().topicPartitions().size())
+                                    .sum()
+                            == partitions;
         });
     }
 

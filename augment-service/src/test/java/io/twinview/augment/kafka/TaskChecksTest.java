@@ -12,16 +12,22 @@ import org.junit.jupiter.api.Test;
 
 class TaskChecksTest {
 
-    private static final AugmentTask GOOD = KafkaTestSupport.task("run-a", 9, "synthetic:?n=300",
-            LongStream.range(0, 300).toArray(), 64).build();
+    private static final AugmentTask GOOD = KafkaTestSupport.task(
+                    "run-a", 9, "synthetic:?n=300", LongStream.range(0, 300).toArray(), 64)
+            .build();
 
     @Test
     void batchCountIsTheTrainersCeilingOfSamplesOverMax() {
         for (int n = 1; n <= 300; n += 37) {
             for (int max : new int[] {1, 2, 7, 64, 300, 1000}) {
-                AugmentTask task = GOOD.toBuilder().clearSampleIndices()
-                        .addAllSampleIndices(LongStream.range(0, n).boxed().toList()).setMaxSamplesPerBatch(max).build();
-                assertEquals((n + max - 1) / max, TaskChecks.batchCount(task),
+                AugmentTask task = GOOD.toBuilder()
+                        .clearSampleIndices()
+                        .addAllSampleIndices(LongStream.range(0, n).boxed().toList())
+                        .setMaxSamplesPerBatch(max)
+                        .build();
+                assertEquals(
+                        (n + max - 1) / max,
+                        TaskChecks.batchCount(task),
                         "batch_count for n=" + n + ", max=" + max + " is TaskPlan.batchCount's ceil(n / max)");
             }
         }
@@ -30,8 +36,13 @@ class TaskChecksTest {
     @Test
     void aWellFormedTaskHasNoProblem() {
         assertNull(TaskChecks.problem(GOOD), "the trainer's kind of task is workable");
-        assertNull(TaskChecks.indexProblem(GOOD, Datasets.open(GOOD.getDatasetUri())), "indices 0..299 are in a 300-image set");
-        AugmentTask largest = GOOD.toBuilder().setImageSize(512).setMaxSamplesPerBatch(Topics.maxSamplesPerViewBatch(512)).build();
+        assertNull(
+                TaskChecks.indexProblem(GOOD, Datasets.open(GOOD.getDatasetUri())),
+                "indices 0..299 are in a 300-image set");
+        AugmentTask largest = GOOD.toBuilder()
+                .setImageSize(512)
+                .setMaxSamplesPerBatch(Topics.maxSamplesPerViewBatch(512))
+                .build();
         assertNull(TaskChecks.problem(largest), "512 px with the trainer's per-record maximum fits the views topic");
     }
 
@@ -52,14 +63,18 @@ class TaskChecksTest {
     @Test
     void anIndexOutsideTheDatasetIsNamedWithItsPosition() {
         var dataset = Datasets.open(GOOD.getDatasetUri());
-        String tooLarge = TaskChecks.indexProblem(GOOD.toBuilder().setSampleIndices(17, 300).build(), dataset);
+        String tooLarge = TaskChecks.indexProblem(
+                GOOD.toBuilder().setSampleIndices(17, 300).build(), dataset);
         assertTrue(tooLarge.contains("sample_indices[17] = 300"), "names the position and value: " + tooLarge);
-        String uint64 = TaskChecks.indexProblem(GOOD.toBuilder().setSampleIndices(0, -1L).build(), dataset);
+        String uint64 = TaskChecks.indexProblem(
+                GOOD.toBuilder().setSampleIndices(0, -1L).build(), dataset);
         assertTrue(uint64.contains("18446744073709551615"), "a uint64 above 2^63 is reported unsigned: " + uint64);
     }
 
     private static void assertProblem(AugmentTask.Builder task, String expected) {
         String problem = TaskChecks.problem(task.build());
-        assertTrue(problem != null && problem.contains(expected), "expected a problem mentioning '" + expected + "', got " + problem);
+        assertTrue(
+                problem != null && problem.contains(expected),
+                "expected a problem mentioning '" + expected + "', got " + problem);
     }
 }

@@ -50,7 +50,10 @@ class TaskWorkerObjectStorageTest {
         kafka = new KafkaTestSupport(stack.kafkaBootstrapServers());
         tasksTopic = KafkaTestSupport.unique("test.tasks");
         group = KafkaTestSupport.unique("test-group");
-        storage = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        storage = StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "augment-" + UUID.randomUUID().toString().substring(0, 8));
         localCopy = Files.createDirectories(tmp.resolve("cifar10"));
         byte[] batch = cifarRecords(RECORDS, 7);
@@ -87,25 +90,38 @@ class TaskWorkerObjectStorageTest {
     }
 
     private WorkerSettings settings() {
-        return new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
-                KafkaTestSupport.unique("worker"), 2, Duration.ofMillis(300));
+        return new WorkerSettings(
+                LocalStack.shared().kafkaBootstrapServers(),
+                tasksTopic,
+                3,
+                group,
+                KafkaTestSupport.unique("worker"),
+                2,
+                Duration.ofMillis(300));
     }
 
     @Test
     void aTaskOnObjectStorageGetsTheViewsOfTheSameTaskOnTheLocalCopy() {
         String runId = KafkaTestSupport.unique("s3-run");
         String viewsTopic = kafka.createViewsTopic(runId);
-        long[] indices = LongStream.range(0, RECORDS).map(i -> (i * 17) % RECORDS).toArray(); // a permutation
+        long[] indices =
+                LongStream.range(0, RECORDS).map(i -> (i * 17) % RECORDS).toArray(); // a permutation
         String s3Uri = "cifar10:s3://" + storage.bucket() + "/" + prefix + "?batches=1";
         AugmentTask task = KafkaTestSupport.task(runId, 21, s3Uri, indices, 16).build();
         TaskWorker worker = start(settings().withStorage(storage));
 
         RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
 
-        AugmentTask onLocalCopy = task.toBuilder().setDatasetUri("cifar10:" + localCopy + "?batches=1").build();
-        ViewAssertions.assertViewsOf(onLocalCopy, kafka.readAll(viewsTopic, 3, TIMEOUT, Duration.ofMillis(500)),
+        AugmentTask onLocalCopy = task.toBuilder()
+                .setDatasetUri("cifar10:" + localCopy + "?batches=1")
+                .build();
+        ViewAssertions.assertViewsOf(
+                onLocalCopy,
+                kafka.readAll(viewsTopic, 3, TIMEOUT, Duration.ofMillis(500)),
                 worker.settings().workerId());
-        KafkaTestSupport.awaitValue("the task's offset is committed", TIMEOUT,
+        KafkaTestSupport.awaitValue(
+                "the task's offset is committed",
+                TIMEOUT,
                 () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
                 offset -> offset == sent.offset() + 1);
         WorkerStats.Snapshot stats = worker.stats().snapshot();
@@ -119,22 +135,31 @@ class TaskWorkerObjectStorageTest {
         String runId = KafkaTestSupport.unique("s3-no-storage");
         String viewsTopic = kafka.createViewsTopic(runId);
         String s3Uri = "cifar10:s3://" + storage.bucket() + "/" + prefix + "?batches=1";
-        AugmentTask onS3 = KafkaTestSupport.task(runId, 1, s3Uri, new long[] {0, 1, 2}, 2).build();
-        AugmentTask local = KafkaTestSupport.task(runId, 2, "cifar10:" + localCopy + "?batches=1", new long[] {3, 4, 5}, 2)
+        AugmentTask onS3 =
+                KafkaTestSupport.task(runId, 1, s3Uri, new long[] {0, 1, 2}, 2).build();
+        AugmentTask local = KafkaTestSupport.task(
+                        runId, 2, "cifar10:" + localCopy + "?batches=1", new long[] {3, 4, 5}, 2)
                 .build();
         TaskWorker worker = start(settings());
 
         kafka.publish(tasksTopic, 0, null, onS3.toByteArray());
         RecordMetadata sent = kafka.publish(tasksTopic, 0, null, local.toByteArray());
 
-        ViewAssertions.assertViewsOf(local, kafka.readAll(viewsTopic, 2, TIMEOUT, Duration.ofMillis(500)),
+        ViewAssertions.assertViewsOf(
+                local,
+                kafka.readAll(viewsTopic, 2, TIMEOUT, Duration.ofMillis(500)),
                 worker.settings().workerId());
-        KafkaTestSupport.awaitValue("both offsets are committed: the s3 task is skipped, not retried", TIMEOUT,
-                () -> kafka.committed(group, new TopicPartition(tasksTopic, 0)), offset -> offset == sent.offset() + 1);
+        KafkaTestSupport.awaitValue(
+                "both offsets are committed: the s3 task is skipped, not retried",
+                TIMEOUT,
+                () -> kafka.committed(group, new TopicPartition(tasksTopic, 0)),
+                offset -> offset == sent.offset() + 1);
         WorkerStats.Snapshot stats = worker.stats().snapshot();
         assertEquals(1, stats.tasksSkipped(), "the s3:// task is skipped");
         assertEquals(1, stats.tasksCompleted(), "the local task after it completes");
-        assertTrue(stats.lastSkip().contains("twinview.storage.endpoint") && stats.lastSkip().contains(s3Uri),
+        assertTrue(
+                stats.lastSkip().contains("twinview.storage.endpoint")
+                        && stats.lastSkip().contains(s3Uri),
                 "the reason names the URI and the missing setting: " + stats.lastSkip());
     }
 }

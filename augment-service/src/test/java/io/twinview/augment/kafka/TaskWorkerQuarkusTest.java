@@ -68,8 +68,13 @@ class TaskWorkerQuarkusTest {
         String viewsTopic = kafka.createViewsTopic(runId);
         List<Long> order = new ArrayList<>(LongStream.range(0, 300).boxed().toList());
         Collections.shuffle(order, new Random(11));
-        AugmentTask task = KafkaTestSupport.task(runId, 41, "synthetic:?n=300",
-                order.stream().mapToLong(Long::longValue).toArray(), 64).build();
+        AugmentTask task = KafkaTestSupport.task(
+                        runId,
+                        41,
+                        "synthetic:?n=300",
+                        order.stream().mapToLong(Long::longValue).toArray(),
+                        64)
+                .build();
         long completedBefore = worker().stats().snapshot().tasksCompleted();
 
         RecordMetadata sent = kafka.publish(config.tasksTopic(), null, key(task), task.toByteArray());
@@ -77,8 +82,11 @@ class TaskWorkerQuarkusTest {
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 5, TIMEOUT, Duration.ofSeconds(1));
         ViewAssertions.assertViewsOf(task, records, worker().settings().workerId());
         TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
-        long committed = KafkaTestSupport.awaitValue("the task's offset is committed", TIMEOUT,
-                () -> kafka.committed(config.groupId(), partition), offset -> offset >= sent.offset() + 1);
+        long committed = KafkaTestSupport.awaitValue(
+                "the task's offset is committed",
+                TIMEOUT,
+                () -> kafka.committed(config.groupId(), partition),
+                offset -> offset >= sent.offset() + 1);
         assertEquals(sent.offset() + 1, committed, "the group's committed offset is just past the task");
         assertEquals(completedBefore + 1, worker().stats().snapshot().tasksCompleted(), "the task counts as completed");
     }
@@ -88,7 +96,8 @@ class TaskWorkerQuarkusTest {
         String runId = KafkaTestSupport.unique("quarkus-skip");
         String viewsTopic = kafka.createViewsTopic(runId);
         long[] indices = LongStream.range(0, 40).toArray();
-        AugmentTask good = KafkaTestSupport.task(runId, 7, "synthetic:?n=300", indices, 16).build();
+        AugmentTask good =
+                KafkaTestSupport.task(runId, 7, "synthetic:?n=300", indices, 16).build();
         List<byte[]> bad = List.of(
                 new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02},
                 good.toBuilder().setImageSize(4).build().toByteArray(),
@@ -106,9 +115,13 @@ class TaskWorkerQuarkusTest {
 
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 3, TIMEOUT, Duration.ofSeconds(1));
         ViewAssertions.assertViewsOf(good, records, worker().settings().workerId());
-        assertEquals(skippedBefore + bad.size(), worker().stats().snapshot().tasksSkipped(),
+        assertEquals(
+                skippedBefore + bad.size(),
+                worker().stats().snapshot().tasksSkipped(),
                 "each garbage or invalid record is counted as skipped once");
-        KafkaTestSupport.awaitValue("the good task's offset is committed", TIMEOUT,
+        KafkaTestSupport.awaitValue(
+                "the good task's offset is committed",
+                TIMEOUT,
                 () -> kafka.committed(config.groupId(), new TopicPartition(sent.topic(), partition)),
                 offset -> offset == sent.offset() + 1);
     }
@@ -118,7 +131,8 @@ class TaskWorkerQuarkusTest {
         String runId = KafkaTestSupport.unique("quarkus-nodata");
         kafka.createViewsTopic(runId);
         String uri = "cifar10:/nonexistent/twinview-test-" + runId;
-        AugmentTask task = KafkaTestSupport.task(runId, 3, uri, new long[] {0, 1, 2}, 2).build();
+        AugmentTask task =
+                KafkaTestSupport.task(runId, 3, uri, new long[] {0, 1, 2}, 2).build();
         long skippedBefore = worker().stats().snapshot().tasksSkipped();
         List<String> warnings = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
@@ -142,15 +156,21 @@ class TaskWorkerQuarkusTest {
         try {
             RecordMetadata sent = kafka.publish(config.tasksTopic(), null, key(task), task.toByteArray());
 
-            KafkaTestSupport.await("the task is counted as skipped", TIMEOUT,
+            KafkaTestSupport.await(
+                    "the task is counted as skipped",
+                    TIMEOUT,
                     () -> worker().stats().snapshot().tasksSkipped() == skippedBefore + 1);
             String where = sent.topic() + "-" + sent.partition() + "@" + sent.offset();
             String lastSkip = worker().stats().snapshot().lastSkip();
-            assertTrue(lastSkip.startsWith(where) && lastSkip.contains(uri),
+            assertTrue(
+                    lastSkip.startsWith(where) && lastSkip.contains(uri),
                     "the skip names the record's place and the dataset URI: " + lastSkip);
-            assertTrue(warnings.stream().anyMatch(w -> w.contains(where) && w.contains(uri) && w.contains("dataset")),
+            assertTrue(
+                    warnings.stream().anyMatch(w -> w.contains(where) && w.contains(uri) && w.contains("dataset")),
                     "a warning names the record's topic, partition, offset and the dataset problem: " + warnings);
-            KafkaTestSupport.awaitValue("the skipped task's offset is committed", TIMEOUT,
+            KafkaTestSupport.awaitValue(
+                    "the skipped task's offset is committed",
+                    TIMEOUT,
                     () -> kafka.committed(config.groupId(), new TopicPartition(sent.topic(), sent.partition())),
                     offset -> offset >= sent.offset() + 1);
         } finally {

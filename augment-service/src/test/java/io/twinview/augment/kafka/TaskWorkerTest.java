@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.core.data.Datasets;
-import io.twinview.core.data.TestImages;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.core.data.TestImages;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
@@ -65,8 +65,14 @@ class TaskWorkerTest {
     }
 
     private TaskWorker start(int threads, Duration backoff) {
-        WorkerSettings settings = new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
-                KafkaTestSupport.unique("worker"), threads, backoff);
+        WorkerSettings settings = new WorkerSettings(
+                LocalStack.shared().kafkaBootstrapServers(),
+                tasksTopic,
+                3,
+                group,
+                KafkaTestSupport.unique("worker"),
+                threads,
+                backoff);
         TaskWorker worker = TaskWorker.start(settings);
         workers.add(worker);
         KafkaTestSupport.await("worker " + settings.workerId() + " has subscribed", TIMEOUT, worker::subscribed);
@@ -79,14 +85,18 @@ class TaskWorkerTest {
             String runId = KafkaTestSupport.unique("threads-" + threads);
             String viewsTopic = kafka.createViewsTopic(runId);
             long[] indices = LongStream.range(0, 300).map(i -> (i * 7919) % 300).toArray(); // a permutation of 0..299
-            AugmentTask task = KafkaTestSupport.task(runId, 12, "synthetic:?n=300", indices, 100).build();
+            AugmentTask task = KafkaTestSupport.task(runId, 12, "synthetic:?n=300", indices, 100)
+                    .build();
             TaskWorker worker = start(threads, Duration.ofMillis(500));
 
             RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
 
-            List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 3, TIMEOUT, Duration.ofMillis(500));
+            List<ConsumerRecord<byte[], byte[]>> records =
+                    kafka.readAll(viewsTopic, 3, TIMEOUT, Duration.ofMillis(500));
             ViewAssertions.assertViewsOf(task, records, worker.settings().workerId());
-            KafkaTestSupport.awaitValue("the task's offset is committed", TIMEOUT,
+            KafkaTestSupport.awaitValue(
+                    "the task's offset is committed",
+                    TIMEOUT,
                     () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
                     offset -> offset == sent.offset() + 1);
             worker.close();
@@ -100,13 +110,16 @@ class TaskWorkerTest {
         String runId = KafkaTestSupport.unique("refused");
         String viewsTopic = kafka.createViewsTopic(runId);
         setMaxMessageBytes(viewsTopic, 10_000); // each record of 16 samples is ~98 KB: the broker refuses them
-        AugmentTask task = KafkaTestSupport.task(runId, 5, "synthetic:?n=300", LongStream.range(100, 164).toArray(), 16)
+        AugmentTask task = KafkaTestSupport.task(
+                        runId, 5, "synthetic:?n=300", LongStream.range(100, 164).toArray(), 16)
                 .build();
         TaskWorker first = start(2, Duration.ofMillis(300));
 
         RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
 
-        KafkaTestSupport.await("the first worker has tried the task three times", TIMEOUT,
+        KafkaTestSupport.await(
+                "the first worker has tried the task three times",
+                TIMEOUT,
                 () -> first.stats().snapshot().produceFailures() >= 3);
         TopicPartition partition = new TopicPartition(tasksTopic, sent.partition());
         assertEquals(-1, kafka.committed(group, partition), "a task whose views were refused is not committed");
@@ -119,30 +132,42 @@ class TaskWorkerTest {
 
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 4, TIMEOUT, Duration.ofMillis(500));
         ViewAssertions.assertViewsOf(task, records, second.settings().workerId());
-        KafkaTestSupport.awaitValue("the redone task's offset is committed", TIMEOUT,
-                () -> kafka.committed(group, partition), offset -> offset == sent.offset() + 1);
+        KafkaTestSupport.awaitValue(
+                "the redone task's offset is committed",
+                TIMEOUT,
+                () -> kafka.committed(group, partition),
+                offset -> offset == sent.offset() + 1);
         assertEquals(1, second.stats().snapshot().tasksCompleted(), "the second worker completed the task");
     }
 
     @Test
     void aTaskForAViewsTopicThatDoesNotExistIsSkipped() {
         String runId = KafkaTestSupport.unique("no-views-topic");
-        AugmentTask missing = KafkaTestSupport.task(runId, 1, "synthetic:?n=300", new long[] {1, 2, 3}, 2).build();
+        AugmentTask missing = KafkaTestSupport.task(runId, 1, "synthetic:?n=300", new long[] {1, 2, 3}, 2)
+                .build();
         String goodRun = KafkaTestSupport.unique("after-missing");
         String goodTopic = kafka.createViewsTopic(goodRun);
-        AugmentTask good = KafkaTestSupport.task(goodRun, 2, "synthetic:?n=300", new long[] {4, 5, 6}, 2).build();
+        AugmentTask good = KafkaTestSupport.task(goodRun, 2, "synthetic:?n=300", new long[] {4, 5, 6}, 2)
+                .build();
         TaskWorker worker = start(1, Duration.ofMillis(300));
 
         kafka.publish(tasksTopic, 0, null, missing.toByteArray());
         RecordMetadata sent = kafka.publish(tasksTopic, 0, null, good.toByteArray());
 
-        ViewAssertions.assertViewsOf(good, kafka.readAll(goodTopic, 2, TIMEOUT, Duration.ofMillis(500)),
+        ViewAssertions.assertViewsOf(
+                good,
+                kafka.readAll(goodTopic, 2, TIMEOUT, Duration.ofMillis(500)),
                 worker.settings().workerId());
         assertEquals(1, worker.stats().snapshot().tasksSkipped(), "the task without a views topic is skipped");
-        assertTrue(worker.stats().snapshot().lastSkip().contains(missing.getViewsTopic() + " does not exist"),
-                "the reason names the missing topic: " + worker.stats().snapshot().lastSkip());
-        KafkaTestSupport.awaitValue("both offsets are committed", TIMEOUT,
-                () -> kafka.committed(group, new TopicPartition(tasksTopic, 0)), offset -> offset == sent.offset() + 1);
+        assertTrue(
+                worker.stats().snapshot().lastSkip().contains(missing.getViewsTopic() + " does not exist"),
+                "the reason names the missing topic: "
+                        + worker.stats().snapshot().lastSkip());
+        KafkaTestSupport.awaitValue(
+                "both offsets are committed",
+                TIMEOUT,
+                () -> kafka.committed(group, new TopicPartition(tasksTopic, 0)),
+                offset -> offset == sent.offset() + 1);
     }
 
     @Test
@@ -153,10 +178,18 @@ class TaskWorkerTest {
         // sample 3 alone in record 0, the whole of record 2 (samples 20..29), sample 57 in the last record
         Set<Long> unreadable = new TreeSet<>(List.of(3L, 57L));
         LongStream.range(20, 30).forEach(unreadable::add);
-        AugmentTask task = KafkaTestSupport.task(runId, 9, "synthetic:?n=300", LongStream.range(0, 60).toArray(), 10)
+        AugmentTask task = KafkaTestSupport.task(
+                        runId, 9, "synthetic:?n=300", LongStream.range(0, 60).toArray(), 10)
                 .build();
-        WorkerSettings settings = new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
-                KafkaTestSupport.unique("worker"), 2, Duration.ofMillis(300)).withDeadLetterTopic(deadLetterTopic);
+        WorkerSettings settings = new WorkerSettings(
+                        LocalStack.shared().kafkaBootstrapServers(),
+                        tasksTopic,
+                        3,
+                        group,
+                        KafkaTestSupport.unique("worker"),
+                        2,
+                        Duration.ofMillis(300))
+                .withDeadLetterTopic(deadLetterTopic);
         TaskWorker worker = TaskWorker.start(settings, uri -> new UnreadableSamples(Datasets.open(uri), unreadable));
         workers.add(worker);
         KafkaTestSupport.await("the worker has subscribed", TIMEOUT, worker::subscribed);
@@ -165,9 +198,13 @@ class TaskWorkerTest {
 
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 6, TIMEOUT, Duration.ofMillis(500));
         List<ViewBatch> batches = ViewAssertions.assertViewsOf(task, records, settings.workerId(), unreadable);
-        assertEquals(0, batches.get(2).getSampleIndicesCount(),
+        assertEquals(
+                0,
+                batches.get(2).getSampleIndicesCount(),
                 "a record whose samples were all rejected is still sent, so the trainer sees the task complete");
-        KafkaTestSupport.awaitValue("the task's offset is committed: the task is done, not failed", TIMEOUT,
+        KafkaTestSupport.awaitValue(
+                "the task's offset is committed: the task is done, not failed",
+                TIMEOUT,
                 () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
                 offset -> offset == sent.offset() + 1);
         WorkerStats.Snapshot stats = worker.stats().snapshot();
@@ -175,7 +212,9 @@ class TaskWorkerTest {
         assertEquals(0, stats.tasksSkipped(), "the task was not skipped");
         assertEquals(unreadable.size(), stats.samplesRejected(), "every unreadable sample is counted");
         assertEquals(60 - unreadable.size(), stats.samplesAugmented(), "only readable samples count as augmented");
-        assertTrue(stats.lastRejection().contains("(unreadable)"), "the last rejection says why: " + stats.lastRejection());
+        assertTrue(
+                stats.lastRejection().contains("(unreadable)"),
+                "the last rejection says why: " + stats.lastRejection());
 
         List<ConsumerRecord<byte[], byte[]>> letters =
                 kafka.readAll(deadLetterTopic, unreadable.size(), TIMEOUT, Duration.ofMillis(500));
@@ -192,17 +231,28 @@ class TaskWorkerTest {
             assertEquals(task.getEpoch(), letter.getEpoch(), "epoch of the task");
             assertEquals(task.getDatasetUri(), letter.getDatasetUri(), "dataset_uri of the task");
             assertEquals("unreadable", letter.getReason(), "a plain DatasetException's reason");
-            assertEquals(UnreadableSamples.message(images, letter.getSampleIndex()), letter.getDetail(),
+            assertEquals(
+                    UnreadableSamples.message(images, letter.getSampleIndex()),
+                    letter.getDetail(),
                     "the detail is the exception's message");
             assertEquals(settings.workerId(), letter.getWorkerId(), "worker_id names the worker");
             assertTrue(letter.getRejectedAtMs() > 0, "rejected_at_ms is set");
         }
         assertEquals(unreadable, lettered, "the dead letters name exactly the unreadable samples");
-        Config config = kafka.admin().describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, deadLetterTopic)))
-                .all().get(30, TimeUnit.SECONDS).values().iterator().next();
-        assertEquals(String.valueOf(Topics.DEAD_LETTER_RETENTION_MS), config.get(TopicConfig.RETENTION_MS_CONFIG).value(),
+        Config config = kafka.admin()
+                .describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, deadLetterTopic)))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .values()
+                .iterator()
+                .next();
+        assertEquals(
+                String.valueOf(Topics.DEAD_LETTER_RETENTION_MS),
+                config.get(TopicConfig.RETENTION_MS_CONFIG).value(),
                 "the dead-letter topic is bounded by time");
-        assertEquals(String.valueOf(Topics.DEAD_LETTER_RETENTION_BYTES), config.get(TopicConfig.RETENTION_BYTES_CONFIG).value(),
+        assertEquals(
+                String.valueOf(Topics.DEAD_LETTER_RETENTION_BYTES),
+                config.get(TopicConfig.RETENTION_BYTES_CONFIG).value(),
                 "and by bytes");
     }
 
@@ -227,24 +277,36 @@ class TaskWorkerTest {
         String runId = KafkaTestSupport.unique("bad-images");
         String viewsTopic = kafka.createViewsTopic(runId);
         String deadLetterTopic = KafkaTestSupport.unique("test.dead-letters");
-        AugmentTask task = KafkaTestSupport.task(runId, 4, uri, LongStream.range(0, size).toArray(), 4).build();
-        WorkerSettings settings = new WorkerSettings(LocalStack.shared().kafkaBootstrapServers(), tasksTopic, 3, group,
-                KafkaTestSupport.unique("worker"), 2, Duration.ofMillis(300)).withDeadLetterTopic(deadLetterTopic);
+        AugmentTask task = KafkaTestSupport.task(
+                        runId, 4, uri, LongStream.range(0, size).toArray(), 4)
+                .build();
+        WorkerSettings settings = new WorkerSettings(
+                        LocalStack.shared().kafkaBootstrapServers(),
+                        tasksTopic,
+                        3,
+                        group,
+                        KafkaTestSupport.unique("worker"),
+                        2,
+                        Duration.ofMillis(300))
+                .withDeadLetterTopic(deadLetterTopic);
         TaskWorker worker = TaskWorker.start(settings);
         workers.add(worker);
         KafkaTestSupport.await("the worker has subscribed", TIMEOUT, worker::subscribed);
 
         RecordMetadata sent = kafka.publish(tasksTopic, null, null, task.toByteArray());
 
-        List<ConsumerRecord<byte[], byte[]>> letters = kafka.readAll(deadLetterTopic, bad.size(), TIMEOUT, Duration.ofMillis(500));
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                kafka.readAll(deadLetterTopic, bad.size(), TIMEOUT, Duration.ofMillis(500));
         assertEquals(bad.size(), letters.size(), "one dead letter per bad image");
         Map<String, String> reasonByFile = new TreeMap<>();
         Set<Long> rejected = new TreeSet<>();
         for (ConsumerRecord<byte[], byte[]> record : letters) {
             RejectedSample letter = RejectedSample.parseFrom(record.value());
             rejected.add(letter.getSampleIndex());
-            TestImages.BadImage image = bad.stream().filter(b -> letter.getDetail().contains("/c/" + b.name()))
-                    .findFirst().orElseThrow(() -> new AssertionError("the detail names the bad file: " + letter.getDetail()));
+            TestImages.BadImage image = bad.stream()
+                    .filter(b -> letter.getDetail().contains("/c/" + b.name()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("the detail names the bad file: " + letter.getDetail()));
             reasonByFile.put(image.name(), letter.getReason());
         }
         Map<String, String> expected = new TreeMap<>();
@@ -252,9 +314,14 @@ class TaskWorkerTest {
         assertEquals(expected, reasonByFile, "each bad image is dead-lettered once, with the reason of its kind");
 
         int records = (size + task.getMaxSamplesPerBatch() - 1) / task.getMaxSamplesPerBatch();
-        ViewAssertions.assertViewsOf(task, kafka.readAll(viewsTopic, records, TIMEOUT, Duration.ofMillis(500)),
-                settings.workerId(), rejected);
-        KafkaTestSupport.awaitValue("the task's offset is committed: the worker went on", TIMEOUT,
+        ViewAssertions.assertViewsOf(
+                task,
+                kafka.readAll(viewsTopic, records, TIMEOUT, Duration.ofMillis(500)),
+                settings.workerId(),
+                rejected);
+        KafkaTestSupport.awaitValue(
+                "the task's offset is committed: the worker went on",
+                TIMEOUT,
                 () -> kafka.committed(group, new TopicPartition(tasksTopic, sent.partition())),
                 offset -> offset == sent.offset() + 1);
         WorkerStats.Snapshot stats = worker.stats().snapshot();
@@ -274,9 +341,21 @@ class TaskWorkerTest {
         List<AugmentTask> tasksA = new ArrayList<>();
         List<AugmentTask> tasksB = new ArrayList<>();
         for (int t = 0; t < 6; t++) { // interleaved, as two trainers publishing at once
-            tasksA.add(KafkaTestSupport.task(runA, t, "synthetic:?n=300", LongStream.range(t * 8, t * 8 + 8).toArray(), 4).build());
-            tasksB.add(KafkaTestSupport.task(runB, t, "synthetic:?n=200&seed=7", LongStream.range(t * 5, t * 5 + 5).toArray(), 4)
-                    .setEpoch(0).build());
+            tasksA.add(KafkaTestSupport.task(
+                            runA,
+                            t,
+                            "synthetic:?n=300",
+                            LongStream.range(t * 8, t * 8 + 8).toArray(),
+                            4)
+                    .build());
+            tasksB.add(KafkaTestSupport.task(
+                            runB,
+                            t,
+                            "synthetic:?n=200&seed=7",
+                            LongStream.range(t * 5, t * 5 + 5).toArray(),
+                            4)
+                    .setEpoch(0)
+                    .build());
             kafka.publish(tasksTopic, t % 3, null, tasksA.get(t).toByteArray());
             kafka.publish(tasksTopic, (t + 1) % 3, null, tasksB.get(t).toByteArray());
         }
@@ -288,7 +367,8 @@ class TaskWorkerTest {
             List<ConsumerRecord<byte[], byte[]>> views = tasks == tasksA ? viewsA : viewsB;
             for (AugmentTask task : tasks) {
                 List<ConsumerRecord<byte[], byte[]>> ofTask = views.stream()
-                        .filter(r -> KafkaTestSupport.parse(r).getTaskId() == task.getTaskId()).toList();
+                        .filter(r -> KafkaTestSupport.parse(r).getTaskId() == task.getTaskId())
+                        .toList();
                 String workerId = KafkaTestSupport.parse(ofTask.get(0)).getWorkerId();
                 workerIds.add(workerId);
                 ViewAssertions.assertViewsOf(task, ofTask, workerId);
@@ -296,7 +376,9 @@ class TaskWorkerTest {
         }
         assertEquals(12, viewsA.size(), "run A's topic holds only run A's records, all of them");
         assertEquals(12, viewsB.size(), "run B's topic holds only run B's records, all of them");
-        assertEquals(Set.of(first.settings().workerId(), second.settings().workerId()), workerIds,
+        assertEquals(
+                Set.of(first.settings().workerId(), second.settings().workerId()),
+                workerIds,
                 "both workers of the one pool served the runs");
     }
 
@@ -305,16 +387,22 @@ class TaskWorkerTest {
         Topics.ensure(kafka.admin(), Topics.tasksTopic(tasksTopic, 1)); // an older deployment's topic
         start(1, Duration.ofMillis(300)); // settings ask for 3
 
-        int partitions = kafka.admin().describeTopics(List.of(tasksTopic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                .get(tasksTopic).partitions().size();
+        int partitions = kafka.admin()
+                .describeTopics(List.of(tasksTopic))
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .get(tasksTopic)
+                .partitions()
+                .size();
 
-        assertEquals(3, partitions, "the worker raises the tasks topic to tasks-partitions so every worker can get work");
+        assertEquals(
+                3, partitions, "the worker raises the tasks topic to tasks-partitions so every worker can get work");
     }
 
     @Test
     void closeReturnsPromptlyAndLeavesNoThreadsEvenWithoutABroker() {
-        WorkerSettings settings = new WorkerSettings("127.0.0.1:1", tasksTopic, 3, group,
-                KafkaTestSupport.unique("unreachable"), 2, Duration.ofSeconds(5));
+        WorkerSettings settings = new WorkerSettings(
+                "127.0.0.1:1", tasksTopic, 3, group, KafkaTestSupport.unique("unreachable"), 2, Duration.ofSeconds(5));
         TaskWorker worker = TaskWorker.start(settings);
         KafkaTestSupport.await("the loop is running", TIMEOUT, worker::alive);
         assertTrue(!worker.subscribed(), "without a broker the worker cannot create or subscribe to the tasks topic");
@@ -330,8 +418,8 @@ class TaskWorkerTest {
 
     private void setMaxMessageBytes(String topic, int bytes) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        AlterConfigOp op = new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(bytes)),
-                AlterConfigOp.OpType.SET);
+        AlterConfigOp op = new AlterConfigOp(
+                new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(bytes)), AlterConfigOp.OpType.SET);
         Map<ConfigResource, Collection<AlterConfigOp>> change = Map.of(resource, List.of(op));
         kafka.admin().incrementalAlterConfigs(change).all().get(30, TimeUnit.SECONDS);
     }
@@ -340,8 +428,11 @@ class TaskWorkerTest {
     private static void assertNoThreadsOf(TaskWorker worker) {
         String id = worker.settings().workerId();
         String groupName = worker.settings().groupId();
-        KafkaTestSupport.await("every thread of worker " + id + " has ended", Duration.ofSeconds(10),
+        KafkaTestSupport.await(
+                "every thread of worker " + id + " has ended",
+                Duration.ofSeconds(10),
                 () -> Thread.getAllStackTraces().keySet().stream()
-                        .noneMatch(t -> t.isAlive() && (t.getName().contains(id) || t.getName().endsWith("| " + groupName))));
+                        .noneMatch(t -> t.isAlive()
+                                && (t.getName().contains(id) || t.getName().endsWith("| " + groupName))));
     }
 }

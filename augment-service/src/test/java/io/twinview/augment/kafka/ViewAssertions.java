@@ -29,7 +29,8 @@ final class ViewAssertions {
      *
      * @return the batches, by sequence
      */
-    static List<ViewBatch> assertViewsOf(AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId) {
+    static List<ViewBatch> assertViewsOf(
+            AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId) {
         return assertViewsOf(task, records, workerId, Set.of());
     }
 
@@ -38,19 +39,24 @@ final class ViewAssertions {
      * the task's indices is split into the read ones ({@code sample_indices}, with views) and the
      * rejected ones ({@code rejected_sample_indices}, without), both in the task's order.
      */
-    static List<ViewBatch> assertViewsOf(AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId,
-                                         Set<Long> unreadable) {
+    static List<ViewBatch> assertViewsOf(
+            AugmentTask task, List<ConsumerRecord<byte[], byte[]>> records, String workerId, Set<Long> unreadable) {
         int n = task.getSampleIndicesCount();
         int max = task.getMaxSamplesPerBatch();
         int expectedCount = (n + max - 1) / max;
-        assertEquals(expectedCount, records.size(),
+        assertEquals(
+                expectedCount,
+                records.size(),
                 "the views topic holds exactly ceil(" + n + " / " + max + ") records for the task");
-        assertEquals(1, records.stream().map(ConsumerRecord::partition).distinct().count(),
+        assertEquals(
+                1,
+                records.stream().map(ConsumerRecord::partition).distinct().count(),
                 "records keyed by the task id share one partition");
         List<ConsumerRecord<byte[], byte[]>> byOffset = new ArrayList<>(records);
         byOffset.sort(Comparator.comparingLong(ConsumerRecord::offset));
 
-        TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(task.getRecipe(), task.getImageSize()), task.getImageSize());
+        TwoViewAugmenter augmenter =
+                new TwoViewAugmenter(PolicyMapper.toDomain(task.getRecipe(), task.getImageSize()), task.getImageSize());
         ImageDataset dataset = Datasets.open(task.getDatasetUri());
         int s = task.getImageSize();
         int viewBytes = s * s * 3;
@@ -60,7 +66,9 @@ final class ViewAssertions {
             ConsumerRecord<byte[], byte[]> record = byOffset.get(i);
             ViewBatch batch = KafkaTestSupport.parse(record);
             batches.add(batch);
-            assertEquals(Long.toUnsignedString(task.getTaskId()), new String(record.key(), StandardCharsets.UTF_8),
+            assertEquals(
+                    Long.toUnsignedString(task.getTaskId()),
+                    new String(record.key(), StandardCharsets.UTF_8),
                     "the record key is the task id");
             assertEquals(i, batch.getSequence(), "records of a task arrive in sequence order");
             assertEquals(expectedCount, batch.getBatchCount(), "batch_count is the trainer's ceil(n / max)");
@@ -73,9 +81,13 @@ final class ViewAssertions {
             assertEquals(3, batch.getChannels(), "RGB");
             assertEquals(workerId, batch.getWorkerId(), "worker_id names the worker");
             List<Long> chunk = task.getSampleIndicesList().subList(i * max, Math.min(n, (i + 1) * max));
-            assertEquals(chunk.stream().filter(index -> !unreadable.contains(index)).toList(), batch.getSampleIndicesList(),
+            assertEquals(
+                    chunk.stream().filter(index -> !unreadable.contains(index)).toList(),
+                    batch.getSampleIndicesList(),
                     "record " + i + " holds the readable samples of the next chunk of at most max samples, in order");
-            assertEquals(chunk.stream().filter(unreadable::contains).toList(), batch.getRejectedSampleIndicesList(),
+            assertEquals(
+                    chunk.stream().filter(unreadable::contains).toList(),
+                    batch.getRejectedSampleIndicesList(),
                     "record " + i + " lists the unreadable samples of its chunk as rejected, in order");
             int samples = batch.getSampleIndicesCount();
             assertEquals((long) samples * viewBytes, batch.getView1().size(), "view1 is n*s*s*3 bytes");
@@ -87,14 +99,20 @@ final class ViewAssertions {
             for (int j = 0; j < samples; j++) {
                 long index = batch.getSampleIndices(j);
                 augmenter.augment(dataset, (int) index, task.getSeed(), task.getEpoch(), expected1, 0, expected2, 0);
-                assertArrayEquals(expected1, Arrays.copyOfRange(view1, j * viewBytes, (j + 1) * viewBytes),
+                assertArrayEquals(
+                        expected1,
+                        Arrays.copyOfRange(view1, j * viewBytes, (j + 1) * viewBytes),
                         "view 1 of sample " + index + " is what TwoViewAugmenter makes for (seed, epoch, index)");
-                assertArrayEquals(expected2, Arrays.copyOfRange(view2, j * viewBytes, (j + 1) * viewBytes),
+                assertArrayEquals(
+                        expected2,
+                        Arrays.copyOfRange(view2, j * viewBytes, (j + 1) * viewBytes),
                         "view 2 of sample " + index + " is what TwoViewAugmenter makes for (seed, epoch, index)");
             }
             covered.addAll(chunk);
         }
-        assertEquals(task.getSampleIndicesList(), covered,
+        assertEquals(
+                task.getSampleIndicesList(),
+                covered,
                 "the records' chunks together are the task's sample indices, in the task's order");
         return batches;
     }

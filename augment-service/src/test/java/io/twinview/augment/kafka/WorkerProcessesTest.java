@@ -65,7 +65,12 @@ class WorkerProcessesTest {
         startWorkers(2);
         int tasks = 128; // 32 partitions, 16 per worker: the key hash spreads 128 tasks to about 64 each
         for (int t = 0; t < tasks; t++) {
-            AugmentTask task = KafkaTestSupport.task(runId, t, "synthetic:?n=512", LongStream.range(t * 4L, t * 4L + 4).toArray(), 4)
+            AugmentTask task = KafkaTestSupport.task(
+                            runId,
+                            t,
+                            "synthetic:?n=512",
+                            LongStream.range(t * 4L, t * 4L + 4).toArray(),
+                            4)
                     .build();
             kafka.publish(tasksTopic, null, trainerKey(task), task.toByteArray());
         }
@@ -75,16 +80,24 @@ class WorkerProcessesTest {
         Map<String, Set<Long>> tasksByWorker = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             ViewBatch batch = KafkaTestSupport.parse(record);
-            tasksByWorker.computeIfAbsent(batch.getWorkerId(), w -> new HashSet<>()).add(batch.getTaskId());
+            tasksByWorker
+                    .computeIfAbsent(batch.getWorkerId(), w -> new HashSet<>())
+                    .add(batch.getTaskId());
         }
-        assertEquals(tasks, tasksByWorker.values().stream().mapToInt(Set::size).sum(),
+        assertEquals(
+                tasks,
+                tasksByWorker.values().stream().mapToInt(Set::size).sum(),
                 "every task was done once (no worker died, so none was redone): " + tasksByWorker.keySet());
         assertEquals(2, tasksByWorker.size(), "both worker processes took tasks: " + tasksByWorker.keySet());
-        System.out.printf("share test: tasks per worker %s%n", tasksByWorker.entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue().size()).toList());
+        System.out.printf(
+                "share test: tasks per worker %s%n",
+                tasksByWorker.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue().size())
+                        .toList());
         tasksByWorker.forEach((worker, done) -> {
             double share = done.size() / (double) tasks;
-            assertTrue(share >= 0.35 && share <= 0.65,
+            assertTrue(
+                    share >= 0.35 && share <= 0.65,
                     "worker " + worker + " took " + done.size() + " of " + tasks + " tasks (" + Math.round(100 * share)
                             + "%): each of two workers takes 35-65%");
         });
@@ -103,8 +116,15 @@ class WorkerProcessesTest {
         String dataset = "synthetic:?n=" + samples + "&size=512";
         Map<Long, AugmentTask> tasks = new TreeMap<>();
         for (int t = 0; t * perTask < samples; t++) {
-            AugmentTask task = KafkaTestSupport.task(runId, t, dataset,
-                    LongStream.range((long) t * perTask, (long) (t + 1) * perTask).toArray(), perRecord).setEpoch(0).build();
+            AugmentTask task = KafkaTestSupport.task(
+                            runId,
+                            t,
+                            dataset,
+                            LongStream.range((long) t * perTask, (long) (t + 1) * perTask)
+                                    .toArray(),
+                            perRecord)
+                    .setEpoch(0)
+                    .build();
             tasks.put(task.getTaskId(), task);
             kafka.publish(tasksTopic, null, trainerKey(task), task.toByteArray());
         }
@@ -127,7 +147,10 @@ class WorkerProcessesTest {
             }
             assertTrue(first != null, "the workers started producing views");
             victimId = first.getWorkerId();
-            JavaProcess victim = pair.stream().filter(p -> p.name().equals(victimId)).findFirst().orElseThrow();
+            JavaProcess victim = pair.stream()
+                    .filter(p -> p.name().equals(victimId))
+                    .findFirst()
+                    .orElseThrow();
             int exit = victim.kill(); // SIGKILL: no shutdown hook, no commit, no goodbye to the group
             assertEquals(137, exit, "the worker died of SIGKILL (128 + 9)");
 
@@ -143,19 +166,33 @@ class WorkerProcessesTest {
 
         Map<Long, Integer> times = new TreeMap<>();
         dedup.samples().forEach(s -> times.merge(s, 1, Integer::sum));
-        assertEquals(LongStream.range(0, samples).boxed().toList(), new ArrayList<>(times.keySet()),
+        assertEquals(
+                LongStream.range(0, samples).boxed().toList(),
+                new ArrayList<>(times.keySet()),
                 "after dropping duplicate (task_id, sequence) records, every sample of the epoch arrived");
-        times.forEach((sample, count) -> assertEquals(1, count, "sample " + sample + " arrived exactly once after dedup"));
-        tasks.keySet().forEach(taskId -> assertEquals(recordsPerTask, dedup.sequencesOf(taskId),
-                "task " + taskId + " is complete: all its records arrived"));
+        times.forEach(
+                (sample, count) -> assertEquals(1, count, "sample " + sample + " arrived exactly once after dedup"));
+        tasks.keySet()
+                .forEach(taskId -> assertEquals(
+                        recordsPerTask,
+                        dedup.sequencesOf(taskId),
+                        "task " + taskId + " is complete: all its records arrived"));
         Map<Long, Integer> victimRecords = dedup.recordsBy(victimId);
-        assertTrue(victimRecords.values().stream().anyMatch(n -> n < recordsPerTask),
+        assertTrue(
+                victimRecords.values().stream().anyMatch(n -> n < recordsPerTask),
                 "the victim was killed inside a task (it made only part of a task's records): " + victimRecords);
-        String survivor = workers.stream().filter(JavaProcess::isAlive).findFirst().orElseThrow().name();
-        long redone = victimRecords.entrySet().stream().filter(e -> e.getValue() < recordsPerTask)
-                .filter(e -> dedup.recordsBy(survivor).getOrDefault(e.getKey(), 0) == recordsPerTask).count();
+        String survivor = workers.stream()
+                .filter(JavaProcess::isAlive)
+                .findFirst()
+                .orElseThrow()
+                .name();
+        long redone = victimRecords.entrySet().stream()
+                .filter(e -> e.getValue() < recordsPerTask)
+                .filter(e -> dedup.recordsBy(survivor).getOrDefault(e.getKey(), 0) == recordsPerTask)
+                .count();
         assertTrue(redone >= 1, "the survivor redid the task the victim left part-way, from its first record");
-        System.out.printf("sigkill test: victim %s made %s records per task; %d duplicate records dropped%n",
+        System.out.printf(
+                "sigkill test: victim %s made %s records per task; %d duplicate records dropped%n",
                 victimId, victimRecords, dedup.duplicates());
     }
 
@@ -171,7 +208,8 @@ class WorkerProcessesTest {
         private long duplicates;
 
         void accept(ViewBatch batch) {
-            byWorker.computeIfAbsent(batch.getWorkerId(), w -> new TreeMap<>()).merge(batch.getTaskId(), 1, Integer::sum);
+            byWorker.computeIfAbsent(batch.getWorkerId(), w -> new TreeMap<>())
+                    .merge(batch.getTaskId(), 1, Integer::sum);
             if (!seen.add(List.of(batch.getTaskId(), (long) batch.getSequence()))) {
                 duplicates++;
                 return;
@@ -212,7 +250,8 @@ class WorkerProcessesTest {
                     .mainClass(WorkerMain.class.getName())
                     .classpath(testClasspath())
                     .jvmArgs("-Xmx256m")
-                    .systemProperty("kafka.bootstrap.servers", LocalStack.shared().kafkaBootstrapServers())
+                    .systemProperty(
+                            "kafka.bootstrap.servers", LocalStack.shared().kafkaBootstrapServers())
                     .systemProperty("twinview.augment.tasks-topic", tasksTopic)
                     .systemProperty("twinview.augment.tasks-partitions", String.valueOf(TASKS_PARTITIONS))
                     .systemProperty("twinview.augment.group-id", group)
@@ -233,8 +272,8 @@ class WorkerProcessesTest {
     }
 
     private KafkaConsumer<byte[], byte[]> viewsConsumer(String topic) {
-        KafkaConsumer<byte[], byte[]> consumer = KafkaClients.of(LocalStack.shared().kafkaBootstrapServers())
-                .viewsConsumer("test-views-reader");
+        KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.of(LocalStack.shared().kafkaBootstrapServers()).viewsConsumer("test-views-reader");
         Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30));
         return consumer;
     }
@@ -242,6 +281,8 @@ class WorkerProcessesTest {
     /** The classpath surefire gives this JVM (it sets java.class.path to the real one, not its booter jar). */
     private static List<Path> testClasspath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank()).map(Path::of).toList();
+                .filter(entry -> !entry.isBlank())
+                .map(Path::of)
+                .toList();
     }
 }

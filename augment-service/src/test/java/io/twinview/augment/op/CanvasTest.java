@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class CanvasTest {
@@ -86,8 +85,10 @@ class CanvasTest {
         canvas.crop(new CropBox(4, 1, 5, 5));
         canvas.finish();
         for (int y = 0; y < 5; y++) {
-            assertArrayEquals(Arrays.copyOfRange(big, ((6 + y) * 18 + 4) * 3, ((6 + y) * 18 + 9) * 3),
-                    Arrays.copyOfRange(dst, y * 15, y * 15 + 15), "row " + y + " of the crop of the crop");
+            assertArrayEquals(
+                    Arrays.copyOfRange(big, ((6 + y) * 18 + 4) * 3, ((6 + y) * 18 + 9) * 3),
+                    Arrays.copyOfRange(dst, y * 15, y * 15 + 15),
+                    "row " + y + " of the crop of the crop");
         }
     }
 
@@ -96,11 +97,13 @@ class CanvasTest {
         byte[] src = randomImage(8, 8, 5);
         Canvas canvas = new Canvas().begin(src, 0, 8, 8, new byte[8 * 8 * 3], 0, 8, 8);
         canvas.resize(CropBox.full(8, 8), 4, 4);
-        assertEquals("the ops made a 4 x 4 image; the destination holds 8 x 8",
+        assertEquals(
+                "the ops made a 4 x 4 image; the destination holds 8 x 8",
                 assertThrows(IllegalStateException.class, canvas::finish).getMessage());
         canvas.begin(src, 0, 8, 8, new byte[8 * 8 * 3], 0, 8, 8);
         assertThrows(IllegalArgumentException.class, () -> canvas.crop(new CropBox(4, 0, 5, 8)), "box past the bottom");
-        assertThrows(IndexOutOfBoundsException.class, () -> canvas.begin(src, 1, 8, 8, src, 0, 8, 8), "source too short");
+        assertThrows(
+                IndexOutOfBoundsException.class, () -> canvas.begin(src, 1, 8, 8, src, 0, 8, 8), "source too short");
     }
 
     @Test
@@ -110,6 +113,7 @@ class CanvasTest {
         assertSame(first, canvas.scratch(GaussianBlur.Workspace.class, GaussianBlur.Workspace::new));
         BilinearResize other = canvas.scratch(BilinearResize.class, BilinearResize::new);
         assertSame(other, canvas.scratch(BilinearResize.class, BilinearResize::new));
-        assertSame(first, canvas.scratch(GaussianBlur.Workspace.class, GaussianBlur.Workspace::new), "types kept apart");
+        assertSame(
+                first, canvas.scratch(GaussianBlur.Workspace.class, GaussianBlur.Workspace::new), "types kept apart");
     }
 }

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class ColorJitterTest {
@@ -25,7 +24,8 @@ class ColorJitterTest {
     private static void assertPixelNear(int[] expected, byte[] img, int pixel, int tolerance, String why) {
         for (int c = 0; c < 3; c++) {
             int got = img[3 * pixel + c] & 0xFF;
-            assertTrue(Math.abs(got - expected[c]) <= tolerance,
+            assertTrue(
+                    Math.abs(got - expected[c]) <= tolerance,
                     why + ": channel " + c + " expected " + expected[c] + " +-" + tolerance + ", got " + got);
         }
     }
@@ -54,7 +54,7 @@ class ColorJitterTest {
 
     @Test
     void saturationBlendsEachPixelWithItsOwnLuma() {
-        byte[] img = rgb(100, 150, 200);  // luma 140.75
+        byte[] img = rgb(100, 150, 200); // luma 140.75
         ColorJitter.adjustSaturation(img, 0, 1, 0.0);
         assertArrayEquals(rgb(141, 141, 141), img, "factor 0 is grayscale");
         byte[] more = rgb(100, 150, 200);
@@ -67,7 +67,8 @@ class ColorJitterTest {
     void hueShiftOfAThirdTurnsRedIntoGreenAndGreenIntoBlue() {
         byte[] img = rgb(255, 0, 0, 0, 255, 0, 0, 0, 255);
         ColorJitter.adjustHue(img, 0, 3, 1.0 / 3.0);
-        assertArrayEquals(rgb(0, 255, 0), Arrays.copyOf(img, 3), "pure red shifted by a third of a turn is exactly pure green");
+        assertArrayEquals(
+                rgb(0, 255, 0), Arrays.copyOf(img, 3), "pure red shifted by a third of a turn is exactly pure green");
         assertPixelNear(new int[] {0, 255, 0}, img, 0, 1, "red + 1/3 turn");
         assertPixelNear(new int[] {0, 0, 255}, img, 1, 1, "green + 1/3 turn");
         assertPixelNear(new int[] {255, 0, 0}, img, 2, 1, "blue + 1/3 turn");
@@ -117,14 +118,18 @@ class ColorJitterTest {
             boolean same = true;
             for (int c = 0; c < 3; c++) {
                 int diff = Math.abs((img[c] & 0xFF) - expected[c]);
-                assertTrue(diff <= 1, "(" + r + ", " + g + ", " + b + ") shifted " + shift + ": channel " + c
-                        + " is " + (img[c] & 0xFF) + ", the double-precision formula gives " + expected[c]);
+                assertTrue(
+                        diff <= 1,
+                        "(" + r + ", " + g + ", " + b + ") shifted " + shift + ": channel " + c + " is "
+                                + (img[c] & 0xFF) + ", the double-precision formula gives " + expected[c]);
                 same &= diff == 0;
             }
             exact += same ? 1 : 0;
         }
-        assertTrue(exact >= 0.999 * n, "float arithmetic differs from double precision only at rounding ties, "
-                + (n - exact) + " of " + n + " pixels differ");
+        assertTrue(
+                exact >= 0.999 * n,
+                "float arithmetic differs from double precision only at rounding ties, " + (n - exact) + " of " + n
+                        + " pixels differ");
     }
 
     @Test
@@ -138,7 +143,8 @@ class ColorJitterTest {
         for (int p = 0; p < 4096; p++) {
             int[] before = {original[3 * p] & 0xFF, original[3 * p + 1] & 0xFF, original[3 * p + 2] & 0xFF};
             int[] after = {img[3 * p] & 0xFF, img[3 * p + 1] & 0xFF, img[3 * p + 2] & 0xFF};
-            assertTrue(Math.abs(max(before) - max(after)) <= 1 && Math.abs(min(before) - min(after)) <= 1,
+            assertTrue(
+                    Math.abs(max(before) - max(after)) <= 1 && Math.abs(min(before) - min(after)) <= 1,
                     "HSV hue rotation keeps max (V) and min (V(1-S)) of pixel " + p);
         }
     }
@@ -160,7 +166,10 @@ class ColorJitterTest {
             for (int k = 0; k < 4; k++) {
                 mask |= 1 << ((order >>> (4 * k)) & 0xF);
             }
-            assertEquals(0xF, mask, "each of brightness, contrast, saturation, hue appears once: " + Integer.toHexString(order));
+            assertEquals(
+                    0xF,
+                    mask,
+                    "each of brightness, contrast, saturation, hue appears once: " + Integer.toHexString(order));
             seen.add(order);
         }
         assertEquals(24, seen.size(), "every order of the four adjustments occurs");

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class GaussianBlurTest {
@@ -61,20 +60,24 @@ class GaussianBlurTest {
         int exact = 0;
         for (int i = 0; i < img.length; i++) {
             int diff = Math.abs((img[i] & 0xFF) - (expected[i] & 0xFF));
-            assertTrue(diff <= 1, "sigma " + sigma + " kernel " + kernelSize + ": value " + i + " is "
-                    + (img[i] & 0xFF) + ", the double-precision 2-D convolution gives " + (expected[i] & 0xFF));
+            assertTrue(
+                    diff <= 1,
+                    "sigma " + sigma + " kernel " + kernelSize + ": value " + i + " is " + (img[i] & 0xFF)
+                            + ", the double-precision 2-D convolution gives " + (expected[i] & 0xFF));
             exact += diff == 0 ? 1 : 0;
         }
-        assertTrue(exact >= 0.99 * img.length, "float rounding and 4-sigma truncation move under 1% of values by one level, "
-                + (img.length - exact) + " of " + img.length + " moved");
+        assertTrue(
+                exact >= 0.99 * img.length,
+                "float rounding and 4-sigma truncation move under 1% of values by one level, " + (img.length - exact)
+                        + " of " + img.length + " moved");
     }
 
     @Test
     void matchesANaiveDoublePrecision2dConvolutionWithReflectPadding() {
-        assertCloseToNaive(13, 11, 1.3, 7, 1);   // full kernel: radius 3 < 4 sigma
-        assertCloseToNaive(9, 16, 0.6, 9, 2);    // truncated at 4 sigma: 7 of 9 taps
-        assertCloseToNaive(24, 24, 2.0, 23, 3);  // SimCLR's 224 px kernel on a small image: radius 8 of 11
-        assertCloseToNaive(4, 5, 1.0, 9, 4);     // radius above the side: reflection folds twice
+        assertCloseToNaive(13, 11, 1.3, 7, 1); // full kernel: radius 3 < 4 sigma
+        assertCloseToNaive(9, 16, 0.6, 9, 2); // truncated at 4 sigma: 7 of 9 taps
+        assertCloseToNaive(24, 24, 2.0, 23, 3); // SimCLR's 224 px kernel on a small image: radius 8 of 11
+        assertCloseToNaive(4, 5, 1.0, 9, 4); // radius above the side: reflection folds twice
     }
 
     @Test
@@ -95,7 +98,10 @@ class GaussianBlurTest {
                 Arrays.fill(img, (byte) value);
                 GaussianBlur.blur(img, 0, 17, 23, sigma, 23, new GaussianBlur.Workspace());
                 for (byte b : img) {
-                    assertEquals(value, b & 0xFF, "blurring a constant " + value + " image with sigma " + sigma + " keeps it");
+                    assertEquals(
+                            value,
+                            b & 0xFF,
+                            "blurring a constant " + value + " image with sigma " + sigma + " keeps it");
                 }
             }
         }
@@ -107,7 +113,9 @@ class GaussianBlurTest {
         byte[] withMargin = new byte[img.length + 5];
         System.arraycopy(img, 0, withMargin, 5, img.length);
         GaussianBlur.blur(withMargin, 5, 6, 6, 0.1, 23, new GaussianBlur.Workspace());
-        assertArrayEquals(img, Arrays.copyOfRange(withMargin, 5, withMargin.length),
+        assertArrayEquals(
+                img,
+                Arrays.copyOfRange(withMargin, 5, withMargin.length),
                 "at sigma 0.1 the neighbours weigh exp(-50): nothing moves");
         assertArrayEquals(new byte[5], Arrays.copyOf(withMargin, 5), "bytes before the offset untouched");
     }

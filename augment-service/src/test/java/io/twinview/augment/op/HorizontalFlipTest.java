@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class HorizontalFlipTest {
@@ -14,20 +13,25 @@ class HorizontalFlipTest {
     @Test
     void flipsATwoByTwoImageLeftToRightKeepingChannelsTogether() {
         byte[] img = {
-                1, 2, 3, 4, 5, 6,        // row 0: A B
-                7, 8, 9, 10, 11, 12};    // row 1: C D
+            1, 2, 3, 4, 5, 6, // row 0: A B
+            7, 8, 9, 10, 11, 12
+        }; // row 1: C D
         HorizontalFlip.flip(img, 0, 2, 2);
-        assertArrayEquals(new byte[] {
-                4, 5, 6, 1, 2, 3,        // B A
-                10, 11, 12, 7, 8, 9},    // D C
-                img, "each row mirrored, RGB triplets intact");
+        assertArrayEquals(
+                new byte[] {
+                    4, 5, 6, 1, 2, 3, // B A
+                    10, 11, 12, 7, 8, 9
+                }, // D C
+                img,
+                "each row mirrored, RGB triplets intact");
     }
 
     @Test
     void flipsOddWidthsAroundTheMiddlePixelAndRespectsTheOffset() {
         byte[] img = {99, 1, 1, 1, 2, 2, 2, 3, 3, 3};
         HorizontalFlip.flip(img, 1, 1, 3);
-        assertArrayEquals(new byte[] {99, 3, 3, 3, 2, 2, 2, 1, 1, 1}, img, "middle pixel stays, byte before offset untouched");
+        assertArrayEquals(
+                new byte[] {99, 3, 3, 3, 2, 2, 2, 1, 1, 1}, img, "middle pixel stays, byte before offset untouched");
     }
 
     @Test

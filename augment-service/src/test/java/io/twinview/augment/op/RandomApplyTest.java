@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class RandomApplyTest {
@@ -30,8 +29,10 @@ class RandomApplyTest {
 
     @Test
     void probabilityOutsideTheUnitIntervalIsRejectedNamingTheOp() {
-        assertEquals("jitter probability must be in [0, 1], got 1.5",
-                assertThrows(IllegalArgumentException.class, () -> new RandomApply("jitter", 1.5, (i, r) -> { })).getMessage());
+        assertEquals(
+                "jitter probability must be in [0, 1], got 1.5",
+                assertThrows(IllegalArgumentException.class, () -> new RandomApply("jitter", 1.5, (i, r) -> {}))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> RandomApply.probability("flip", Double.NaN));
         assertEquals(0.25, RandomApply.probability("flip", 0.25));
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class RandomGrayscaleTest {
@@ -19,10 +18,29 @@ class RandomGrayscaleTest {
 
     @Test
     void primariesWeighByItuR601AndWhiteStaysWhite() {
-        byte[] img = {(byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, (byte) 255, 0, 0, 0};
+        byte[] img = {(byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, (byte) 255, 0, 0, 0
+        };
         RandomGrayscale.toGrayscale(img, 0, 5);
-        assertArrayEquals(new byte[] {76, 76, 76, (byte) 150, (byte) 150, (byte) 150, 29, 29, 29,
-                (byte) 255, (byte) 255, (byte) 255, 0, 0, 0}, img, "0.299*255=76.2, 0.587*255=149.7, 0.114*255=29.1");
+        assertArrayEquals(
+                new byte[] {
+                    76,
+                    76,
+                    76,
+                    (byte) 150,
+                    (byte) 150,
+                    (byte) 150,
+                    29,
+                    29,
+                    29,
+                    (byte) 255,
+                    (byte) 255,
+                    (byte) 255,
+                    0,
+                    0,
+                    0
+                },
+                img,
+                "0.299*255=76.2, 0.587*255=149.7, 0.114*255=29.1");
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class RandomResizedCropTest {
@@ -27,15 +26,18 @@ class RandomResizedCropTest {
         double maxRatio = 0;
         for (int i = 0; i < 20_000; i++) {
             CropBox box = crop.sampleBox(32, 32, rng);
-            assertTrue(box.top() + box.height() <= 32 && box.left() + box.width() <= 32, "box inside the image: " + box);
+            assertTrue(
+                    box.top() + box.height() <= 32 && box.left() + box.width() <= 32, "box inside the image: " + box);
             // each side is the rounded true side, so the true area and ratio lie within half a pixel
             double fraction = box.height() * box.width() / 1024.0;
             double ratio = (double) box.width() / box.height();
             double w = box.width();
             double h = box.height();
-            assertTrue((w + 0.5) * (h + 0.5) >= 0.08 * 1024 && (w - 0.5) * (h - 0.5) <= 1024,
+            assertTrue(
+                    (w + 0.5) * (h + 0.5) >= 0.08 * 1024 && (w - 0.5) * (h - 0.5) <= 1024,
                     "area fraction " + fraction + " within [0.08, 1] up to rounding: " + box);
-            assertTrue((w + 0.5) / (h - 0.5) >= 0.75 && (w - 0.5) / (h + 0.5) <= 4.0 / 3,
+            assertTrue(
+                    (w + 0.5) / (h - 0.5) >= 0.75 && (w - 0.5) / (h + 0.5) <= 4.0 / 3,
                     "aspect " + ratio + " within [3/4, 4/3] up to rounding: " + box);
             minFraction = Math.min(minFraction, fraction);
             maxFraction = Math.max(maxFraction, fraction);
@@ -66,10 +68,14 @@ class RandomResizedCropTest {
     void impossibleBoundsFallBackToTorchvisionsCentreCrop() {
         // ratio 3..4 cannot fit at area >= 0.9 of a square: every attempt fails
         RandomResizedCrop wide = new RandomResizedCrop(0.9, 1.0, 3, 4, 32);
-        assertEquals(new CropBox(10, 0, 11, 32), wide.sampleBox(32, 32, new SplittableRandom(1)),
+        assertEquals(
+                new CropBox(10, 0, 11, 32),
+                wide.sampleBox(32, 32, new SplittableRandom(1)),
                 "square image narrower than ratio 3: full width, height round(32/3)=11, top (32-11)//2=10");
         RandomResizedCrop tall = new RandomResizedCrop(0.9, 1.0, 0.25, 0.3, 32);
-        assertEquals(new CropBox(0, 11, 32, 10), tall.sampleBox(32, 32, new SplittableRandom(1)),
+        assertEquals(
+                new CropBox(0, 11, 32, 10),
+                tall.sampleBox(32, 32, new SplittableRandom(1)),
                 "ratio above 0.3: full height, width round(32*0.3)=10, centred");
         RandomResizedCrop any = new RandomResizedCrop(0.08, 1, 0.75, 4.0 / 3, 32);
         assertEquals(new CropBox(0, 0, 20, 20), any.centreCrop(20, 20), "ratio within bounds: the whole image");
@@ -80,7 +86,9 @@ class RandomResizedCropTest {
         byte[] src = randomImage(32, 32, 3);
         byte[] dst = new byte[7 + 32 * 32 * 3];
         RandomResizedCrop crop = new RandomResizedCrop(1, 1, 1, 1, 32);
-        assertEquals(CropBox.full(32, 32), crop.sampleBox(32, 32, new SplittableRandom(5)),
+        assertEquals(
+                CropBox.full(32, 32),
+                crop.sampleBox(32, 32, new SplittableRandom(5)),
                 "scale 1 and ratio 1 select the whole image");
         Canvas canvas = new Canvas().begin(src, 0, 32, 32, dst, 7, 32, 32);
         crop.apply(canvas, new SplittableRandom(5));
@@ -96,7 +104,9 @@ class RandomResizedCropTest {
         byte[] src = {0, 0, 0, 100, 100, 100};
         byte[] dst = new byte[4 * 3];
         new BilinearResize().resize(src, 0, 2, CropBox.full(1, 2), dst, 0, 1, 4);
-        assertArrayEquals(new byte[] {0, 0, 0, 25, 25, 25, 75, 75, 75, 100, 100, 100}, dst,
+        assertArrayEquals(
+                new byte[] {0, 0, 0, 25, 25, 25, 75, 75, 75, 100, 100, 100},
+                dst,
                 "edge pixels clamp, inner ones weigh 3:1 and 1:3");
     }
 
@@ -123,7 +133,9 @@ class RandomResizedCropTest {
             byte[] dst = new byte[out * out * 3];
             resize.resize(src, 0, 30, new CropBox(3, 4, 15, 22), dst, 0, out, out);
             for (int i = 0; i < dst.length; i += 3) {
-                assertArrayEquals(new byte[] {17, (byte) 130, (byte) 250}, new byte[] {dst[i], dst[i + 1], dst[i + 2]},
+                assertArrayEquals(
+                        new byte[] {17, (byte) 130, (byte) 250},
+                        new byte[] {dst[i], dst[i + 1], dst[i + 2]},
                         "weights sum to 1 at every output pixel of a " + out + " px output");
             }
         }
@@ -168,7 +180,8 @@ class RandomResizedCropTest {
             HorizontalFlip.flip(expected, 0, out, out);
             byte[] mirrored = new byte[out * out * 3];
             resize.resize(src, 0, 40, box, mirrored, 0, out, out, true);
-            assertArrayEquals(expected, mirrored, "the mirrored write of " + box + " at " + out + " px is the flipped resize");
+            assertArrayEquals(
+                    expected, mirrored, "the mirrored write of " + box + " at " + out + " px is the flipped resize");
         }
     }
 }

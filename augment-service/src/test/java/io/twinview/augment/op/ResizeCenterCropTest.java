@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class ResizeCenterCropTest {
@@ -45,7 +44,9 @@ class ResizeCenterCropTest {
             }
         }
         apply(new ResizeCenterCrop(4, 2), coordinates(6, 4), 6, 4, out);
-        assertArrayEquals(new byte[] {2, 1, 7, 2, 2, 7, 3, 1, 7, 3, 2, 7}, Arrays.copyOf(out, 12),
+        assertArrayEquals(
+                new byte[] {2, 1, 7, 2, 2, 7, 3, 1, 7, 3, 2, 7},
+                Arrays.copyOf(out, 12),
                 "2x2 centre of 6x4: top round(2.0) = 2, left round(1.0) = 1");
     }
 
@@ -59,8 +60,10 @@ class ResizeCenterCropTest {
         byte[] out = new byte[4 * 4 * 3];
         apply(new ResizeCenterCrop(5, 4), src, 10, 20, out);
         for (int y = 0; y < 4; y++) {
-            assertArrayEquals(Arrays.copyOfRange(resized, (y * 10 + 3) * 3, (y * 10 + 7) * 3),
-                    Arrays.copyOfRange(out, y * 12, y * 12 + 12), "output row " + y + " is resized row " + y + ", columns 3..6");
+            assertArrayEquals(
+                    Arrays.copyOfRange(resized, (y * 10 + 3) * 3, (y * 10 + 7) * 3),
+                    Arrays.copyOfRange(out, y * 12, y * 12 + 12),
+                    "output row " + y + " is resized row " + y + ", columns 3..6");
         }
     }
 
@@ -73,7 +76,10 @@ class ResizeCenterCropTest {
             byte[] out = new byte[op.outputBytes()];
             apply(op, src, 33, 47, out);
             for (byte b : out) {
-                assertEquals(201, b & 0xFF, "resize " + sizes[0] + " crop " + sizes[1] + " of a constant image is that constant");
+                assertEquals(
+                        201,
+                        b & 0xFF,
+                        "resize " + sizes[0] + " crop " + sizes[1] + " of a constant image is that constant");
             }
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 class SolarizeTest {
@@ -15,7 +14,9 @@ class SolarizeTest {
     void valuesAtOrAboveTheThresholdAreInvertedPerChannel() {
         byte[] img = {(byte) 200, 100, (byte) 128, 127, 0, (byte) 255};
         Solarize.solarize(img, 0, 2);
-        assertArrayEquals(new byte[] {55, 100, (byte) 127, 127, 0, 0}, img,
+        assertArrayEquals(
+                new byte[] {55, 100, (byte) 127, 127, 0, 0},
+                img,
                 "200 -> 55, 128 -> 127, 255 -> 0; 100, 127 and 0 stay (PIL ImageOps.solarize at 128)");
     }
 
@@ -43,13 +44,16 @@ class SolarizeTest {
             twin.nextDouble();
         }
         assertTrue(applied > 1850 && applied < 2150, "p=0.2 solarizes about 2000 of 10000, got " + applied);
-        assertEquals(twin.nextLong(), rng.nextLong(), "one draw per call whatever the outcome, so later draws stay put");
+        assertEquals(
+                twin.nextLong(), rng.nextLong(), "one draw per call whatever the outcome, so later draws stay put");
     }
 
     @Test
     void probabilityOutsideTheUnitIntervalIsRejected() {
-        assertEquals("solarize probability must be in [0, 1], got 1.5",
-                assertThrows(IllegalArgumentException.class, () -> new Solarize(1.5)).getMessage());
+        assertEquals(
+                "solarize probability must be in [0, 1], got 1.5",
+                assertThrows(IllegalArgumentException.class, () -> new Solarize(1.5))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Solarize(Double.NaN));
     }
 }

@@ -27,10 +27,12 @@ class WorkerHealthCheckTest {
     void livenessAndReadinessReportTheWorkerLoopUp() throws Exception {
         for (URL url : new URL[] {live, ready}) {
             HttpURLConnection connection = (HttpURLConnection) url.openConnection();
-            try (InputStream body = connection.getResponseCode() == 200 ? connection.getInputStream() : connection.getErrorStream()) {
+            try (InputStream body =
+                    connection.getResponseCode() == 200 ? connection.getInputStream() : connection.getErrorStream()) {
                 String json = new String(body.readAllBytes(), StandardCharsets.UTF_8);
                 assertEquals(200, connection.getResponseCode(), url + " answers 200 while the loop runs: " + json);
-                assertTrue(json.contains("\"augment-worker\"") && json.contains("\"running\""),
+                assertTrue(
+                        json.contains("\"augment-worker\"") && json.contains("\"running\""),
                         url + " reports the augment-worker check with the loop running: " + json);
             } finally {
                 connection.disconnect();

@@ -1,16 +1,14 @@
 package io.twinview.core.augment;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import io.twinview.proto.v1.AugmentRecipe;
+import io.twinview.proto.v1.ViewPolicy;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-
-import com.google.protobuf.Descriptors.FieldDescriptor;
-
-import io.twinview.proto.v1.AugmentRecipe;
-import io.twinview.proto.v1.ViewPolicy;
 
 /**
  * The published augmentation recipes, and the one place a requested recipe (name plus per-field
@@ -42,7 +40,8 @@ public final class AugmentRecipes {
      */
     private static final ViewPolicy NO_BLUR = ViewPolicy.newBuilder()
             .setBlurProbability(0)
-            .setBlurSigmaMin(0.1).setBlurSigmaMax(2.0)
+            .setBlurSigmaMin(0.1)
+            .setBlurSigmaMax(2.0)
             .setBlurKernelFraction(0.1)
             .build();
 
@@ -54,11 +53,16 @@ public final class AugmentRecipes {
      * 0.2s), grayscale p=0.2. No Gaussian blur: the paper drops it for CIFAR-10.
      */
     static final ViewPolicy SIMCLR_CIFAR = NO_BLUR.toBuilder()
-            .setCropScaleMin(0.08).setCropScaleMax(1.0)
-            .setCropRatioMin(3.0 / 4.0).setCropRatioMax(4.0 / 3.0)
+            .setCropScaleMin(0.08)
+            .setCropScaleMax(1.0)
+            .setCropRatioMin(3.0 / 4.0)
+            .setCropRatioMax(4.0 / 3.0)
             .setFlipProbability(0.5)
             .setJitterProbability(0.8)
-            .setBrightness(0.4).setContrast(0.4).setSaturation(0.4).setHue(0.1)
+            .setBrightness(0.4)
+            .setContrast(0.4)
+            .setSaturation(0.4)
+            .setHue(0.1)
             .setGrayscaleProbability(0.2)
             .setSolarizeProbability(0)
             .build();
@@ -71,7 +75,10 @@ public final class AugmentRecipes {
      * kernel 10% of the side (23 px at 224). Both views share it.
      */
     static final ViewPolicy SIMCLR_IMAGENET = SIMCLR_CIFAR.toBuilder()
-            .setBrightness(0.8).setContrast(0.8).setSaturation(0.8).setHue(0.2)
+            .setBrightness(0.8)
+            .setContrast(0.8)
+            .setSaturation(0.8)
+            .setHue(0.2)
             .setBlurProbability(0.5)
             .build();
 
@@ -81,8 +88,11 @@ public final class AugmentRecipes {
      * crop and flip, ColorJitter(0.4, 0.4, 0.2, 0.1) with p=0.8, grayscale p=0.2, and solarization
      * p=0 in view 1, 0.2 in view 2. Gaussian blur (p=1.0 / 0.1 on ImageNet) is omitted for CIFAR.
      */
-    static final ViewPolicy BYOL_CIFAR_VIEW1 = SIMCLR_CIFAR.toBuilder().setSaturation(0.2).build();
-    static final ViewPolicy BYOL_CIFAR_VIEW2 = BYOL_CIFAR_VIEW1.toBuilder().setSolarizeProbability(0.2).build();
+    static final ViewPolicy BYOL_CIFAR_VIEW1 =
+            SIMCLR_CIFAR.toBuilder().setSaturation(0.2).build();
+
+    static final ViewPolicy BYOL_CIFAR_VIEW2 =
+            BYOL_CIFAR_VIEW1.toBuilder().setSolarizeProbability(0.2).build();
 
     /**
      * BYOL's ImageNet views (Grill et al. 2020, https://arxiv.org/abs/2006.07733, appendix B,
@@ -91,8 +101,11 @@ public final class AugmentRecipes {
      * 224 px, sigma in [0.1, 2.0]) with p=1.0 in view 1 and 0.1 in view 2, solarization p=0 in
      * view 1 and 0.2 in view 2.
      */
-    static final ViewPolicy BYOL_IMAGENET_VIEW1 = BYOL_CIFAR_VIEW1.toBuilder().setBlurProbability(1.0).build();
-    static final ViewPolicy BYOL_IMAGENET_VIEW2 = BYOL_CIFAR_VIEW2.toBuilder().setBlurProbability(0.1).build();
+    static final ViewPolicy BYOL_IMAGENET_VIEW1 =
+            BYOL_CIFAR_VIEW1.toBuilder().setBlurProbability(1.0).build();
+
+    static final ViewPolicy BYOL_IMAGENET_VIEW2 =
+            BYOL_CIFAR_VIEW2.toBuilder().setBlurProbability(0.1).build();
 
     /**
      * MoCo v1's view (He et al. 2020, https://arxiv.org/abs/1911.05722, sec. 3.3; InstDisc's, as
@@ -105,11 +118,16 @@ public final class AugmentRecipes {
      * 224) has the same parameters.
      */
     static final ViewPolicy MOCOV1_CIFAR = NO_BLUR.toBuilder()
-            .setCropScaleMin(0.2).setCropScaleMax(1.0)
-            .setCropRatioMin(3.0 / 4.0).setCropRatioMax(4.0 / 3.0)
+            .setCropScaleMin(0.2)
+            .setCropScaleMax(1.0)
+            .setCropRatioMin(3.0 / 4.0)
+            .setCropRatioMax(4.0 / 3.0)
             .setFlipProbability(0.5)
             .setJitterProbability(1.0)
-            .setBrightness(0.4).setContrast(0.4).setSaturation(0.4).setHue(0.4)
+            .setBrightness(0.4)
+            .setContrast(0.4)
+            .setSaturation(0.4)
+            .setHue(0.4)
             .setGrayscaleProbability(0.2)
             .setSolarizeProbability(0)
             .build();
@@ -130,14 +148,19 @@ public final class AugmentRecipes {
             .build();
 
     /** MoCo v2's view at 32 px: {@link #MOCOV2_IMAGENET} without blur, as for CIFAR (solo-learn). */
-    static final ViewPolicy MOCOV2_CIFAR = MOCOV2_IMAGENET.toBuilder().setBlurProbability(0).build();
+    static final ViewPolicy MOCOV2_CIFAR =
+            MOCOV2_IMAGENET.toBuilder().setBlurProbability(0).build();
 
     /** Published recipes by name, small-image and ImageNet variant: each view policy sets every field. */
     private static final Map<String, Variants> RECIPES = registry(
-            new Variants(recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR), recipe("simclr", SIMCLR_IMAGENET, SIMCLR_IMAGENET)),
-            new Variants(recipe("byol", BYOL_CIFAR_VIEW1, BYOL_CIFAR_VIEW2), recipe("byol", BYOL_IMAGENET_VIEW1, BYOL_IMAGENET_VIEW2)),
+            new Variants(
+                    recipe("simclr", SIMCLR_CIFAR, SIMCLR_CIFAR), recipe("simclr", SIMCLR_IMAGENET, SIMCLR_IMAGENET)),
+            new Variants(
+                    recipe("byol", BYOL_CIFAR_VIEW1, BYOL_CIFAR_VIEW2),
+                    recipe("byol", BYOL_IMAGENET_VIEW1, BYOL_IMAGENET_VIEW2)),
             new Variants(recipe("mocov1", MOCOV1_CIFAR, MOCOV1_CIFAR), recipe("mocov1", MOCOV1_CIFAR, MOCOV1_CIFAR)),
-            new Variants(recipe("mocov2", MOCOV2_CIFAR, MOCOV2_CIFAR), recipe("mocov2", MOCOV2_IMAGENET, MOCOV2_IMAGENET)));
+            new Variants(
+                    recipe("mocov2", MOCOV2_CIFAR, MOCOV2_CIFAR), recipe("mocov2", MOCOV2_IMAGENET, MOCOV2_IMAGENET)));
 
     /** Allowed range of every ViewPolicy field, by proto field name (torchvision's own limits). */
     private static final Map<String, Range> RANGES = Map.ofEntries(
@@ -164,8 +187,7 @@ public final class AugmentRecipes {
             new String[] {"crop_ratio_min", "crop_ratio_max"},
             new String[] {"blur_sigma_min", "blur_sigma_max"});
 
-    private AugmentRecipes() {
-    }
+    private AugmentRecipes() {}
 
     /** Names of the published recipes. */
     public static Set<String> names() {
@@ -186,7 +208,8 @@ public final class AugmentRecipes {
      */
     public static AugmentRecipe published(String name, int imageSize) {
         if (imageSize <= 0) {
-            throw new IllegalArgumentException("image_size = " + imageSize + " is out of range; allowed: a number of pixels > 0");
+            throw new IllegalArgumentException(
+                    "image_size = " + imageSize + " is out of range; allowed: a number of pixels > 0");
         }
         Variants recipe = RECIPES.get(normalise(name));
         if (recipe == null) {
@@ -234,7 +257,8 @@ public final class AugmentRecipes {
         for (FieldDescriptor field : ViewPolicy.getDescriptor().getFields()) {
             Range range = RANGES.get(field.getName());
             if (range == null) {
-                throw new IllegalStateException("ViewPolicy field " + field.getName() + " has no allowed range in AugmentRecipes.RANGES");
+                throw new IllegalStateException(
+                        "ViewPolicy field " + field.getName() + " has no allowed range in AugmentRecipes.RANGES");
             }
             range.check(prefix + "." + field.getName(), (Double) view.getField(field));
         }
@@ -244,8 +268,8 @@ public final class AugmentRecipes {
             double low = (Double) view.getField(lo);
             double high = (Double) view.getField(hi);
             if (low > high) {
-                throw new IllegalArgumentException(prefix + "." + pair[0] + " = " + low + " is above "
-                        + prefix + "." + pair[1] + " = " + high + "; allowed: " + pair[0] + " <= " + pair[1]);
+                throw new IllegalArgumentException(prefix + "." + pair[0] + " = " + low + " is above " + prefix + "."
+                        + pair[1] + " = " + high + "; allowed: " + pair[0] + " <= " + pair[1]);
             }
         }
     }
@@ -255,7 +279,11 @@ public final class AugmentRecipes {
     }
 
     private static AugmentRecipe recipe(String name, ViewPolicy view1, ViewPolicy view2) {
-        return AugmentRecipe.newBuilder().setName(name).setView1(view1).setView2(view2).build();
+        return AugmentRecipe.newBuilder()
+                .setName(name)
+                .setView1(view1)
+                .setView2(view2)
+                .build();
     }
 
     private static Map<String, Variants> registry(Variants... recipes) {
@@ -265,7 +293,8 @@ public final class AugmentRecipes {
                 for (ViewPolicy view : List.of(recipe.getView1(), recipe.getView2())) {
                     for (FieldDescriptor field : ViewPolicy.getDescriptor().getFields()) {
                         if (!view.hasField(field)) {
-                            throw new IllegalStateException("published recipe " + recipe.getName() + " leaves " + field.getName() + " unset");
+                            throw new IllegalStateException(
+                                    "published recipe " + recipe.getName() + " leaves " + field.getName() + " unset");
                         }
                     }
                 }
@@ -276,8 +305,7 @@ public final class AugmentRecipes {
     }
 
     /** One recipe's two published variants: for images up to {@value #SMALL_IMAGE_MAX} px, and above. */
-    private record Variants(AugmentRecipe small, AugmentRecipe imagenet) {
-    }
+    private record Variants(AugmentRecipe small, AugmentRecipe imagenet) {}
 
     /** A closed, half-open or unbounded interval of finite doubles, with its description for messages. */
     private record Range(double min, boolean minInclusive, double max, String allowed) {

@@ -14,8 +14,8 @@ public record Checkpoint(String manifestKey, CheckpointManifest manifest, Map<St
     public byte[] object(String name) {
         byte[] data = objects.get(name);
         if (data == null) {
-            throw new IllegalArgumentException("checkpoint " + manifestKey + " was read without object '" + name
-                    + "'; read: " + objects.keySet());
+            throw new IllegalArgumentException(
+                    "checkpoint " + manifestKey + " was read without object '" + name + "'; read: " + objects.keySet());
         }
         return data;
     }

@@ -47,7 +47,8 @@ public final class CheckpointStore {
     public String write(CheckpointManifest manifest, Map<String, byte[]> objects) {
         String runId = manifest.getRunId();
         long step = manifest.getStep();
-        CheckpointManifest.Builder complete = manifest.toBuilder().clearObjects().setFormatVersion(FORMAT_VERSION);
+        CheckpointManifest.Builder complete =
+                manifest.toBuilder().clearObjects().setFormatVersion(FORMAT_VERSION);
         for (Map.Entry<String, byte[]> object : objects.entrySet()) {
             String key = CheckpointKeys.objectKey(runId, step, fileName(object.getKey()));
             store.put(key, object.getValue(), "application/octet-stream");
@@ -82,7 +83,8 @@ public final class CheckpointStore {
     /** Every run id that has a folder under runs/. */
     public List<String> runIds() {
         return store.listPrefixes(CheckpointKeys.runsPrefix()).stream()
-                .map(prefix -> prefix.substring(CheckpointKeys.runsPrefix().length()).replace("/", ""))
+                .map(prefix ->
+                        prefix.substring(CheckpointKeys.runsPrefix().length()).replace("/", ""))
                 .filter(id -> !id.isEmpty())
                 .sorted()
                 .toList();
@@ -91,7 +93,9 @@ public final class CheckpointStore {
     /** The manifest of a step, if one was written and parses. */
     public Optional<CheckpointManifest> manifest(String runId, long step) {
         String key = CheckpointKeys.manifestKey(runId, step);
-        return store.find(key).map(json -> ProtoJson.parse(json, CheckpointManifest.newBuilder(), key).build());
+        return store.find(key)
+                .map(json -> ProtoJson.parse(json, CheckpointManifest.newBuilder(), key)
+                        .build());
     }
 
     /**
@@ -133,7 +137,10 @@ public final class CheckpointStore {
         for (StoredObject object : manifest.getObjectsList()) {
             Long size = sizes.get(object.getKey());
             if (size == null || size != object.getSizeBytes()) {
-                problems.add(object.getKey() + (size == null ? " is missing" : " has " + size + " bytes, manifest says " + object.getSizeBytes()));
+                problems.add(object.getKey()
+                        + (size == null
+                                ? " is missing"
+                                : " has " + size + " bytes, manifest says " + object.getSizeBytes()));
                 continue;
             }
             if (objectsToRead.contains(object.getName())) {

@@ -17,7 +17,8 @@ public final class ProtoJson {
         try {
             return PRINTER.print(message).getBytes(StandardCharsets.UTF_8);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print " + message.getDescriptorForType().getFullName(), e);
+            throw new IllegalStateException(
+                    "cannot print " + message.getDescriptorForType().getFullName(), e);
         }
     }
 
@@ -29,8 +30,10 @@ public final class ProtoJson {
             PARSER.merge(new String(json, StandardCharsets.UTF_8), builder);
             return builder;
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException(what + " is not a valid "
-                    + builder.getDescriptorForType().getFullName() + " JSON document: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    what + " is not a valid " + builder.getDescriptorForType().getFullName() + " JSON document: "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

@@ -49,13 +49,18 @@ public interface StorageConfig {
      * @throws IllegalArgumentException naming the field of a value {@link StorageSettings} refuses
      */
     default StorageSettings settings() {
-        return new StorageSettings(required("endpoint", endpoint()), required("access-key", accessKey()),
-                required("secret-key", secretKey()), bucket(), region());
+        return new StorageSettings(
+                required("endpoint", endpoint()),
+                required("access-key", accessKey()),
+                required("secret-key", secretKey()),
+                bucket(),
+                region());
     }
 
     private static String required(String key, Optional<String> value) {
-        return value.orElseThrow(() -> new NoSuchElementException("twinview.storage." + key + " is required: this service"
-                + " keeps its data in object storage; set it (environment variable TWINVIEW_STORAGE_"
-                + key.replace('-', '_').toUpperCase(Locale.ROOT) + ")"));
+        return value.orElseThrow(
+                () -> new NoSuchElementException("twinview.storage." + key + " is required: this service"
+                        + " keeps its data in object storage; set it (environment variable TWINVIEW_STORAGE_"
+                        + key.replace('-', '_').toUpperCase(Locale.ROOT) + ")"));
     }
 }

@@ -3,7 +3,6 @@ package io.twinview.core.data;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -27,16 +26,106 @@ final class Cifar100Dataset extends SquareImages {
     static final String NAMES_FILE = "fine_label_names.txt";
     /** The fine label names in label order, as fine_label_names.txt lists them. */
     static final List<String> DEFAULT_CLASS_NAMES = List.of(
-            "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
-            "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle",
-            "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur",
-            "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house", "kangaroo", "keyboard",
-            "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
-            "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
-            "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
-            "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
-            "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
-            "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm");
+            "apple",
+            "aquarium_fish",
+            "baby",
+            "bear",
+            "beaver",
+            "bed",
+            "bee",
+            "beetle",
+            "bicycle",
+            "bottle",
+            "bowl",
+            "boy",
+            "bridge",
+            "bus",
+            "butterfly",
+            "camel",
+            "can",
+            "castle",
+            "caterpillar",
+            "cattle",
+            "chair",
+            "chimpanzee",
+            "clock",
+            "cloud",
+            "cockroach",
+            "couch",
+            "crab",
+            "crocodile",
+            "cup",
+            "dinosaur",
+            "dolphin",
+            "elephant",
+            "flatfish",
+            "forest",
+            "fox",
+            "girl",
+            "hamster",
+            "house",
+            "kangaroo",
+            "keyboard",
+            "lamp",
+            "lawn_mower",
+            "leopard",
+            "lion",
+            "lizard",
+            "lobster",
+            "man",
+            "maple_tree",
+            "motorcycle",
+            "mountain",
+            "mouse",
+            "mushroom",
+            "oak_tree",
+            "orange",
+            "orchid",
+            "otter",
+            "palm_tree",
+            "pear",
+            "pickup_truck",
+            "pine_tree",
+            "plain",
+            "plate",
+            "poppy",
+            "porcupine",
+            "possum",
+            "rabbit",
+            "raccoon",
+            "ray",
+            "road",
+            "rocket",
+            "rose",
+            "sea",
+            "seal",
+            "shark",
+            "shrew",
+            "skunk",
+            "skyscraper",
+            "snail",
+            "snake",
+            "spider",
+            "squirrel",
+            "streetcar",
+            "sunflower",
+            "sweet_pepper",
+            "table",
+            "tank",
+            "telephone",
+            "television",
+            "tiger",
+            "tractor",
+            "train",
+            "trout",
+            "tulip",
+            "turtle",
+            "wardrobe",
+            "whale",
+            "willow_tree",
+            "wolf",
+            "woman",
+            "worm");
 
     private final RecordFile file;
     private final byte[] labels;
@@ -54,8 +143,8 @@ final class Cifar100Dataset extends SquareImages {
         if (!Files.isRegularFile(path)) {
             throw uri.error("split=" + split + " needs " + path.getFileName() + ", which is not in " + dir);
         }
-        RecordFile file = RecordFile.map(uri, path, RECORD_BYTES,
-                "coarse label byte + fine label byte + 3072 pixel bytes per CIFAR-100 record");
+        RecordFile file = RecordFile.map(
+                uri, path, RECORD_BYTES, "coarse label byte + fine label byte + 3072 pixel bytes per CIFAR-100 record");
         byte[] labels = new byte[file.records()];
         for (int r = 0; r < labels.length; r++) {
             int coarse = file.get(r, 0) & 0xFF;
@@ -77,8 +166,8 @@ final class Cifar100Dataset extends SquareImages {
         Path dir = LocalDir.of(uri, USAGE);
         String train = canonical(dir, split(uri));
         if (Files.isRegularFile(dir.resolve("test.bin"))) {
-            return new EvalSplits(train, train, canonical(dir, "test"),
-                    "pre-training on " + train + ", evaluating on split=test");
+            return new EvalSplits(
+                    train, train, canonical(dir, "test"), "pre-training on " + train + ", evaluating on split=test");
         }
         return new EvalSplits(train, train, null, "no test.bin in " + dir + ": no evaluation test set");
     }

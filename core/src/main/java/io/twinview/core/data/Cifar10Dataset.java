@@ -17,7 +17,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -40,8 +39,8 @@ final class Cifar10Dataset extends SquareImages {
     static final String TEST_FILE = "test_batch.bin";
     static final String META_FILE = "batches.meta.txt";
     /** Class names of CIFAR-10, used when the directory has no batches.meta.txt. */
-    static final List<String> DEFAULT_CLASS_NAMES = List.of(
-            "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+    static final List<String> DEFAULT_CLASS_NAMES =
+            List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
     private static final Pattern DATA_BATCH = Pattern.compile("data_batch_(\\d+)\\.bin");
     private static final int MAX_RANGE = 10_000;
@@ -51,6 +50,7 @@ final class Cifar10Dataset extends SquareImages {
     private final ByteBuffer[] files;
     /** firstIndex[f] = dataset index of file f's first record; length files.length + 1. */
     private final int[] firstIndex;
+
     private final byte[] labels;
 
     private Cifar10Dataset(String uri, ByteBuffer[] files, int[] firstIndex, byte[] labels, List<String> classNames) {
@@ -101,37 +101,57 @@ final class Cifar10Dataset extends SquareImages {
         if (uri.params().isEmpty()) {
             if (layout.hasTest) {
                 String train = Selection.train().canonicalUri(layout);
-                return new EvalSplits(train, train, Selection.test().canonicalUri(layout),
+                return new EvalSplits(
+                        train,
+                        train,
+                        Selection.test().canonicalUri(layout),
                         TEST_FILE + " present in " + dir + ": pre-training on split=train, evaluating on split=test");
             }
             if (layout.batches.size() < 2) {
                 String train = Selection.train().canonicalUri(layout);
-                return new EvalSplits(train, train, null, "no " + TEST_FILE + " and a single data_batch file in "
-                        + dir + ": nothing to hold out, no evaluation test set");
+                return new EvalSplits(
+                        train,
+                        train,
+                        null,
+                        "no " + TEST_FILE + " and a single data_batch file in " + dir
+                                + ": nothing to hold out, no evaluation test set");
             }
             int heldOut = layout.batches.lastKey();
             TreeSet<Integer> rest = new TreeSet<>(layout.batches.keySet());
             rest.remove(heldOut);
             String train = Selection.batches(rest).canonicalUri(layout);
-            return new EvalSplits(train, train, Selection.batches(List.of(heldOut)).canonicalUri(layout),
+            return new EvalSplits(
+                    train,
+                    train,
+                    Selection.batches(List.of(heldOut)).canonicalUri(layout),
                     "no " + TEST_FILE + " in " + dir + ": holding out data_batch_" + heldOut
                             + " for evaluation, pre-training on data_batch_" + Selection.ranges(rest));
         }
         String train = chosen.canonicalUri(layout);
         if (layout.hasTest) {
-            return new EvalSplits(train, train, Selection.test().canonicalUri(layout),
+            return new EvalSplits(
+                    train,
+                    train,
+                    Selection.test().canonicalUri(layout),
                     "pre-training on " + chosen.describe() + ", evaluating on " + TEST_FILE);
         }
         TreeSet<Integer> unused = new TreeSet<>(layout.batches.keySet());
         unused.removeAll(chosen.batchNumbers(layout));
         if (!unused.isEmpty()) {
             int heldOut = unused.last();
-            return new EvalSplits(train, train, Selection.batches(List.of(heldOut)).canonicalUri(layout),
+            return new EvalSplits(
+                    train,
+                    train,
+                    Selection.batches(List.of(heldOut)).canonicalUri(layout),
                     "no " + TEST_FILE + " in " + dir + ": evaluating on data_batch_" + heldOut
                             + ", the highest-numbered batch not pre-trained on");
         }
-        return new EvalSplits(train, train, null, "no " + TEST_FILE + " in " + dir
-                + " and every data_batch file is pre-trained on: no evaluation test set");
+        return new EvalSplits(
+                train,
+                train,
+                null,
+                "no " + TEST_FILE + " in " + dir
+                        + " and every data_batch file is pre-trained on: no evaluation test set");
     }
 
     @Override
@@ -159,8 +179,8 @@ final class Cifar10Dataset extends SquareImages {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size == 0 || size % RECORD_BYTES != 0) {
-                throw uri.error("file " + path + " is " + size + " bytes, not a positive multiple of "
-                        + RECORD_BYTES + " (1 label byte + 3072 pixel bytes per CIFAR-10 record)");
+                throw uri.error("file " + path + " is " + size + " bytes, not a positive multiple of " + RECORD_BYTES
+                        + " (1 label byte + 3072 pixel bytes per CIFAR-10 record)");
             }
             if (size > Integer.MAX_VALUE) {
                 throw uri.error("file " + path + " is " + size + " bytes; at most " + Integer.MAX_VALUE + " per file");
@@ -216,8 +236,8 @@ final class Cifar10Dataset extends SquareImages {
                         int number = parseBatchNumber(uri, m.group(1));
                         Path previous = batches.put(number, p);
                         if (previous != null) {
-                            throw uri.error("both " + previous.getFileName() + " and " + p.getFileName()
-                                    + " in " + dir + " are batch " + number);
+                            throw uri.error("both " + previous.getFileName() + " and " + p.getFileName() + " in " + dir
+                                    + " are batch " + number);
                         }
                     }
                 }
@@ -271,8 +291,8 @@ final class Cifar10Dataset extends SquareImages {
         private void check(DatasetUri uri, Layout layout) {
             if ("test".equals(split)) {
                 if (!layout.hasTest) {
-                    throw uri.error("split=test needs " + TEST_FILE + ", which is not in " + layout.dir
-                            + " (present: " + layout.presentBatches() + ")");
+                    throw uri.error("split=test needs " + TEST_FILE + ", which is not in " + layout.dir + " (present: "
+                            + layout.presentBatches() + ")");
                 }
                 return;
             }
@@ -280,7 +300,9 @@ final class Cifar10Dataset extends SquareImages {
                 throw uri.error("no data_batch_*.bin files in " + layout.dir);
             }
             if (batchList != null) {
-                List<Integer> missing = batchList.stream().filter(b -> !layout.batches.containsKey(b)).toList();
+                List<Integer> missing = batchList.stream()
+                        .filter(b -> !layout.batches.containsKey(b))
+                        .toList();
                 if (!missing.isEmpty()) {
                     throw uri.error("batches=" + ranges(batchList) + " asks for data_batch_" + ranges(missing)
                             + ", not in " + layout.dir + " (present: " + layout.presentBatches() + ")");
@@ -361,7 +383,8 @@ final class Cifar10Dataset extends SquareImages {
                     throw uri.error("batches='" + spec + "': range " + part + " runs backwards; write it low-high");
                 }
                 if (to - from >= MAX_RANGE) {
-                    throw uri.error("batches='" + spec + "': range " + part + " spans more than " + MAX_RANGE + " batches");
+                    throw uri.error(
+                            "batches='" + spec + "': range " + part + " spans more than " + MAX_RANGE + " batches");
                 }
                 for (int b = from; b <= to; b++) {
                     if (!numbers.add(b)) {

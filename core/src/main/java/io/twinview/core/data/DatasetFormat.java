@@ -15,8 +15,11 @@ import java.util.function.Function;
  * @param s3            which objects a {@code scheme:s3://BUCKET/KEY} source needs; null when the
  *                      format cannot come from object storage (generated images)
  */
-record DatasetFormat(String scheme, Function<DatasetUri, ImageDataset> open,
-                     Function<DatasetUri, EvalSplits> defaultSplits, S3Objects s3) {
+record DatasetFormat(
+        String scheme,
+        Function<DatasetUri, ImageDataset> open,
+        Function<DatasetUri, EvalSplits> defaultSplits,
+        S3Objects s3) {
 
     DatasetFormat {
         Objects.requireNonNull(scheme, "scheme");
@@ -25,14 +28,14 @@ record DatasetFormat(String scheme, Function<DatasetUri, ImageDataset> open,
     }
 
     /** A format that reads a directory of files; on s3, every object under the path, mirrored as a folder. */
-    static DatasetFormat folder(String scheme, Function<DatasetUri, ImageDataset> open,
-                                Function<DatasetUri, EvalSplits> defaultSplits) {
+    static DatasetFormat folder(
+            String scheme, Function<DatasetUri, ImageDataset> open, Function<DatasetUri, EvalSplits> defaultSplits) {
         return new DatasetFormat(scheme, open, defaultSplits, S3Objects.FOLDER);
     }
 
     /** A format whose images are generated on read: nothing to mirror, so it cannot come from s3. */
-    static DatasetFormat generated(String scheme, Function<DatasetUri, ImageDataset> open,
-                                   Function<DatasetUri, EvalSplits> defaultSplits) {
+    static DatasetFormat generated(
+            String scheme, Function<DatasetUri, ImageDataset> open, Function<DatasetUri, EvalSplits> defaultSplits) {
         return new DatasetFormat(scheme, open, defaultSplits, null);
     }
 

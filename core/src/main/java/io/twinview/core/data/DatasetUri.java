@@ -13,12 +13,14 @@ record DatasetUri(String text, String scheme, String path, Map<String, String> p
 
     static DatasetUri parse(String uri) {
         if (uri == null || uri.isBlank()) {
-            throw new DatasetException("dataset URI is empty; expected e.g. 'cifar10:/data/cifar?split=train' or 'synthetic:?n=4096'");
+            throw new DatasetException(
+                    "dataset URI is empty; expected e.g. 'cifar10:/data/cifar?split=train' or 'synthetic:?n=4096'");
         }
         String text = uri.strip();
         int colon = text.indexOf(':');
         if (colon <= 0) {
-            throw new DatasetException("dataset URI '" + uri + "' has no scheme; expected 'cifar10:DIR[?...]' or 'synthetic:[?...]'");
+            throw new DatasetException(
+                    "dataset URI '" + uri + "' has no scheme; expected 'cifar10:DIR[?...]' or 'synthetic:[?...]'");
         }
         String scheme = text.substring(0, colon);
         String rest = text.substring(colon + 1);
@@ -31,8 +33,8 @@ record DatasetUri(String text, String scheme, String path, Map<String, String> p
                 for (String pair : query.split("&", -1)) {
                     int eq = pair.indexOf('=');
                     if (eq <= 0 || eq == pair.length() - 1) {
-                        throw new DatasetException("dataset URI '" + uri + "': parameter '" + pair
-                                + "' is not of the form key=value");
+                        throw new DatasetException(
+                                "dataset URI '" + uri + "': parameter '" + pair + "' is not of the form key=value");
                     }
                     String key = pair.substring(0, eq);
                     if (params.put(key, pair.substring(eq + 1)) != null) {
@@ -48,8 +50,8 @@ record DatasetUri(String text, String scheme, String path, Map<String, String> p
     void requireOnly(List<String> allowed) {
         for (String key : params.keySet()) {
             if (!allowed.contains(key)) {
-                throw new DatasetException("dataset URI '" + text + "': unknown parameter '" + key
-                        + "' for scheme " + scheme + "; allowed: " + String.join(", ", allowed));
+                throw new DatasetException("dataset URI '" + text + "': unknown parameter '" + key + "' for scheme "
+                        + scheme + "; allowed: " + String.join(", ", allowed));
             }
         }
     }

@@ -1,9 +1,8 @@
 package io.twinview.core.data;
 
+import io.twinview.core.storage.StorageSettings;
 import java.nio.file.Path;
 import java.util.List;
-
-import io.twinview.core.storage.StorageSettings;
 
 /**
  * Opens labelled image datasets named by URI, and says how a run splits one for evaluation.
@@ -85,15 +84,16 @@ public final class Datasets {
             DatasetFormat.folder(Cifar10Dataset.SCHEME, Cifar10Dataset::open, Cifar10Dataset::defaultSplits),
             DatasetFormat.folder(Cifar100Dataset.SCHEME, Cifar100Dataset::open, Cifar100Dataset::defaultSplits),
             DatasetFormat.folder(Stl10Dataset.SCHEME, Stl10Dataset::open, Stl10Dataset::defaultSplits),
-            DatasetFormat.folder(ImageFolderDataset.SCHEME, ImageFolderDataset::open, ImageFolderDataset::defaultSplits),
+            DatasetFormat.folder(
+                    ImageFolderDataset.SCHEME, ImageFolderDataset::open, ImageFolderDataset::defaultSplits),
             new DatasetFormat(WebDataset.SCHEME, WebDataset::open, WebDataset::defaultSplits, WebDataset::s3Files),
             DatasetFormat.generated(SyntheticShapes.SCHEME, SyntheticShapes::open, SyntheticShapes::defaultSplits));
 
     /** Every scheme {@link #open} knows, in the order of {@link #FORMATS}. */
-    public static final List<String> SCHEMES = FORMATS.stream().map(DatasetFormat::scheme).toList();
+    public static final List<String> SCHEMES =
+            FORMATS.stream().map(DatasetFormat::scheme).toList();
 
-    private Datasets() {
-    }
+    private Datasets() {}
 
     /**
      * Opens the dataset a URI names (syntax in the class Javadoc). CIFAR and STL-10 files are
@@ -122,7 +122,9 @@ public final class Datasets {
     public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir) {
         DatasetUri parsed = DatasetUri.parse(uri);
         DatasetFormat format = format(parsed);
-        return S3Sources.isS3(parsed) ? S3Sources.open(format, parsed, storage, cacheDir) : format.open().apply(parsed);
+        return S3Sources.isS3(parsed)
+                ? S3Sources.open(format, parsed, storage, cacheDir)
+                : format.open().apply(parsed);
     }
 
     /** {@link #defaultSplits(String)} for a URI that may name an s3:// source; URIs come back in the s3:// form. */
@@ -134,7 +136,8 @@ public final class Datasets {
     public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, Path cacheDir) {
         DatasetUri parsed = DatasetUri.parse(trainingUri);
         DatasetFormat format = format(parsed);
-        return S3Sources.isS3(parsed) ? S3Sources.defaultSplits(format, parsed, storage, cacheDir)
+        return S3Sources.isS3(parsed)
+                ? S3Sources.defaultSplits(format, parsed, storage, cacheDir)
                 : format.defaultSplits().apply(parsed);
     }
 

@@ -1,5 +1,6 @@
 package io.twinview.core.data;
 
+import io.twinview.core.data.BadImageException.Reason;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -13,14 +14,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.zip.CRC32;
-
-import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
-
-import io.twinview.core.data.BadImageException.Reason;
 
 /**
  * Checks and decodes one encoded JPEG or PNG, converts it to RGB and resizes it to a square side,
@@ -54,14 +51,13 @@ final class ImageDecoder {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
-    private ImageDecoder() {
-    }
+    private ImageDecoder() {}
 
     /** Throws TOO_LARGE for an encoded size over {@link #MAX_FILE_BYTES}, before the bytes are read. */
     static void checkFileSize(long bytes, String uri, String sample) {
         if (bytes > MAX_FILE_BYTES) {
-            throw new BadImageException(uri, sample, Reason.TOO_LARGE,
-                    "file is " + bytes + " bytes; the limit is " + MAX_FILE_BYTES, null);
+            throw new BadImageException(
+                    uri, sample, Reason.TOO_LARGE, "file is " + bytes + " bytes; the limit is " + MAX_FILE_BYTES, null);
         }
     }
 
@@ -75,11 +71,19 @@ final class ImageDecoder {
         if (startsWith(data, PNG_SIGNATURE)) {
             format = "png";
             checkPngChunks(data, uri, sample);
-        } else if (data.length >= 3 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8 && (data[2] & 0xFF) == 0xFF) {
+        } else if (data.length >= 3
+                && (data[0] & 0xFF) == 0xFF
+                && (data[1] & 0xFF) == 0xD8
+                && (data[2] & 0xFF) == 0xFF) {
             format = "jpeg";
         } else {
-            throw new BadImageException(uri, sample, Reason.WRONG_MAGIC,
-                    "starts with " + hex(data, 8) + ", which is neither a JPEG (FF D8 FF) nor a PNG (89 50 4E 47 0D 0A 1A 0A) signature", null);
+            throw new BadImageException(
+                    uri,
+                    sample,
+                    Reason.WRONG_MAGIC,
+                    "starts with " + hex(data, 8)
+                            + ", which is neither a JPEG (FF D8 FF) nor a PNG (89 50 4E 47 0D 0A 1A 0A) signature",
+                    null);
         }
         BufferedImage image = read(data, format, uri, sample);
         resizeInto(image, side, dst, offset);
@@ -104,11 +108,17 @@ final class ImageDecoder {
                 throw failure(uri, sample, format + " header", e, data);
             }
             if (width <= 0 || height <= 0) {
-                throw new BadImageException(uri, sample, Reason.CORRUPT, format + " header declares " + width + "x" + height, null);
+                throw new BadImageException(
+                        uri, sample, Reason.CORRUPT, format + " header declares " + width + "x" + height, null);
             }
             if (width * height > MAX_PIXELS) {
-                throw new BadImageException(uri, sample, Reason.TOO_LARGE, format + " header declares " + width + "x" + height
-                        + " = " + width * height + " pixels; the limit is " + MAX_PIXELS, null);
+                throw new BadImageException(
+                        uri,
+                        sample,
+                        Reason.TOO_LARGE,
+                        format + " header declares " + width + "x" + height + " = " + width * height
+                                + " pixels; the limit is " + MAX_PIXELS,
+                        null);
             }
             BufferedImage image;
             try {
@@ -119,10 +129,12 @@ final class ImageDecoder {
             for (String warning : warnings) {
                 String w = warning.toLowerCase(java.util.Locale.ROOT);
                 if (w.contains("premature end") || w.contains("truncated") || w.contains("missing eoi")) {
-                    throw new BadImageException(uri, sample, Reason.TRUNCATED, "the " + format + " decoder reports: " + warning, null);
+                    throw new BadImageException(
+                            uri, sample, Reason.TRUNCATED, "the " + format + " decoder reports: " + warning, null);
                 }
                 if (w.contains("corrupt")) {
-                    throw new BadImageException(uri, sample, Reason.CORRUPT, "the " + format + " decoder reports: " + warning, null);
+                    throw new BadImageException(
+                            uri, sample, Reason.CORRUPT, "the " + format + " decoder reports: " + warning, null);
                 }
             }
             return image;
@@ -141,8 +153,11 @@ final class ImageDecoder {
     private static BadImageException failure(String uri, String sample, String what, Exception e, byte[] data) {
         String message = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
         boolean jpegWithoutEnd = what.startsWith("jpeg") && !hasJpegEnd(data);
-        boolean truncated = e instanceof EOFException || e.getCause() instanceof EOFException
-                || message.contains("end of") || message.contains("premature") || jpegWithoutEnd;
+        boolean truncated = e instanceof EOFException
+                || e.getCause() instanceof EOFException
+                || message.contains("end of")
+                || message.contains("premature")
+                || jpegWithoutEnd;
         boolean unsupported = String.valueOf(e.getMessage()).contains("Unsupported Image Type");
         Reason reason = truncated ? Reason.TRUNCATED : unsupported ? Reason.UNSUPPORTED : Reason.CORRUPT;
         return new BadImageException(uri, sample, reason, what + " does not decode: " + e, e);
@@ -166,26 +181,41 @@ final class ImageDecoder {
         boolean first = true;
         while (true) {
             if (data.length - pos < 12) {
-                throw new BadImageException(uri, sample, Reason.TRUNCATED, "PNG ends at byte " + data.length
-                        + " inside a chunk header, before IEND", null);
+                throw new BadImageException(
+                        uri,
+                        sample,
+                        Reason.TRUNCATED,
+                        "PNG ends at byte " + data.length + " inside a chunk header, before IEND",
+                        null);
             }
             long length = buf.getInt(pos) & 0xFFFFFFFFL;
             String type = new String(data, pos + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
             if (first && !type.equals("IHDR")) {
-                throw new BadImageException(uri, sample, Reason.CORRUPT, "PNG's first chunk is '" + type + "', not IHDR", null);
+                throw new BadImageException(
+                        uri, sample, Reason.CORRUPT, "PNG's first chunk is '" + type + "', not IHDR", null);
             }
             first = false;
             if (length > data.length - pos - 12L) {
-                throw new BadImageException(uri, sample, Reason.TRUNCATED, "PNG chunk " + type + " at byte " + pos + " declares "
-                        + length + " data bytes; only " + (data.length - pos - 12L) + " remain before the end", null);
+                throw new BadImageException(
+                        uri,
+                        sample,
+                        Reason.TRUNCATED,
+                        "PNG chunk " + type + " at byte " + pos + " declares " + length + " data bytes; only "
+                                + (data.length - pos - 12L) + " remain before the end",
+                        null);
             }
             crc.reset();
             crc.update(data, pos + 4, (int) length + 4);
             long stored = buf.getInt(pos + 8 + (int) length) & 0xFFFFFFFFL;
             if (crc.getValue() != stored) {
-                throw new BadImageException(uri, sample, Reason.CORRUPT, "PNG chunk " + type + " at byte " + pos
-                        + " fails its CRC-32 check (stored " + Long.toHexString(stored) + ", computed "
-                        + Long.toHexString(crc.getValue()) + ")", null);
+                throw new BadImageException(
+                        uri,
+                        sample,
+                        Reason.CORRUPT,
+                        "PNG chunk " + type + " at byte " + pos
+                                + " fails its CRC-32 check (stored " + Long.toHexString(stored) + ", computed "
+                                + Long.toHexString(crc.getValue()) + ")",
+                        null);
             }
             pos += 12 + (int) length;
             if (type.equals("IEND")) {
@@ -290,7 +320,12 @@ final class ImageDecoder {
         private final int[] argb;
         private final Kind kind;
 
-        private enum Kind { PALETTE, GRAY, RGB, OTHER }
+        private enum Kind {
+            PALETTE,
+            GRAY,
+            RGB,
+            OTHER
+        }
 
         RowReader(BufferedImage image) {
             this.image = image;

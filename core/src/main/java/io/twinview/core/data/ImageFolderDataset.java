@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -28,6 +27,7 @@ final class ImageFolderDataset extends SquareImages {
     static final String USAGE = "imagefolder:DIR[?size=N]";
     /** Default output side: 96, STL-10's size, room for random-resized crops to 32..96. */
     static final int DEFAULT_SIZE = 96;
+
     static final int MIN_SIZE = 8;
     static final int MAX_SIZE = 1024;
 
@@ -46,7 +46,10 @@ final class ImageFolderDataset extends SquareImages {
         int side = size(uri);
         List<Path> classDirs;
         try (Stream<Path> entries = Files.list(dir)) {
-            classDirs = entries.filter(Files::isDirectory).filter(p -> !hidden(p)).sorted().toList();
+            classDirs = entries.filter(Files::isDirectory)
+                    .filter(p -> !hidden(p))
+                    .sorted()
+                    .toList();
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new DatasetException("dataset URI '" + uri.text() + "': cannot list " + dir + ": " + e, e);
         }
@@ -61,8 +64,11 @@ final class ImageFolderDataset extends SquareImages {
             names.add(classDir.getFileName().toString());
             List<Path> images;
             try (Stream<Path> walk = Files.walk(classDir)) {
-                images = walk.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageName)
-                        .filter(p -> !hiddenBelow(classDir, p)).sorted().toList();
+                images = walk.filter(Files::isRegularFile)
+                        .filter(ImageFolderDataset::isImageName)
+                        .filter(p -> !hiddenBelow(classDir, p))
+                        .sorted()
+                        .toList();
             } catch (IOException | java.io.UncheckedIOException e) {
                 throw new DatasetException("dataset URI '" + uri.text() + "': cannot list " + classDir + ": " + e, e);
             }
@@ -79,14 +85,21 @@ final class ImageFolderDataset extends SquareImages {
         }
         String canonical = SCHEME + ":" + dir + "?size=" + side;
         LOG.infof("Opened %s: %d images in %d classes", canonical, files.size(), names.size());
-        return new ImageFolderDataset(canonical, side, files.toArray(Path[]::new),
-                labels.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(names));
+        return new ImageFolderDataset(
+                canonical,
+                side,
+                files.toArray(Path[]::new),
+                labels.stream().mapToInt(Integer::intValue).toArray(),
+                List.copyOf(names));
     }
 
     /** No held-out split in one folder: pre-train and fit probes on it, no test set unless named. */
     static EvalSplits defaultSplits(DatasetUri uri) {
         String canonical = open(uri).uri();
-        return new EvalSplits(canonical, canonical, null,
+        return new EvalSplits(
+                canonical,
+                canonical,
+                null,
                 "an image folder has no held-out split: pre-training and fitting probes on " + canonical
                         + "; name an evaluation test set (another imagefolder) for test scores");
     }
@@ -143,7 +156,8 @@ final class ImageFolderDataset extends SquareImages {
             ImageDecoder.checkFileSize(Files.size(file), uri(), file.toString());
             data = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new BadImageException(uri(), file.toString(), BadImageException.Reason.UNREADABLE, "cannot read: " + e, e);
+            throw new BadImageException(
+                    uri(), file.toString(), BadImageException.Reason.UNREADABLE, "cannot read: " + e, e);
         }
         ImageDecoder.decodeInto(data, height(), dst, offset, uri(), file.toString());
     }

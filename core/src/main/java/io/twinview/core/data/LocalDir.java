@@ -7,8 +7,7 @@ import java.nio.file.Path;
 /** The local directory a {@code scheme:DIR} URI names, checked to exist. */
 final class LocalDir {
 
-    private LocalDir() {
-    }
+    private LocalDir() {}
 
     /** @param usage the URI form to show when the path is missing, e.g. {@code "cifar100:DIR[?split=train|test]"} */
     static Path of(DatasetUri uri, String usage) {

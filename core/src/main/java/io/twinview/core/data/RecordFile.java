@@ -35,8 +35,8 @@ final class RecordFile {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size == 0 || size % recordBytes != 0) {
-                throw uri.error("file " + path + " is " + size + " bytes, not a positive multiple of "
-                        + recordBytes + " (" + what + ")");
+                throw uri.error("file " + path + " is " + size + " bytes, not a positive multiple of " + recordBytes
+                        + " (" + what + ")");
             }
             long count = size / recordBytes;
             if (count > Integer.MAX_VALUE) {

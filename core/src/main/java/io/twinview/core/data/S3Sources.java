@@ -1,15 +1,14 @@
 package io.twinview.core.data;
 
+import io.twinview.core.storage.LocalMirror;
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageException;
+import io.twinview.core.storage.StorageSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import io.twinview.core.storage.LocalMirror;
-import io.twinview.core.storage.ObjectStore;
-import io.twinview.core.storage.StorageException;
-import io.twinview.core.storage.StorageSettings;
 
 /**
  * {@code scheme:s3://bucket/prefix[?...]}: the objects the scheme's {@link DatasetFormat#s3()} names
@@ -21,8 +20,7 @@ final class S3Sources {
 
     static final String PREFIX = "s3://";
 
-    private S3Sources() {
-    }
+    private S3Sources() {}
 
     static boolean isS3(DatasetUri uri) {
         return uri.path().startsWith(PREFIX);
@@ -66,7 +64,8 @@ final class S3Sources {
         }
         StorageSettings settings;
         try {
-            settings = new StorageSettings(storage.endpoint(), storage.accessKey(), storage.secretKey(), bucket, storage.region());
+            settings = new StorageSettings(
+                    storage.endpoint(), storage.accessKey(), storage.secretKey(), bucket, storage.region());
         } catch (IllegalArgumentException e) {
             throw uri.error("'" + uri.path() + "': " + e.getMessage());
         }
@@ -110,8 +109,11 @@ final class S3Sources {
     static EvalSplits defaultSplits(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
         Localized localized = localize(format, uri, storage, cache);
         EvalSplits local = format.defaultSplits().apply(DatasetUri.parse(localized.localUri()));
-        return new EvalSplits(localized.toS3(local.pretrainUri()), localized.toS3(local.evalTrainUri()),
-                localized.toS3(local.evalTestUri()), local.note() + " (mirrored from " + localized.s3Path() + ")");
+        return new EvalSplits(
+                localized.toS3(local.pretrainUri()),
+                localized.toS3(local.evalTrainUri()),
+                localized.toS3(local.evalTestUri()),
+                local.note() + " (mirrored from " + localized.s3Path() + ")");
     }
 
     /** Delegates everything but {@link #uri()}. */
@@ -162,5 +164,4 @@ final class S3Sources {
             delegate.readImage(index, dst, offset);
         }
     }
-
 }

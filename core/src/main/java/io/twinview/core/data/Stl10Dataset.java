@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -30,8 +29,8 @@ final class Stl10Dataset extends SquareImages {
     static final int IMAGE_BYTES = 3 * PLANE;
     static final int CLASSES = 10;
     static final List<String> SPLITS = List.of("train", "test", "unlabeled");
-    static final List<String> DEFAULT_CLASS_NAMES = List.of(
-            "airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck");
+    static final List<String> DEFAULT_CLASS_NAMES =
+            List.of("airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck");
 
     private final RecordFile images;
     /** null for the unlabeled split. */
@@ -79,9 +78,15 @@ final class Stl10Dataset extends SquareImages {
             throw uri.error("no train_X.bin in " + dir + ": nothing labelled to fit the probes on");
         }
         String evalTest = hasTest ? canonical(dir, "test") : null;
-        return new EvalSplits(pretrain, evalTrain, evalTest, "pre-training on " + pretrain.substring(pretrain.indexOf('?') + 1)
-                + ", fitting probes on " + evalTrain.substring(evalTrain.indexOf('?') + 1)
-                + (evalTest != null ? ", evaluating on split=test" : "; no test_X.bin in " + dir + ": no evaluation test set"));
+        return new EvalSplits(
+                pretrain,
+                evalTrain,
+                evalTest,
+                "pre-training on " + pretrain.substring(pretrain.indexOf('?') + 1)
+                        + ", fitting probes on " + evalTrain.substring(evalTrain.indexOf('?') + 1)
+                        + (evalTest != null
+                                ? ", evaluating on split=test"
+                                : "; no test_X.bin in " + dir + ": no evaluation test set"));
     }
 
     private static byte[] readLabels(DatasetUri uri, Path path, int expected) {

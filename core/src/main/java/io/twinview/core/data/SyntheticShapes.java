@@ -34,11 +34,13 @@ final class SyntheticShapes implements ImageDataset {
      * 6 points; with these bounds it is 14 (./twinview bench ssl --dataset synthetic:?n=2048).
      */
     private static final double MIN_SCALE = 0.32;
+
     private static final double SCALE_RANGE = 0.16;
     /** Foreground and background luma differ by at least this much, so grayscale views keep the shape. */
     private static final int MIN_LUMA_GAP = 48;
     /** Noise is uniform in [-NOISE, NOISE] per channel. */
     private static final int NOISE = 6;
+
     private static final long TRAIN_SALT = 0x9E3779B97F4A7C15L;
     private static final long TEST_SALT = 0x632BE59BD9B4E019L;
 
@@ -114,6 +116,7 @@ final class SyntheticShapes implements ImageDataset {
 
     /** Five-pointed star, first tip straight up: outer radius 1, inner radius 0.42. */
     private static final double[] STAR_X = new double[10];
+
     private static final double[] STAR_Y = new double[10];
 
     static {
@@ -130,7 +133,8 @@ final class SyntheticShapes implements ImageDataset {
 
         static Params of(DatasetUri uri) {
             if (!uri.path().isEmpty()) {
-                throw uri.error("synthetic datasets take no path, only parameters: synthetic:?n=4096&size=32&seed=0&split=train&classes=10");
+                throw uri.error(
+                        "synthetic datasets take no path, only parameters: synthetic:?n=4096&size=32&seed=0&split=train&classes=10");
             }
             uri.requireOnly(PARAMETERS);
             Map<String, String> p = uri.params();
@@ -185,7 +189,10 @@ final class SyntheticShapes implements ImageDataset {
     SyntheticShapes(Params params) {
         this.params = params;
         this.streamSeed = mix64(params.seed + (params.split.equals("test") ? TEST_SALT : TRAIN_SALT));
-        this.classNames = Arrays.stream(SHAPES).limit(params.classes).map(s -> s.displayName).toList();
+        this.classNames = Arrays.stream(SHAPES)
+                .limit(params.classes)
+                .map(s -> s.displayName)
+                .toList();
     }
 
     static SyntheticShapes open(DatasetUri uri) {
@@ -197,7 +204,10 @@ final class SyntheticShapes implements ImageDataset {
         Params p = Params.of(uri);
         String train = p.withSplit("train", p.n).uri();
         int testN = Math.max(1024, p.n / 4);
-        return new EvalSplits(train, train, p.withSplit("test", testN).uri(),
+        return new EvalSplits(
+                train,
+                train,
+                p.withSplit("test", testN).uri(),
                 "synthetic shapes: pre-training and fitting probes on split=train (n=" + p.n
                         + "), scoring on split=test (n=" + testN + ", a separate random stream)");
     }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
 import org.jboss.logging.Logger;
@@ -49,8 +48,16 @@ final class WebDataset extends SquareImages {
     private final int[] labels;
     private final String[] keys;
 
-    private WebDataset(String uri, int side, Path[] shards, int[] shardOf, long[] offsets, int[] sizes, int[] labels,
-                       String[] keys, List<String> classNames) {
+    private WebDataset(
+            String uri,
+            int side,
+            Path[] shards,
+            int[] shardOf,
+            long[] offsets,
+            int[] sizes,
+            int[] labels,
+            String[] keys,
+            List<String> classNames) {
         super(uri, side, keys.length, classNames);
         this.shards = shards;
         this.shardOf = shardOf;
@@ -81,7 +88,8 @@ final class WebDataset extends SquareImages {
             }
         }
         if (keys.isEmpty()) {
-            throw uri.error("no samples (an image member with a .cls member) in " + shards.size() + " shard(s) at " + path);
+            throw uri.error(
+                    "no samples (an image member with a .cls member) in " + shards.size() + " shard(s) at " + path);
         }
         int maxLabel = labels.stream().mapToInt(Integer::intValue).max().orElse(0);
         int classes = maxLabel + 1;
@@ -103,18 +111,25 @@ final class WebDataset extends SquareImages {
         }
         String canonical = SCHEME + ":" + path + "?size=" + side + (declared != null ? "&classes=" + classes : "");
         LOG.infof("Opened %s: %d samples in %d shard(s), %d classes", canonical, keys.size(), shards.size(), classes);
-        return new WebDataset(canonical, side, shards.toArray(Path[]::new),
+        return new WebDataset(
+                canonical,
+                side,
+                shards.toArray(Path[]::new),
                 shardOf.stream().mapToInt(Integer::intValue).toArray(),
                 offsets.stream().mapToLong(Long::longValue).toArray(),
                 sizes.stream().mapToInt(Integer::intValue).toArray(),
                 labels.stream().mapToInt(Integer::intValue).toArray(),
-                keys.toArray(String[]::new), List.copyOf(names));
+                keys.toArray(String[]::new),
+                List.copyOf(names));
     }
 
     /** No held-out split in one set of shards: pre-train and fit probes on it, no test set unless named. */
     static EvalSplits defaultSplits(DatasetUri uri) {
         String canonical = open(uri).uri();
-        return new EvalSplits(canonical, canonical, null,
+        return new EvalSplits(
+                canonical,
+                canonical,
+                null,
                 "webdataset shards have no held-out split: pre-training and fitting probes on " + canonical
                         + "; name an evaluation test set (other shards) for test scores");
     }
@@ -134,7 +149,9 @@ final class WebDataset extends SquareImages {
         } else if (Files.isDirectory(path)) {
             try (Stream<Path> entries = Files.list(path)) {
                 shards.addAll(entries.filter(p -> p.getFileName().toString().endsWith(".tar"))
-                        .filter(Files::isRegularFile).sorted().toList());
+                        .filter(Files::isRegularFile)
+                        .sorted()
+                        .toList());
             } catch (IOException | java.io.UncheckedIOException e) {
                 throw new DatasetException("dataset URI '" + uri.text() + "': cannot list " + path + ": " + e, e);
             }
@@ -148,7 +165,8 @@ final class WebDataset extends SquareImages {
         }
         for (Path shard : shards) {
             if (!shard.getFileName().toString().endsWith(".tar")) {
-                throw uri.error("shard " + shard + " is not a .tar file (compressed shards are not random access; use plain tar)");
+                throw uri.error("shard " + shard
+                        + " is not a .tar file (compressed shards are not random access; use plain tar)");
             }
         }
         return shards;
@@ -180,7 +198,8 @@ final class WebDataset extends SquareImages {
             throw uri.error("shard range {" + from + ".." + to + "} is not a pair of integers");
         }
         if (b < a || b - a >= MAX_SHARDS) {
-            throw uri.error("shard range {" + from + ".." + to + "} must run low..high over at most " + MAX_SHARDS + " shards");
+            throw uri.error(
+                    "shard range {" + from + ".." + to + "} must run low..high over at most " + MAX_SHARDS + " shards");
         }
         int width = from.length() > 1 && from.startsWith("0") ? from.length() : 0;
         List<String> out = new ArrayList<>();
@@ -193,8 +212,7 @@ final class WebDataset extends SquareImages {
         return out;
     }
 
-    private record Sample(String key, long offset, int size, int label) {
-    }
+    private record Sample(String key, long offset, int size, int label) {}
 
     private static List<Sample> index(DatasetUri uri, Path shard) {
         Map<String, TarArchiveEntry> images = new LinkedHashMap<>();
@@ -215,10 +233,12 @@ final class WebDataset extends SquareImages {
                 switch (extension) {
                     case "jpg", "jpeg", "png" -> {
                         if (entry.isSparse()) {
-                            throw uri.error("member " + name + " of " + shard + " is a sparse file; shards must hold plain members");
+                            throw uri.error("member " + name + " of " + shard
+                                    + " is a sparse file; shards must hold plain members");
                         }
                         if (images.put(key, entry) != null) {
-                            throw uri.error("sample " + key + " of " + shard + " has more than one image member (.jpg/.jpeg/.png)");
+                            throw uri.error("sample " + key + " of " + shard
+                                    + " has more than one image member (.jpg/.jpeg/.png)");
                         }
                     }
                     case "cls" -> classes.put(key, readLabel(uri, shard, tar, entry));
@@ -231,7 +251,8 @@ final class WebDataset extends SquareImages {
             if (e instanceof DatasetException d) {
                 throw d;
             }
-            throw new DatasetException("dataset URI '" + uri.text() + "': cannot index tar shard " + shard + ": " + e, e);
+            throw new DatasetException(
+                    "dataset URI '" + uri.text() + "': cannot index tar shard " + shard + ": " + e, e);
         }
         List<Sample> samples = new ArrayList<>();
         for (Map.Entry<String, TarArchiveEntry> image : images.entrySet()) {
@@ -264,7 +285,8 @@ final class WebDataset extends SquareImages {
         } catch (NumberFormatException e) {
             // falls through
         }
-        throw uri.error("member " + entry.getName() + " of " + shard + " holds '" + text + "'; a .cls member holds an integer >= 0");
+        throw uri.error("member " + entry.getName() + " of " + shard + " holds '" + text
+                + "'; a .cls member holds an integer >= 0");
     }
 
     @Override
@@ -287,12 +309,18 @@ final class WebDataset extends SquareImages {
             long position = offsets[index];
             while (buffer.hasRemaining()) {
                 if (channel.read(buffer, position + buffer.position()) < 0) {
-                    throw new BadImageException(uri(), sample, BadImageException.Reason.UNREADABLE, "the shard ends at byte "
-                            + (position + buffer.position()) + ", inside the member (the shard changed since it was indexed)", null);
+                    throw new BadImageException(
+                            uri(),
+                            sample,
+                            BadImageException.Reason.UNREADABLE,
+                            "the shard ends at byte " + (position + buffer.position())
+                                    + ", inside the member (the shard changed since it was indexed)",
+                            null);
                 }
             }
         } catch (IOException e) {
-            throw new BadImageException(uri(), sample, BadImageException.Reason.UNREADABLE, "cannot read the member: " + e, e);
+            throw new BadImageException(
+                    uri(), sample, BadImageException.Reason.UNREADABLE, "cannot read the member: " + e, e);
         }
         ImageDecoder.decodeInto(data, height(), dst, offset, uri(), sample);
     }

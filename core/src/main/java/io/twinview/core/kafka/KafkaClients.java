@@ -33,8 +33,8 @@ public final class KafkaClients {
      */
     public KafkaClients(String bootstrapServers, Map<String, ?> properties) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("kafka.bootstrap.servers must name at least one broker, was '"
-                    + bootstrapServers + "'");
+            throw new IllegalArgumentException(
+                    "kafka.bootstrap.servers must name at least one broker, was '" + bootstrapServers + "'");
         }
         Map<String, Object> all = new HashMap<>(properties);
         all.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

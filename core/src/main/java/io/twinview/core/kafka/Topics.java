@@ -72,8 +72,8 @@ public final class Topics {
             infos = consumer.partitionsFor(topic, timeout);
         }
         if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " has no partitions after " + timeout.toSeconds()
-                    + " s (was it created?)");
+            throw new IllegalStateException(
+                    "topic " + topic + " has no partitions after " + timeout.toSeconds() + " s (was it created?)");
         }
         List<TopicPartition> partitions = infos.stream()
                 .sorted(Comparator.comparingInt(PartitionInfo::partition))
@@ -121,7 +121,9 @@ public final class Topics {
                 return current;
             }
             try {
-                admin.createPartitions(Map.of(name, NewPartitions.increaseTo(partitions))).all().get(30, TimeUnit.SECONDS);
+                admin.createPartitions(Map.of(name, NewPartitions.increaseTo(partitions)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 // another worker may have raised it first; anything else is a real refusal
                 if (!(e.getCause() instanceof InvalidPartitionsException) || partitionCount(admin, name) < partitions) {
@@ -132,8 +134,8 @@ public final class Topics {
             LOG.infof("topic %s: %d partitions, raised to %d", name, current, partitions);
             return partitions;
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot raise topic " + name + " to " + partitions + " partitions: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot raise topic " + name + " to " + partitions + " partitions: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while raising the partitions of " + name, e);
@@ -142,7 +144,12 @@ public final class Topics {
 
     private static int partitionCount(Admin admin, String name)
             throws ExecutionException, TimeoutException, InterruptedException {
-        return admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name).partitions().size();
+        return admin.describeTopics(List.of(name))
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .get(name)
+                .partitions()
+                .size();
     }
 
     public static NewTopic checkpointsTopic(String name) {
@@ -179,8 +186,8 @@ public final class Topics {
             if (missing.isEmpty()) {
                 return;
             }
-            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result
-                    : admin.createTopics(missing).values().entrySet()) {
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result :
+                    admin.createTopics(missing).values().entrySet()) {
                 try {
                     result.getValue().get(30, TimeUnit.SECONDS);
                     LOG.infof("created topic %s", result.getKey());

@@ -33,8 +33,13 @@ public final class CollapseMonitor {
      * @param stdNormalized std x sqrt(d)
      * @param warning empty when healthy
      */
-    public record Reading(double std, double stdNormalized, double effectiveRank, int dim,
-                          OptionalDouble predictorAlignment, String warning) {
+    public record Reading(
+            double std,
+            double stdNormalized,
+            double effectiveRank,
+            int dim,
+            OptionalDouble predictorAlignment,
+            String warning) {
         public boolean collapsed() {
             return !warning.isEmpty();
         }
@@ -68,7 +73,8 @@ public final class CollapseMonitor {
         double rank = effectiveRank(embeddings, n, dim);
         String warning = "";
         if (stdNormalized < COLLAPSED_STD || rank < COLLAPSED_RANK) {
-            warning = String.format("COLLAPSE: embeddings have std %.4f (%.3f of the healthy 1/sqrt(%d)) and effective rank %.2f",
+            warning = String.format(
+                    "COLLAPSE: embeddings have std %.4f (%.3f of the healthy 1/sqrt(%d)) and effective rank %.2f",
                     std, stdNormalized, dim, rank);
         }
         return new Reading(std, stdNormalized, rank, dim, predictorAlignment, warning);

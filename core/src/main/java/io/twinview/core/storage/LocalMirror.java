@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -40,8 +39,7 @@ public final class LocalMirror {
     private final Path root;
 
     /** What one sync did. */
-    public record Result(Path local, int downloaded, int reused, int removed) {
-    }
+    public record Result(Path local, int downloaded, int reused, int removed) {}
 
     public LocalMirror(ObjectStore store, Path root) {
         this.store = Objects.requireNonNull(store, "store");
@@ -62,7 +60,8 @@ public final class LocalMirror {
         String folder = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         List<ObjectVersion> objects = store.listVersions(folder);
         if (objects.isEmpty()) {
-            throw new StorageException("mirror s3://" + store.bucket() + "/" + folder + ": no objects under this prefix");
+            throw new StorageException(
+                    "mirror s3://" + store.bucket() + "/" + folder + ": no objects under this prefix");
         }
         int downloaded = 0;
         Set<Path> wanted = new HashSet<>();
@@ -72,7 +71,8 @@ public final class LocalMirror {
         }
         Path local = localPath(folder);
         int removed = removeUnlisted(local, wanted);
-        LOG.infof("mirrored s3://%s/%s into %s: %d downloaded, %d up to date, %d removed",
+        LOG.infof(
+                "mirrored s3://%s/%s into %s: %d downloaded, %d up to date, %d removed",
                 store.bucket(), folder, local, downloaded, objects.size() - downloaded, removed);
         return new Result(local, downloaded, objects.size() - downloaded, removed);
     }
@@ -97,7 +97,9 @@ public final class LocalMirror {
         Path etagFile = resolve(root.resolve(".etags").resolve(store.bucket()), object.key());
         String record = object.size() + " " + object.etag();
         try {
-            if (Files.isRegularFile(local) && Files.size(local) == object.size() && Files.isRegularFile(etagFile)
+            if (Files.isRegularFile(local)
+                    && Files.size(local) == object.size()
+                    && Files.isRegularFile(etagFile)
                     && Files.readString(etagFile, StandardCharsets.UTF_8).equals(record)) {
                 return false;
             }
@@ -130,7 +132,8 @@ public final class LocalMirror {
             move(etagTemp, etagFile);
             return true;
         } catch (IOException | NoSuchAlgorithmException e) {
-            throw new StorageException("mirror s3://" + store.bucket() + "/" + object.key() + " into " + local + ": " + e, e);
+            throw new StorageException(
+                    "mirror s3://" + store.bucket() + "/" + object.key() + " into " + local + ": " + e, e);
         }
     }
 
@@ -160,7 +163,8 @@ public final class LocalMirror {
     private Path resolve(Path base, String key) {
         Path path = base.resolve(key).normalize();
         if (!path.startsWith(base) || key.startsWith("/")) {
-            throw new StorageException("mirror s3://" + store.bucket() + "/" + key + ": the key would be stored outside " + base);
+            throw new StorageException(
+                    "mirror s3://" + store.bucket() + "/" + key + ": the key would be stored outside " + base);
         }
         return path;
     }

@@ -6,5 +6,4 @@ package io.twinview.core.storage;
  * @param key  the full key, prefix included
  * @param size in bytes
  */
-public record ObjectInfo(String key, long size) {
-}
+public record ObjectInfo(String key, long size) {}

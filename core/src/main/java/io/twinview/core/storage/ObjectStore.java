@@ -1,13 +1,5 @@
 package io.twinview.core.storage;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
@@ -20,7 +12,13 @@ import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 import io.minio.messages.Item;
-
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -76,12 +74,15 @@ public final class ObjectStore implements AutoCloseable {
     /** Writes (or replaces) an object; {@code contentType} null means application/octet-stream. */
     public void put(String key, byte[] data, String contentType) {
         Objects.requireNonNull(data, "data");
-        call("put", key, () -> client.putObject(PutObjectArgs.builder()
-                .bucket(bucket())
-                .object(key)
-                .data(data, data.length)
-                .contentType(contentType == null ? DEFAULT_CONTENT_TYPE : contentType)
-                .build()));
+        call(
+                "put",
+                key,
+                () -> client.putObject(PutObjectArgs.builder()
+                        .bucket(bucket())
+                        .object(key)
+                        .data(data, data.length)
+                        .contentType(contentType == null ? DEFAULT_CONTENT_TYPE : contentType)
+                        .build()));
         LOG.debugf("put %s (%d bytes)", uri(key), data.length);
     }
 
@@ -93,7 +94,8 @@ public final class ObjectStore implements AutoCloseable {
     /** The object's bytes, or empty if there is no object under {@code key}. */
     public Optional<byte[]> find(String key) {
         return call("get", key, () -> {
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+            try (InputStream in = client.getObject(
+                    GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
                 return Optional.of(in.readAllBytes());
             } catch (ErrorResponseException e) {
                 if (MISSING_OBJECT.contains(e.errorResponse().code())) {
@@ -107,7 +109,8 @@ public final class ObjectStore implements AutoCloseable {
     public boolean exists(String key) {
         return call("exists", key, () -> {
             try {
-                client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
+                client.statObject(
+                        StatObjectArgs.builder().bucket(bucket()).object(key).build());
                 return true;
             } catch (ErrorResponseException e) {
                 if (MISSING_OBJECT.contains(e.errorResponse().code())) {
@@ -152,7 +155,8 @@ public final class ObjectStore implements AutoCloseable {
     public Optional<ObjectVersion> stat(String key) {
         return call("stat", key, () -> {
             try {
-                var stat = client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
+                var stat = client.statObject(
+                        StatObjectArgs.builder().bucket(bucket()).object(key).build());
                 return Optional.of(new ObjectVersion(key, stat.size(), unquote(stat.etag())));
             } catch (ErrorResponseException e) {
                 if (MISSING_OBJECT.contains(e.errorResponse().code())) {
@@ -176,7 +180,8 @@ public final class ObjectStore implements AutoCloseable {
             if (parent != null) {
                 java.nio.file.Files.createDirectories(parent);
             }
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+            try (InputStream in = client.getObject(
+                    GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
                 return java.nio.file.Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             } catch (ErrorResponseException e) {
                 if (MISSING_OBJECT.contains(e.errorResponse().code())) {
@@ -191,7 +196,9 @@ public final class ObjectStore implements AutoCloseable {
         if (etag == null) {
             return "";
         }
-        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
     }
 
     /**
@@ -214,7 +221,8 @@ public final class ObjectStore implements AutoCloseable {
     /** Removes an object; removing a key that does not exist is not an error (S3 semantics). */
     public void delete(String key) {
         call("delete", key, () -> {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            client.removeObject(
+                    RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
             return null;
         });
     }
@@ -224,7 +232,8 @@ public final class ObjectStore implements AutoCloseable {
         try {
             client.close();
         } catch (Exception e) {
-            throw new StorageException("close client of " + settings.endpoint() + " (bucket " + bucket() + "): " + e.getMessage(), e);
+            throw new StorageException(
+                    "close client of " + settings.endpoint() + " (bucket " + bucket() + "): " + e.getMessage(), e);
         }
     }
 
@@ -254,8 +263,11 @@ public final class ObjectStore implements AutoCloseable {
         } catch (StorageException e) {
             throw e;
         } catch (ErrorResponseException e) {
-            throw new StorageException(operation + " " + uri(key) + " at " + settings.endpoint() + ": "
-                    + e.errorResponse().code() + " (" + e.errorResponse().message() + ")", e);
+            throw new StorageException(
+                    operation + " " + uri(key) + " at " + settings.endpoint() + ": "
+                            + e.errorResponse().code() + " ("
+                            + e.errorResponse().message() + ")",
+                    e);
         } catch (MinioException | IOException | RuntimeException e) {
             throw new StorageException(operation + " " + uri(key) + " at " + settings.endpoint() + ": " + e, e);
         }

@@ -8,5 +8,4 @@ package io.twinview.core.storage;
  * @param etag the ETag without quotes: the MD5 hex of the content for a single-part upload,
  *             {@code <hex>-<parts>} for a multipart one
  */
-public record ObjectVersion(String key, long size, String etag) {
-}
+public record ObjectVersion(String key, long size, String etag) {}

@@ -29,8 +29,9 @@ public record StorageSettings(String endpoint, String accessKey, String secretKe
         requireNonBlank("region", region);
         checkEndpoint(endpoint);
         if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
-            throw new IllegalArgumentException("bucket '" + bucket
-                    + "' is not an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit");
+            throw new IllegalArgumentException(
+                    "bucket '" + bucket
+                            + "' is not an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit");
         }
     }
 
@@ -41,13 +42,14 @@ public record StorageSettings(String endpoint, String accessKey, String secretKe
 
     @Override
     public String toString() {
-        return "StorageSettings[endpoint=" + endpoint + ", accessKey=" + accessKey + ", secretKey=***, bucket="
-                + bucket + ", region=" + region + "]";
+        return "StorageSettings[endpoint=" + endpoint + ", accessKey=" + accessKey + ", secretKey=***, bucket=" + bucket
+                + ", region=" + region + "]";
     }
 
     private static void requireNonBlank(String field, String value) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(field + " must not be blank, was " + (value == null ? "null" : "'" + value + "'"));
+            throw new IllegalArgumentException(
+                    field + " must not be blank, was " + (value == null ? "null" : "'" + value + "'"));
         }
     }
 
@@ -59,10 +61,12 @@ public record StorageSettings(String endpoint, String accessKey, String secretKe
             throw new IllegalArgumentException("endpoint '" + endpoint + "' is not a URL: " + e.getMessage(), e);
         }
         boolean http = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-        boolean noPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/");
+        boolean noPath = uri.getRawPath() == null
+                || uri.getRawPath().isEmpty()
+                || uri.getRawPath().equals("/");
         if (!http || uri.getHost() == null || !noPath || uri.getRawQuery() != null) {
-            throw new IllegalArgumentException("endpoint '" + endpoint + "' must be an http(s) URL with a host and no path,"
-                    + " like http://127.0.0.1:9000");
+            throw new IllegalArgumentException("endpoint '" + endpoint
+                    + "' must be an http(s) URL with a host and no path," + " like http://127.0.0.1:9000");
         }
     }
 }

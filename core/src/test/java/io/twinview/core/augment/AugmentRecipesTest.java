@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import com.google.protobuf.Descriptors.FieldDescriptor;
-
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.ViewPolicy;
+import org.junit.jupiter.api.Test;
 
 /** Resolution of requested recipes into complete, validated view policies. */
 class AugmentRecipesTest {
@@ -63,22 +61,31 @@ class AugmentRecipesTest {
 
     @Test
     void everyPublishedRecipeIsCompleteAndValid() {
-        assertEquals(java.util.List.of("simclr", "byol", "mocov1", "mocov2"), java.util.List.copyOf(AugmentRecipes.names()));
+        assertEquals(
+                java.util.List.of("simclr", "byol", "mocov1", "mocov2"), java.util.List.copyOf(AugmentRecipes.names()));
         for (String name : AugmentRecipes.names()) {
             for (int size : new int[] {32, 224}) {
                 AugmentRecipe recipe = AugmentRecipes.published(name, size);
                 assertComplete(recipe.getView1(), name + "@" + size + ".view1");
                 assertComplete(recipe.getView2(), name + "@" + size + ".view2");
-                assertEquals(recipe, AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName(name).build(), size),
+                assertEquals(
+                        recipe,
+                        AugmentRecipes.resolve(
+                                AugmentRecipe.newBuilder().setName(name).build(), size),
                         name + " at " + size + " px resolves to its published values");
             }
-            assertEquals(AugmentRecipes.published(name), AugmentRecipes.published(name, 32), "the one-argument form is 32 px");
+            assertEquals(
+                    AugmentRecipes.published(name),
+                    AugmentRecipes.published(name, 32),
+                    "the one-argument form is 32 px");
         }
     }
 
     private static String rejection(ViewPolicy.Builder view1, ViewPolicy.Builder view2) {
-        AugmentRecipe request = AugmentRecipe.newBuilder().setView1(view1).setView2(view2).build();
-        return assertThrows(IllegalArgumentException.class, () -> AugmentRecipes.resolve(request)).getMessage();
+        AugmentRecipe request =
+                AugmentRecipe.newBuilder().setView1(view1).setView2(view2).build();
+        return assertThrows(IllegalArgumentException.class, () -> AugmentRecipes.resolve(request))
+                .getMessage();
     }
 
     private static String rejection1(ViewPolicy.Builder view1) {
@@ -87,14 +94,19 @@ class AugmentRecipesTest {
 
     @Test
     void unknownNameIsRejectedWithTheKnownOnes() {
-        String message = assertThrows(IllegalArgumentException.class,
-                () -> AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclrr").build())).getMessage();
-        assertTrue(message.startsWith("augment.name = 'simclrr' is not a known recipe; allowed: simclr, byol"), message);
+        String message = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> AugmentRecipes.resolve(
+                                AugmentRecipe.newBuilder().setName("simclrr").build()))
+                .getMessage();
+        assertTrue(
+                message.startsWith("augment.name = 'simclrr' is not a known recipe; allowed: simclr, byol"), message);
     }
 
     @Test
     void byolIsAsymmetricOnlyInSolarization() {
-        AugmentRecipe byol = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("byol").build());
+        AugmentRecipe byol = AugmentRecipes.resolve(
+                AugmentRecipe.newBuilder().setName("byol").build());
         for (ViewPolicy v : new ViewPolicy[] {byol.getView1(), byol.getView2()}) {
             assertEquals(0.08, v.getCropScaleMin());
             assertEquals(1.0, v.getCropScaleMax());
@@ -108,13 +120,16 @@ class AugmentRecipesTest {
         }
         assertEquals(0.0, byol.getView1().getSolarizeProbability(), "view 1 is never solarized");
         assertEquals(0.2, byol.getView2().getSolarizeProbability(), "view 2 is solarized with p=0.2");
-        assertEquals(byol.getView1(), byol.getView2().toBuilder().setSolarizeProbability(0).build(),
+        assertEquals(
+                byol.getView1(),
+                byol.getView2().toBuilder().setSolarizeProbability(0).build(),
                 "the views differ in nothing else");
     }
 
     @Test
     void mocov1IsInstDiscsAugmentationWithJitterAlwaysOn() {
-        AugmentRecipe moco = AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("mocov1").build());
+        AugmentRecipe moco = AugmentRecipes.resolve(
+                AugmentRecipe.newBuilder().setName("mocov1").build());
         ViewPolicy v = moco.getView1();
         assertEquals(0.2, v.getCropScaleMin(), "MoCo v1 crops scale (0.2, 1)");
         assertEquals(1.0, v.getCropScaleMax());
@@ -133,46 +148,63 @@ class AugmentRecipesTest {
 
     @Test
     void outOfRangeValuesNameFieldValueAndRange() {
-        assertEquals("augment.view1.crop_scale_min = 0.0 is out of range; allowed: a number in (0.0, 1.0]",
+        assertEquals(
+                "augment.view1.crop_scale_min = 0.0 is out of range; allowed: a number in (0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setCropScaleMin(0)));
-        assertEquals("augment.view2.crop_scale_max = 1.5 is out of range; allowed: a number in (0.0, 1.0]",
+        assertEquals(
+                "augment.view2.crop_scale_max = 1.5 is out of range; allowed: a number in (0.0, 1.0]",
                 rejection(ViewPolicy.newBuilder(), ViewPolicy.newBuilder().setCropScaleMax(1.5)));
-        assertEquals("augment.view1.crop_ratio_min = -1.0 is out of range; allowed: a finite number > 0",
+        assertEquals(
+                "augment.view1.crop_ratio_min = -1.0 is out of range; allowed: a finite number > 0",
                 rejection1(ViewPolicy.newBuilder().setCropRatioMin(-1)));
-        assertEquals("augment.view1.flip_probability = 1.1 is out of range; allowed: a number in [0.0, 1.0]",
+        assertEquals(
+                "augment.view1.flip_probability = 1.1 is out of range; allowed: a number in [0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setFlipProbability(1.1)));
-        assertEquals("augment.view1.jitter_probability = -0.1 is out of range; allowed: a number in [0.0, 1.0]",
+        assertEquals(
+                "augment.view1.jitter_probability = -0.1 is out of range; allowed: a number in [0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setJitterProbability(-0.1)));
-        assertEquals("augment.view1.brightness = -0.4 is out of range; allowed: a finite number >= 0",
+        assertEquals(
+                "augment.view1.brightness = -0.4 is out of range; allowed: a finite number >= 0",
                 rejection1(ViewPolicy.newBuilder().setBrightness(-0.4)));
-        assertEquals("augment.view1.contrast = Infinity is out of range; allowed: a finite number >= 0",
+        assertEquals(
+                "augment.view1.contrast = Infinity is out of range; allowed: a finite number >= 0",
                 rejection1(ViewPolicy.newBuilder().setContrast(Double.POSITIVE_INFINITY)));
-        assertEquals("augment.view1.saturation = NaN is out of range; allowed: a finite number >= 0",
+        assertEquals(
+                "augment.view1.saturation = NaN is out of range; allowed: a finite number >= 0",
                 rejection1(ViewPolicy.newBuilder().setSaturation(Double.NaN)));
-        assertEquals("augment.view1.hue = 0.6 is out of range; allowed: a number in [0.0, 0.5]",
+        assertEquals(
+                "augment.view1.hue = 0.6 is out of range; allowed: a number in [0.0, 0.5]",
                 rejection1(ViewPolicy.newBuilder().setHue(0.6)));
-        assertEquals("augment.view1.grayscale_probability = 2.0 is out of range; allowed: a number in [0.0, 1.0]",
+        assertEquals(
+                "augment.view1.grayscale_probability = 2.0 is out of range; allowed: a number in [0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setGrayscaleProbability(2)));
-        assertEquals("augment.view1.blur_probability = 1.5 is out of range; allowed: a number in [0.0, 1.0]",
+        assertEquals(
+                "augment.view1.blur_probability = 1.5 is out of range; allowed: a number in [0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setBlurProbability(1.5)));
-        assertEquals("augment.view1.blur_sigma_min = 0.0 is out of range; allowed: a finite number > 0",
+        assertEquals(
+                "augment.view1.blur_sigma_min = 0.0 is out of range; allowed: a finite number > 0",
                 rejection1(ViewPolicy.newBuilder().setBlurSigmaMin(0)));
-        assertEquals("augment.view2.blur_sigma_max = Infinity is out of range; allowed: a finite number > 0",
+        assertEquals(
+                "augment.view2.blur_sigma_max = Infinity is out of range; allowed: a finite number > 0",
                 rejection(ViewPolicy.newBuilder(), ViewPolicy.newBuilder().setBlurSigmaMax(Double.POSITIVE_INFINITY)));
-        assertEquals("augment.view1.blur_kernel_fraction = -0.1 is out of range; allowed: a number in [0.0, 1.0]",
+        assertEquals(
+                "augment.view1.blur_kernel_fraction = -0.1 is out of range; allowed: a number in [0.0, 1.0]",
                 rejection1(ViewPolicy.newBuilder().setBlurKernelFraction(-0.1)));
     }
 
     @Test
     void minAboveMaxIsRejectedNamingBothFields() {
-        assertEquals("augment.view1.crop_scale_min = 0.9 is above augment.view1.crop_scale_max = 0.5;"
+        assertEquals(
+                "augment.view1.crop_scale_min = 0.9 is above augment.view1.crop_scale_max = 0.5;"
                         + " allowed: crop_scale_min <= crop_scale_max",
                 rejection1(ViewPolicy.newBuilder().setCropScaleMin(0.9).setCropScaleMax(0.5)));
-        assertEquals("augment.view2.crop_ratio_min = 2.0 is above augment.view2.crop_ratio_max = 1.3333333333333333;"
+        assertEquals(
+                "augment.view2.crop_ratio_min = 2.0 is above augment.view2.crop_ratio_max = 1.3333333333333333;"
                         + " allowed: crop_ratio_min <= crop_ratio_max",
                 rejection(ViewPolicy.newBuilder(), ViewPolicy.newBuilder().setCropRatioMin(2)),
                 "an override is checked against the published value it is combined with");
-        assertEquals("augment.view1.blur_sigma_min = 3.0 is above augment.view1.blur_sigma_max = 2.0;"
+        assertEquals(
+                "augment.view1.blur_sigma_min = 3.0 is above augment.view1.blur_sigma_max = 2.0;"
                         + " allowed: blur_sigma_min <= blur_sigma_max",
                 rejection1(ViewPolicy.newBuilder().setBlurSigmaMin(3)));
     }
@@ -187,22 +219,31 @@ class AugmentRecipesTest {
         assertEquals(0.0, resolve("simclr", 64).getView1().getBlurProbability(), "64 px is still small-image");
         assertEquals(0.5, resolve("simclr", 65).getView1().getBlurProbability(), "above 64 px: the ImageNet recipe");
         assertEquals(0.5, resolve("simclr", 224).getView1().getBlurProbability());
-        assertEquals(resolve("simclr", 32), AugmentRecipes.resolve(AugmentRecipe.newBuilder().setName("simclr").build()),
+        assertEquals(
+                resolve("simclr", 32),
+                AugmentRecipes.resolve(
+                        AugmentRecipe.newBuilder().setName("simclr").build()),
                 "the one-argument resolve is the 32 px one");
         assertThrows(IllegalArgumentException.class, () -> resolve("simclr", 0), "an image needs pixels");
     }
 
     @Test
     void overridesWinOverEitherVariantAndResolvedRecipesStayPut() {
-        AugmentRecipe request = AugmentRecipe.newBuilder().setName("simclr")
+        AugmentRecipe request = AugmentRecipe.newBuilder()
+                .setName("simclr")
                 .setView1(ViewPolicy.newBuilder().setBlurProbability(0.3).setBrightness(0.1))
                 .build();
         for (int size : new int[] {32, 224}) {
             AugmentRecipe resolved = AugmentRecipes.resolve(request, size);
             assertEquals(0.3, resolved.getView1().getBlurProbability(), "blur override at " + size + " px");
             assertEquals(0.1, resolved.getView1().getBrightness(), "brightness override at " + size + " px");
-            assertEquals(size == 32 ? 0.0 : 0.5, resolved.getView2().getBlurProbability(), "view 2 keeps its variant's blur");
-            assertEquals(resolved, AugmentRecipes.resolve(resolved, 256 - size),
+            assertEquals(
+                    size == 32 ? 0.0 : 0.5,
+                    resolved.getView2().getBlurProbability(),
+                    "view 2 keeps its variant's blur");
+            assertEquals(
+                    resolved,
+                    AugmentRecipes.resolve(resolved, 256 - size),
                     "a resolved recipe resolved again, at any size, is unchanged: workers re-resolve safely");
         }
     }

@@ -31,7 +31,8 @@ class CheckpointStoreTest {
     @BeforeAll
     static void connect() {
         LocalStack stack = LocalStack.shared();
-        objects = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "checkpoint-test"));
+        objects = new ObjectStore(
+                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "checkpoint-test"));
         objects.ensureBucket();
         store = new CheckpointStore(objects);
     }
@@ -46,12 +47,21 @@ class CheckpointStoreTest {
                 .setRunId(runId)
                 .setStep(step)
                 .setEpoch(step / 10.0)
-                .setSpec(RunSpec.newBuilder().setMethod("simclr").setDatasetUri("synthetic:?n=64").setBatchSize(8))
+                .setSpec(RunSpec.newBuilder()
+                        .setMethod("simclr")
+                        .setDatasetUri("synthetic:?n=64")
+                        .setBatchSize(8))
                 .setViews(ViewsCursor.newBuilder()
                         .setTopic("twinview.views." + runId)
-                        .addPartitions(PartitionCursor.newBuilder().setPartition(0).setOffset(12).setSkipSamples(3))
+                        .addPartitions(PartitionCursor.newBuilder()
+                                .setPartition(0)
+                                .setOffset(12)
+                                .setSkipSamples(3))
                         .setNextTaskId(7)
-                        .addOpenTasks(TaskProgress.newBuilder().setTaskId(6).setBatchCount(2).addSeenSequences(1))
+                        .addOpenTasks(TaskProgress.newBuilder()
+                                .setTaskId(6)
+                                .setBatchCount(2)
+                                .addSeenSequences(1))
                         .setPairsTrained(step * 8))
                 .putMetrics("loss", 4.25)
                 .build();
@@ -73,15 +83,21 @@ class CheckpointStoreTest {
     void manifestRoundTripsThroughJsonWithChecksumsOfEveryObject() {
         String run = newRun();
         String key = store.write(manifest(run, 20), objects(20));
-        assertEquals("runs/" + run + "/checkpoints/0000000020/manifest.json", key, "manifests live under runs/<id>/checkpoints/<step>/");
+        assertEquals(
+                "runs/" + run + "/checkpoints/0000000020/manifest.json",
+                key,
+                "manifests live under runs/<id>/checkpoints/<step>/");
 
-        Checkpoint read = store.read(run, 20, Set.of("encoder", "heads", "optimizer")).orElseThrow();
+        Checkpoint read =
+                store.read(run, 20, Set.of("encoder", "heads", "optimizer")).orElseThrow();
         CheckpointManifest expected = manifest(run, 20);
         assertEquals(expected.getViews(), read.manifest().getViews(), "the views cursor survives the JSON round trip");
         assertEquals(expected.getSpec(), read.manifest().getSpec(), "the run spec survives the JSON round trip");
         assertEquals(4.25, read.manifest().getMetricsOrThrow("loss"), "metrics survive the JSON round trip");
         assertEquals(3, read.manifest().getObjectsCount(), "every object is listed in the manifest");
-        read.manifest().getObjectsList().forEach(o -> assertEquals(64, o.getSha256().length(), "sha256 hex of " + o.getName()));
+        read.manifest()
+                .getObjectsList()
+                .forEach(o -> assertEquals(64, o.getSha256().length(), "sha256 hex of " + o.getName()));
         assertArrayEquals(objects(20).get("optimizer"), read.object("optimizer"), "object bytes come back intact");
     }
 
@@ -106,8 +122,11 @@ class CheckpointStoreTest {
         byte[] tampered = "encoder@XX".getBytes(StandardCharsets.UTF_8); // same size, other bytes
         objects.put(CheckpointKeys.objectKey(run, 20, "encoder.params"), tampered, "application/octet-stream");
 
-        assertTrue(store.read(run, 20, Set.of("encoder")).isEmpty(), "a checksum mismatch makes the checkpoint invalid");
-        assertEquals(10, store.latest(run, Set.of("encoder")).orElseThrow().manifest().getStep(),
+        assertTrue(
+                store.read(run, 20, Set.of("encoder")).isEmpty(), "a checksum mismatch makes the checkpoint invalid");
+        assertEquals(
+                10,
+                store.latest(run, Set.of("encoder")).orElseThrow().manifest().getStep(),
                 "latest falls back to the newest checkpoint that verifies");
     }
 
@@ -123,8 +142,11 @@ class CheckpointStoreTest {
     void aManifestThatDoesNotParseIsIgnored() {
         String run = newRun();
         store.write(manifest(run, 10), objects(10));
-        objects.put(CheckpointKeys.manifestKey(run, 20), "{not json".getBytes(StandardCharsets.UTF_8), "application/json");
-        assertEquals(10, store.latest(run, Set.of("encoder")).orElseThrow().manifest().getStep(),
+        objects.put(
+                CheckpointKeys.manifestKey(run, 20), "{not json".getBytes(StandardCharsets.UTF_8), "application/json");
+        assertEquals(
+                10,
+                store.latest(run, Set.of("encoder")).orElseThrow().manifest().getStep(),
                 "a corrupt manifest is skipped, not fatal");
     }
 

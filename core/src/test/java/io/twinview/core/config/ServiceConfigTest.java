@@ -19,25 +19,34 @@ class ServiceConfigTest {
 
     @Test
     void everyKafkaKeyReachesTheClientsFromPropertiesAndEnvironment() {
-        KafkaConfig kafka = bind(KafkaConfig.class, Map.of(
-                "kafka.bootstrap.servers", "b:1",
-                "kafka.client.dns.lookup", "use_all_dns_ips"), Map.of("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"));
+        KafkaConfig kafka = bind(
+                KafkaConfig.class,
+                Map.of(
+                        "kafka.bootstrap.servers", "b:1",
+                        "kafka.client.dns.lookup", "use_all_dns_ips"),
+                Map.of("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"));
 
         assertEquals("b:1", kafka.bootstrapServers(), "kafka.bootstrap.servers");
-        KafkaClients expected = new KafkaClients("b:1",
-                Map.of("client.dns.lookup", "use_all_dns_ips", "security.protocol", "PLAINTEXT"));
-        assertEquals(expected, kafka.clients(), "a dotted key and an environment variable both become client properties");
+        KafkaClients expected = new KafkaClients(
+                "b:1", Map.of("client.dns.lookup", "use_all_dns_ips", "security.protocol", "PLAINTEXT"));
+        assertEquals(
+                expected, kafka.clients(), "a dotted key and an environment variable both become client properties");
     }
 
     @Test
     void storageWithEveryKeyGivesTheSettingsWithDefaults() {
-        StorageConfig storage = bind(StorageConfig.class, Map.of(
-                "twinview.storage.endpoint", "http://127.0.0.1:9000",
-                "twinview.storage.access-key", "key",
-                "twinview.storage.secret-key", "secret"), Map.of());
+        StorageConfig storage = bind(
+                StorageConfig.class,
+                Map.of(
+                        "twinview.storage.endpoint", "http://127.0.0.1:9000",
+                        "twinview.storage.access-key", "key",
+                        "twinview.storage.secret-key", "secret"),
+                Map.of());
 
-        assertEquals(new StorageSettings("http://127.0.0.1:9000", "key", "secret", "twinview", "us-east-1"),
-                storage.settings(), "bucket twinview and region us-east-1 by default");
+        assertEquals(
+                new StorageSettings("http://127.0.0.1:9000", "key", "secret", "twinview", "us-east-1"),
+                storage.settings(),
+                "bucket twinview and region us-east-1 by default");
     }
 
     @Test
@@ -47,11 +56,15 @@ class ServiceConfigTest {
         NoSuchElementException endpoint = assertThrows(NoSuchElementException.class, none::settings);
         assertTrue(endpoint.getMessage().startsWith("twinview.storage.endpoint is required"), endpoint.getMessage());
 
-        StorageConfig noSecret = bind(StorageConfig.class, Map.of("twinview.storage.endpoint", "http://127.0.0.1:9000",
-                "twinview.storage.access-key", "key"), Map.of());
+        StorageConfig noSecret = bind(
+                StorageConfig.class,
+                Map.of("twinview.storage.endpoint", "http://127.0.0.1:9000", "twinview.storage.access-key", "key"),
+                Map.of());
         NoSuchElementException secret = assertThrows(NoSuchElementException.class, noSecret::settings);
-        assertTrue(secret.getMessage().startsWith("twinview.storage.secret-key is required")
-                && secret.getMessage().contains("TWINVIEW_STORAGE_SECRET_KEY"), secret.getMessage());
+        assertTrue(
+                secret.getMessage().startsWith("twinview.storage.secret-key is required")
+                        && secret.getMessage().contains("TWINVIEW_STORAGE_SECRET_KEY"),
+                secret.getMessage());
     }
 
     private static <T> T bind(Class<T> mapping, Map<String, String> properties, Map<String, String> environment) {

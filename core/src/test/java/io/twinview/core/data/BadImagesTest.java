@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.data.BadImageException.Reason;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import io.twinview.core.data.BadImageException.Reason;
-
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -44,11 +42,17 @@ class BadImagesTest {
         assertEquals(3, ds.size(), "the bad file is listed like any other; it fails only when read");
 
         byte[] img = new byte[ds.imageBytes()];
-        BadImageException e = assertThrows(BadImageException.class, () -> ds.readImage(1, img, 0), name + " must be rejected");
+        BadImageException e =
+                assertThrows(BadImageException.class, () -> ds.readImage(1, img, 0), name + " must be rejected");
 
         assertEquals(reason, e.reason(), name + ": " + e.getMessage());
-        assertEquals(dir.resolve("c/" + name).toAbsolutePath().normalize().toString(), e.sample(), "the sample is the file's path");
-        assertTrue(e.getMessage().contains(ds.uri()) && e.getMessage().contains(name), "message names dataset and file: " + e.getMessage());
+        assertEquals(
+                dir.resolve("c/" + name).toAbsolutePath().normalize().toString(),
+                e.sample(),
+                "the sample is the file's path");
+        assertTrue(
+                e.getMessage().contains(ds.uri()) && e.getMessage().contains(name),
+                "message names dataset and file: " + e.getMessage());
         ds.readImage(0, img, 0);
         ds.readImage(2, img, 0);
         assertTrue(e instanceof DatasetException, "a worker catching DatasetException sees it too");
@@ -71,12 +75,14 @@ class BadImagesTest {
         assertEquals(3, ds.size(), "the bad sample is indexed like any other");
 
         byte[] img = new byte[ds.imageBytes()];
-        BadImageException e = assertThrows(BadImageException.class, () -> ds.readImage(1, img, 0), name + " must be rejected");
+        BadImageException e =
+                assertThrows(BadImageException.class, () -> ds.readImage(1, img, 0), name + " must be rejected");
 
         assertEquals(reason, e.reason(), name + ": " + e.getMessage());
         assertEquals(shard.toAbsolutePath().normalize() + ":s/001", e.sample(), "the sample is shard:key");
         ds.readImage(0, img, 0);
         ds.readImage(2, img, 0);
-        assertEquals(List.of(0, 1, 2), List.of(ds.label(0), ds.label(1), ds.label(2)), "labels do not depend on the image");
+        assertEquals(
+                List.of(0, 1, 2), List.of(ds.label(0), ds.label(1), ds.label(2)), "labels do not depend on the image");
     }
 }

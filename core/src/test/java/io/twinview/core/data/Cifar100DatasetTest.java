@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +48,9 @@ class Cifar100DatasetTest {
         ImageDataset train = Datasets.open("cifar100:" + dir);
         assertEquals(4, train.size());
         assertEquals(100, train.classCount());
-        assertEquals(List.of(0, 3, 6, 9), List.of(train.label(0), train.label(1), train.label(2), train.label(3)),
+        assertEquals(
+                List.of(0, 3, 6, 9),
+                List.of(train.label(0), train.label(1), train.label(2), train.label(3)),
                 "the fine label (second byte), not the coarse one");
         assertEquals("apple", train.classNames().get(0), "standard names without fine_label_names.txt");
         assertEquals("worm", train.classNames().get(99));
@@ -81,18 +82,22 @@ class Cifar100DatasetTest {
     @Test
     void wrongFilesAreRejectedWithTheReason() throws IOException {
         Files.write(dir.resolve("train.bin"), new byte[3073 * 2]);
-        String size = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir)).getMessage();
+        String size = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir))
+                .getMessage();
         assertTrue(size.contains("not a positive multiple of 3074"), size);
 
         byte[] badLabel = new byte[3074];
         badLabel[1] = (byte) 100;
         Files.write(dir.resolve("train.bin"), badLabel);
-        String label = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir)).getMessage();
+        String label = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir))
+                .getMessage();
         assertTrue(label.contains("fine label 100"), label);
 
-        String split = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir + "?split=val")).getMessage();
+        String split = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir + "?split=val"))
+                .getMessage();
         assertTrue(split.contains("split='val' is not allowed; allowed: train, test"), split);
-        String noTest = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir + "?split=test")).getMessage();
+        String noTest = assertThrows(DatasetException.class, () -> Datasets.open("cifar100:" + dir + "?split=test"))
+                .getMessage();
         assertTrue(noTest.contains("test.bin, which is not in"), noTest);
     }
 

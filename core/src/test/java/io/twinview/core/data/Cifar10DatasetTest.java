@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,16 +107,18 @@ class Cifar10DatasetTest {
         byte[] record = new byte[3073];
         record[0] = 7;
         int p = 1 * 32 + 2;
-        record[1 + p] = (byte) 200;            // R plane
-        record[1 + 1024 + p] = (byte) 100;     // G plane
-        record[1 + 2048 + p] = (byte) 50;      // B plane
+        record[1 + p] = (byte) 200; // R plane
+        record[1 + 1024 + p] = (byte) 100; // G plane
+        record[1 + 2048 + p] = (byte) 50; // B plane
         Files.write(dir.resolve("data_batch_1.bin"), record);
 
         ImageDataset ds = Datasets.open("cifar10:" + dir);
         byte[] img = new byte[3072];
         ds.readImage(0, img, 0);
         int hwc = (1 * 32 + 2) * 3;
-        assertArrayEquals(new byte[] {(byte) 200, 100, 50}, new byte[] {img[hwc], img[hwc + 1], img[hwc + 2]},
+        assertArrayEquals(
+                new byte[] {(byte) 200, 100, 50},
+                new byte[] {img[hwc], img[hwc + 1], img[hwc + 2]},
                 "pixel (y=1, x=2) is R, G, B interleaved at HWC offset (y*32+x)*3");
         assertEquals(7, ds.label(0));
     }
@@ -127,7 +128,9 @@ class Cifar10DatasetTest {
         writeThreeBatches();
         ImageDataset implicit = Datasets.open("cifar10:" + dir);
         ImageDataset explicit = Datasets.open("cifar10:" + dir + "?split=train");
-        assertEquals(List.of(0, 1, 2, 100, 101, 1000, 1001, 1002, 1003), ids(implicit),
+        assertEquals(
+                List.of(0, 1, 2, 100, 101, 1000, 1001, 1002, 1003),
+                ids(implicit),
                 "data_batch_10 comes after data_batch_2");
         assertEquals(ids(implicit), ids(explicit), "no parameter means split=train");
         assertEquals("cifar10:" + dir + "?split=train", implicit.uri(), "canonical URI names the split");
@@ -141,9 +144,13 @@ class Cifar10DatasetTest {
         assertEquals(List.of(100, 101), ids(Datasets.open("cifar10:" + dir + "?batches=2")));
         assertEquals(List.of(0, 1, 2, 5000, 5001), ids(Datasets.open("cifar10:" + dir + "?batches=1,3")));
         assertEquals(List.of(0, 1, 2, 100, 101, 5000, 5001), ids(Datasets.open("cifar10:" + dir + "?batches=1-3")));
-        assertEquals(List.of(0, 1, 2, 100, 101, 1000, 1001, 1002, 1003),
-                ids(Datasets.open("cifar10:" + dir + "?batches=10,1-2")), "list order does not matter: numeric order");
-        assertEquals("cifar10:" + dir + "?batches=1-3,10", Datasets.open("cifar10:" + dir + "?batches=10,3,1-2").uri(),
+        assertEquals(
+                List.of(0, 1, 2, 100, 101, 1000, 1001, 1002, 1003),
+                ids(Datasets.open("cifar10:" + dir + "?batches=10,1-2")),
+                "list order does not matter: numeric order");
+        assertEquals(
+                "cifar10:" + dir + "?batches=1-3,10",
+                Datasets.open("cifar10:" + dir + "?batches=10,3,1-2").uri(),
                 "canonical URI writes batches as sorted ranges");
     }
 
@@ -168,11 +175,15 @@ class Cifar10DatasetTest {
     @Test
     void classNamesComeFromMetaFileOrDefaultToCifar10() throws IOException {
         writeThreeBatches();
-        assertEquals(List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-                Datasets.open("cifar10:" + dir).classNames(), "no batches.meta.txt: the standard CIFAR-10 names");
+        assertEquals(
+                List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+                Datasets.open("cifar10:" + dir).classNames(),
+                "no batches.meta.txt: the standard CIFAR-10 names");
         Files.writeString(dir.resolve("batches.meta.txt"), "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n\n");
-        assertEquals(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"),
-                Datasets.open("cifar10:" + dir).classNames(), "one name per non-blank line");
+        assertEquals(
+                List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"),
+                Datasets.open("cifar10:" + dir).classNames(),
+                "one name per non-blank line");
     }
 
     @Test
@@ -188,7 +199,8 @@ class Cifar10DatasetTest {
     // --- every bad input names what is wrong -------------------------------------------------
 
     private DatasetException openFails(String uri) {
-        DatasetException e = assertThrows(DatasetException.class, () -> Datasets.open(uri), "opening " + uri + " must fail");
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> Datasets.open(uri), "opening " + uri + " must fail");
         assertTrue(e.getMessage().contains(uri), "message names the URI: " + e.getMessage());
         return e;
     }
@@ -225,7 +237,8 @@ class Cifar10DatasetTest {
     void fileThatIsNotAWholeNumberOfRecordsIsNamed() throws IOException {
         writeBatch(dir.resolve("data_batch_1.bin"), 0, 1);
         Files.write(dir.resolve("data_batch_2.bin"), new byte[3073 + 5]);
-        assertMentions(openFails("cifar10:" + dir), "data_batch_2.bin is 3078 bytes", "not a positive multiple of 3073");
+        assertMentions(
+                openFails("cifar10:" + dir), "data_batch_2.bin is 3078 bytes", "not a positive multiple of 3073");
     }
 
     @Test
@@ -246,7 +259,8 @@ class Cifar10DatasetTest {
     @Test
     void unknownParameterIsNamedWithTheAllowedOnes() throws IOException {
         writeThreeBatches();
-        assertMentions(openFails("cifar10:" + dir + "?batch=1"), "unknown parameter 'batch'", "allowed: split, batches");
+        assertMentions(
+                openFails("cifar10:" + dir + "?batch=1"), "unknown parameter 'batch'", "allowed: split, batches");
     }
 
     @Test
@@ -264,14 +278,17 @@ class Cifar10DatasetTest {
     @Test
     void testSplitWithoutTestBatchIsNamed() throws IOException {
         writeThreeBatches();
-        assertMentions(openFails("cifar10:" + dir + "?split=test"), "split=test needs test_batch.bin",
+        assertMentions(
+                openFails("cifar10:" + dir + "?split=test"),
+                "split=test needs test_batch.bin",
                 "present: data_batch_1-2,10");
     }
 
     @Test
     void absentBatchIsNamed() throws IOException {
         writeThreeBatches();
-        assertMentions(openFails("cifar10:" + dir + "?batches=2-4"), "asks for data_batch_3-4", "present: data_batch_1-2,10");
+        assertMentions(
+                openFails("cifar10:" + dir + "?batches=2-4"), "asks for data_batch_3-4", "present: data_batch_1-2,10");
     }
 
     @Test
@@ -310,10 +327,13 @@ class Cifar10DatasetTest {
             writeBatch(dir.resolve("data_batch_" + b + ".bin"), b, 1);
         }
         EvalSplits splits = Datasets.defaultSplits("cifar10:" + dir);
-        assertEquals("cifar10:" + dir + "?batches=1-4", splits.pretrainUri(), "pre-train on all but the held-out batch");
+        assertEquals(
+                "cifar10:" + dir + "?batches=1-4", splits.pretrainUri(), "pre-train on all but the held-out batch");
         assertEquals(splits.pretrainUri(), splits.evalTrainUri(), "probes are fitted on the pre-training images");
         assertEquals("cifar10:" + dir + "?batches=5", splits.evalTestUri(), "highest-numbered batch is held out");
-        assertEquals("no test_batch.bin in " + dir + ": holding out data_batch_5 for evaluation, pre-training on data_batch_1-4",
+        assertEquals(
+                "no test_batch.bin in " + dir
+                        + ": holding out data_batch_5 for evaluation, pre-training on data_batch_1-4",
                 splits.note());
         assertEquals(4, Datasets.open(splits.pretrainUri()).size(), "returned URIs open");
         assertEquals(1, Datasets.open(splits.evalTestUri()).size(), "returned URIs open");
@@ -327,7 +347,9 @@ class Cifar10DatasetTest {
         EvalSplits fromDefault = Datasets.defaultSplits("cifar10:" + dir);
         EvalSplits again = Datasets.defaultSplits(fromDefault.pretrainUri());
         assertEquals(fromDefault.pretrainUri(), again.pretrainUri());
-        assertEquals(fromDefault.evalTestUri(), again.evalTestUri(),
+        assertEquals(
+                fromDefault.evalTestUri(),
+                again.evalTestUri(),
                 "re-deriving from the chosen pre-training URI gives the same test set");
 
         EvalSplits two = Datasets.defaultSplits("cifar10:" + dir + "?batches=1,2");
@@ -359,7 +381,8 @@ class Cifar10DatasetTest {
 
     @Test
     void defaultSplitsRejectWhatOpenRejects() {
-        DatasetException e = assertThrows(DatasetException.class, () -> Datasets.defaultSplits("cifar10:" + dir.resolve("x")));
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> Datasets.defaultSplits("cifar10:" + dir.resolve("x")));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
 }

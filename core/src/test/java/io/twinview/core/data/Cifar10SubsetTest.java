@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,9 +22,12 @@ class Cifar10SubsetTest {
     @BeforeAll
     static void locate() {
         String shared = System.getProperty("twinview.shared.dir");
-        Assumptions.assumeTrue(shared != null, "system property twinview.shared.dir is not set (the parent POM's surefire config sets it)");
+        Assumptions.assumeTrue(
+                shared != null,
+                "system property twinview.shared.dir is not set (the parent POM's surefire config sets it)");
         subset = Path.of(shared, "datasets", "cifar10-subset");
-        Assumptions.assumeTrue(Files.isRegularFile(subset.resolve("data_batch_1.bin")),
+        Assumptions.assumeTrue(
+                Files.isRegularFile(subset.resolve("data_batch_1.bin")),
                 "real CIFAR-10 subset not found at " + subset + "; generated-file tests still cover the reader");
     }
 
@@ -33,14 +35,18 @@ class Cifar10SubsetTest {
     void opensAllFiveBatchesWithTheirClassNames() {
         ImageDataset ds = Datasets.open("cifar10:" + subset);
         assertEquals(5 * 932, ds.size(), "5 files of 932 records");
-        assertEquals(List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-                ds.classNames(), "names from batches.meta.txt");
+        assertEquals(
+                List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+                ds.classNames(),
+                "names from batches.meta.txt");
         int[] counts = new int[10];
         for (int i = 0; i < ds.size(); i++) {
             counts[ds.label(i)]++;
         }
         for (int c = 0; c < 10; c++) {
-            assertTrue(counts[c] > 300, "class " + c + " is well represented, got " + counts[c] + " " + Arrays.toString(counts));
+            assertTrue(
+                    counts[c] > 300,
+                    "class " + c + " is well represented, got " + counts[c] + " " + Arrays.toString(counts));
         }
     }
 
@@ -56,7 +62,8 @@ class Cifar10SubsetTest {
     }
 
     private static void assertArrayEqualsMsg(int[] expected, int[] actual) {
-        assertEquals(Arrays.toString(expected), Arrays.toString(actual), "record order of data_batch_1 is the official one");
+        assertEquals(
+                Arrays.toString(expected), Arrays.toString(actual), "record order of data_batch_1 is the official one");
     }
 
     @Test
@@ -78,7 +85,9 @@ class Cifar10SubsetTest {
         double diff = neighbourDiff / (100.0 * (img.length - 3));
         assertTrue(mean > 90 && mean < 160, "CIFAR mean pixel is about 120, got " + mean);
         // a wrong CHW->HWC conversion makes horizontally adjacent bytes unrelated (diff ~ 60+)
-        assertTrue(diff < 25, "neighbouring pixels of the same channel are similar in natural images, mean |diff| " + diff);
+        assertTrue(
+                diff < 25,
+                "neighbouring pixels of the same channel are similar in natural images, mean |diff| " + diff);
     }
 
     @Test
@@ -87,7 +96,9 @@ class Cifar10SubsetTest {
         Path dir = subset.toAbsolutePath().normalize();
         assertEquals("cifar10:" + dir + "?batches=1-4", splits.pretrainUri());
         assertEquals("cifar10:" + dir + "?batches=5", splits.evalTestUri());
-        assertEquals("no test_batch.bin in " + dir + ": holding out data_batch_5 for evaluation, pre-training on data_batch_1-4",
+        assertEquals(
+                "no test_batch.bin in " + dir
+                        + ": holding out data_batch_5 for evaluation, pre-training on data_batch_1-4",
                 splits.note());
         assertEquals(4 * 932, Datasets.open(splits.evalTrainUri()).size());
         assertEquals(932, Datasets.open(splits.evalTestUri()).size());

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 /** URI-level errors common to every scheme. */
 class DatasetsTest {
 
     private static String openError(String uri) {
-        return assertThrows(DatasetException.class, () -> Datasets.open(uri), "opening '" + uri + "' must fail").getMessage();
+        return assertThrows(DatasetException.class, () -> Datasets.open(uri), "opening '" + uri + "' must fail")
+                .getMessage();
     }
 
     @Test
@@ -20,8 +20,12 @@ class DatasetsTest {
         String message = openError("imagenet:/data/in1k");
         assertTrue(message.contains("'imagenet:/data/in1k'"), "names the URI: " + message);
         assertTrue(message.contains("unknown scheme 'imagenet'"), message);
-        assertTrue(message.contains("known schemes: cifar10, cifar100, stl10, imagefolder, webdataset, synthetic"), message);
-        assertThrows(DatasetException.class, () -> Datasets.defaultSplits("imagenet:/data/in1k"),
+        assertTrue(
+                message.contains("known schemes: cifar10, cifar100, stl10, imagefolder, webdataset, synthetic"),
+                message);
+        assertThrows(
+                DatasetException.class,
+                () -> Datasets.defaultSplits("imagenet:/data/in1k"),
                 "defaultSplits rejects the same URIs");
     }
 
@@ -37,7 +41,9 @@ class DatasetsTest {
         assertTrue(unknown.contains("unknown scheme 'imagenet'; known schemes: cifar10,"), unknown);
         String generated = openError("synthetic:s3://bucket/shapes");
         assertTrue(generated.contains("scheme synthetic cannot come from object storage"), generated);
-        assertThrows(DatasetException.class, () -> Datasets.defaultSplits("synthetic:s3://bucket/shapes"),
+        assertThrows(
+                DatasetException.class,
+                () -> Datasets.defaultSplits("synthetic:s3://bucket/shapes"),
                 "defaultSplits rejects the same URIs");
     }
 

@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,10 +52,13 @@ class ImageFolderDatasetTest {
         assertEquals(16, ds.width());
         assertEquals("imagefolder:" + dir.toAbsolutePath().normalize() + "?size=16", ds.uri());
         int[] red = pixel(ds, read(ds, 0), 8, 8);
-        assertTrue(red[0] > 240 && red[1] < 15 && red[2] < 15, "apple/nested/c.jpeg is red: " + List.of(red[0], red[1], red[2]));
+        assertTrue(
+                red[0] > 240 && red[1] < 15 && red[2] < 15,
+                "apple/nested/c.jpeg is red: " + List.of(red[0], red[1], red[2]));
         int[] green = pixel(ds, read(ds, 1), 8, 8);
         assertTrue(green[1] > 240 && green[0] < 15, "zebra/a.JPG (first by name) is green");
-        assertEquals(List.of(0, 0, 255), toList(pixel(ds, read(ds, 2), 0, 0)), "zebra/b.png is exactly blue (lossless)");
+        assertEquals(
+                List.of(0, 0, 255), toList(pixel(ds, read(ds, 2), 0, 0)), "zebra/b.png is exactly blue (lossless)");
     }
 
     @Test
@@ -64,7 +66,10 @@ class ImageFolderDatasetTest {
         write(dir.resolve("a/x.png"), png(solid(300, 200, 0x102030)));
         ImageDataset ds = Datasets.open("imagefolder:" + dir);
         assertEquals(96, ds.height(), "documented default side");
-        assertEquals(List.of(0x10, 0x20, 0x30), toList(pixel(ds, read(ds, 0), 50, 50)), "a flat colour survives the resize exactly");
+        assertEquals(
+                List.of(0x10, 0x20, 0x30),
+                toList(pixel(ds, read(ds, 0), 50, 50)),
+                "a flat colour survives the resize exactly");
     }
 
     @Test
@@ -76,10 +81,13 @@ class ImageFolderDatasetTest {
 
         ImageDataset ds = Datasets.open("imagefolder:" + dir + "?size=8");
 
-        assertEquals(List.of(77, 77, 77), toList(pixel(ds, read(ds, 1), 4, 4)),
+        assertEquals(
+                List.of(77, 77, 77),
+                toList(pixel(ds, read(ds, 1), 4, 4)),
                 "gray.png: the gray value replicated, no gamma change");
         int[] jpegGray = pixel(ds, read(ds, 0), 4, 4);
-        assertTrue(Math.abs(jpegGray[0] - 200) <= 2 && jpegGray[0] == jpegGray[1] && jpegGray[1] == jpegGray[2],
+        assertTrue(
+                Math.abs(jpegGray[0] - 200) <= 2 && jpegGray[0] == jpegGray[1] && jpegGray[1] == jpegGray[2],
                 "gray.jpg: R=G=B near 200, got " + toList(jpegGray));
         assertEquals(List.of(0xC0, 0x80, 0x40), toList(pixel(ds, read(ds, 2), 4, 4)), "palette entries are looked up");
         assertEquals(List.of(0x33, 0x66, 0x99), toList(pixel(ds, read(ds, 3), 4, 4)), "alpha is dropped, colour kept");
@@ -87,7 +95,8 @@ class ImageFolderDatasetTest {
 
     @Test
     void theShorterSideIsResizedAndTheCentreCropped() {
-        // 300x100: left third red, middle green, right third blue; shorter side 100 -> 30, width 90 -> crop the middle 30
+        // 300x100: left third red, middle green, right third blue; shorter side 100 -> 30, width 90 -> crop the middle
+        // 30
         BufferedImage wide = new BufferedImage(300, 100, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 100; y++) {
             for (int x = 0; x < 300; x++) {
@@ -98,11 +107,18 @@ class ImageFolderDatasetTest {
         ImageDataset ds = Datasets.open("imagefolder:" + dir + "?size=30");
         byte[] img = read(ds, 0);
         for (int x = 1; x < 29; x++) {
-            assertEquals(List.of(0, 255, 0), toList(pixel(ds, img, 15, x)), "column " + x + " of the crop is the green middle third");
+            assertEquals(
+                    List.of(0, 255, 0),
+                    toList(pixel(ds, img, 15, x)),
+                    "column " + x + " of the crop is the green middle third");
         }
         // the filter of an edge column reaches 3.3 source pixels out: a little of the neighbouring third blends in
-        assertTrue(pixel(ds, img, 15, 0)[1] > 200 && pixel(ds, img, 15, 0)[0] < 55, "left edge is mostly green, a little red");
-        assertTrue(pixel(ds, img, 15, 29)[1] > 200 && pixel(ds, img, 15, 29)[2] < 55, "right edge is mostly green, a little blue");
+        assertTrue(
+                pixel(ds, img, 15, 0)[1] > 200 && pixel(ds, img, 15, 0)[0] < 55,
+                "left edge is mostly green, a little red");
+        assertTrue(
+                pixel(ds, img, 15, 29)[1] > 200 && pixel(ds, img, 15, 29)[2] < 55,
+                "right edge is mostly green, a little blue");
     }
 
     @Test
@@ -119,7 +135,9 @@ class ImageFolderDatasetTest {
         byte[] img = read(ds, 0);
         for (int i = 0; i < img.length; i++) {
             int v = img[i] & 0xFF;
-            assertTrue(Math.abs(v - 128) <= 4, "byte " + i + " is " + v + "; an antialiased resize averages the checkerboard to ~128");
+            assertTrue(
+                    Math.abs(v - 128) <= 4,
+                    "byte " + i + " is " + v + "; an antialiased resize averages the checkerboard to ~128");
         }
     }
 
@@ -139,15 +157,20 @@ class ImageFolderDatasetTest {
     @Test
     void badUrisAreRejectedNamingTheProblem() {
         write(dir.resolve("a/x.png"), png(solid(4, 4, 0)));
-        String size = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + dir + "?size=4")).getMessage();
+        String size = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + dir + "?size=4"))
+                .getMessage();
         assertTrue(size.contains("size='4' is not allowed; allowed: an integer in 8..1024"), size);
-        String unknown = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + dir + "?split=train")).getMessage();
+        String unknown = assertThrows(
+                        DatasetException.class, () -> Datasets.open("imagefolder:" + dir + "?split=train"))
+                .getMessage();
         assertTrue(unknown.contains("unknown parameter 'split'"), unknown);
-        String missing = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + dir.resolve("nope"))).getMessage();
+        String missing = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + dir.resolve("nope")))
+                .getMessage();
         assertTrue(missing.contains("does not exist"), missing);
         Path empty = dir.resolve("empty");
         write(empty.resolve("c/readme.txt"), TestImages.text("x"));
-        String none = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + empty)).getMessage();
+        String none = assertThrows(DatasetException.class, () -> Datasets.open("imagefolder:" + empty))
+                .getMessage();
         assertTrue(none.contains("no .jpg, .jpeg or .png files"), none);
     }
 

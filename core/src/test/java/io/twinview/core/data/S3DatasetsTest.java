@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageSettings;
+import io.twinview.stack.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-
-import io.twinview.core.storage.ObjectStore;
-import io.twinview.core.storage.StorageSettings;
-import io.twinview.stack.LocalStack;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +35,10 @@ class S3DatasetsTest {
     @BeforeEach
     void freshBucket() {
         LocalStack stack = LocalStack.shared();
-        settings = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        settings = StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "data-test-" + UUID.randomUUID().toString().substring(0, 8));
         store = new ObjectStore(settings);
         store.ensureBucket();
@@ -52,7 +53,10 @@ class S3DatasetsTest {
     private void upload(Path localDir, String prefix) throws IOException {
         try (Stream<Path> files = Files.walk(localDir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                store.put(prefix + "/" + localDir.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file), null);
+                store.put(
+                        prefix + "/" + localDir.relativize(file).toString().replace('\\', '/'),
+                        Files.readAllBytes(file),
+                        null);
             }
         }
     }
@@ -79,10 +83,16 @@ class S3DatasetsTest {
         String uri = "cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test";
         ImageDataset ds = Datasets.open(uri, settings, cache);
 
-        assertEquals("cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test", ds.uri(), "the URI names the source, not the cache");
+        assertEquals(
+                "cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test",
+                ds.uri(),
+                "the URI names the source, not the cache");
         assertSameImages(Datasets.open("cifar100:" + local + "?split=test"), ds);
-        EvalSplits splits = Datasets.defaultSplits("cifar100:s3://" + settings.bucket() + "/sets/cifar100", settings, cache);
-        assertEquals("cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test", splits.evalTestUri(),
+        EvalSplits splits =
+                Datasets.defaultSplits("cifar100:s3://" + settings.bucket() + "/sets/cifar100", settings, cache);
+        assertEquals(
+                "cifar100:s3://" + settings.bucket() + "/sets/cifar100?split=test",
+                splits.evalTestUri(),
                 "default splits come back in the s3:// form");
     }
 
@@ -104,10 +114,12 @@ class S3DatasetsTest {
             TestImages.writeTar(shards.resolve("train-00" + s + ".tar"), members);
         }
         upload(shards, "wds");
-        ImageDataset two = Datasets.open("webdataset:s3://" + settings.bucket() + "/wds/train-{000..001}.tar?size=8", settings, cache);
+        ImageDataset two = Datasets.open(
+                "webdataset:s3://" + settings.bucket() + "/wds/train-{000..001}.tar?size=8", settings, cache);
         assertEquals(2, two.size(), "the pattern names two shards");
         assertEquals("webdataset:s3://" + settings.bucket() + "/wds/train-{000..001}.tar?size=8", two.uri());
-        ImageDataset one = Datasets.open("webdataset:s3://" + settings.bucket() + "/wds/train-002.tar", settings, cache);
+        ImageDataset one =
+                Datasets.open("webdataset:s3://" + settings.bucket() + "/wds/train-002.tar", settings, cache);
         assertEquals(List.of(2), List.of(one.label(0)), "a single shard object");
     }
 
@@ -115,7 +127,8 @@ class S3DatasetsTest {
     void theRealCifar10SubsetFromS3MatchesTheLocalFiles() throws IOException {
         String shared = System.getProperty("twinview.shared.dir");
         Path subset = shared == null ? null : Path.of(shared, "datasets", "cifar10-subset");
-        Assumptions.assumeTrue(subset != null && Files.isRegularFile(subset.resolve("data_batch_1.bin")),
+        Assumptions.assumeTrue(
+                subset != null && Files.isRegularFile(subset.resolve("data_batch_1.bin")),
                 "real CIFAR-10 subset not found (twinview.shared.dir/datasets/cifar10-subset); generated data covers S3 above");
         upload(subset, "cifar10");
 
@@ -127,15 +140,22 @@ class S3DatasetsTest {
 
     @Test
     void s3UrisWithoutStorageSettingsOrObjectsFailClearly() {
-        String noSettings = assertThrows(DatasetException.class, () -> Datasets.open("cifar10:s3://bucket/cifar10")).getMessage();
-        assertTrue(noSettings.contains("'cifar10:s3://bucket/cifar10'") && noSettings.contains("needs storage settings"), noSettings);
-        assertThrows(DatasetException.class, () -> Datasets.defaultSplits("stl10:s3://bucket/stl10"), "defaultSplits too");
+        String noSettings = assertThrows(DatasetException.class, () -> Datasets.open("cifar10:s3://bucket/cifar10"))
+                .getMessage();
+        assertTrue(
+                noSettings.contains("'cifar10:s3://bucket/cifar10'") && noSettings.contains("needs storage settings"),
+                noSettings);
+        assertThrows(
+                DatasetException.class, () -> Datasets.defaultSplits("stl10:s3://bucket/stl10"), "defaultSplits too");
 
-        String empty = assertThrows(DatasetException.class,
-                () -> Datasets.open("cifar100:s3://" + settings.bucket() + "/nothing-here", settings, cache)).getMessage();
+        String empty = assertThrows(
+                        DatasetException.class,
+                        () -> Datasets.open("cifar100:s3://" + settings.bucket() + "/nothing-here", settings, cache))
+                .getMessage();
         assertTrue(empty.contains("no objects under this prefix"), empty);
-        String badBucket = assertThrows(DatasetException.class,
-                () -> Datasets.open("cifar100:s3://Bad_Bucket/x", settings, cache)).getMessage();
+        String badBucket = assertThrows(
+                        DatasetException.class, () -> Datasets.open("cifar100:s3://Bad_Bucket/x", settings, cache))
+                .getMessage();
         assertTrue(badBucket.contains("is not an S3 bucket name"), badBucket);
     }
 }

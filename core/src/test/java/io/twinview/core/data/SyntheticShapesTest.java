@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
 
 /** The synthetic shapes dataset: deterministic, balanced, and shape (not colour) is the label. */
@@ -33,9 +32,23 @@ class SyntheticShapesTest {
         assertEquals(32, ds.width());
         assertEquals(3, ds.channels());
         assertEquals(10, ds.classCount());
-        assertEquals(List.of("disc", "square", "triangle", "ring", "cross", "diamond", "horizontal bar",
-                "vertical bar", "star", "L-shape"), ds.classNames());
-        assertEquals("synthetic:?n=4096&size=32&seed=0&split=train&classes=10", ds.uri(), "canonical URI spells every parameter");
+        assertEquals(
+                List.of(
+                        "disc",
+                        "square",
+                        "triangle",
+                        "ring",
+                        "cross",
+                        "diamond",
+                        "horizontal bar",
+                        "vertical bar",
+                        "star",
+                        "L-shape"),
+                ds.classNames());
+        assertEquals(
+                "synthetic:?n=4096&size=32&seed=0&split=train&classes=10",
+                ds.uri(),
+                "canonical URI spells every parameter");
     }
 
     @Test
@@ -49,7 +62,8 @@ class SyntheticShapesTest {
                 int index = i;
                 Future<byte[]> other = pool.submit(() -> read(b, index));
                 assertArrayEquals(read(a, index), other.get(), "image " + i + " is the same for the same URI");
-                assertArrayEquals(read(a, index), read(a, index), "reading image " + i + " twice gives the same pixels");
+                assertArrayEquals(
+                        read(a, index), read(a, index), "reading image " + i + " twice gives the same pixels");
             }
         } finally {
             pool.shutdown();
@@ -63,7 +77,9 @@ class SyntheticShapesTest {
         ImageDataset otherSeed = Datasets.open("synthetic:?n=32&seed=2");
         for (int i = 0; i < 32; i++) {
             assertEquals(train.label(i), test.label(i), "labels are balanced the same way in both splits");
-            assertFalse(Arrays.equals(read(train, i), read(test, i)), "test image " + i + " must not repeat the train image");
+            assertFalse(
+                    Arrays.equals(read(train, i), read(test, i)),
+                    "test image " + i + " must not repeat the train image");
             assertFalse(Arrays.equals(read(train, i), read(otherSeed, i)), "another seed draws other images");
         }
     }
@@ -95,7 +111,8 @@ class SyntheticShapesTest {
             int min = 255;
             int max = 0;
             for (int p = 0; p < 48 * 48; p++) {
-                int luma = (299 * (img[3 * p] & 0xFF) + 587 * (img[3 * p + 1] & 0xFF) + 114 * (img[3 * p + 2] & 0xFF)) / 1000;
+                int luma = (299 * (img[3 * p] & 0xFF) + 587 * (img[3 * p + 1] & 0xFF) + 114 * (img[3 * p + 2] & 0xFF))
+                        / 1000;
                 min = Math.min(min, luma);
                 max = Math.max(max, luma);
                 lowCount += luma < 32 ? 1 : 0;
@@ -113,8 +130,10 @@ class SyntheticShapesTest {
         ImageDataset ds = Datasets.open("synthetic:?n=20&size=32");
         for (int i = 0; i < 10; i++) {
             int fg = foregroundPixels(read(ds, i));
-            assertTrue(fg > 20 && fg < 32 * 32 - 20, "image " + i + " (" + ds.classNames().get(ds.label(i))
-                    + ") has both shape and background pixels, got " + fg + " minority-colour pixels");
+            assertTrue(
+                    fg > 20 && fg < 32 * 32 - 20,
+                    "image " + i + " (" + ds.classNames().get(ds.label(i))
+                            + ") has both shape and background pixels, got " + fg + " minority-colour pixels");
         }
     }
 
@@ -122,7 +141,8 @@ class SyntheticShapesTest {
     private static int foregroundPixels(byte[] img) {
         int count = 0;
         for (int p = 0; p < img.length / 3; p++) {
-            int d = Math.abs((img[3 * p] & 0xFF) - (img[0] & 0xFF)) + Math.abs((img[3 * p + 1] & 0xFF) - (img[1] & 0xFF))
+            int d = Math.abs((img[3 * p] & 0xFF) - (img[0] & 0xFF))
+                    + Math.abs((img[3 * p + 1] & 0xFF) - (img[1] & 0xFF))
                     + Math.abs((img[3 * p + 2] & 0xFF) - (img[2] & 0xFF));
             count += d > 40 ? 1 : 0;
         }
@@ -141,7 +161,8 @@ class SyntheticShapesTest {
     }
 
     private static void assertError(String uri, String... parts) {
-        String message = assertThrows(DatasetException.class, () -> Datasets.open(uri), uri + " must be rejected").getMessage();
+        String message = assertThrows(DatasetException.class, () -> Datasets.open(uri), uri + " must be rejected")
+                .getMessage();
         assertTrue(message.contains(uri), "message names the URI: " + message);
         for (String part : parts) {
             assertTrue(message.contains(part), "message should mention '" + part + "': " + message);
@@ -151,12 +172,20 @@ class SyntheticShapesTest {
     @Test
     void defaultSplitsTrainOnTrainAndScoreOnAQuarterSizedTestStream() {
         EvalSplits splits = Datasets.defaultSplits("synthetic:?n=8192&seed=3&split=test");
-        assertEquals("synthetic:?n=8192&size=32&seed=3&split=train&classes=10", splits.pretrainUri(),
+        assertEquals(
+                "synthetic:?n=8192&size=32&seed=3&split=train&classes=10",
+                splits.pretrainUri(),
                 "pre-training always uses split=train");
         assertEquals(splits.pretrainUri(), splits.evalTrainUri());
         assertEquals("synthetic:?n=2048&size=32&seed=3&split=test&classes=10", splits.evalTestUri(), "n/4 test images");
-        assertEquals("synthetic:?n=1024&size=32&seed=0&split=test&classes=10",
-                Datasets.defaultSplits("synthetic:").evalTestUri(), "at least 1024 test images");
-        assertEquals(1024, Datasets.open(Datasets.defaultSplits("synthetic:").evalTestUri()).size(), "returned URIs open");
+        assertEquals(
+                "synthetic:?n=1024&size=32&seed=0&split=test&classes=10",
+                Datasets.defaultSplits("synthetic:").evalTestUri(),
+                "at least 1024 test images");
+        assertEquals(
+                1024,
+                Datasets.open(Datasets.defaultSplits("synthetic:").evalTestUri())
+                        .size(),
+                "returned URIs open");
     }
 }

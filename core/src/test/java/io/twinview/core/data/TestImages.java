@@ -13,17 +13,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-
 import javax.imageio.ImageIO;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Encoded test images (good and bad) and WebDataset shards, written with ImageIO and Commons Compress. */
 public final class TestImages {
 
-    private TestImages() {
-    }
+    private TestImages() {}
 
     /** An encoded image that must be rejected, its file name, and the reason it must get. */
     public record BadImage(String name, byte[] bytes, BadImageException.Reason reason) {}
@@ -37,7 +34,8 @@ public final class TestImages {
         return List.of(
                 new BadImage("empty.png", new byte[0], BadImageException.Reason.EMPTY),
                 new BadImage("cut.png", truncate(goodPng, goodPng.length / 2), BadImageException.Reason.TRUNCATED),
-                new BadImage("cut.jpg", truncate(noisyJpeg, noisyJpeg.length * 2 / 3), BadImageException.Reason.TRUNCATED),
+                new BadImage(
+                        "cut.jpg", truncate(noisyJpeg, noisyJpeg.length * 2 / 3), BadImageException.Reason.TRUNCATED),
                 new BadImage("cut-in-header.jpg", truncate(noisyJpeg, 300), BadImageException.Reason.TRUNCATED),
                 new BadImage("text.png", text("<html>404 Not Found</html>"), BadImageException.Reason.WRONG_MAGIC),
                 new BadImage("gif.jpg", text("GIF89a...."), BadImageException.Reason.WRONG_MAGIC),
@@ -105,7 +103,8 @@ public final class TestImages {
         byte[] r = {0, (byte) (rgb >> 16)};
         byte[] g = {0, (byte) (rgb >> 8)};
         byte[] b = {0, (byte) rgb};
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY, new IndexColorModel(1, 2, r, g, b));
+        BufferedImage image =
+                new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY, new IndexColorModel(1, 2, r, g, b));
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 image.getRaster().setSample(x, y, 0, 1);
@@ -129,7 +128,8 @@ public final class TestImages {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format, out)) {
-                throw new IllegalStateException("no ImageIO writer for " + format + " and image type " + image.getType());
+                throw new IllegalStateException(
+                        "no ImageIO writer for " + format + " and image type " + image.getType());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

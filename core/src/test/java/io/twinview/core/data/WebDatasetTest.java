@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,8 +81,9 @@ class WebDatasetTest {
         assertEquals(10, two.classCount(), "classes=10 declared");
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), two.classNames());
 
-        String missing = assertThrows(DatasetException.class,
-                () -> Datasets.open("webdataset:" + shards + "/part-{000..003}.tar")).getMessage();
+        String missing = assertThrows(
+                        DatasetException.class, () -> Datasets.open("webdataset:" + shards + "/part-{000..003}.tar"))
+                .getMessage();
         assertTrue(missing.contains("part-003.tar") && missing.contains("does not exist"), missing);
     }
 
@@ -98,7 +98,8 @@ class WebDatasetTest {
     void brokenShardsFailAtOpenNamingShardAndMember() throws IOException {
         Path noCls = dir.resolve("no-cls.tar");
         TestImages.writeTar(noCls, Map.of("k1.png", png(solid(4, 4, 0))));
-        String e1 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + noCls)).getMessage();
+        String e1 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + noCls))
+                .getMessage();
         assertTrue(e1.contains("sample k1") && e1.contains("no .cls member"), e1);
 
         Path badCls = dir.resolve("bad-cls.tar");
@@ -106,17 +107,21 @@ class WebDatasetTest {
         members.put("k1.png", png(solid(4, 4, 0)));
         members.put("k1.cls", text("cat"));
         TestImages.writeTar(badCls, members);
-        String e2 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + badCls)).getMessage();
+        String e2 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + badCls))
+                .getMessage();
         assertTrue(e2.contains("k1.cls") && e2.contains("holds 'cat'"), e2);
 
         Path gz = dir.resolve("shard.tar.gz");
         Files.write(gz, new byte[] {0x1f, (byte) 0x8b, 8, 0});
-        String e3 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + gz)).getMessage();
+        String e3 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + gz))
+                .getMessage();
         assertTrue(e3.contains("not a .tar file"), e3);
 
         Path tooFewClasses = dir.resolve("ok.tar");
         writeShard(tooFewClasses, 0, 7);
-        String e4 = assertThrows(DatasetException.class, () -> Datasets.open("webdataset:" + tooFewClasses + "?classes=3")).getMessage();
+        String e4 = assertThrows(
+                        DatasetException.class, () -> Datasets.open("webdataset:" + tooFewClasses + "?classes=3"))
+                .getMessage();
         assertTrue(e4.contains("classes=3 but the shards hold label 6"), e4);
     }
 

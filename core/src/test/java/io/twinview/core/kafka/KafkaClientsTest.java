@@ -34,44 +34,109 @@ class KafkaClientsTest {
     @Test
     void everyRoleKeepsItsSettingsExactly() {
         KafkaClients plain = KafkaClients.of("b:1");
-        assertEquals(Map.of(
-                "bootstrap.servers", "b:1", "client.id", "trainer",
-                "acks", "all", "enable.idempotence", true, "linger.ms", 5,
-                "key.serializer", ByteArraySerializer.class, "value.serializer", ByteArraySerializer.class),
-                plain.producerConfig("trainer"), "tasks and checkpoint events: acks=all, idempotent");
-        assertEquals(Map.of(
-                "bootstrap.servers", "b:1", "client.id", "augment-w-views",
-                "acks", "all", "enable.idempotence", true, "linger.ms", 5,
-                "max.request.size", Topics.VIEWS_MAX_MESSAGE_BYTES,
-                "key.serializer", ByteArraySerializer.class, "value.serializer", ByteArraySerializer.class),
-                plain.viewsProducerConfig("augment-w-views"), "ViewBatches: records up to the views topic's limit");
-        assertEquals(Map.of(
-                "bootstrap.servers", "b:1", "client.id", "trainer-t",
-                "enable.auto.commit", false, "auto.offset.reset", "earliest",
-                "max.partition.fetch.bytes", 2 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                "fetch.max.bytes", 8 * Topics.VIEWS_MAX_MESSAGE_BYTES,
-                "max.poll.records", 64,
-                "key.deserializer", ByteArrayDeserializer.class, "value.deserializer", ByteArrayDeserializer.class),
-                plain.viewsConsumerConfig("trainer-t"), "the trainer's views consumer has no group");
-        assertEquals(Map.ofEntries(
-                Map.entry("bootstrap.servers", "b:1"), Map.entry("client.id", "augment-w-tasks"),
-                Map.entry("group.id", "g"), Map.entry("enable.auto.commit", false), Map.entry("max.poll.records", 1),
-                Map.entry("auto.offset.reset", "earliest"),
-                Map.entry("session.timeout.ms", 6000), Map.entry("heartbeat.interval.ms", 2000),
-                Map.entry("key.deserializer", ByteArrayDeserializer.class),
-                Map.entry("value.deserializer", ByteArrayDeserializer.class)),
+        assertEquals(
+                Map.of(
+                        "bootstrap.servers",
+                        "b:1",
+                        "client.id",
+                        "trainer",
+                        "acks",
+                        "all",
+                        "enable.idempotence",
+                        true,
+                        "linger.ms",
+                        5,
+                        "key.serializer",
+                        ByteArraySerializer.class,
+                        "value.serializer",
+                        ByteArraySerializer.class),
+                plain.producerConfig("trainer"),
+                "tasks and checkpoint events: acks=all, idempotent");
+        assertEquals(
+                Map.of(
+                        "bootstrap.servers",
+                        "b:1",
+                        "client.id",
+                        "augment-w-views",
+                        "acks",
+                        "all",
+                        "enable.idempotence",
+                        true,
+                        "linger.ms",
+                        5,
+                        "max.request.size",
+                        Topics.VIEWS_MAX_MESSAGE_BYTES,
+                        "key.serializer",
+                        ByteArraySerializer.class,
+                        "value.serializer",
+                        ByteArraySerializer.class),
+                plain.viewsProducerConfig("augment-w-views"),
+                "ViewBatches: records up to the views topic's limit");
+        assertEquals(
+                Map.of(
+                        "bootstrap.servers",
+                        "b:1",
+                        "client.id",
+                        "trainer-t",
+                        "enable.auto.commit",
+                        false,
+                        "auto.offset.reset",
+                        "earliest",
+                        "max.partition.fetch.bytes",
+                        2 * Topics.VIEWS_MAX_MESSAGE_BYTES,
+                        "fetch.max.bytes",
+                        8 * Topics.VIEWS_MAX_MESSAGE_BYTES,
+                        "max.poll.records",
+                        64,
+                        "key.deserializer",
+                        ByteArrayDeserializer.class,
+                        "value.deserializer",
+                        ByteArrayDeserializer.class),
+                plain.viewsConsumerConfig("trainer-t"),
+                "the trainer's views consumer has no group");
+        assertEquals(
+                Map.ofEntries(
+                        Map.entry("bootstrap.servers", "b:1"),
+                        Map.entry("client.id", "augment-w-tasks"),
+                        Map.entry("group.id", "g"),
+                        Map.entry("enable.auto.commit", false),
+                        Map.entry("max.poll.records", 1),
+                        Map.entry("auto.offset.reset", "earliest"),
+                        Map.entry("session.timeout.ms", 6000),
+                        Map.entry("heartbeat.interval.ms", 2000),
+                        Map.entry("key.deserializer", ByteArrayDeserializer.class),
+                        Map.entry("value.deserializer", ByteArrayDeserializer.class)),
                 plain.tasksConsumerConfig("augment-w-tasks", "g", Duration.ofSeconds(6)),
                 "one task per poll, manual commits");
-        assertEquals(500, plain.tasksConsumerConfig("c", "g", Duration.ofSeconds(1)).get("heartbeat.interval.ms"),
+        assertEquals(
+                500,
+                plain.tasksConsumerConfig("c", "g", Duration.ofSeconds(1)).get("heartbeat.interval.ms"),
                 "heartbeats at least every 500 ms");
-        assertEquals(Map.of(
-                "bootstrap.servers", "b:1", "client.id", "eval-g", "group.id", "g",
-                "enable.auto.commit", false, "auto.offset.reset", "earliest", "max.poll.records", 500,
-                "key.deserializer", ByteArrayDeserializer.class, "value.deserializer", ByteArrayDeserializer.class),
-                plain.checkpointEventsConsumerConfig("eval-g", "g"), "checkpoint events: a group, manual commits");
+        assertEquals(
+                Map.of(
+                        "bootstrap.servers",
+                        "b:1",
+                        "client.id",
+                        "eval-g",
+                        "group.id",
+                        "g",
+                        "enable.auto.commit",
+                        false,
+                        "auto.offset.reset",
+                        "earliest",
+                        "max.poll.records",
+                        500,
+                        "key.deserializer",
+                        ByteArrayDeserializer.class,
+                        "value.deserializer",
+                        ByteArrayDeserializer.class),
+                plain.checkpointEventsConsumerConfig("eval-g", "g"),
+                "checkpoint events: a group, manual commits");
         assertEquals(Map.of("bootstrap.servers", "b:1"), plain.adminConfig(), "an admin with Kafka's client id");
-        assertEquals(Map.of("bootstrap.servers", "b:1", "client.id", "augment-w-admin"),
-                plain.adminConfig("augment-w-admin"), "an admin with a client id");
+        assertEquals(
+                Map.of("bootstrap.servers", "b:1", "client.id", "augment-w-admin"),
+                plain.adminConfig("augment-w-admin"),
+                "an admin with a client id");
     }
 
     @Test
@@ -83,8 +148,8 @@ class KafkaClientsTest {
                     || !(type == KafkaProducer.class || type == KafkaConsumer.class || type == Admin.class)) {
                 continue;
             }
-            Method configOf = KafkaClients.class.getDeclaredMethod(client.getName() + "Config",
-                    client.getParameterTypes());
+            Method configOf =
+                    KafkaClients.class.getDeclaredMethod(client.getName() + "Config", client.getParameterTypes());
             Object[] args = new Object[client.getParameterCount()];
             for (int i = 0; i < args.length; i++) {
                 args[i] = client.getParameterTypes()[i] == Duration.class ? SESSION : "x";
@@ -101,10 +166,19 @@ class KafkaClientsTest {
 
     @Test
     void aRolesOwnSettingsWinOverACommonPropertyOfTheSameName() {
-        KafkaClients clients = new KafkaClients("b:1", Map.of("enable.auto.commit", "true", "acks", "1",
-                "bootstrap.servers", "elsewhere:1", "client.id", "shared"));
-        assertEquals(false, clients.tasksConsumerConfig("c", "g", SESSION).get("enable.auto.commit"),
-                "commits stay manual");
+        KafkaClients clients = new KafkaClients(
+                "b:1",
+                Map.of(
+                        "enable.auto.commit",
+                        "true",
+                        "acks",
+                        "1",
+                        "bootstrap.servers",
+                        "elsewhere:1",
+                        "client.id",
+                        "shared"));
+        assertEquals(
+                false, clients.tasksConsumerConfig("c", "g", SESSION).get("enable.auto.commit"), "commits stay manual");
         assertEquals("all", clients.producerConfig("p").get("acks"), "producers keep acks=all");
         assertEquals("c", clients.viewsConsumerConfig("c").get("client.id"), "each client keeps its own id");
         assertEquals("shared", clients.adminConfig().get("client.id"), "where a role sets none, the common one stays");
@@ -115,7 +189,9 @@ class KafkaClientsTest {
     void propertyValuesAreNeverPrinted() {
         KafkaClients clients = new KafkaClients("b:1", Map.of("sasl.jaas.config", "password=\"s3cr3t\""));
         assertFalse(clients.toString().contains("s3cr3t"), "a SASL secret stays out of logs: " + clients);
-        assertTrue(clients.toString().contains("sasl.jaas.config") && clients.toString().contains("b:1"),
+        assertTrue(
+                clients.toString().contains("sasl.jaas.config")
+                        && clients.toString().contains("b:1"),
                 "names and bootstrap servers are shown: " + clients);
     }
 

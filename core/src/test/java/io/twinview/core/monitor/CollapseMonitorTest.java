@@ -61,8 +61,14 @@ class CollapseMonitorTest {
         double s = Math.sin(0.7);
         // F = R diag(3, 2, 1) R^T with R a rotation about the z axis
         double[] f = {3 * c * c + 2 * s * s, (3 - 2) * c * s, 0, (3 - 2) * c * s, 3 * s * s + 2 * c * c, 0, 0, 0, 1};
-        double[] sameBasis = {5 * c * c + 1 * s * s, (5 - 1) * c * s, 0, (5 - 1) * c * s, 5 * s * s + 1 * c * c, 0, 0, 0, 4};
-        assertEquals(1.0, CollapseMonitor.alignment(sameBasis, f, d), 1e-9, "W = R diag(5, 1, 4) R^T is diagonal in F's eigenbasis");
+        double[] sameBasis = {
+            5 * c * c + 1 * s * s, (5 - 1) * c * s, 0, (5 - 1) * c * s, 5 * s * s + 1 * c * c, 0, 0, 0, 4
+        };
+        assertEquals(
+                1.0,
+                CollapseMonitor.alignment(sameBasis, f, d),
+                1e-9,
+                "W = R diag(5, 1, 4) R^T is diagonal in F's eigenbasis");
         double[] otherBasis = {1, 0.5, 0.5, 0.5, 1, 0.5, 0.5, 0.5, 1};
         assertTrue(CollapseMonitor.alignment(otherBasis, f, d) < 0.9, "a W with other eigenvectors is not aligned");
     }

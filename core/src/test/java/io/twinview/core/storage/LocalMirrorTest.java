@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.stack.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
-
-import io.twinview.stack.LocalStack;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +32,10 @@ class LocalMirrorTest {
     @BeforeEach
     void freshBucket() {
         LocalStack stack = LocalStack.shared();
-        store = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        store = new ObjectStore(StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "mirror-test-" + UUID.randomUUID().toString().substring(0, 8)));
         store.ensureBucket();
         cache = tmp.resolve("cache");
@@ -54,10 +55,13 @@ class LocalMirrorTest {
         long written = store.download("big/blob.bin", tmp.resolve("out/blob.bin"));
 
         assertEquals(data.length, written);
-        assertArrayEquals(data, Files.readAllBytes(tmp.resolve("out/blob.bin")), "the file holds the object byte for byte");
+        assertArrayEquals(
+                data, Files.readAllBytes(tmp.resolve("out/blob.bin")), "the file holds the object byte for byte");
         ObjectVersion version = store.stat("big/blob.bin").orElseThrow();
         assertEquals(data.length, version.size());
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data)), version.etag(),
+        assertEquals(
+                HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data)),
+                version.etag(),
                 "a single-part upload's ETag is the MD5 of its content, unquoted");
         assertEquals(List.of(version), store.listVersions("big/"), "listing gives the same size and ETag");
         assertEquals(Optional.empty(), store.stat("big/nothing"));
@@ -85,7 +89,11 @@ class LocalMirrorTest {
         assertEquals(1, third.removed(), "the deleted object's copy is removed");
         assertArrayEquals(new byte[] {9, 9, 9}, Files.readAllBytes(third.local().resolve("a.bin")));
         try (Stream<Path> files = Files.walk(third.local())) {
-            assertEquals(List.of("a.bin"), files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList(),
+            assertEquals(
+                    List.of("a.bin"),
+                    files.filter(Files::isRegularFile)
+                            .map(p -> p.getFileName().toString())
+                            .toList(),
                     "only the current object's file: no stale copy, no temporary file");
         }
     }

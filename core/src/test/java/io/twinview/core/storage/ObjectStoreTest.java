@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.stack.LocalStack;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
-
-import io.twinview.stack.LocalStack;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +24,10 @@ class ObjectStoreTest {
     @BeforeEach
     void openStoreOnAFreshBucket() {
         LocalStack stack = LocalStack.shared();
-        store = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        store = new ObjectStore(StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "store-test-" + UUID.randomUUID().toString().substring(0, 8)));
         store.ensureBucket();
     }
@@ -70,9 +71,12 @@ class ObjectStoreTest {
 
     @Test
     void aMissingKeyIsNotFoundNamingBucketAndKey() {
-        ObjectNotFoundException e = assertThrows(ObjectNotFoundException.class, () -> store.get("runs/nope/manifest.json"));
+        ObjectNotFoundException e =
+                assertThrows(ObjectNotFoundException.class, () -> store.get("runs/nope/manifest.json"));
 
-        assertTrue(e.getMessage().contains(store.bucket()) && e.getMessage().contains("runs/nope/manifest.json"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(store.bucket()) && e.getMessage().contains("runs/nope/manifest.json"),
+                e.getMessage());
         assertEquals(Optional.empty(), store.find("runs/nope/manifest.json"));
         assertFalse(store.exists("runs/nope/manifest.json"));
     }
@@ -87,16 +91,24 @@ class ObjectStoreTest {
         store.put("runs/top.txt", bytes("t"), "text/plain");
 
         assertEquals(List.of("runs/a/", "runs/b/"), store.listPrefixes("runs/"));
-        assertEquals(List.of("runs/a/checkpoints/0000000100/", "runs/a/checkpoints/0000000200/"),
+        assertEquals(
+                List.of("runs/a/checkpoints/0000000100/", "runs/a/checkpoints/0000000200/"),
                 store.listPrefixes("runs/a/checkpoints/"));
         assertEquals(List.of(), store.listPrefixes("runs/a/checkpoints/0000000100/"));
 
-        assertEquals(List.of(new ObjectInfo("runs/top.txt", 1)), store.list("runs/", false), "not recursive: this level only");
-        assertEquals(List.of(
-                new ObjectInfo("runs/a/checkpoints/0000000200/manifest.json", 2),
-                new ObjectInfo("runs/a/checkpoints/0000000200/reports/r1.json", 2)),
+        assertEquals(
+                List.of(new ObjectInfo("runs/top.txt", 1)),
+                store.list("runs/", false),
+                "not recursive: this level only");
+        assertEquals(
+                List.of(
+                        new ObjectInfo("runs/a/checkpoints/0000000200/manifest.json", 2),
+                        new ObjectInfo("runs/a/checkpoints/0000000200/reports/r1.json", 2)),
                 store.list("runs/a/checkpoints/0000000200/", true));
-        assertEquals(6, store.list("runs/", true).size(), "recursive: every object, no folder markers: " + store.list("runs/", true));
+        assertEquals(
+                6,
+                store.list("runs/", true).size(),
+                "recursive: every object, no folder markers: " + store.list("runs/", true));
         assertEquals(List.of(), store.list("nothing/", true));
     }
 
@@ -124,14 +136,18 @@ class ObjectStoreTest {
     @Test
     void failuresNameTheOperationBucketAndKey() {
         LocalStack stack = LocalStack.shared();
-        try (ObjectStore wrongSecret = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(),
-                "wrong-secret", store.bucket()))) {
-            StorageException e = assertThrows(StorageException.class, () -> wrongSecret.put("runs/x", bytes("v"), null));
+        try (ObjectStore wrongSecret = new ObjectStore(
+                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), "wrong-secret", store.bucket()))) {
+            StorageException e =
+                    assertThrows(StorageException.class, () -> wrongSecret.put("runs/x", bytes("v"), null));
 
             assertTrue(e.getMessage().startsWith("put s3://" + store.bucket() + "/runs/x"), e.getMessage());
         }
-        try (ObjectStore noBucket = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(),
-                stack.s3SecretKey(), "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8)))) {
+        try (ObjectStore noBucket = new ObjectStore(StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
+                "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8)))) {
             StorageException e = assertThrows(StorageException.class, () -> noBucket.list("runs/", true));
 
             assertTrue(e.getMessage().contains("list s3://" + noBucket.bucket() + "/runs/"), e.getMessage());

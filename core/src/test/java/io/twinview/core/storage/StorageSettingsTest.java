@@ -19,7 +19,8 @@ class StorageSettingsTest {
 
     @Test
     void rejectsBlankFieldsNamingTheField() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> StorageSettings.of("http://127.0.0.1:9000", " ", "secret", "bucket"));
 
         assertTrue(e.getMessage().startsWith("accessKey"), e.getMessage());
@@ -28,8 +29,10 @@ class StorageSettingsTest {
     @Test
     void rejectsEndpointsThatAreNotPlainHttpUrls() {
         for (String endpoint : new String[] {"127.0.0.1:9000", "ftp://host", "http://host:9000/bucket", "not a url"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> StorageSettings.of(endpoint, "key", "secret", "bucket"), endpoint);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> StorageSettings.of(endpoint, "key", "secret", "bucket"),
+                    endpoint);
             assertTrue(e.getMessage().contains(endpoint), "the message names the value: " + e.getMessage());
         }
     }
@@ -37,15 +40,18 @@ class StorageSettingsTest {
     @Test
     void rejectsBucketNamesS3DoesNotAllow() {
         for (String bucket : new String[] {"ab", "Upper", "under_score", "-dash", "a..b"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> StorageSettings.of("http://h:1", "key", "secret", bucket), bucket);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> StorageSettings.of("http://h:1", "key", "secret", bucket),
+                    bucket);
             assertTrue(e.getMessage().contains("'" + bucket + "'"), e.getMessage());
         }
     }
 
     @Test
     void toStringHidesTheSecret() {
-        String text = StorageSettings.of("http://h:1", "key", "very-secret", "bucket").toString();
+        String text =
+                StorageSettings.of("http://h:1", "key", "very-secret", "bucket").toString();
 
         assertFalse(text.contains("very-secret"), text);
         assertTrue(text.contains("accessKey=key"), text);

@@ -35,10 +35,12 @@ public interface EvalConfig {
             throw new IllegalArgumentException("twinview.eval.knn-k must be at least 1, was " + knnK());
         }
         if (threads() < 0) {
-            throw new IllegalArgumentException("twinview.eval.threads must be 0 (PyTorch's default) or more, was " + threads());
+            throw new IllegalArgumentException(
+                    "twinview.eval.threads must be 0 (PyTorch's default) or more, was " + threads());
         }
         if (checkpointsTopic().isBlank() || groupId().isBlank()) {
-            throw new IllegalArgumentException("twinview.eval.checkpoints-topic and twinview.eval.group-id must not be blank");
+            throw new IllegalArgumentException(
+                    "twinview.eval.checkpoints-topic and twinview.eval.group-id must not be blank");
         }
     }
 }

@@ -55,7 +55,9 @@ public class EvalGrpcService extends EvalServiceGrpc.EvalServiceImplBase {
     @Blocking
     public void listReports(ListReportsRequest request, StreamObserver<ListReportsResponse> response) {
         try {
-            response.onNext(ListReportsResponse.newBuilder().addAllReports(evaluations.reports(request.getRunId())).build());
+            response.onNext(ListReportsResponse.newBuilder()
+                    .addAllReports(evaluations.reports(request.getRunId()))
+                    .build());
             response.onCompleted();
         } catch (RuntimeException e) {
             response.onError(status(e, "ListReports " + request.getRunId()));
@@ -71,6 +73,8 @@ public class EvalGrpcService extends EvalServiceGrpc.EvalServiceImplBase {
         }
         LOG.errorf(e, "%s failed", call);
         String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-        return Status.INTERNAL.withDescription(message + " (details in the eval-service log)").asRuntimeException();
+        return Status.INTERNAL
+                .withDescription(message + " (details in the eval-service log)")
+                .asRuntimeException();
     }
 }

@@ -134,19 +134,24 @@ public class CheckpointEventListener {
             try {
                 CheckpointEvent event = CheckpointEvent.parseFrom(record.value());
                 if (event.getRunId().isEmpty()) {
-                    LOG.warnf("skipping checkpoint event at %s-%d@%d: no run id", record.topic(), record.partition(), record.offset());
+                    LOG.warnf(
+                            "skipping checkpoint event at %s-%d@%d: no run id",
+                            record.topic(), record.partition(), record.offset());
                 } else {
                     events.add(event);
                 }
             } catch (InvalidProtocolBufferException | NullPointerException e) {
-                LOG.warnf("skipping a record at %s-%d@%d that is not a CheckpointEvent: %s", record.topic(),
-                        record.partition(), record.offset(), e.getMessage());
+                LOG.warnf(
+                        "skipping a record at %s-%d@%d that is not a CheckpointEvent: %s",
+                        record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
         List<CheckpointEvent> selected = PendingEvents.select(events);
         if (selected.size() < events.size()) {
-            LOG.infof("%d checkpoint events waited; evaluating %s (newest of each run and every final one)",
-                    events.size(), selected.stream().map(e -> e.getRunId() + "@" + e.getStep()).toList());
+            LOG.infof(
+                    "%d checkpoint events waited; evaluating %s (newest of each run and every final one)",
+                    events.size(),
+                    selected.stream().map(e -> e.getRunId() + "@" + e.getStep()).toList());
         }
         consumer.pause(consumer.assignment());
         try {
@@ -200,13 +205,16 @@ public class CheckpointEventListener {
     private void commit(List<ConsumerRecord<byte[], byte[]>> batch) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : batch) {
-            offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+            offsets.merge(
+                    new TopicPartition(record.topic(), record.partition()),
+                    new OffsetAndMetadata(record.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
         }
         try {
             consumer.commitSync(offsets);
         } catch (CommitFailedException e) {
-            LOG.warnf("could not commit checkpoint events %s (the group rebalanced); they may be evaluated again: %s",
+            LOG.warnf(
+                    "could not commit checkpoint events %s (the group rebalanced); they may be evaluated again: %s",
                     offsets, e.getMessage());
         }
     }

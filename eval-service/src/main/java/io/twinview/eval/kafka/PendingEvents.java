@@ -35,7 +35,9 @@ final class PendingEvents {
                     chosen.putIfAbsent(event.getStep(), event);
                 }
             }
-            CheckpointEvent newest = run.stream().max(Comparator.comparingLong(CheckpointEvent::getStep)).orElseThrow();
+            CheckpointEvent newest = run.stream()
+                    .max(Comparator.comparingLong(CheckpointEvent::getStep))
+                    .orElseThrow();
             chosen.putIfAbsent(newest.getStep(), newest);
             selected.addAll(chosen.values());
         }

@@ -11,8 +11,8 @@ public record Accuracy(int top1Correct, int top5Correct, int total) {
 
     public Accuracy {
         if (total < 0 || top1Correct < 0 || top5Correct < top1Correct || top5Correct > total) {
-            throw new IllegalArgumentException("not an accuracy: top1 " + top1Correct + ", top5 " + top5Correct
-                    + " of " + total);
+            throw new IllegalArgumentException(
+                    "not an accuracy: top1 " + top1Correct + ", top5 " + top5Correct + " of " + total);
         }
     }
 

@@ -32,8 +32,14 @@ public final class Evaluator {
      *                          {@code encoder} initialised at {@code imageSize}
      * @param k                 k of the k-NN probe
      */
-    public record Input(EncoderKind encoder, long seed, int imageSize, byte[] encoderParameters,
-                        ImageDataset train, ImageDataset test, int k) {
+    public record Input(
+            EncoderKind encoder,
+            long seed,
+            int imageSize,
+            byte[] encoderParameters,
+            ImageDataset train,
+            ImageDataset test,
+            int k) {
         public Input {
             Objects.requireNonNull(encoder, "encoder");
             Objects.requireNonNull(encoderParameters, "encoderParameters");
@@ -55,9 +61,18 @@ public final class Evaluator {
      * @param baselineCached    whether {@code randomInit} came from the cache
      * @param seconds           wall time of the whole evaluation
      */
-    public record Outcome(Scores ssl, Scores randomInit, double linearL2, int featureDim, int trainSamples,
-                          int testSamples, int k, double temperature, boolean baselineCached, double seconds,
-                          CollapseMonitor.Reading featureMonitors) {}
+    public record Outcome(
+            Scores ssl,
+            Scores randomInit,
+            double linearL2,
+            int featureDim,
+            int trainSamples,
+            int testSamples,
+            int k,
+            double temperature,
+            boolean baselineCached,
+            double seconds,
+            CollapseMonitor.Reading featureMonitors) {}
 
     private final FeatureExtractor extractor;
     private final LinearProbe linearProbe;
@@ -101,8 +116,8 @@ public final class Evaluator {
                     + ", test " + test.uri() + " has " + test.size());
         }
         if (train.classCount() != test.classCount()) {
-            throw new IllegalArgumentException("train " + train.uri() + " has " + train.classCount()
-                    + " classes, test " + test.uri() + " has " + test.classCount());
+            throw new IllegalArgumentException("train " + train.uri() + " has " + train.classCount() + " classes, test "
+                    + test.uri() + " has " + test.classCount());
         }
         long start = System.nanoTime();
         KnnProbe knn = new KnnProbe(input.k(), temperature);
@@ -123,13 +138,24 @@ public final class Evaluator {
             } else {
                 try (NDManager baselineManager = manager.newSubManager()) {
                     Block initial = Encoders.create(input.encoder(), input.seed(), input.imageSize(), baselineManager);
-                    randomInit = probe("random init", initial, input, knn, baselineManager).scores();
+                    randomInit = probe("random init", initial, input, knn, baselineManager)
+                            .scores();
                 }
                 rememberBaseline(key, randomInit);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Outcome(ssl.scores(), randomInit, ssl.linearL2(), ssl.featureDim(), train.size(), test.size(),
-                    knn.effectiveK(train.size()), temperature, cached.isPresent(), seconds, ssl.featureMonitors());
+            return new Outcome(
+                    ssl.scores(),
+                    randomInit,
+                    ssl.linearL2(),
+                    ssl.featureDim(),
+                    train.size(),
+                    test.size(),
+                    knn.effectiveK(train.size()),
+                    temperature,
+                    cached.isPresent(),
+                    seconds,
+                    ssl.featureMonitors());
         }
     }
 
@@ -146,11 +172,23 @@ public final class Evaluator {
         LinearProbe.Fit fit = linearProbe.fit(train);
         Accuracy linearAccuracy = fit.classifier().score(test);
         long t3 = System.nanoTime();
-        LOG.infof("%s %s: features %d + %d x %d in %.1f s; k-NN (k %d) top-1 %.4f in %.2f s;"
+        LOG.infof(
+                "%s %s: features %d + %d x %d in %.1f s; k-NN (k %d) top-1 %.4f in %.2f s;"
                         + " linear (l2 %.0e, %d iterations, %s) top-1 %.4f in %.2f s",
-                input.encoder().key(), what, train.size(), test.size(), train.dim(), (t1 - t0) / 1e9,
-                knn.effectiveK(train.size()), knnAccuracy.top1(), (t2 - t1) / 1e9,
-                fit.l2(), fit.iterations(), fit.stop(), linearAccuracy.top1(), (t3 - t2) / 1e9);
+                input.encoder().key(),
+                what,
+                train.size(),
+                test.size(),
+                train.dim(),
+                (t1 - t0) / 1e9,
+                knn.effectiveK(train.size()),
+                knnAccuracy.top1(),
+                (t2 - t1) / 1e9,
+                fit.l2(),
+                fit.iterations(),
+                fit.stop(),
+                linearAccuracy.top1(),
+                (t3 - t2) / 1e9);
         return new Probed(Scores.of(knnAccuracy, linearAccuracy), fit.l2(), train.dim(), monitors(test));
     }
 

@@ -50,7 +50,8 @@ public final class FeatureExtractor {
         int[] labels = new int[n];
         for (int from = 0; from < n; from += batchSize) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new CancellationException("feature extraction of " + data.uri() + " interrupted at image " + from);
+                throw new CancellationException(
+                        "feature extraction of " + data.uri() + " interrupted at image " + from);
             }
             int count = Math.min(batchSize, n - from);
             for (int i = 0; i < count; i++) {
@@ -58,12 +59,13 @@ public final class FeatureExtractor {
                 labels[from + i] = data.label(from + i);
             }
             try (NDManager batch = manager.newSubManager()) {
-                NDArray images = ImageTensors.normalized(batch, pixels, 0, count, data.height(), data.width()); // (count, 3, H, W)
+                NDArray images = ImageTensors.normalized(
+                        batch, pixels, 0, count, data.height(), data.width()); // (count, 3, H, W)
                 NDArray features = encoder.forward(new ParameterStore(batch, false), new NDList(images), false)
                         .singletonOrThrow(); // (count, D)
                 if (features.getShape().dimension() != 2 || features.getShape().get(0) != count) {
-                    throw new IllegalStateException("encoder returned shape " + features.getShape()
-                            + " for a batch of " + count + " images; expected (" + count + ", D)");
+                    throw new IllegalStateException("encoder returned shape " + features.getShape() + " for a batch of "
+                            + count + " images; expected (" + count + ", D)");
                 }
                 int dim = (int) features.getShape().get(1);
                 float[] flat = features.toFloatArray();

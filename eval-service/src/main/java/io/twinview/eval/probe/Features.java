@@ -23,7 +23,8 @@ public record Features(float[][] values, int[] labels, int classCount) {
         int d = values.length == 0 ? 0 : values[0].length;
         for (int i = 0; i < values.length; i++) {
             if (values[i].length != d) {
-                throw new IllegalArgumentException("row " + i + " has " + values[i].length + " features, row 0 has " + d);
+                throw new IllegalArgumentException(
+                        "row " + i + " has " + values[i].length + " features, row 0 has " + d);
             }
             for (int j = 0; j < d; j++) {
                 if (!Float.isFinite(values[i][j])) {
@@ -33,7 +34,8 @@ public record Features(float[][] values, int[] labels, int classCount) {
                 }
             }
             if (labels[i] < 0 || labels[i] >= classCount) {
-                throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not in 0.." + (classCount - 1));
+                throw new IllegalArgumentException(
+                        "label " + labels[i] + " of row " + i + " is not in 0.." + (classCount - 1));
             }
         }
     }

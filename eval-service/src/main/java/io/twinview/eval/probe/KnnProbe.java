@@ -96,8 +96,8 @@ public final class KnnProbe {
             throw new IllegalArgumentException("the k-NN probe needs at least one train row");
         }
         if (test.size() > 0 && test.dim() != train.dim()) {
-            throw new IllegalArgumentException("test features have dimension " + test.dim() + ", train features "
-                    + train.dim());
+            throw new IllegalArgumentException(
+                    "test features have dimension " + test.dim() + ", train features " + train.dim());
         }
         int n = train.size();
         int d = train.dim();
@@ -106,7 +106,9 @@ public final class KnnProbe {
         double[][] scores = new double[test.size()][classes];
         int chunk = (int) Math.max(1, Math.min(4096, SIMILARITY_BLOCK_FLOATS / n));
         try (NDManager bankManager = manager.newSubManager()) {
-            NDArray bankT = bankManager.create(normalisedRows(train, 0, n), new Shape(n, d)).transpose(); // (d, n)
+            NDArray bankT = bankManager
+                    .create(normalisedRows(train, 0, n), new Shape(n, d))
+                    .transpose(); // (d, n)
             for (int from = 0; from < test.size(); from += chunk) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new CancellationException("k-NN probe interrupted at test row " + from);

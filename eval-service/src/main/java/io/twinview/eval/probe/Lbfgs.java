@@ -26,8 +26,14 @@ final class Lbfgs {
      * @param converged false when stopped by the iteration cap or a failed line search
      * @param stop      which criterion ended the run, for logs
      */
-    record Result(double[] x, double value, double gradientMax, int iterations, int evaluations,
-                  boolean converged, String stop) {}
+    record Result(
+            double[] x,
+            double value,
+            double gradientMax,
+            int iterations,
+            int evaluations,
+            boolean converged,
+            String stop) {}
 
     private static final double ARMIJO = 1e-4;
     private static final int MAX_LINE_SEARCH_STEPS = 40;
@@ -121,9 +127,8 @@ final class Lbfgs {
                     accepted = true;
                     break;
                 }
-                double interpolated = Double.isFinite(fNew)
-                        ? -slope * step * step / (2 * (fNew - fx - slope * step))
-                        : 0.1 * step;
+                double interpolated =
+                        Double.isFinite(fNew) ? -slope * step * step / (2 * (fNew - fx - slope * step)) : 0.1 * step;
                 step = Math.min(0.5 * step, Math.max(0.1 * step, interpolated));
             }
             if (!accepted) {

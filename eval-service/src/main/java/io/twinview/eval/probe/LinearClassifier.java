@@ -40,8 +40,8 @@ public final class LinearClassifier {
             throw new IllegalArgumentException("test features have dimension " + test.dim() + ", the probe " + dim);
         }
         if (test.classCount() > classes) {
-            throw new IllegalArgumentException("test set has " + test.classCount() + " classes, the probe was fitted on "
-                    + classes);
+            throw new IllegalArgumentException(
+                    "test set has " + test.classCount() + " classes, the probe was fitted on " + classes);
         }
         int top1 = 0;
         int top5 = 0;

@@ -51,10 +51,12 @@ public final class LinearProbe {
     public static final int DEFAULT_MAX_ITERATIONS = 500;
     /** Grid points in a row without a better held-out top-1 after which weaker L2s are not tried. */
     public static final int PATIENCE = 2;
+
     public static final double FALLBACK_L2 = 1e-4;
     public static final double DEFAULT_GRADIENT_TOLERANCE = 1e-4;
     /** Grid points only need their held-out top-1: they stop at a 10x looser gradient tolerance. */
     static final double SELECTION_TOLERANCE_FACTOR = 10;
+
     static final int MEMORY = 20;
     private static final long SPLIT_SEED = 0x5EED_11AEL;
 
@@ -66,8 +68,8 @@ public final class LinearProbe {
      * @param grid       the points tried, strongest L2 first (empty when there was no held-out part)
      * @param heldOut    train row indices used for the selection (never fitted on while choosing)
      */
-    public record Fit(LinearClassifier classifier, double l2, List<GridPoint> grid, int[] heldOut,
-                      int iterations, String stop) {}
+    public record Fit(
+            LinearClassifier classifier, double l2, List<GridPoint> grid, int[] heldOut, int iterations, String stop) {}
 
     private final List<Double> l2Grid;
     private final double holdoutFraction;
@@ -96,7 +98,8 @@ public final class LinearProbe {
         this.l2Grid = l2Grid.stream().sorted((a, b) -> Double.compare(b, a)).toList();
         this.holdoutFraction = holdoutFraction;
         this.optimiser = new Lbfgs(MEMORY, maxIterations, gradientTolerance, 1e-10);
-        this.selectionOptimiser = new Lbfgs(MEMORY, maxIterations, gradientTolerance * SELECTION_TOLERANCE_FACTOR, 1e-10);
+        this.selectionOptimiser =
+                new Lbfgs(MEMORY, maxIterations, gradientTolerance * SELECTION_TOLERANCE_FACTOR, 1e-10);
     }
 
     /** Chooses L2 on a held-out part of {@code train} and refits on all of it; sees no test data. */
@@ -122,7 +125,8 @@ public final class LinearProbe {
             double bestTop1 = -1;
             int withoutImprovement = 0;
             for (double l2 : l2Grid) {
-                Lbfgs.Result result = selectionOptimiser.minimize(new SoftmaxRegression(xFit, yFit, d, classes, l2), theta);
+                Lbfgs.Result result =
+                        selectionOptimiser.minimize(new SoftmaxRegression(xFit, yFit, d, classes, l2), theta);
                 theta = result.x();
                 double top1 = top1(theta, xHeld, yHeld, d, classes);
                 grid.add(new GridPoint(l2, top1, result.iterations(), result.evaluations(), result.stop()));
@@ -140,11 +144,17 @@ public final class LinearProbe {
         Lbfgs.Result result = optimiser.minimize(
                 new SoftmaxRegression(standardizer.apply(train, null), train.labels(), d, classes, chosen), start);
         if (!result.converged()) {
-            LOG.warnf("linear probe (l2 %.0e) stopped by %s after %d iterations, max |gradient| %.2e",
+            LOG.warnf(
+                    "linear probe (l2 %.0e) stopped by %s after %d iterations, max |gradient| %.2e",
                     chosen, result.stop(), result.iterations(), result.gradientMax());
         }
-        return new Fit(new LinearClassifier(standardizer, result.x(), d, classes), chosen, List.copyOf(grid),
-                heldOut, result.iterations(), result.stop());
+        return new Fit(
+                new LinearClassifier(standardizer, result.x(), d, classes),
+                chosen,
+                List.copyOf(grid),
+                heldOut,
+                result.iterations(),
+                result.stop());
     }
 
     /**

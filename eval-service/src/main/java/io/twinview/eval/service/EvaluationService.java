@@ -81,7 +81,10 @@ public class EvaluationService {
         executor.submit(() -> {
             try {
                 Engine engine = Engine.getEngine("PyTorch");
-                LOG.infof("probing with %s %s on the eval-probe thread (%s)", engine.getEngineName(), engine.getVersion(),
+                LOG.infof(
+                        "probing with %s %s on the eval-probe thread (%s)",
+                        engine.getEngineName(),
+                        engine.getVersion(),
                         config.threads() > 0 ? config.threads() + " intra-op threads" : "PyTorch's default threads");
             } catch (RuntimeException | Error e) {
                 LOG.error("the PyTorch engine did not load: evaluations will fail", e);
@@ -149,9 +152,10 @@ public class EvaluationService {
     /** @throws EvalNotFoundException when no report has that id */
     public EvalReport report(String reportId) {
         ReportId id = requests.reportId(reportId);
-        return reports.find(id).orElseThrow(() -> new EvalNotFoundException("no report " + reportId + " at s3://"
-                + objectStore.bucket() + "/" + ReportStore.key(id) + "; ListReports with run_id " + id.runId()
-                + " shows the run's reports"));
+        return reports.find(id)
+                .orElseThrow(() -> new EvalNotFoundException("no report " + reportId + " at s3://"
+                        + objectStore.bucket() + "/" + ReportStore.key(id) + "; ListReports with run_id " + id.runId()
+                        + " shows the run's reports"));
     }
 
     /** Reports of one run (every run when blank), newest first. */
@@ -170,34 +174,56 @@ public class EvaluationService {
             return stored.get(); // evaluated while this request waited
         }
         ReportId id = resolved.id();
-        Checkpoint checkpoint = checkpoints.read(id.runId(), id.step(), ENCODER).orElseThrow(() ->
-                new EvalNotFoundException("checkpoint " + resolved.manifestKey() + " is no longer complete or its"
-                        + " encoder does not match its sha256 (see the service log); evaluate another step"));
+        Checkpoint checkpoint = checkpoints
+                .read(id.runId(), id.step(), ENCODER)
+                .orElseThrow(() -> new EvalNotFoundException(
+                        "checkpoint " + resolved.manifestKey() + " is no longer complete or its"
+                                + " encoder does not match its sha256 (see the service log); evaluate another step"));
         RunSpec spec = resolved.manifest().getSpec();
         int imageSize = spec.hasImageSize() ? spec.getImageSize() : DEFAULT_IMAGE_SIZE;
-        Evaluator.Input input = new Evaluator.Input(resolved.encoder(), spec.getSeed(), imageSize,
-                checkpoint.object("encoder"), resolved.train(), resolved.test(), resolved.k());
+        Evaluator.Input input = new Evaluator.Input(
+                resolved.encoder(),
+                spec.getSeed(),
+                imageSize,
+                checkpoint.object("encoder"),
+                resolved.train(),
+                resolved.test(),
+                resolved.k());
         rememberStoredBaseline(input, id);
         if (resolved.train().height() != imageSize || resolved.train().width() != imageSize) {
-            LOG.infof("%s: probing at the eval set's %dx%d pixels; the run trained on %d px views",
+            LOG.infof(
+                    "%s: probing at the eval set's %dx%d pixels; the run trained on %d px views",
                     id, resolved.train().width(), resolved.train().height(), imageSize);
         }
-        LOG.infof("evaluating %s (%s): %s encoder on %s -> %s, k %d", id, resolved.manifestKey(), resolved.encoder().key(),
-                resolved.train().uri(), resolved.test().uri(), resolved.k());
+        LOG.infof(
+                "evaluating %s (%s): %s encoder on %s -> %s, k %d",
+                id,
+                resolved.manifestKey(),
+                resolved.encoder().key(),
+                resolved.train().uri(),
+                resolved.test().uri(),
+                resolved.k());
         Evaluator.Outcome outcome;
         try {
             outcome = evaluator.evaluate(input);
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("checkpoint " + resolved.manifestKey() + " cannot be probed: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "checkpoint " + resolved.manifestKey() + " cannot be probed: " + e.getMessage(), e);
         }
-        EvalReport report = ReportMapper.toReport(resolved, outcome, (System.nanoTime() - start) / 1e9,
-                System.currentTimeMillis());
+        EvalReport report =
+                ReportMapper.toReport(resolved, outcome, (System.nanoTime() - start) / 1e9, System.currentTimeMillis());
         report.getWarningsList().forEach(warning -> LOG.warnf("report %s: %s", id, warning));
         String key = reports.save(report);
-        LOG.infof("report %s: k-NN top-1 %.4f (random init %.4f), linear top-1 %.4f (random init %.4f)%s in %.1f s -> %s",
-                id, outcome.ssl().knnTop1(), outcome.randomInit().knnTop1(), outcome.ssl().linearTop1(),
-                outcome.randomInit().linearTop1(), outcome.baselineCached() ? " (baseline cached)" : "",
-                report.getWallSeconds(), key);
+        LOG.infof(
+                "report %s: k-NN top-1 %.4f (random init %.4f), linear top-1 %.4f (random init %.4f)%s in %.1f s -> %s",
+                id,
+                outcome.ssl().knnTop1(),
+                outcome.randomInit().knnTop1(),
+                outcome.ssl().linearTop1(),
+                outcome.randomInit().linearTop1(),
+                outcome.baselineCached() ? " (baseline cached)" : "",
+                report.getWallSeconds(),
+                key);
         return report;
     }
 
@@ -208,8 +234,10 @@ public class EvaluationService {
         }
         try {
             for (EvalReport other : reports.sameRequest(id)) {
-                if (other.hasRandomInit() && other.getEvalTrainUri().equals(input.train().uri())
-                        && other.getEvalTestUri().equals(input.test().uri()) && other.getEncoder().equals(input.encoder().key())) {
+                if (other.hasRandomInit()
+                        && other.getEvalTrainUri().equals(input.train().uri())
+                        && other.getEvalTestUri().equals(input.test().uri())
+                        && other.getEncoder().equals(input.encoder().key())) {
                     evaluator.rememberBaseline(input.baselineKey(), ReportMapper.scores(other.getRandomInit()));
                     LOG.debugf("random-init baseline of %s taken from report %s", id, other.getReportId());
                     return;

@@ -21,8 +21,8 @@ final class ReportMapper {
      * @param wallSeconds   how long the evaluation took, stored in the report
      * @param createdAtMillis when the report was made, milliseconds since the Unix epoch
      */
-    static EvalReport toReport(ResolvedRequest resolved, Evaluator.Outcome outcome, double wallSeconds,
-                               long createdAtMillis) {
+    static EvalReport toReport(
+            ResolvedRequest resolved, Evaluator.Outcome outcome, double wallSeconds, long createdAtMillis) {
         ReportId id = resolved.id();
         RunSpec spec = resolved.manifest().getSpec();
         return EvalReport.newBuilder()
@@ -46,7 +46,8 @@ final class ReportMapper {
                 .setWallSeconds(wallSeconds)
                 .setCreatedAt(Timestamps.fromMillis(createdAtMillis))
                 .setTrainingMonitors(resolved.manifest().getMonitors())
-                .setFeatureMonitors(outcome.featureMonitors().toProto(resolved.manifest().getStep()))
+                .setFeatureMonitors(
+                        outcome.featureMonitors().toProto(resolved.manifest().getStep()))
                 .addAllWarnings(warnings(resolved.manifest(), outcome.featureMonitors()))
                 .build();
     }
@@ -55,7 +56,8 @@ final class ReportMapper {
     static List<String> warnings(CheckpointManifest manifest, CollapseMonitor.Reading features) {
         List<String> warnings = new ArrayList<>();
         if (!manifest.getMonitors().getWarning().isEmpty()) {
-            warnings.add(manifest.getMonitors().getWarning() + " (trainer, step " + manifest.getMonitors().getStep() + ")");
+            warnings.add(manifest.getMonitors().getWarning() + " (trainer, step "
+                    + manifest.getMonitors().getStep() + ")");
         }
         if (features.collapsed()) {
             warnings.add(features.warning() + " (frozen encoder features of the test set)");

@@ -54,12 +54,15 @@ final class RequestResolver {
         String runId = request.getRunId();
         checkRunId(runId);
         if (request.getStep() < 0) {
-            throw new InvalidEvalRequestException("step", "step " + request.getStep()
-                    + " is negative; give a checkpoint step, or 0 for the newest complete checkpoint");
+            throw new InvalidEvalRequestException(
+                    "step",
+                    "step " + request.getStep()
+                            + " is negative; give a checkpoint step, or 0 for the newest complete checkpoint");
         }
         if (request.getKnnK() < 0) {
-            throw new InvalidEvalRequestException("knn_k", "knn_k " + request.getKnnK()
-                    + " is negative; give k >= 1, or 0 for the default " + defaultK);
+            throw new InvalidEvalRequestException(
+                    "knn_k",
+                    "knn_k " + request.getKnnK() + " is negative; give k >= 1, or 0 for the default " + defaultK);
         }
         Found found = findCheckpoint(runId, request.getStep());
         Checkpoint checkpoint = found.checkpoint();
@@ -84,45 +87,63 @@ final class RequestResolver {
         if (trainUri == null) {
             trainUri = defaults == null ? null : defaults.evalTrainUri();
             if (trainUri == null) {
-                throw new InvalidEvalRequestException("eval_train_uri", "run " + runId + " names no eval_train_uri and its"
-                        + " dataset_uri '" + spec.getDatasetUri() + "' gives no labelled train split; name one with"
-                        + " eval_train_uri, e.g. cifar10:/data/cifar?split=train");
+                throw new InvalidEvalRequestException(
+                        "eval_train_uri",
+                        "run " + runId + " names no eval_train_uri and its"
+                                + " dataset_uri '" + spec.getDatasetUri()
+                                + "' gives no labelled train split; name one with"
+                                + " eval_train_uri, e.g. cifar10:/data/cifar?split=train");
             }
         }
         if (testUri == null) {
             testUri = defaults == null ? null : defaults.evalTestUri();
             if (testUri == null) {
-                throw new InvalidEvalRequestException("eval_test_uri", "empty eval test set: run " + runId
-                        + " names no eval_test_uri and its dataset_uri '" + spec.getDatasetUri()
-                        + "' has no held-out labelled images" + (defaults == null ? "" : " (" + defaults.note() + ")")
-                        + "; name one with eval_test_uri, e.g. cifar10:/data/cifar?split=test");
+                throw new InvalidEvalRequestException(
+                        "eval_test_uri",
+                        "empty eval test set: run " + runId
+                                + " names no eval_test_uri and its dataset_uri '" + spec.getDatasetUri()
+                                + "' has no held-out labelled images"
+                                + (defaults == null ? "" : " (" + defaults.note() + ")")
+                                + "; name one with eval_test_uri, e.g. cifar10:/data/cifar?split=test");
             }
         }
         ImageDataset train = open("eval_train_uri", trainUri, storage);
         ImageDataset test = open("eval_test_uri", testUri, storage);
         if (train.size() == 0) {
-            throw new InvalidEvalRequestException("eval_train_uri", "eval train set " + train.uri()
-                    + " has no images; name a labelled set with eval_train_uri");
+            throw new InvalidEvalRequestException(
+                    "eval_train_uri",
+                    "eval train set " + train.uri() + " has no images; name a labelled set with eval_train_uri");
         }
         if (test.size() == 0) {
-            throw new InvalidEvalRequestException("eval_test_uri", "empty eval test set " + test.uri()
-                    + "; name one with eval_test_uri");
+            throw new InvalidEvalRequestException(
+                    "eval_test_uri", "empty eval test set " + test.uri() + "; name one with eval_test_uri");
         }
         if (train.classCount() != test.classCount()) {
-            throw new InvalidEvalRequestException("eval_test_uri", "eval train set " + train.uri() + " has "
-                    + train.classCount() + " classes but eval test set " + test.uri() + " has " + test.classCount()
-                    + "; name two splits of one labelled dataset");
+            throw new InvalidEvalRequestException(
+                    "eval_test_uri",
+                    "eval train set " + train.uri() + " has "
+                            + train.classCount() + " classes but eval test set " + test.uri() + " has "
+                            + test.classCount()
+                            + "; name two splits of one labelled dataset");
         }
         int k = request.getKnnK() == 0 ? defaultK : request.getKnnK();
-        return new ResolvedRequest(ReportId.of(runId, found.step(), train.uri(), test.uri(), k), checkpoint.manifestKey(),
-                manifest, encoder, train, test, k);
+        return new ResolvedRequest(
+                ReportId.of(runId, found.step(), train.uri(), test.uri(), k),
+                checkpoint.manifestKey(),
+                manifest,
+                encoder,
+                train,
+                test,
+                k);
     }
 
     /** The id GetReport is asked for. */
     ReportId reportId(String text) {
-        return ReportId.parse(text).orElseThrow(() -> new InvalidEvalRequestException("report_id",
-                "report_id '" + text + "' is not of the form <run-id>.<step>.<8 hex digits>, as Evaluate and"
-                        + " ListReports return it"));
+        return ReportId.parse(text)
+                .orElseThrow(() -> new InvalidEvalRequestException(
+                        "report_id",
+                        "report_id '" + text + "' is not of the form <run-id>.<step>.<8 hex digits>, as Evaluate and"
+                                + " ListReports return it"));
     }
 
     /** Checks a run whose reports are listed: a run id, of a run with checkpoints. */
@@ -154,9 +175,12 @@ final class RequestResolver {
             throw new EvalNotFoundException("run '" + runId + "' has no complete checkpoint (manifests at steps "
                     + describe(steps) + " list missing or truncated objects)");
         }
-        return checkpoints.read(runId, step, Set.of()).map(c -> new Found(step, c)).orElseThrow(() -> new EvalNotFoundException("run '" + runId
-                + "' has no complete checkpoint at step " + step + "; steps with a manifest: " + describe(steps)
-                + " (or give step 0 for the newest complete one)"));
+        return checkpoints
+                .read(runId, step, Set.of())
+                .map(c -> new Found(step, c))
+                .orElseThrow(() -> new EvalNotFoundException("run '" + runId
+                        + "' has no complete checkpoint at step " + step + "; steps with a manifest: " + describe(steps)
+                        + " (or give step 0 for the newest complete one)"));
     }
 
     /** Opens a labelled set; an s3:// one ({@code SCHEME:s3://BUCKET/PREFIX}) is mirrored into the dataset cache first. */
@@ -165,12 +189,16 @@ final class RequestResolver {
         try {
             data = Datasets.open(uri, storage);
         } catch (DatasetException e) {
-            throw new InvalidEvalRequestException(field, "cannot read " + field + ": " + e.getMessage()
-                    + "; name a readable labelled set with " + field, e);
+            throw new InvalidEvalRequestException(
+                    field,
+                    "cannot read " + field + ": " + e.getMessage() + "; name a readable labelled set with " + field,
+                    e);
         }
         if (!data.labelled()) {
-            throw new InvalidEvalRequestException(field, field + " '" + uri + "' has no labels (a set for pre-training"
-                    + " only, like stl10 split=unlabeled); name a labelled set with " + field);
+            throw new InvalidEvalRequestException(
+                    field,
+                    field + " '" + uri + "' has no labels (a set for pre-training"
+                            + " only, like stl10 split=unlabeled); name a labelled set with " + field);
         }
         return data;
     }

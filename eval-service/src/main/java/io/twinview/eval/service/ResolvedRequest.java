@@ -8,5 +8,11 @@ import io.twinview.proto.v1.CheckpointManifest;
  * An evaluation request with everything resolved: the checkpoint (its manifest read, its objects
  * present), the encoder it holds, the labelled sets opened and k. {@code id} names its report.
  */
-record ResolvedRequest(ReportId id, String manifestKey, CheckpointManifest manifest, EncoderKind encoder,
-                       ImageDataset train, ImageDataset test, int k) {}
+record ResolvedRequest(
+        ReportId id,
+        String manifestKey,
+        CheckpointManifest manifest,
+        EncoderKind encoder,
+        ImageDataset train,
+        ImageDataset test,
+        int k) {}

@@ -35,8 +35,9 @@ public final class ReportStore {
 
     /** Writes (or replaces) the report under its id's key; returns the key. */
     public String save(EvalReport report) {
-        ReportId id = ReportId.parse(report.getReportId()).orElseThrow(() ->
-                new IllegalArgumentException("report id '" + report.getReportId() + "' is not <run-id>.<step>.<8 hex>"));
+        ReportId id = ReportId.parse(report.getReportId())
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "report id '" + report.getReportId() + "' is not <run-id>.<step>.<8 hex>"));
         String key = key(id);
         store.put(key, ProtoJson.toJson(report), "application/json");
         return key;
@@ -44,7 +45,8 @@ public final class ReportStore {
 
     public Optional<EvalReport> find(ReportId id) {
         String key = key(id);
-        return store.find(key).map(json -> ProtoJson.parse(json, EvalReport.newBuilder(), key).build());
+        return store.find(key)
+                .map(json -> ProtoJson.parse(json, EvalReport.newBuilder(), key).build());
     }
 
     /** Report keys of one run, or of every run when {@code runId} is null, in key order. */
@@ -95,7 +97,9 @@ public final class ReportStore {
 
     private Optional<EvalReport> read(String key) {
         try {
-            return store.find(key).map(json -> ProtoJson.parse(json, EvalReport.newBuilder(), key).build());
+            return store.find(key)
+                    .map(json ->
+                            ProtoJson.parse(json, EvalReport.newBuilder(), key).build());
         } catch (IllegalArgumentException e) {
             LOG.warnf("skipping report %s: %s", key, e.getMessage());
             return Optional.empty();

@@ -15,10 +15,15 @@ class EvalConfigTest {
 
     @Test
     void badValuesNameTheSettingAndWhatIsAllowed() {
-        IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> config(0, 0).validate());
-        assertEquals("twinview.eval.knn-k must be at least 1, was 0", k.getMessage(), "names the setting and the value");
-        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class, () -> config(200, -2).validate());
-        assertEquals("twinview.eval.threads must be 0 (PyTorch's default) or more, was -2", threads.getMessage(),
+        IllegalArgumentException k =
+                assertThrows(IllegalArgumentException.class, () -> config(0, 0).validate());
+        assertEquals(
+                "twinview.eval.knn-k must be at least 1, was 0", k.getMessage(), "names the setting and the value");
+        IllegalArgumentException threads = assertThrows(
+                IllegalArgumentException.class, () -> config(200, -2).validate());
+        assertEquals(
+                "twinview.eval.threads must be 0 (PyTorch's default) or more, was -2",
+                threads.getMessage(),
                 "names the setting, what is allowed and the value");
     }
 

@@ -57,7 +57,8 @@ class EvalGrpcServiceTest {
             if (manifestKey == null) {
                 RunSpec spec = TestCheckpoints.spec();
                 TestCheckpoints.write(storage.settings(), RUN, 20, spec, TestCheckpoints.initialEncoder(spec));
-                manifestKey = TestCheckpoints.write(storage.settings(), RUN, STEP, spec, TestCheckpoints.initialEncoder(spec));
+                manifestKey = TestCheckpoints.write(
+                        storage.settings(), RUN, STEP, spec, TestCheckpoints.initialEncoder(spec));
                 TestCheckpoints.write(storage.settings(), BAD_ENCODER_RUN, 10, spec, new byte[] {1, 2, 3});
             }
         }
@@ -69,16 +70,21 @@ class EvalGrpcServiceTest {
 
     @Test
     void evaluatesTheNewestCheckpointAndStoresTheReport() {
-        EvalReport report = eval().evaluate(EvaluateRequest.newBuilder().setRunId(RUN).build());
+        EvalReport report =
+                eval().evaluate(EvaluateRequest.newBuilder().setRunId(RUN).build());
 
-        assertTrue(report.getReportId().matches(RUN + "\\.40\\.[0-9a-f]{8}"), "id <run>.<step>.<hash>: " + report.getReportId());
+        assertTrue(
+                report.getReportId().matches(RUN + "\\.40\\.[0-9a-f]{8}"),
+                "id <run>.<step>.<hash>: " + report.getReportId());
         assertEquals(RUN, report.getRunId(), "run id");
         assertEquals(STEP, report.getStep(), "step 0 means the newest complete checkpoint (40, not 20)");
         assertEquals(4.0, report.getEpoch(), "epoch from the manifest");
         assertEquals("simclr", report.getMethod(), "method from the spec");
         assertEquals("small", report.getEncoder(), "encoder from the spec");
         assertEquals(manifestKey, report.getCheckpointManifestKey(), "the manifest probed");
-        assertEquals(Datasets.open(TestCheckpoints.TRAIN_URI).uri(), report.getEvalTrainUri(),
+        assertEquals(
+                Datasets.open(TestCheckpoints.TRAIN_URI).uri(),
+                report.getEvalTrainUri(),
                 "empty eval uris mean the spec's, reported canonical");
         assertEquals(Datasets.open(TestCheckpoints.TEST_URI).uri(), report.getEvalTestUri(), "the spec's test set");
         assertEquals(256, report.getTrainSamples(), "train images");
@@ -86,74 +92,152 @@ class EvalGrpcServiceTest {
         assertEquals(256, report.getFeatureDim(), "small encoder features");
         assertEquals(200, report.getKnnK(), "knn_k 0 means the configured 200");
         assertEquals(0.07, report.getKnnTemperature(), "InstDisc temperature");
-        assertTrue(LinearProbe.DEFAULT_L2_GRID.contains(report.getLinearL2()), "L2 from the grid: " + report.getLinearL2());
+        assertTrue(
+                LinearProbe.DEFAULT_L2_GRID.contains(report.getLinearL2()),
+                "L2 from the grid: " + report.getLinearL2());
         assertTrue(report.getWallSeconds() > 0, "wall time recorded");
         assertTrue(report.getCreatedAt().getSeconds() > 0, "creation time recorded");
         assertTrue(report.hasSsl() && report.hasRandomInit(), "both score sets present");
-        assertEquals(report.getRandomInit(), report.getSsl(),
+        assertEquals(
+                report.getRandomInit(),
+                report.getSsl(),
                 "an untrained checkpoint has the run's initial weights: SSL scores equal the random-init baseline");
-        assertTrue(report.getSsl().getKnnTop1() > 0 && report.getSsl().getKnnTop1() <= report.getSsl().getKnnTop5(),
+        assertTrue(
+                report.getSsl().getKnnTop1() > 0
+                        && report.getSsl().getKnnTop1() <= report.getSsl().getKnnTop5(),
                 "scores are fractions, top-1 <= top-5: " + report.getSsl());
 
         try (ObjectStore objects = new ObjectStore(storage.settings())) {
             String key = CheckpointKeys.reportKey(RUN, STEP, report.getReportId());
-            EvalReport stored = ProtoJson.parse(objects.get(key), EvalReport.newBuilder(), key).build();
+            EvalReport stored = ProtoJson.parse(objects.get(key), EvalReport.newBuilder(), key)
+                    .build();
             assertEquals(report, stored, "the report is stored as proto3 JSON next to its checkpoint");
         }
-        assertEquals(report, eval().getReport(GetReportRequest.newBuilder().setReportId(report.getReportId()).build()),
+        assertEquals(
+                report,
+                eval().getReport(GetReportRequest.newBuilder()
+                        .setReportId(report.getReportId())
+                        .build()),
                 "GetReport finds it by id");
-        List<EvalReport> listed = eval().listReports(ListReportsRequest.newBuilder().setRunId(RUN).build()).getReportsList();
+        List<EvalReport> listed = eval().listReports(
+                        ListReportsRequest.newBuilder().setRunId(RUN).build())
+                .getReportsList();
         assertEquals(report, listed.get(0), "ListReports of the run lists it first (newest)");
-        assertTrue(eval().listReports(ListReportsRequest.getDefaultInstance()).getReportsList().contains(report),
+        assertTrue(
+                eval().listReports(ListReportsRequest.getDefaultInstance())
+                        .getReportsList()
+                        .contains(report),
                 "ListReports of every run lists it too");
 
-        EvalReport again = eval().evaluate(EvaluateRequest.newBuilder().setRunId(RUN).setStep(STEP).setKnnK(200)
-                .setEvalTrainUri(TestCheckpoints.TRAIN_URI).build());
-        assertEquals(report, again, "the same request (explicitly spelled) returns the stored report, not a new evaluation");
+        EvalReport again = eval().evaluate(EvaluateRequest.newBuilder()
+                .setRunId(RUN)
+                .setStep(STEP)
+                .setKnnK(200)
+                .setEvalTrainUri(TestCheckpoints.TRAIN_URI)
+                .build());
+        assertEquals(
+                report, again, "the same request (explicitly spelled) returns the stored report, not a new evaluation");
     }
 
     @Test
     void anotherKIsAnotherReportWithTheCachedBaseline() {
-        EvalReport k5 = eval().evaluate(EvaluateRequest.newBuilder().setRunId(RUN).setStep(20).setKnnK(5).build());
+        EvalReport k5 = eval().evaluate(EvaluateRequest.newBuilder()
+                .setRunId(RUN)
+                .setStep(20)
+                .setKnnK(5)
+                .build());
         assertEquals(20, k5.getStep(), "an explicit step is evaluated");
         assertEquals(5, k5.getKnnK(), "k as asked");
         assertEquals(k5.getRandomInit(), k5.getSsl(), "still the initial weights");
-        EvalReport k5at40 = eval().evaluate(EvaluateRequest.newBuilder().setRunId(RUN).setStep(STEP).setKnnK(5).build());
+        EvalReport k5at40 = eval().evaluate(EvaluateRequest.newBuilder()
+                .setRunId(RUN)
+                .setStep(STEP)
+                .setKnnK(5)
+                .build());
         assertFalse(k5.getReportId().equals(k5at40.getReportId()), "another step is another report");
-        assertEquals(k5.getReportId().substring(k5.getReportId().lastIndexOf('.')),
-                k5at40.getReportId().substring(k5at40.getReportId().lastIndexOf('.')), "same request, same hash");
+        assertEquals(
+                k5.getReportId().substring(k5.getReportId().lastIndexOf('.')),
+                k5at40.getReportId().substring(k5at40.getReportId().lastIndexOf('.')),
+                "same request, same hash");
         assertEquals(k5.getRandomInit(), k5at40.getRandomInit(), "the baseline of a run does not change with the step");
     }
 
     @Test
     void unknownRunsCheckpointsAndReportsAreNotFound() {
-        assertStatus(Status.Code.NOT_FOUND, "no-such-run", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId("no-such-run").build()));
-        String description = assertStatus(Status.Code.NOT_FOUND, "step 30", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(RUN).setStep(30).build()));
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "no-such-run",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId("no-such-run")
+                        .build()));
+        String description = assertStatus(
+                Status.Code.NOT_FOUND,
+                "step 30",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setStep(30)
+                        .build()));
         assertTrue(description.contains("[40, 20]"), "the description lists the steps that exist: " + description);
-        assertStatus(Status.Code.NOT_FOUND, "ListReports", () -> eval().getReport(
-                GetReportRequest.newBuilder().setReportId(RUN + ".40.00000000").build()));
-        assertStatus(Status.Code.NOT_FOUND, "no-such-run", () -> eval().listReports(
-                ListReportsRequest.newBuilder().setRunId("no-such-run").build()));
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "ListReports",
+                () -> eval().getReport(GetReportRequest.newBuilder()
+                        .setReportId(RUN + ".40.00000000")
+                        .build()));
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "no-such-run",
+                () -> eval().listReports(ListReportsRequest.newBuilder()
+                        .setRunId("no-such-run")
+                        .build()));
     }
 
     @Test
     void badArgumentsAreInvalidWithWhatToFix() {
-        assertStatus(Status.Code.INVALID_ARGUMENT, "run_id is empty", () -> eval().evaluate(EvaluateRequest.getDefaultInstance()));
-        assertStatus(Status.Code.INVALID_ARGUMENT, "not a run id", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId("Bad Run").build()));
-        assertStatus(Status.Code.INVALID_ARGUMENT, "knn_k", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(RUN).setKnnK(-1).build()));
-        String unreadable = assertStatus(Status.Code.INVALID_ARGUMENT, "eval_train_uri", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(RUN).setEvalTrainUri("nope:/data").build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "run_id is empty",
+                () -> eval().evaluate(EvaluateRequest.getDefaultInstance()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "not a run id",
+                () -> eval().evaluate(
+                                EvaluateRequest.newBuilder().setRunId("Bad Run").build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "knn_k",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setKnnK(-1)
+                        .build()));
+        String unreadable = assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "eval_train_uri",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setEvalTrainUri("nope:/data")
+                        .build()));
         assertTrue(unreadable.contains("unknown scheme 'nope'"), "the dataset problem is quoted: " + unreadable);
-        assertStatus(Status.Code.INVALID_ARGUMENT, "cifar10:/no/such/dir", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(RUN).setEvalTestUri("cifar10:/no/such/dir").build()));
-        assertStatus(Status.Code.INVALID_ARGUMENT, "<run-id>.<step>.<8 hex digits>", () -> eval().getReport(
-                GetReportRequest.newBuilder().setReportId("not-an-id").build()));
-        assertStatus(Status.Code.INVALID_ARGUMENT, "classes", () -> eval().evaluate(EvaluateRequest.newBuilder()
-                .setRunId(RUN).setEvalTestUri("synthetic:?n=64&split=test&classes=4").build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "cifar10:/no/such/dir",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setEvalTestUri("cifar10:/no/such/dir")
+                        .build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "<run-id>.<step>.<8 hex digits>",
+                () -> eval().getReport(GetReportRequest.newBuilder()
+                        .setReportId("not-an-id")
+                        .build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "classes",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setEvalTestUri("synthetic:?n=64&split=test&classes=4")
+                        .build()));
     }
 
     @Test
@@ -167,31 +251,46 @@ class EvalGrpcServiceTest {
             }
         }
         String run = TestCheckpoints.runId("grpc-no-test");
-        RunSpec spec = TestCheckpoints.spec().toBuilder().setDatasetUri("cifar10:" + cifar).clearEvalTrainUri()
-                .clearEvalTestUri().build();
+        RunSpec spec = TestCheckpoints.spec().toBuilder()
+                .setDatasetUri("cifar10:" + cifar)
+                .clearEvalTrainUri()
+                .clearEvalTestUri()
+                .build();
         TestCheckpoints.write(storage.settings(), run, 10, spec, TestCheckpoints.initialEncoder(spec));
-        String description = assertStatus(Status.Code.INVALID_ARGUMENT, "empty eval test set", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(run).build()));
-        assertTrue(description.contains("name one with eval_test_uri"), "the description says what to do: " + description);
+        String description = assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "empty eval test set",
+                () -> eval().evaluate(EvaluateRequest.newBuilder().setRunId(run).build()));
+        assertTrue(
+                description.contains("name one with eval_test_uri"), "the description says what to do: " + description);
 
-        EvalReport named = eval().evaluate(EvaluateRequest.newBuilder().setRunId(run).setEvalTestUri("cifar10:" + cifar
-                + "?batches=1").build());
-        assertEquals(Datasets.open("cifar10:" + cifar + "?batches=1").uri(), named.getEvalTestUri(), "naming one works");
+        EvalReport named = eval().evaluate(EvaluateRequest.newBuilder()
+                .setRunId(run)
+                .setEvalTestUri("cifar10:" + cifar + "?batches=1")
+                .build());
+        assertEquals(
+                Datasets.open("cifar10:" + cifar + "?batches=1").uri(), named.getEvalTestUri(), "naming one works");
         assertEquals(20, named.getTrainSamples(), "the train set defaults to the training data's labelled split");
     }
 
     @Test
     void aCheckpointThatCannotBeProbedIsInternalWithTheReason() {
-        String description = assertStatus(Status.Code.INTERNAL, "do not fit", () -> eval().evaluate(
-                EvaluateRequest.newBuilder().setRunId(BAD_ENCODER_RUN).build()));
+        String description = assertStatus(
+                Status.Code.INTERNAL,
+                "do not fit",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(BAD_ENCODER_RUN)
+                        .build()));
         assertTrue(description.contains(BAD_ENCODER_RUN), "the description names the checkpoint: " + description);
     }
 
     private static String assertStatus(Status.Code code, String inDescription, Supplier<?> call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::get, "expected " + code);
-        assertEquals(code, e.getStatus().getCode(), "status of a call that should fail with " + code + ": " + e.getStatus());
+        assertEquals(
+                code, e.getStatus().getCode(), "status of a call that should fail with " + code + ": " + e.getStatus());
         String description = e.getStatus().getDescription();
-        assertTrue(description != null && description.contains(inDescription),
+        assertTrue(
+                description != null && description.contains(inDescription),
                 "the description says '" + inDescription + "': " + description);
         return description;
     }

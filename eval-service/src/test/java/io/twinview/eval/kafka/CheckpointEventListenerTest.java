@@ -48,7 +48,8 @@ class CheckpointEventListenerTest {
     void aPublishedCheckpointEventIsEvaluated() throws Exception {
         String run = TestCheckpoints.runId("kafka");
         RunSpec spec = TestCheckpoints.spec();
-        String manifestKey = TestCheckpoints.write(storage.settings(), run, 30, spec, TestCheckpoints.initialEncoder(spec));
+        String manifestKey =
+                TestCheckpoints.write(storage.settings(), run, 30, spec, TestCheckpoints.initialEncoder(spec));
         CheckpointEvent event = CheckpointEvent.newBuilder()
                 .setRunId(run)
                 .setStep(30)
@@ -59,8 +60,10 @@ class CheckpointEventListenerTest {
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
         try (KafkaProducer<byte[], byte[]> producer = kafka.clients().producer("test-trainer")) {
-            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), new byte[] {0x7f, 0x01})).get();
-            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), event.toByteArray())).get();
+            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), new byte[] {0x7f, 0x01}))
+                    .get();
+            producer.send(new ProducerRecord<>(config.checkpointsTopic(), run.getBytes(), event.toByteArray()))
+                    .get();
         }
 
         EvalReport report = awaitReport(run, Duration.ofMinutes(3));
@@ -77,7 +80,9 @@ class CheckpointEventListenerTest {
         while (System.nanoTime() < end) {
             try {
                 List<EvalReport> reports = client.withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .listReports(ListReportsRequest.newBuilder().setRunId(run).build()).getReportsList();
+                        .listReports(
+                                ListReportsRequest.newBuilder().setRunId(run).build())
+                        .getReportsList();
                 if (!reports.isEmpty()) {
                     return reports.get(0);
                 }

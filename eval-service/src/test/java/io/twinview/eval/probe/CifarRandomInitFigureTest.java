@@ -28,8 +28,10 @@ class CifarRandomInitFigureTest {
     @Test
     void randomInitSmallEncoderOnTheCifarSubset() {
         String shared = System.getProperty("twinview.shared.dir", "../shared");
-        Path dir = Path.of(shared, "datasets", "cifar10-subset").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(dir.resolve("data_batch_5.bin")),
+        Path dir =
+                Path.of(shared, "datasets", "cifar10-subset").toAbsolutePath().normalize();
+        assumeTrue(
+                Files.isRegularFile(dir.resolve("data_batch_5.bin")),
                 "the CIFAR-10 subset is not at " + dir + " (set twinview.shared.dir): no real-data figure");
         ImageDataset train = Datasets.open("cifar10:" + dir + "?batches=1-4");
         ImageDataset test = Datasets.open("cifar10:" + dir + "?batches=5");
@@ -45,17 +47,30 @@ class CifarRandomInitFigureTest {
             LinearProbe.Fit fit = new LinearProbe().fit(trainFeatures);
             Accuracy linear = fit.classifier().score(testFeatures);
             long t3 = System.nanoTime();
-            LOG.infof("CIFAR subset, small encoder at random init (seed 1): %d train / %d test images, %d-d features"
+            LOG.infof(
+                    "CIFAR subset, small encoder at random init (seed 1): %d train / %d test images, %d-d features"
                             + " in %.2f s; k-NN (k 200, T 0.07) top-1 %.4f top-5 %.4f in %.2f s; linear (l2 %.0e chosen on"
                             + " a 15%% train hold-out, %d iterations) top-1 %.4f top-5 %.4f in %.2f s",
-                    train.size(), test.size(), trainFeatures.dim(), (t1 - t0) / 1e9, knn.top1(), knn.top5(),
-                    (t2 - t1) / 1e9, fit.l2(), fit.iterations(), linear.top1(), linear.top5(), (t3 - t2) / 1e9);
+                    train.size(),
+                    test.size(),
+                    trainFeatures.dim(),
+                    (t1 - t0) / 1e9,
+                    knn.top1(),
+                    knn.top5(),
+                    (t2 - t1) / 1e9,
+                    fit.l2(),
+                    fit.iterations(),
+                    linear.top1(),
+                    linear.top5(),
+                    (t3 - t2) / 1e9);
             for (LinearProbe.GridPoint point : fit.grid()) {
-                LOG.infof("  l2 %.0e: held-out top-1 %.4f (%d iterations, %s)", point.l2(), point.heldOutTop1(),
-                        point.iterations(), point.stop());
+                LOG.infof(
+                        "  l2 %.0e: held-out top-1 %.4f (%d iterations, %s)",
+                        point.l2(), point.heldOutTop1(), point.iterations(), point.stop());
             }
             assertEquals(test.size(), knn.total(), "every test image is scored");
-            assertTrue(knn.top1() > 0.1 && linear.top1() > 0.1,
+            assertTrue(
+                    knn.top1() > 0.1 && linear.top1() > 0.1,
                     "random conv features carry some colour/texture signal: above chance (0.10)");
         }
     }

@@ -42,25 +42,30 @@ class EvaluatorTest {
 
     @Test
     void capsKAtTheTrainSize() {
-        Evaluator.Outcome outcome = new Evaluator().evaluate(
-                new Evaluator.Input(EncoderKind.SMALL, 5, 32, initialWeights(EncoderKind.SMALL, 5), TRAIN, TEST, 200));
+        Evaluator.Outcome outcome = new Evaluator()
+                .evaluate(new Evaluator.Input(
+                        EncoderKind.SMALL, 5, 32, initialWeights(EncoderKind.SMALL, 5), TRAIN, TEST, 200));
         assertEquals(96, outcome.k(), "k = 200 with 96 train images votes with all of them");
     }
 
     @Test
     void rejectsWeightsOfAnotherArchitecture() {
         Evaluator.Input input = new Evaluator.Input(EncoderKind.SMALL, 5, 32, new byte[] {1, 2, 3}, TRAIN, TEST, 20);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Evaluator().evaluate(input));
-        assertTrue(e.getMessage().contains("do not fit"), "the message says the parameters do not fit: " + e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Evaluator().evaluate(input));
+        assertTrue(
+                e.getMessage().contains("do not fit"), "the message says the parameters do not fit: " + e.getMessage());
     }
 
     @Test
     void rejectsSetsThatDisagreeOnClasses() {
         ImageDataset fiveClasses = Datasets.open("synthetic:?n=40&split=test&classes=5");
-        Evaluator.Input input = new Evaluator.Input(EncoderKind.SMALL, 5, 32, initialWeights(EncoderKind.SMALL, 5),
-                TRAIN, fiveClasses, 20);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Evaluator().evaluate(input));
-        assertTrue(e.getMessage().contains("10 classes") && e.getMessage().contains("5"),
+        Evaluator.Input input = new Evaluator.Input(
+                EncoderKind.SMALL, 5, 32, initialWeights(EncoderKind.SMALL, 5), TRAIN, fiveClasses, 20);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Evaluator().evaluate(input));
+        assertTrue(
+                e.getMessage().contains("10 classes") && e.getMessage().contains("5"),
                 "the message names both class counts: " + e.getMessage());
     }
 

@@ -30,10 +30,14 @@ class FeatureExtractorTest {
                 assertEquals(DATA.label(i), features.labels()[i], "label of image " + i + " in dataset order");
             }
             assertEquals(DATA.classCount(), features.classCount(), "class count of the dataset");
-            assertTrue(Arrays.stream(features.values()).allMatch(row -> Arrays.stream(toDoubles(row)).allMatch(Double::isFinite)),
+            assertTrue(
+                    Arrays.stream(features.values())
+                            .allMatch(row -> Arrays.stream(toDoubles(row)).allMatch(Double::isFinite)),
                     "features are finite");
-            assertTrue(manager.getManagedArrays().size() < 64,
-                    "per-batch arrays are closed with their batch, found " + manager.getManagedArrays().size());
+            assertTrue(
+                    manager.getManagedArrays().size() < 64,
+                    "per-batch arrays are closed with their batch, found "
+                            + manager.getManagedArrays().size());
         }
     }
 
@@ -49,11 +53,15 @@ class FeatureExtractorTest {
             Features b = extractor.extract(second, DATA, manager);
             Features c = extractor.extract(otherSeed, DATA, manager);
             for (int i = 0; i < DATA.size(); i++) {
-                assertArrayEquals(a.values()[i], again.values()[i], "the same encoder twice: identical features of image " + i);
-                assertArrayEquals(a.values()[i], b.values()[i],
+                assertArrayEquals(
+                        a.values()[i], again.values()[i], "the same encoder twice: identical features of image " + i);
+                assertArrayEquals(
+                        a.values()[i],
+                        b.values()[i],
                         "two Encoders.create with seed 7: identical random-init features of image " + i);
             }
-            assertFalse(Arrays.equals(a.values()[0], c.values()[0]), "another seed gives other weights, other features");
+            assertFalse(
+                    Arrays.equals(a.values()[0], c.values()[0]), "another seed gives other weights, other features");
         }
     }
 
@@ -64,7 +72,10 @@ class FeatureExtractorTest {
             Features whole = new FeatureExtractor(64).extract(encoder, DATA, manager);
             Features single = new FeatureExtractor(1).extract(encoder, DATA, manager);
             for (int i = 0; i < DATA.size(); i += 9) {
-                assertArrayEquals(whole.values()[i], single.values()[i], 1e-4f,
+                assertArrayEquals(
+                        whole.values()[i],
+                        single.values()[i],
+                        1e-4f,
                         "inference mode: image " + i + " gets the same features in a batch of 64 or alone");
             }
         }

@@ -18,18 +18,20 @@ class FeaturesTest {
     /** A NaN encoder scored 100% on every probe: NaN compares false, so no class ever beat the true one. */
     @Test
     void nonFiniteFeaturesAreRejectedWithTheirPlace() {
-        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException nan = assertThrows(
+                IllegalArgumentException.class,
                 () -> new Features(new float[][] {{1, 2}, {3, Float.NaN}}, new int[] {0, 1}, 2));
         assertTrue(nan.getMessage().contains("feature 1 of row 1 is NaN"), nan.getMessage());
-        IllegalArgumentException inf = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException inf = assertThrows(
+                IllegalArgumentException.class,
                 () -> new Features(new float[][] {{Float.POSITIVE_INFINITY, 2}}, new int[] {0}, 2));
         assertTrue(inf.getMessage().contains("not finite"), inf.getMessage());
     }
 
     @Test
     void labelsOutsideTheClassesAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Features(new float[][] {{1, 2}}, new int[] {2}, 2));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new Features(new float[][] {{1, 2}}, new int[] {2}, 2));
         assertTrue(e.getMessage().contains("label 2 of row 0"), e.getMessage());
     }
 }

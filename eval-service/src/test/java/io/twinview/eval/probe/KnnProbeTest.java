@@ -36,7 +36,11 @@ class KnnProbeTest {
         double toFirst = 1 / norm; // cos((1, 0.1), (1, 0))
         double toThird = 1.1 / (norm * Math.sqrt(2)); // cos((1, 0.1), (1, 1)); (0, 1) at 0.0995 is not among k = 2
         assertEquals(Math.exp(toFirst), scores[0][0], 1e-6, "class 0 gets exp(cos / T) of its one neighbour");
-        assertEquals(Math.exp(toThird), scores[0][1], 1e-6, "class 1 gets only the vote of (1, 1): (0, 1) is the 3rd nearest");
+        assertEquals(
+                Math.exp(toThird),
+                scores[0][1],
+                1e-6,
+                "class 1 gets only the vote of (1, 1): (0, 1) is the 3rd nearest");
         Accuracy accuracy = new KnnProbe(2, 1.0).score(train, test, manager);
         assertEquals(1, accuracy.top1Correct(), "the higher vote (class 0) is the prediction");
     }
@@ -50,8 +54,12 @@ class KnnProbeTest {
         };
         int[] trainLabels = {0, 0, 1, 1, 2, 2, 0, 2, 1, 3};
         float[][] testValues = {
-            {0.95f, 0.15f, 0.1f}, {0.15f, 0.9f, 0.15f}, {0.1f, 0.2f, 0.95f}, {0.6f, 0.6f, 0.3f},
-            {0.3f, 0.4f, 0.5f}, {0.8f, 0.45f, 0.62f}
+            {0.95f, 0.15f, 0.1f},
+            {0.15f, 0.9f, 0.15f},
+            {0.1f, 0.2f, 0.95f},
+            {0.6f, 0.6f, 0.3f},
+            {0.3f, 0.4f, 0.5f},
+            {0.8f, 0.45f, 0.62f}
         };
         int[] testLabels = {0, 1, 2, 0, 1, 3};
         Features train = features(trainValues, trainLabels, 4);
@@ -63,13 +71,17 @@ class KnnProbeTest {
                 double[][] actual = probe.classScores(train, test, manager);
                 for (int i = 0; i < testValues.length; i++) {
                     for (int c = 0; c < 4; c++) {
-                        assertEquals(expected[i][c], actual[i][c], 1e-5 * Math.max(1, expected[i][c]),
+                        assertEquals(
+                                expected[i][c],
+                                actual[i][c],
+                                1e-5 * Math.max(1, expected[i][c]),
                                 "vote of class " + c + " for test row " + i + " (k " + k + ", T " + temperature + ")");
                     }
                 }
                 Accuracy naive = naiveAccuracy(expected, testLabels);
                 Accuracy accuracy = probe.score(train, test, manager);
-                assertEquals(naive, accuracy, "top-1/top-5 hits equal the naive ones (k " + k + ", T " + temperature + ")");
+                assertEquals(
+                        naive, accuracy, "top-1/top-5 hits equal the naive ones (k " + k + ", T " + temperature + ")");
             }
         }
     }
@@ -89,11 +101,16 @@ class KnnProbeTest {
         Features train = features(new float[][] {{1, 0}, {0.9f, 0.1f}, {0.1f, 1}, {-1, 0}}, new int[] {0, 0, 1, 2}, 3);
         Features test = features(new float[][] {{1, 0.05f}}, new int[] {2}, 3);
         Accuracy fewNeighbours = new KnnProbe(2, 0.07).score(train, test, manager);
-        assertEquals(0, fewNeighbours.top5Correct(),
+        assertEquals(
+                0,
+                fewNeighbours.top5Correct(),
                 "with 3 classes top-5 is top-3, yet a class no neighbour voted for is not a prediction");
         Accuracy allNeighbours = new KnnProbe(200, 0.07).score(train, test, manager);
         assertEquals(0, allNeighbours.top1Correct(), "class 2 is the farthest: not top-1");
-        assertEquals(1, allNeighbours.top5Correct(), "k above the train size uses all rows, so class 2 got a vote: top-3 hit");
+        assertEquals(
+                1,
+                allNeighbours.top5Correct(),
+                "k above the train size uses all rows, so class 2 got a vote: top-3 hit");
     }
 
     @Test
@@ -118,9 +135,11 @@ class KnnProbeTest {
     void rejectsMismatchedDimensions() {
         Features train = features(new float[][] {{1, 0}}, new int[] {0}, 1);
         Features test = features(new float[][] {{1, 0, 0}}, new int[] {0}, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new KnnProbe().score(train, test, manager));
-        assertEquals("test features have dimension 3, train features 2", e.getMessage(),
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new KnnProbe().score(train, test, manager));
+        assertEquals(
+                "test features have dimension 3, train features 2",
+                e.getMessage(),
                 "the message names both dimensions");
     }
 
@@ -145,7 +164,9 @@ class KnnProbeTest {
                 similarity[t] = cosine(query, train.values()[t]);
             }
             Integer[] order = IntStream.range(0, train.size()).boxed().toArray(Integer[]::new);
-            Arrays.sort(order, Comparator.<Integer>comparingDouble(t -> -similarity[t]).thenComparingInt(t -> t));
+            Arrays.sort(
+                    order,
+                    Comparator.<Integer>comparingDouble(t -> -similarity[t]).thenComparingInt(t -> t));
             for (int q = 0; q < Math.min(k, train.size()); q++) {
                 int t = order[q];
                 scores[i][train.labels()[t]] += Math.exp(similarity[t] / temperature);
@@ -187,7 +208,10 @@ class KnnProbeTest {
     @Test
     void normalisedRowsHaveUnitNorm() {
         Features f = features(new float[][] {{3, 4}, {0, 0}}, new int[] {0, 0}, 1);
-        assertArrayEquals(new float[] {0.6f, 0.8f, 0, 0}, KnnProbe.normalisedRows(f, 0, 2), 1e-7f,
+        assertArrayEquals(
+                new float[] {0.6f, 0.8f, 0, 0},
+                KnnProbe.normalisedRows(f, 0, 2),
+                1e-7f,
                 "rows are divided by their L2 norm; a zero row stays zero");
     }
 }

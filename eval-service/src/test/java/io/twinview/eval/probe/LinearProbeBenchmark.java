@@ -37,9 +37,11 @@ public final class LinearProbeBenchmark {
         Features[] cifar = FEATURES.equals("cifar-tiled") ? cifarFeatures() : null;
         for (int s = 0; s + 2 < sizes.length; s += 3) {
             int n = sizes[s];
-            Features train = cifar != null ? ProbeFixtures.tiled(cifar[0], n, 1)
+            Features train = cifar != null
+                    ? ProbeFixtures.tiled(cifar[0], n, 1)
                     : ProbeFixtures.gaussianClusters(n, sizes[s + 1], sizes[s + 2], SEPARATION, 1);
-            Features test = cifar != null ? ProbeFixtures.tiled(cifar[1], n / 5, 2)
+            Features test = cifar != null
+                    ? ProbeFixtures.tiled(cifar[1], n / 5, 2)
                     : ProbeFixtures.gaussianClusters(n / 5, sizes[s + 1], sizes[s + 2], SEPARATION, 2);
             run(train, test);
         }
@@ -57,20 +59,32 @@ public final class LinearProbeBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
         Accuracy accuracy = fit.classifier().score(test);
-        System.out.printf("linear probe, %s features, %d x %d x %d: fit %.2f s wall, %.2f s CPU (%d threads);"
+        System.out.printf(
+                "linear probe, %s features, %d x %d x %d: fit %.2f s wall, %.2f s CPU (%d threads);"
                         + " l2 %.0e, final fit %d iterations (%s); test top-1 %.4f top-5 %.4f%n",
-                FEATURES, train.size(), train.dim(), train.classCount(), seconds, cpuSeconds,
-                ForkJoinPool.getCommonPoolParallelism() + 1, fit.l2(), fit.iterations(), fit.stop(),
-                accuracy.top1(), accuracy.top5());
+                FEATURES,
+                train.size(),
+                train.dim(),
+                train.classCount(),
+                seconds,
+                cpuSeconds,
+                ForkJoinPool.getCommonPoolParallelism() + 1,
+                fit.l2(),
+                fit.iterations(),
+                fit.stop(),
+                accuracy.top1(),
+                accuracy.top5());
         for (LinearProbe.GridPoint point : fit.grid()) {
-            System.out.printf("  l2 %.0e: held-out top-1 %.4f, %d iterations, %d evaluations (%s)%n",
+            System.out.printf(
+                    "  l2 %.0e: held-out top-1 %.4f, %d iterations, %d evaluations (%s)%n",
                     point.l2(), point.heldOutTop1(), point.iterations(), point.evaluations(), point.stop());
         }
     }
 
     private static Features[] cifarFeatures() {
         Path dir = Path.of(System.getProperty("twinview.shared.dir", "../shared"), "datasets", "cifar10-subset")
-                .toAbsolutePath().normalize();
+                .toAbsolutePath()
+                .normalize();
         try (NDManager manager = NDManager.newBaseManager()) {
             Block encoder = Encoders.create(EncoderKind.SMALL, 1, 32, manager);
             FeatureExtractor extractor = new FeatureExtractor();

@@ -28,11 +28,19 @@ class LinearProbeTest {
         LinearClassifier classifier = new LinearProbe().fit(train).classifier();
         for (int j = 0; j < 8; j++) {
             int feature = j;
-            double mean = Arrays.stream(train.values()).mapToDouble(row -> row[feature]).average().orElseThrow();
-            double variance = Arrays.stream(train.values()).mapToDouble(row -> (row[feature] - mean) * (row[feature] - mean))
-                    .average().orElseThrow();
+            double mean = Arrays.stream(train.values())
+                    .mapToDouble(row -> row[feature])
+                    .average()
+                    .orElseThrow();
+            double variance = Arrays.stream(train.values())
+                    .mapToDouble(row -> (row[feature] - mean) * (row[feature] - mean))
+                    .average()
+                    .orElseThrow();
             assertEquals(mean, classifier.standardizer().mean(j), 1e-9, "mean of feature " + j + " is the train mean");
-            assertEquals(Math.sqrt(variance), classifier.standardizer().std(j), 1e-9,
+            assertEquals(
+                    Math.sqrt(variance),
+                    classifier.standardizer().std(j),
+                    1e-9,
                     "std of feature " + j + " is the train population std");
         }
         // a row scores the same alone and amid a test set shifted far away: no test statistics enter
@@ -46,13 +54,17 @@ class LinearProbeTest {
         }
         float[][] amid = Arrays.copyOf(shifted.values(), 51);
         amid[50] = row;
-        assertArrayEquals(classifier.logits(row), classifier.logits(amid[50]), 0,
+        assertArrayEquals(
+                classifier.logits(row),
+                classifier.logits(amid[50]),
+                0,
                 "logits of a row do not depend on the rows around it");
         int[] amidLabels = Arrays.copyOf(shifted.labels(), 51);
         amidLabels[50] = train.labels()[3];
         Features amidSet = new Features(amid, amidLabels, 4);
         Accuracy aloneAccuracy = classifier.score(alone);
-        Accuracy lastOfAmid = classifier.score(new Features(new float[][] {amidSet.values()[50]}, new int[] {amidLabels[50]}, 4));
+        Accuracy lastOfAmid =
+                classifier.score(new Features(new float[][] {amidSet.values()[50]}, new int[] {amidLabels[50]}, 4));
         assertEquals(aloneAccuracy, lastOfAmid, "scoring uses the stored train statistics only");
     }
 
@@ -63,35 +75,57 @@ class LinearProbeTest {
         LinearProbe.Fit fit = probe.fit(train);
 
         int[] heldOut = fit.heldOut();
-        assertTrue(heldOut.length > 0 && IntStream.of(heldOut).allMatch(i -> i >= 0 && i < train.size()),
+        assertTrue(
+                heldOut.length > 0 && IntStream.of(heldOut).allMatch(i -> i >= 0 && i < train.size()),
                 "the held-out rows are train rows");
         for (int c = 0; c < 3; c++) {
             int cls = c;
-            long inClass = IntStream.of(train.labels()).filter(label -> label == cls).count();
-            long held = IntStream.of(heldOut).filter(i -> train.labels()[i] == cls).count();
-            assertEquals((long) Math.floor(LinearProbe.DEFAULT_HOLDOUT_FRACTION * inClass), held,
+            long inClass =
+                    IntStream.of(train.labels()).filter(label -> label == cls).count();
+            long held =
+                    IntStream.of(heldOut).filter(i -> train.labels()[i] == cls).count();
+            assertEquals(
+                    (long) Math.floor(LinearProbe.DEFAULT_HOLDOUT_FRACTION * inClass),
+                    held,
                     "class " + c + " gives 15% of its train rows to the held-out part");
         }
         List<Double> tried = fit.grid().stream().map(LinearProbe.GridPoint::l2).toList();
-        assertEquals(LinearProbe.DEFAULT_L2_GRID.subList(0, tried.size()), tried, "the grid is walked from strong to weak L2");
-        double best = fit.grid().stream().mapToDouble(LinearProbe.GridPoint::heldOutTop1).max().orElseThrow();
-        int bestIndex = IntStream.range(0, tried.size()).filter(i -> fit.grid().get(i).heldOutTop1() == best).findFirst()
+        assertEquals(
+                LinearProbe.DEFAULT_L2_GRID.subList(0, tried.size()),
+                tried,
+                "the grid is walked from strong to weak L2");
+        double best = fit.grid().stream()
+                .mapToDouble(LinearProbe.GridPoint::heldOutTop1)
+                .max()
                 .orElseThrow();
-        assertEquals(tried.get(bestIndex), fit.l2(), "the chosen L2 has the best held-out top-1, the strongest among ties");
-        assertTrue(tried.size() == LinearProbe.DEFAULT_L2_GRID.size() || tried.size() - 1 - bestIndex == LinearProbe.PATIENCE,
+        int bestIndex = IntStream.range(0, tried.size())
+                .filter(i -> fit.grid().get(i).heldOutTop1() == best)
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                tried.get(bestIndex), fit.l2(), "the chosen L2 has the best held-out top-1, the strongest among ties");
+        assertTrue(
+                tried.size() == LinearProbe.DEFAULT_L2_GRID.size()
+                        || tried.size() - 1 - bestIndex == LinearProbe.PATIENCE,
                 "the walk stops only after " + LinearProbe.PATIENCE + " points without improvement: " + fit.grid());
 
         // fit takes no test set; two test sets cannot change the choice or the weights
         LinearProbe.Fit again = probe.fit(train);
         assertEquals(fit.l2(), again.l2(), "the choice is deterministic");
         float[] probeRow = train.values()[0];
-        assertArrayEquals(fit.classifier().logits(probeRow), again.classifier().logits(probeRow), 0,
+        assertArrayEquals(
+                fit.classifier().logits(probeRow),
+                again.classifier().logits(probeRow),
+                0,
                 "the fit is bitwise deterministic");
         Features testA = ProbeFixtures.gaussianClusters(100, 16, 3, 0.3, 7);
         Features testB = ProbeFixtures.gaussianClusters(100, 16, 3, 0.3, 8);
         fit.classifier().score(testA);
         fit.classifier().score(testB);
-        assertArrayEquals(again.classifier().logits(probeRow), fit.classifier().logits(probeRow), 0,
+        assertArrayEquals(
+                again.classifier().logits(probeRow),
+                fit.classifier().logits(probeRow),
+                0,
                 "scoring test sets does not change the classifier");
     }
 
@@ -100,8 +134,10 @@ class LinearProbeTest {
         int[] labels = IntStream.range(0, 103).map(i -> i % 4 == 3 ? 3 : i % 3).toArray();
         int[][] split = LinearProbe.stratifiedSplit(labels, 4, 0.2, 5);
         assertEquals(labels.length, split[0].length + split[1].length, "every row is in exactly one part");
-        assertTrue(IntStream.of(split[1]).noneMatch(i -> Arrays.binarySearch(split[0], i) >= 0), "the parts are disjoint");
-        assertArrayEquals(split[1], LinearProbe.stratifiedSplit(labels, 4, 0.2, 5)[1], "the split is a function of its seed");
+        assertTrue(
+                IntStream.of(split[1]).noneMatch(i -> Arrays.binarySearch(split[0], i) >= 0), "the parts are disjoint");
+        assertArrayEquals(
+                split[1], LinearProbe.stratifiedSplit(labels, 4, 0.2, 5)[1], "the split is a function of its seed");
     }
 
     @Test
@@ -120,13 +156,22 @@ class LinearProbeTest {
         Standardizer identity = Standardizer.fit(new Features(unit, new int[] {0, 0}, classes));
         LinearClassifier classifier = new LinearClassifier(identity, theta, classes, classes);
         float[] row = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}; // class c ranks (c+1)-th
-        assertEquals(1, classifier.score(new Features(new float[][] {row}, new int[] {4}, classes)).top5Correct(),
+        assertEquals(
+                1,
+                classifier
+                        .score(new Features(new float[][] {row}, new int[] {4}, classes))
+                        .top5Correct(),
                 "5th highest logit is a top-5 hit");
-        assertEquals(0, classifier.score(new Features(new float[][] {row}, new int[] {5}, classes)).top5Correct(),
+        assertEquals(
+                0,
+                classifier
+                        .score(new Features(new float[][] {row}, new int[] {5}, classes))
+                        .top5Correct(),
                 "6th highest logit is a top-5 miss");
 
         Features three = ProbeFixtures.gaussianClusters(300, 4, 3, 0.1, 1);
-        Accuracy accuracy = new LinearProbe().fit(three).classifier().score(ProbeFixtures.gaussianClusters(90, 4, 3, 0.1, 2));
+        Accuracy accuracy =
+                new LinearProbe().fit(three).classifier().score(ProbeFixtures.gaussianClusters(90, 4, 3, 0.1, 2));
         assertEquals(1.0, accuracy.top5(), "with 3 classes top-5 is top-3: always a hit for the linear probe");
     }
 
@@ -152,8 +197,12 @@ class LinearProbeTest {
                 plus[i] += h;
                 minus[i] -= h;
                 double numeric = (objective.evaluate(plus, new double[theta.length])
-                        - objective.evaluate(minus, new double[theta.length])) / (2 * h);
-                assertEquals(numeric, gradient[i], 1e-7,
+                                - objective.evaluate(minus, new double[theta.length]))
+                        / (2 * h);
+                assertEquals(
+                        numeric,
+                        gradient[i],
+                        1e-7,
                         "analytic gradient component " + i + " matches central differences (" + classes + " classes)");
             }
         }
@@ -169,7 +218,10 @@ class LinearProbeTest {
         double z0 = 0.3 * 2 + 0.05;
         double z1 = -0.1 * 2 + 0.2;
         double expected = Math.log(Math.exp(z0) + Math.exp(z1)) - z1 + 0.25 * (0.3 * 0.3 + 0.1 * 0.1);
-        assertEquals(expected, objective.evaluate(theta, new double[4]), 1e-12,
+        assertEquals(
+                expected,
+                objective.evaluate(theta, new double[4]),
+                1e-12,
                 "f = logsumexp(z) - z_y + (l2/2)||W||^2, bias unregularised");
     }
 

@@ -21,14 +21,17 @@ import org.junit.jupiter.api.Test;
 
 class ReportMapperTest {
 
-    private static final CollapseMonitor.Reading HEALTHY = new CollapseMonitor.Reading(0.08, 0.9, 40.0, 128,
-            OptionalDouble.empty(), "");
-    private static final CollapseMonitor.Reading COLLAPSED = new CollapseMonitor.Reading(0.001, 0.01, 1.1, 128,
-            OptionalDouble.empty(), "COLLAPSE: embeddings have std 0.0010");
+    private static final CollapseMonitor.Reading HEALTHY =
+            new CollapseMonitor.Reading(0.08, 0.9, 40.0, 128, OptionalDouble.empty(), "");
+    private static final CollapseMonitor.Reading COLLAPSED = new CollapseMonitor.Reading(
+            0.001, 0.01, 1.1, 128, OptionalDouble.empty(), "COLLAPSE: embeddings have std 0.0010");
 
     @Test
     void aHealthyCheckpointHasNoWarnings() {
-        assertEquals(List.of(), ReportMapper.warnings(CheckpointManifest.newBuilder().setStep(40).build(), HEALTHY),
+        assertEquals(
+                List.of(),
+                ReportMapper.warnings(
+                        CheckpointManifest.newBuilder().setStep(40).build(), HEALTHY),
                 "nothing flagged, nothing collapsed, no skipped steps");
     }
 
@@ -40,7 +43,8 @@ class ReportMapperTest {
                 .putMetrics(CheckpointMetrics.NON_FINITE_STEPS, 3)
                 .build();
 
-        assertEquals(List.of(
+        assertEquals(
+                List.of(
                         "COLLAPSE: effective rank 1.02 (trainer, step 36)",
                         "COLLAPSE: embeddings have std 0.0010 (frozen encoder features of the test set)",
                         "3 training steps had a NaN or infinite loss and were skipped"),
@@ -59,10 +63,26 @@ class ReportMapperTest {
                 .setSpec(RunSpec.newBuilder().setMethod("byol").setEncoder("small"))
                 .setMonitors(CollapseMonitors.newBuilder().setStep(40).setEffectiveRank(30))
                 .build();
-        ResolvedRequest resolved = new ResolvedRequest(ReportId.of("map-run", 40, train.uri(), test.uri(), 5),
-                "runs/map-run/checkpoints/0000000040/manifest.json", manifest, EncoderKind.SMALL, train, test, 5);
-        Evaluator.Outcome outcome = new Evaluator.Outcome(new Scores(0.5, 0.9, 0.6, 0.95),
-                new Scores(0.2, 0.6, 0.25, 0.7), 1e-3, 128, 16, 8, 5, 0.07, false, 1.5, HEALTHY);
+        ResolvedRequest resolved = new ResolvedRequest(
+                ReportId.of("map-run", 40, train.uri(), test.uri(), 5),
+                "runs/map-run/checkpoints/0000000040/manifest.json",
+                manifest,
+                EncoderKind.SMALL,
+                train,
+                test,
+                5);
+        Evaluator.Outcome outcome = new Evaluator.Outcome(
+                new Scores(0.5, 0.9, 0.6, 0.95),
+                new Scores(0.2, 0.6, 0.25, 0.7),
+                1e-3,
+                128,
+                16,
+                8,
+                5,
+                0.07,
+                false,
+                1.5,
+                HEALTHY);
 
         EvalReport report = ReportMapper.toReport(resolved, outcome, 2.25, 1_700_000_000_000L);
 
@@ -80,9 +100,18 @@ class ReportMapperTest {
         assertEquals(128, report.getFeatureDim());
         assertEquals(5, report.getKnnK(), "the k the probe used");
         assertEquals(0.07, report.getKnnTemperature());
-        assertEquals(ProbeScores.newBuilder().setKnnTop1(0.5).setKnnTop5(0.9).setLinearTop1(0.6).setLinearTop5(0.95)
-                .build(), report.getSsl(), "the checkpoint's scores");
-        assertEquals(new Scores(0.2, 0.6, 0.25, 0.7), ReportMapper.scores(report.getRandomInit()),
+        assertEquals(
+                ProbeScores.newBuilder()
+                        .setKnnTop1(0.5)
+                        .setKnnTop5(0.9)
+                        .setLinearTop1(0.6)
+                        .setLinearTop5(0.95)
+                        .build(),
+                report.getSsl(),
+                "the checkpoint's scores");
+        assertEquals(
+                new Scores(0.2, 0.6, 0.25, 0.7),
+                ReportMapper.scores(report.getRandomInit()),
                 "the random-init baseline, read back as a stored report seeds the cache");
         assertEquals(1e-3, report.getLinearL2());
         assertEquals(2.25, report.getWallSeconds());

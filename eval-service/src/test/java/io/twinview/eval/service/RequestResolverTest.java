@@ -33,7 +33,8 @@ class RequestResolverTest {
     @BeforeAll
     static void writeCheckpoints() {
         LocalStack stack = LocalStack.shared();
-        storage = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "eval-resolver-test");
+        storage =
+                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "eval-resolver-test");
         objects = new ObjectStore(storage);
         resolver = new RequestResolver(new CheckpointStore(objects), objects.bucket(), storage, DEFAULT_K);
         run = TestCheckpoints.runId("resolve");
@@ -48,7 +49,8 @@ class RequestResolverTest {
 
     @Test
     void stepZeroIsTheNewestCheckpointWithTheSpecsSetsAndTheDefaultK() {
-        ResolvedRequest resolved = resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).build());
+        ResolvedRequest resolved =
+                resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).build());
 
         assertEquals(20, resolved.id().step(), "the newest complete checkpoint");
         assertEquals("runs/" + run + "/checkpoints/0000000020/manifest.json", resolved.manifestKey());
@@ -56,14 +58,20 @@ class RequestResolverTest {
         assertEquals(canonical(TestCheckpoints.TRAIN_URI), resolved.train().uri(), "the spec's eval_train_uri");
         assertEquals(canonical(TestCheckpoints.TEST_URI), resolved.test().uri(), "the spec's eval_test_uri");
         assertEquals(DEFAULT_K, resolved.k(), "knn_k 0 is the configured k");
-        assertEquals(ReportId.of(run, 20, resolved.train().uri(), resolved.test().uri(), DEFAULT_K), resolved.id(),
+        assertEquals(
+                ReportId.of(run, 20, resolved.train().uri(), resolved.test().uri(), DEFAULT_K),
+                resolved.id(),
                 "the report id follows from step, canonical sets and k");
     }
 
     @Test
     void theRequestsStepSetsAndKWinOverTheSpecs() {
-        ResolvedRequest resolved = resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).setStep(10)
-                .setEvalTrainUri("synthetic:?n=32&split=train").setEvalTestUri("synthetic:?n=16&split=test").setKnnK(7)
+        ResolvedRequest resolved = resolver.resolve(EvaluateRequest.newBuilder()
+                .setRunId(run)
+                .setStep(10)
+                .setEvalTrainUri("synthetic:?n=32&split=train")
+                .setEvalTestUri("synthetic:?n=16&split=test")
+                .setKnnK(7)
                 .build());
 
         assertEquals(10, resolved.id().step());
@@ -75,11 +83,15 @@ class RequestResolverTest {
     @Test
     void setsTheSpecDoesNotNameAreTheDefaultSplitsOfItsDataset() {
         String bare = TestCheckpoints.runId("resolve-bare");
-        RunSpec spec = TestCheckpoints.spec().toBuilder().clearEvalTrainUri().clearEvalTestUri().build();
+        RunSpec spec = TestCheckpoints.spec().toBuilder()
+                .clearEvalTrainUri()
+                .clearEvalTestUri()
+                .build();
         TestCheckpoints.write(storage, bare, 5, spec, ENCODER);
         EvalSplits defaults = Datasets.defaultSplits(spec.getDatasetUri(), storage);
 
-        ResolvedRequest resolved = resolver.resolve(EvaluateRequest.newBuilder().setRunId(bare).build());
+        ResolvedRequest resolved =
+                resolver.resolve(EvaluateRequest.newBuilder().setRunId(bare).build());
 
         assertEquals(canonical(defaults.evalTrainUri()), resolved.train().uri(), "the dataset's train split");
         assertEquals(canonical(defaults.evalTestUri()), resolved.test().uri(), "its held-out split");
@@ -88,31 +100,57 @@ class RequestResolverTest {
     @Test
     void badFieldsAreInvalidNamingTheField() {
         assertInvalid("run_id", "run_id is empty", () -> resolver.resolve(EvaluateRequest.getDefaultInstance()));
-        assertInvalid("run_id", "is not a run id: 1-63 characters", () -> resolver.resolve(
-                EvaluateRequest.newBuilder().setRunId("Bad Run").build()));
-        assertInvalid("step", "step -1 is negative", () -> resolver.resolve(
-                EvaluateRequest.newBuilder().setRunId(run).setStep(-1).build()));
-        assertInvalid("knn_k", "the default 200", () -> resolver.resolve(
-                EvaluateRequest.newBuilder().setRunId(run).setKnnK(-1).build()));
-        assertInvalid("eval_train_uri", "unknown scheme 'nope'", () -> resolver.resolve(
-                EvaluateRequest.newBuilder().setRunId(run).setEvalTrainUri("nope:/data").build()));
-        assertInvalid("eval_test_uri", "classes", () -> resolver.resolve(
-                EvaluateRequest.newBuilder().setRunId(run).setEvalTestUri("synthetic:?n=64&split=test&classes=4").build()));
+        assertInvalid(
+                "run_id",
+                "is not a run id: 1-63 characters",
+                () -> resolver.resolve(
+                        EvaluateRequest.newBuilder().setRunId("Bad Run").build()));
+        assertInvalid(
+                "step",
+                "step -1 is negative",
+                () -> resolver.resolve(
+                        EvaluateRequest.newBuilder().setRunId(run).setStep(-1).build()));
+        assertInvalid(
+                "knn_k",
+                "the default 200",
+                () -> resolver.resolve(
+                        EvaluateRequest.newBuilder().setRunId(run).setKnnK(-1).build()));
+        assertInvalid(
+                "eval_train_uri",
+                "unknown scheme 'nope'",
+                () -> resolver.resolve(EvaluateRequest.newBuilder()
+                        .setRunId(run)
+                        .setEvalTrainUri("nope:/data")
+                        .build()));
+        assertInvalid(
+                "eval_test_uri",
+                "classes",
+                () -> resolver.resolve(EvaluateRequest.newBuilder()
+                        .setRunId(run)
+                        .setEvalTestUri("synthetic:?n=64&split=test&classes=4")
+                        .build()));
         assertInvalid("report_id", "<run-id>.<step>.<8 hex digits>", () -> resolver.reportId("not-an-id"));
         assertInvalid("run_id", "is not a run id", () -> resolver.checkRunExists("Bad Run"));
     }
 
     @Test
     void unknownRunsAndStepsAreNotFoundSayingWhereTheyWereLookedFor() {
-        EvalNotFoundException noRun = assertThrows(EvalNotFoundException.class,
-                () -> resolver.resolve(EvaluateRequest.newBuilder().setRunId("no-such-run").build()));
-        assertTrue(noRun.getMessage().contains("s3://eval-resolver-test/runs/no-such-run/checkpoints/"), noRun.getMessage());
-        EvalNotFoundException noStep = assertThrows(EvalNotFoundException.class,
-                () -> resolver.resolve(EvaluateRequest.newBuilder().setRunId(run).setStep(30).build()));
-        assertTrue(noStep.getMessage().contains("step 30") && noStep.getMessage().contains("[20, 10]"),
+        EvalNotFoundException noRun = assertThrows(
+                EvalNotFoundException.class,
+                () -> resolver.resolve(
+                        EvaluateRequest.newBuilder().setRunId("no-such-run").build()));
+        assertTrue(
+                noRun.getMessage().contains("s3://eval-resolver-test/runs/no-such-run/checkpoints/"),
+                noRun.getMessage());
+        EvalNotFoundException noStep = assertThrows(
+                EvalNotFoundException.class,
+                () -> resolver.resolve(
+                        EvaluateRequest.newBuilder().setRunId(run).setStep(30).build()));
+        assertTrue(
+                noStep.getMessage().contains("step 30") && noStep.getMessage().contains("[20, 10]"),
                 "names the steps that exist: " + noStep.getMessage());
-        EvalNotFoundException unlisted = assertThrows(EvalNotFoundException.class,
-                () -> resolver.checkRunExists("no-such-run"));
+        EvalNotFoundException unlisted =
+                assertThrows(EvalNotFoundException.class, () -> resolver.checkRunExists("no-such-run"));
         assertTrue(unlisted.getMessage().contains("leave run_id empty"), unlisted.getMessage());
         resolver.checkRunExists(run);
     }

@@ -26,7 +26,10 @@ class ReportStoreTest {
     @BeforeAll
     static void connect() {
         LocalStack stack = LocalStack.shared();
-        objects = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        objects = new ObjectStore(StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "reports-" + UUID.randomUUID().toString().substring(0, 8)));
         objects.ensureBucket();
         store = new ReportStore(objects);
@@ -45,18 +48,31 @@ class ReportStoreTest {
         EvalReport otherRun = report("run-b", 5, "a", 3_000);
         for (EvalReport r : List.of(older, newer, otherRequest, otherRun)) {
             String key = store.save(r);
-            assertEquals(CheckpointKeys.reportKey(r.getRunId(), r.getStep(), r.getReportId()), key,
+            assertEquals(
+                    CheckpointKeys.reportKey(r.getRunId(), r.getStep(), r.getReportId()),
+                    key,
                     "stored next to its checkpoint under its id");
         }
-        objects.put(CheckpointKeys.checkpointPrefix("run-a", 100) + "manifest.json", "{}".getBytes(StandardCharsets.UTF_8), null);
-        objects.put(CheckpointKeys.reportKey("run-a", 100, "broken"), "not json".getBytes(StandardCharsets.UTF_8), null);
+        objects.put(
+                CheckpointKeys.checkpointPrefix("run-a", 100) + "manifest.json",
+                "{}".getBytes(StandardCharsets.UTF_8),
+                null);
+        objects.put(
+                CheckpointKeys.reportKey("run-a", 100, "broken"), "not json".getBytes(StandardCharsets.UTF_8), null);
 
-        assertEquals(newer, store.find(ReportId.parse(newer.getReportId()).orElseThrow()).orElseThrow(),
+        assertEquals(
+                newer,
+                store.find(ReportId.parse(newer.getReportId()).orElseThrow()).orElseThrow(),
                 "found by id, equal after the JSON round trip");
-        assertEquals(List.of(newer, otherRequest, older), store.list("run-a"),
+        assertEquals(
+                List.of(newer, otherRequest, older),
+                store.list("run-a"),
                 "one run's reports, newest first; manifests and unparseable objects are not reports");
-        assertEquals(List.of(otherRun, newer, otherRequest, older), store.list(null), "every run's reports, newest first");
-        assertEquals(List.of(newer, older), store.sameRequest(ReportId.parse(older.getReportId()).orElseThrow()),
+        assertEquals(
+                List.of(otherRun, newer, otherRequest, older), store.list(null), "every run's reports, newest first");
+        assertEquals(
+                List.of(newer, older),
+                store.sameRequest(ReportId.parse(older.getReportId()).orElseThrow()),
                 "reports of the same run and request at any step");
         assertTrue(store.find(ReportId.of("run-a", 999, "x", "y", 1)).isEmpty(), "no report, no result");
     }

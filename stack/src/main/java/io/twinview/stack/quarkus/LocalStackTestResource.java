@@ -1,9 +1,8 @@
 package io.twinview.stack.quarkus;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.twinview.stack.LocalStack;
+import java.util.Map;
 
 /**
  * Points a {@code @QuarkusTest} at the JVM's {@link LocalStack#shared()} Kafka and S3 by

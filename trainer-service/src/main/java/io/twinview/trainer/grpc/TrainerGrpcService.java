@@ -56,7 +56,8 @@ public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBas
     @Blocking
     public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> response) {
         try {
-            response.onNext(ListRunsResponse.newBuilder().addAllRuns(runs.list()).build());
+            response.onNext(
+                    ListRunsResponse.newBuilder().addAllRuns(runs.list()).build());
             response.onCompleted();
         } catch (RuntimeException e) {
             response.onError(status(e));
@@ -87,7 +88,8 @@ public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBas
     }
 
     private static boolean terminal(RunState state) {
-        return state == RunState.RUN_STATE_SUCCEEDED || state == RunState.RUN_STATE_FAILED
+        return state == RunState.RUN_STATE_SUCCEEDED
+                || state == RunState.RUN_STATE_FAILED
                 || state == RunState.RUN_STATE_STOPPED;
     }
 

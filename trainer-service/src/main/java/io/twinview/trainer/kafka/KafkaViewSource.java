@@ -26,7 +26,8 @@ public final class KafkaViewSource implements ViewSource {
         this.consumer = kafka.viewsConsumer("trainer-" + topic);
         try {
             this.partitions = Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30)).stream()
-                    .map(TopicPartition::partition).toList();
+                    .map(TopicPartition::partition)
+                    .toList();
         } catch (RuntimeException e) {
             consumer.close();
             throw e;

@@ -35,7 +35,8 @@ public final class NtXent {
         NDArray logits = z.matMul(z.transpose()).div(temperature).add(self.mul(EXCLUDE)); // (2N, 2N)
         // log-sum-exp with the row maximum taken out (a constant for the gradient)
         NDArray rowMax = logits.max(new int[] {1}, true).stopGradient(); // (2N, 1)
-        NDArray logDenominator = logits.sub(rowMax).exp().sum(new int[] {1}).log().add(rowMax.squeeze(1)); // (2N)
+        NDArray logDenominator =
+                logits.sub(rowMax).exp().sum(new int[] {1}).log().add(rowMax.squeeze(1)); // (2N)
         NDArray positive = a.mul(b).sum(new int[] {1}).div(temperature); // (N): s_{i,i+N} = s_{i+N,i}
         // mean over the 2N anchors of (log denominator - positive logit); each positive serves two anchors
         return logDenominator.mean().sub(positive.mean());

@@ -44,7 +44,12 @@ public final class VicRegLoss {
 
     /** v(Z): the mean over dimensions of the hinge max(0, gamma - std_j). */
     static NDArray variance(NDArray z) {
-        NDArray std = centered(z).square().sum(new int[] {0}).div(z.getShape().get(0) - 1).add(VARIANCE_EPS).sqrt(); // (D)
+        NDArray std = centered(z)
+                .square()
+                .sum(new int[] {0})
+                .div(z.getShape().get(0) - 1)
+                .add(VARIANCE_EPS)
+                .sqrt(); // (D)
         return std.neg().add(VARIANCE_TARGET).maximum(0).mean();
     }
 

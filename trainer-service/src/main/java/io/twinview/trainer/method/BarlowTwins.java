@@ -56,7 +56,10 @@ public final class BarlowTwins extends EmbeddingLossMethod {
             "barlow",
             PAPER,
             Recipe.cpuBudget(256, 10, "byol"),
-            BarlowTwinsSettings.newBuilder().setProjector(projector(2048)).setOffDiagonalWeight(5.1e-3).build(),
+            BarlowTwinsSettings.newBuilder()
+                    .setProjector(projector(2048))
+                    .setOffDiagonalWeight(5.1e-3)
+                    .build(),
             Map.of("off_diagonal_weight", SettingCheck.nonNegative()),
             (context, settings) -> new BarlowTwins(
                     context, settings.getProjector(), new OffDiagonal.Sum(settings.getOffDiagonalWeight())));
@@ -71,7 +74,11 @@ public final class BarlowTwins extends EmbeddingLossMethod {
 
     /** Two Linear-BN-ReLU blocks of 2048, then a Linear to {@code embeddingDim}. */
     private static ProjectorSpec projector(int embeddingDim) {
-        return ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(embeddingDim).setLayers(3).build();
+        return ProjectorSpec.newBuilder()
+                .setHiddenDim(2048)
+                .setOutputDim(embeddingDim)
+                .setLayers(3)
+                .build();
     }
 
     private final OffDiagonal offDiagonal;

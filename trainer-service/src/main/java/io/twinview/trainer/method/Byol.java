@@ -35,7 +35,8 @@ public final class Byol extends PredictorMethod {
 
     private static final ByolSettings DEFAULTS = ByolSettings.newBuilder()
             .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(2)) // hidden: the encoder's width
-            .setPredictor(PredictorSpec.newBuilder().setHiddenDim(512).setLrScale(10).setFixedLr(false))
+            .setPredictor(
+                    PredictorSpec.newBuilder().setHiddenDim(512).setLrScale(10).setFixedLr(false))
             .setTauBase(0.95)
             .build();
 
@@ -45,12 +46,19 @@ public final class Byol extends PredictorMethod {
             "byol", "https://arxiv.org/abs/2006.07733", Recipe.cpuBudget(64, 25, "byol"), DEFAULTS, CHECKS, Byol::new);
 
     public Byol(MethodContext context, ByolSettings settings) {
-        this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)
+        this(
+                context,
+                settings,
+                Heads.projector(
+                        settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)
     }
 
     private Byol(MethodContext context, ByolSettings settings, Block projector) {
-        super(context, projector,
-                new LearnedPredictor(settings.getPredictor(), settings.getProjector().getOutputDim(), context),
+        super(
+                context,
+                projector,
+                new LearnedPredictor(
+                        settings.getPredictor(), settings.getProjector().getOutputDim(), context),
                 new EmaTarget(context, projector, Heads.mlp(settings.getProjector(), false), settings.getTauBase()),
                 NegativeCosine::symmetricRegression);
     }

@@ -47,15 +47,26 @@ public final class DirectPred extends PredictorMethod {
             "update_every", SettingCheck.between(1, 1_000_000));
 
     public static final MethodDefinition<DirectPredSettings> DEFINITION = new MethodDefinition<>(
-            "directpred", "https://arxiv.org/abs/2102.06810", Recipe.cpuBudget(256, 10, "byol"), DEFAULTS, CHECKS, DirectPred::new);
+            "directpred",
+            "https://arxiv.org/abs/2102.06810",
+            Recipe.cpuBudget(256, 10, "byol"),
+            DEFAULTS,
+            CHECKS,
+            DirectPred::new);
 
     public DirectPred(MethodContext context, DirectPredSettings settings) {
         this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector"));
     }
 
     private DirectPred(MethodContext context, DirectPredSettings settings, Block projector) {
-        super(context, projector,
-                new DirectPredictor(context, settings.getProjector().getOutputDim(), settings.getRho(), settings.getEps(),
+        super(
+                context,
+                projector,
+                new DirectPredictor(
+                        context,
+                        settings.getProjector().getOutputDim(),
+                        settings.getRho(),
+                        settings.getEps(),
                         settings.getUpdateEvery()),
                 new EmaTarget(context, projector, Heads.mlp(settings.getProjector(), false), settings.getTauBase()),
                 NegativeCosine::symmetricRegression);

@@ -55,6 +55,7 @@ final class DirectPredictor implements Predictor {
     private final int every;
     /** F, (d, d) row-major; meaningful once {@link #correlationUpdates} > 0. */
     private double[] correlation;
+
     private long correlationUpdates;
     /** E[f f^T] of the last loss's batch, (d, d) row-major, folded into F after the optimizer step. */
     private double[] pendingBatchCorrelation;
@@ -73,7 +74,8 @@ final class DirectPredictor implements Predictor {
         this.rho = rho;
         this.eps = eps;
         this.every = every;
-        this.block = Heads.initialized(Linear.builder().setUnits(dim).optBias(false).build(), context, "predictor", dim);
+        this.block =
+                Heads.initialized(Linear.builder().setUnits(dim).optBias(false).build(), context, "predictor", dim);
         block.freezeParameters(true);
         this.correlation = new double[dim * dim];
     }
@@ -92,7 +94,8 @@ final class DirectPredictor implements Predictor {
     @Override
     public void observe(NDArray z1, NDArray z2, NDArray p1, float[] z1Rows) {
         NDArray f = z1.concat(z2, 0).stopGradient(); // (2N, d)
-        pendingBatchCorrelation = toDoubles(f.transpose().matMul(f).div(f.getShape().get(0)).toFloatArray()); // (d, d)
+        pendingBatchCorrelation =
+                toDoubles(f.transpose().matMul(f).div(f.getShape().get(0)).toFloatArray()); // (d, d)
     }
 
     /** F, then W_p when due. */
@@ -140,7 +143,8 @@ final class DirectPredictor implements Predictor {
         }
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
         if (!eig.decompose(f)) {
-            throw new IllegalStateException("eigendecomposition of DirectPred's " + d + "x" + d + " correlation failed");
+            throw new IllegalStateException(
+                    "eigendecomposition of DirectPred's " + d + "x" + d + " correlation failed");
         }
         double largest = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < d; k++) {

@@ -39,8 +39,8 @@ public final class Ema {
                 continue; // running statistics
             }
             try (NDArray t = to.get(i).getArray().stopGradient();
-                 NDArray o = onlineParameter.getArray().stopGradient();
-                 NDArray step = o.mul(1 - tau)) {
+                    NDArray o = onlineParameter.getArray().stopGradient();
+                    NDArray step = o.mul(1 - tau)) {
                 t.muli(tau).addi(step);
             }
         }
@@ -48,8 +48,8 @@ public final class Ema {
 
     private static void check(List<Parameter> to, List<Parameter> from) {
         if (to.size() != from.size()) {
-            throw new IllegalArgumentException("EMA between blocks of different architectures: "
-                    + to.size() + " vs " + from.size() + " parameters");
+            throw new IllegalArgumentException("EMA between blocks of different architectures: " + to.size() + " vs "
+                    + from.size() + " parameters");
         }
     }
 }

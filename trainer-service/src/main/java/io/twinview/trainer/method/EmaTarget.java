@@ -24,7 +24,12 @@ final class EmaTarget implements TargetBranch {
     EmaTarget(MethodContext context, Block onlineProjector, Block projectorTwin, double tauBase) {
         twins = new MomentumTwins(TauSchedule.cosine(tauBase));
         encoder = twins.encoder("target-encoder", context);
-        projector = twins.head("target-projector", onlineProjector, projectorTwin, context.encoderKind().featureDim(), context);
+        projector = twins.head(
+                "target-projector",
+                onlineProjector,
+                projectorTwin,
+                context.encoderKind().featureDim(),
+                context);
     }
 
     @Override
@@ -34,7 +39,8 @@ final class EmaTarget implements TargetBranch {
 
     /** (N, d) z' = g_xi(f_xi(view)); frozen parameters and an input without gradient: autograd records nothing. */
     private NDArray project(ParameterStore parameters, NDArray view) {
-        return SslMethod.forward(projector, parameters, SslMethod.forward(encoder, parameters, view)).stopGradient();
+        return SslMethod.forward(projector, parameters, SslMethod.forward(encoder, parameters, view))
+                .stopGradient();
     }
 
     @Override

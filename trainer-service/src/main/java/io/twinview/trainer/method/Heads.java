@@ -22,7 +22,8 @@ public final class Heads {
      * defines W2 relu(W1 h), and the official implementation and every CIFAR reproduction add the BN.
      */
     public static Block projector(ProjectorSpec spec, boolean batchNormOutput, MethodContext context, String role) {
-        return initialized(mlp(spec, batchNormOutput), context, role, context.encoderKind().featureDim());
+        return initialized(
+                mlp(spec, batchNormOutput), context, role, context.encoderKind().featureDim());
     }
 
     /** A new, uninitialised block of the projector a {@link ProjectorSpec} describes (a twin's architecture). */

@@ -30,6 +30,7 @@ final class LearnedPredictor implements Predictor {
      * enough batches for {@link #ALIGNMENT_ROWS_PER_DIM} x d rows.
      */
     private final ArrayDeque<PredictorPair> recentPairs = new ArrayDeque<>();
+
     private int recentRows;
 
     /** @param dim d, the projector's output width: the predictor maps (N, d) to (N, d) */

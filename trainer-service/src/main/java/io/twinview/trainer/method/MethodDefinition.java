@@ -46,7 +46,9 @@ public record MethodDefinition<S extends Message>(
      */
     public S resolve(RunSpec requested, RunShape run) {
         @SuppressWarnings("unchecked")
-        S merged = (S) defaults.toBuilder().mergeFrom((Message) requested.getField(field())).build();
+        S merged = (S) defaults.toBuilder()
+                .mergeFrom((Message) requested.getField(field()))
+                .build();
         return new SettingChecks(settingsField(), run).resolve(merged, checks);
     }
 
@@ -62,8 +64,9 @@ public record MethodDefinition<S extends Message>(
 
     private S cast(Message settings) {
         if (!defaults.getClass().isInstance(settings)) {
-            throw new IllegalArgumentException("method " + key + " takes " + defaults.getDescriptorForType().getName()
-                    + ", got " + settings.getDescriptorForType().getName());
+            throw new IllegalArgumentException("method " + key + " takes "
+                    + defaults.getDescriptorForType().getName() + ", got "
+                    + settings.getDescriptorForType().getName());
         }
         @SuppressWarnings("unchecked")
         S typed = (S) settings;

@@ -48,8 +48,9 @@ public final class Methods {
                 || field.getContainingOneof() == null
                 || !field.getContainingOneof().getName().equals("method_settings")
                 || field.getMessageType() != type) {
-            throw new IllegalStateException("method " + definition.key() + " needs a field '" + definition.settingsField()
-                    + "' of type " + type.getName() + " in RunSpec's method_settings oneof (run.proto)");
+            throw new IllegalStateException(
+                    "method " + definition.key() + " needs a field '" + definition.settingsField() + "' of type "
+                            + type.getName() + " in RunSpec's method_settings oneof (run.proto)");
         }
         if (type.findFieldByName("projector") == null) {
             throw new IllegalStateException(type.getName() + " has no projector");

@@ -82,31 +82,37 @@ public final class MoCo extends SslMethod {
 
     /** The queue holds whole steps of keys; the key BN splits cut the batch evenly. */
     private static final Map<String, SettingCheck> CHECKS = Map.of(
-            "temperature", SettingCheck.positiveAtMost(100),
-            "momentum", SettingCheck.rate(),
-            "queue_size", (queue, run) -> queue >= run.batchSize() && queue <= MAX_QUEUE && queue % run.batchSize() == 0
+            "temperature",
+            SettingCheck.positiveAtMost(100),
+            "momentum",
+            SettingCheck.rate(),
+            "queue_size",
+            (queue, run) -> queue >= run.batchSize() && queue <= MAX_QUEUE && queue % run.batchSize() == 0
                     ? null
                     : "a multiple of batch_size (" + run.batchSize() + ") up to " + MAX_QUEUE,
-            "key_bn_splits", (splits, run) -> splits >= 1 && run.batchSize() % splits == 0
+            "key_bn_splits",
+            (splits, run) -> splits >= 1 && run.batchSize() % splits == 0
                     ? null
                     : "a divisor of batch_size (" + run.batchSize() + ")");
 
     /** MoCo v1: linear head to 128, T 0.07, MoCo v1's (InstDisc's) augmentation; CPU-budget optimizer. */
-    public static final MethodDefinition<MoCoSettings> V1 = definition("mocov1", "https://arxiv.org/abs/1911.05722",
-            "mocov1", 1, 0.07);
+    public static final MethodDefinition<MoCoSettings> V1 =
+            definition("mocov1", "https://arxiv.org/abs/1911.05722", "mocov1", 1, 0.07);
 
     /**
      * MoCo v2: MLP head (hidden = encoder width) to 128, the {@code mocov2} augmentation (SimCLR's
      * with crop scale (0.2, 1) and blur p 0.5; without blur at 32 px), T 0.1 on the CPU budget (the
      * authors' own CIFAR demo value; the paper's 0.2 is a {@code --set mocov2.temperature=0.2} away).
      */
-    public static final MethodDefinition<MoCoSettings> V2 = definition("mocov2", "https://arxiv.org/abs/2003.04297",
-            "mocov2", 2, 0.1);
+    public static final MethodDefinition<MoCoSettings> V2 =
+            definition("mocov2", "https://arxiv.org/abs/2003.04297", "mocov2", 2, 0.1);
 
     private static MethodDefinition<MoCoSettings> definition(
             String key, String paper, String augment, int headLayers, double temperature) {
         MoCoSettings defaults = MoCoSettings.newBuilder()
-                .setProjector(ProjectorSpec.newBuilder().setOutputDim(128).setLayers(headLayers)) // hidden: the encoder's width
+                .setProjector(ProjectorSpec.newBuilder()
+                        .setOutputDim(128)
+                        .setLayers(headLayers)) // hidden: the encoder's width
                 .setTemperature(temperature)
                 .setMomentum(0.99)
                 .setQueueSize(4096)
@@ -134,7 +140,10 @@ public final class MoCo extends SslMethod {
         keyNetwork = new MomentumTwins(TauSchedule.constant(settings.getMomentum()));
         keyEncoder = keyNetwork.encoder("key_encoder", context);
         keyProjector = keyNetwork.head("key_projector", projector, head(settings.getProjector()), featureDim, context);
-        queue = new MoCoQueue(context.manager(), settings.getQueueSize(), settings.getProjector().getOutputDim(),
+        queue = new MoCoQueue(
+                context.manager(),
+                settings.getQueueSize(),
+                settings.getProjector().getOutputDim(),
                 Seeds.derive(context.seed(), "moco_queue"));
     }
 

@@ -26,6 +26,7 @@ final class MoCoQueue {
     private NDArray keys; // (K, D)
     /** The pointer as an array for {@link #state()}, written there; one array, so state() leaks nothing. */
     private final NDArray pointerArray; // (1) int64
+
     private int pointer;
 
     /**
@@ -117,8 +118,8 @@ final class MoCoQueue {
                     + size + ", " + dim + "): queue_size and projector_output_dim must match the checkpoint");
         }
         if (loadedPointer.getDataType() != DataType.INT64 || loadedPointer.size() != 1) {
-            throw new IllegalArgumentException(POINTER + " must be one int64, got " + loadedPointer.getDataType()
-                    + " " + loadedPointer.getShape());
+            throw new IllegalArgumentException(POINTER + " must be one int64, got " + loadedPointer.getDataType() + " "
+                    + loadedPointer.getShape());
         }
         long at = loadedPointer.getLong(0);
         if (at < 0 || at >= size) {

@@ -32,8 +32,11 @@ final class MomentumTwins {
     /** A twin of the run's encoder, saved under {@code role}. */
     Block encoder(String role, MethodContext context) {
         Block twin = context.encoderKind().newBlock();
-        Encoders.initialize(twin, Seeds.derive(context.seed(), role),
-                new Shape(1, 3, context.imageSize(), context.imageSize()), context.manager());
+        Encoders.initialize(
+                twin,
+                Seeds.derive(context.seed(), role),
+                new Shape(1, 3, context.imageSize(), context.imageSize()),
+                context.manager());
         return add(role, twin, context.encoder());
     }
 

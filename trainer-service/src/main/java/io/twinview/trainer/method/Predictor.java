@@ -51,7 +51,8 @@ interface Predictor {
 
     default void loadState(NDList state) {
         if (!state.isEmpty()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " keeps no state, got " + state.size() + " arrays");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + " keeps no state, got " + state.size() + " arrays");
         }
     }
 }

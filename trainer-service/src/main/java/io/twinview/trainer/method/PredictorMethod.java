@@ -44,8 +44,12 @@ public abstract class PredictorMethod extends SslMethod {
      * @param predictor from d to d
      * @param target the branch whose outputs the predictions regress onto
      */
-    PredictorMethod(MethodContext context, Block projector, Predictor predictor, TargetBranch target,
-                    SymmetricLoss symmetricLoss) {
+    PredictorMethod(
+            MethodContext context,
+            Block projector,
+            Predictor predictor,
+            TargetBranch target,
+            SymmetricLoss symmetricLoss) {
         super(context);
         this.projector = projector;
         this.predictor = predictor;

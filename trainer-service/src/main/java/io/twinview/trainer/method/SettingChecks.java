@@ -19,6 +19,7 @@ final class SettingChecks {
     static final int MAX_WIDTH = 16_384;
     /** Linear layers of a projector. */
     static final int MAX_PROJECTOR_LAYERS = 4;
+
     private static final SettingCheck WIDTH = SettingCheck.between(1, MAX_WIDTH);
 
     private final String prefix;
@@ -56,7 +57,9 @@ final class SettingChecks {
 
     /** A projector with its default width (unset hidden_dim: the encoder's feature width). */
     private ProjectorSpec projector(ProjectorSpec projector) {
-        int hidden = projector.hasHiddenDim() ? projector.getHiddenDim() : run.encoder().featureDim();
+        int hidden = projector.hasHiddenDim()
+                ? projector.getHiddenDim()
+                : run.encoder().featureDim();
         check("projector.hidden_dim", hidden, WIDTH);
         check("projector.output_dim", projector.getOutputDim(), WIDTH);
         check("projector.layers", projector.getLayers(), SettingCheck.between(1, MAX_PROJECTOR_LAYERS));

@@ -32,7 +32,12 @@ public final class SimClr extends SslMethod {
     private static final Map<String, SettingCheck> CHECKS = Map.of("temperature", SettingCheck.positiveAtMost(100));
 
     public static final MethodDefinition<SimClrSettings> DEFINITION = new MethodDefinition<>(
-            "simclr", "https://arxiv.org/abs/2002.05709", Recipe.cpuBudget(256, 10, "simclr"), DEFAULTS, CHECKS, SimClr::new);
+            "simclr",
+            "https://arxiv.org/abs/2002.05709",
+            Recipe.cpuBudget(256, 10, "simclr"),
+            DEFAULTS,
+            CHECKS,
+            SimClr::new);
 
     private final Block projector;
     private final double temperature;

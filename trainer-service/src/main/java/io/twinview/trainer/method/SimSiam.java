@@ -33,13 +33,22 @@ import java.util.Map;
 public final class SimSiam extends PredictorMethod {
 
     private static final SimSiamSettings DEFAULTS = SimSiamSettings.newBuilder()
-            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(512).setOutputDim(512).setLayers(2))
-            .setPredictor(PredictorSpec.newBuilder().setHiddenDim(128).setLrScale(10).setFixedLr(true))
+            .setProjector(ProjectorSpec.newBuilder()
+                    .setHiddenDim(512)
+                    .setOutputDim(512)
+                    .setLayers(2))
+            .setPredictor(
+                    PredictorSpec.newBuilder().setHiddenDim(128).setLrScale(10).setFixedLr(true))
             .build();
 
     /** Its own fields are the projector and the predictor, checked by SettingChecks. */
     public static final MethodDefinition<SimSiamSettings> DEFINITION = new MethodDefinition<>(
-            "simsiam", "https://arxiv.org/abs/2011.10566", Recipe.cpuBudget(128, 30, "simclr"), DEFAULTS, Map.of(), SimSiam::new);
+            "simsiam",
+            "https://arxiv.org/abs/2011.10566",
+            Recipe.cpuBudget(128, 30, "simclr"),
+            DEFAULTS,
+            Map.of(),
+            SimSiam::new);
 
     public SimSiam(MethodContext context, SimSiamSettings settings) {
         this(context, settings, TargetBranch.stopGradient());
@@ -50,8 +59,12 @@ public final class SimSiam extends PredictorMethod {
      * collapse. The projector has BN after every Linear, the output included (paper sec. 3).
      */
     SimSiam(MethodContext context, SimSiamSettings settings, TargetBranch target) {
-        super(context, Heads.projector(settings.getProjector(), true, context, "projector"),
-                new LearnedPredictor(settings.getPredictor(), settings.getProjector().getOutputDim(), context),
-                target, NegativeCosine::symmetric);
+        super(
+                context,
+                Heads.projector(settings.getProjector(), true, context, "projector"),
+                new LearnedPredictor(
+                        settings.getPredictor(), settings.getProjector().getOutputDim(), context),
+                target,
+                NegativeCosine::symmetric);
     }
 }

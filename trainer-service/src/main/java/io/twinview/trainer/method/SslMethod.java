@@ -78,7 +78,8 @@ public abstract class SslMethod {
     /** Restores {@link #state()}. */
     public void loadState(NDList state) {
         if (!state.isEmpty()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " keeps no state, got " + state.size() + " arrays");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + " keeps no state, got " + state.size() + " arrays");
         }
     }
 

@@ -29,7 +29,10 @@ import java.util.Map;
 public final class VicReg extends EmbeddingLossMethod {
 
     private static final VicRegSettings DEFAULTS = VicRegSettings.newBuilder()
-            .setProjector(ProjectorSpec.newBuilder().setHiddenDim(2048).setOutputDim(2048).setLayers(3))
+            .setProjector(ProjectorSpec.newBuilder()
+                    .setHiddenDim(2048)
+                    .setOutputDim(2048)
+                    .setLayers(3))
             .setInvarianceWeight(25)
             .setVarianceWeight(25)
             .setCovarianceWeight(1)
@@ -41,7 +44,12 @@ public final class VicReg extends EmbeddingLossMethod {
             "covariance_weight", SettingCheck.nonNegative());
 
     public static final MethodDefinition<VicRegSettings> DEFINITION = new MethodDefinition<>(
-            "vicreg", "https://arxiv.org/abs/2105.04906", Recipe.cpuBudget(128, 20, "byol"), DEFAULTS, CHECKS, VicReg::new);
+            "vicreg",
+            "https://arxiv.org/abs/2105.04906",
+            Recipe.cpuBudget(128, 20, "byol"),
+            DEFAULTS,
+            CHECKS,
+            VicReg::new);
 
     private final VicRegSettings settings;
 
@@ -52,7 +60,7 @@ public final class VicReg extends EmbeddingLossMethod {
 
     @Override
     protected NDArray embeddingLoss(NDArray z1, NDArray z2) {
-        return VicRegLoss.loss(z1, z2, settings.getInvarianceWeight(), settings.getVarianceWeight(),
-                settings.getCovarianceWeight());
+        return VicRegLoss.loss(
+                z1, z2, settings.getInvarianceWeight(), settings.getVarianceWeight(), settings.getCovarianceWeight());
     }
 }

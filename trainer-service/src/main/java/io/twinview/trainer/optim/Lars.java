@@ -48,8 +48,8 @@ public final class Lars implements Optimizer {
                 NDArray usable = weightNorm.gt(0).logicalAnd(gradientNorm.gt(0));
                 g = g.mul(NDArrays.where(usable, ratio, ratio.onesLike())); // scalar trust ratio, on the device
             }
-            NDArray buffer = buffers.computeIfAbsent(p.name(),
-                    k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+            NDArray buffer = buffers.computeIfAbsent(
+                    p.name(), k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
             buffer.muli(momentum).addi(g);
             ParameterUpdates.descend(w, buffer, p.learningRate(learningRate));
             ParameterUpdates.zeroGradient(weight);

@@ -8,5 +8,5 @@ package io.twinview.trainer.optim;
  * @param weightDecay applied to weights, never to biases or batch-norm parameters
  * @param trustCoefficient LARS's eta
  */
-public record OptimizerConfig(String name, double peakLearningRate, double momentum, double weightDecay,
-                              double trustCoefficient) {}
+public record OptimizerConfig(
+        String name, double peakLearningRate, double momentum, double weightDecay, double trustCoefficient) {}

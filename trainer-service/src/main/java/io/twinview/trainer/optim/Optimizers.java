@@ -19,8 +19,9 @@ public final class Optimizers {
             case "lars" -> new Lars(momentum, weightDecay, config.trustCoefficient(), manager);
             case "adam" -> new Adam(weightDecay, false, manager);
             case "adamw" -> new Adam(weightDecay, true, manager);
-            default -> throw new IllegalArgumentException(
-                    "optimizer '" + config.name() + "' is not known; allowed: " + String.join(", ", NAMES));
+            default ->
+                throw new IllegalArgumentException(
+                        "optimizer '" + config.name() + "' is not known; allowed: " + String.join(", ", NAMES));
         };
     }
 }

@@ -39,8 +39,8 @@ public final class Sgd implements Optimizer {
             }
             NDArray direction = g;
             if (momentum != 0) {
-                NDArray buffer = buffers.computeIfAbsent(p.name(),
-                        k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
+                NDArray buffer = buffers.computeIfAbsent(
+                        p.name(), k -> manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice()));
                 buffer.muli(momentum).addi(g);
                 direction = buffer;
             }

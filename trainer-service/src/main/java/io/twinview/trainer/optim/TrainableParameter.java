@@ -13,8 +13,8 @@ import ai.djl.nn.Parameter;
  *     predictor), or NaN to follow the schedule
  * @param learningRateScale multiplies the rate (scheduled or fixed): a predictor's relative rate
  */
-public record TrainableParameter(String name, Parameter parameter, boolean decayed, double fixedLearningRate,
-        double learningRateScale) {
+public record TrainableParameter(
+        String name, Parameter parameter, boolean decayed, double fixedLearningRate, double learningRateScale) {
 
     public NDArray array() {
         return parameter.getArray();

@@ -31,8 +31,16 @@ final class BatchAssembler {
         final int count;
         int taken;
 
-        Segment(int partition, long offset, long taskId, int sequence, int batchCount,
-                byte[] view1, byte[] view2, long[] samples, int taken) {
+        Segment(
+                int partition,
+                long offset,
+                long taskId,
+                int sequence,
+                int batchCount,
+                byte[] view1,
+                byte[] view2,
+                long[] samples,
+                int taken) {
             this.partition = partition;
             this.offset = offset;
             this.taskId = taskId;
@@ -53,6 +61,7 @@ final class BatchAssembler {
     private final ArrayDeque<Segment> queue = new ArrayDeque<>();
     /** Per partition: the offset after the last record handed to this assembler (accepted or not). */
     private final Map<Integer, Long> nextOffsets = new TreeMap<>();
+
     private long available;
 
     BatchAssembler(int batchSize, int height, int width) {
@@ -67,8 +76,16 @@ final class BatchAssembler {
      *
      * @param alreadyTrained pairs at its start a previous process trained on (resume)
      */
-    void add(int partition, long offset, long taskId, int sequence, int batchCount,
-             byte[] view1, byte[] view2, long[] samples, int alreadyTrained) {
+    void add(
+            int partition,
+            long offset,
+            long taskId,
+            int sequence,
+            int batchCount,
+            byte[] view1,
+            byte[] view2,
+            long[] samples,
+            int alreadyTrained) {
         passed(partition, offset);
         if (alreadyTrained >= samples.length) {
             return;
@@ -120,18 +137,29 @@ final class BatchAssembler {
         Map<Integer, PartitionCursor> cursor = new TreeMap<>();
         for (int partition : partitions) {
             long next = nextOffsets.getOrDefault(partition, 0L);
-            cursor.put(partition, PartitionCursor.newBuilder().setPartition(partition).setOffset(next).build());
+            cursor.put(
+                    partition,
+                    PartitionCursor.newBuilder()
+                            .setPartition(partition)
+                            .setOffset(next)
+                            .build());
         }
-        nextOffsets.forEach((partition, next) -> cursor.putIfAbsent(partition,
-                PartitionCursor.newBuilder().setPartition(partition).setOffset(next).build()));
+        nextOffsets.forEach((partition, next) -> cursor.putIfAbsent(
+                partition,
+                PartitionCursor.newBuilder()
+                        .setPartition(partition)
+                        .setOffset(next)
+                        .build()));
         for (Segment segment : queue) {
             PartitionCursor current = cursor.get(segment.partition);
             if (current.getOffset() > segment.offset) { // first waiting record of its partition wins
-                cursor.put(segment.partition, PartitionCursor.newBuilder()
-                        .setPartition(segment.partition)
-                        .setOffset(segment.offset)
-                        .setSkipSamples(segment.taken)
-                        .build());
+                cursor.put(
+                        segment.partition,
+                        PartitionCursor.newBuilder()
+                                .setPartition(segment.partition)
+                                .setOffset(segment.offset)
+                                .setSkipSamples(segment.taken)
+                                .build());
             }
         }
         return List.copyOf(cursor.values());
@@ -141,8 +169,10 @@ final class BatchAssembler {
     Map<Long, TaskLedger.Untrained> untrained() {
         Map<Long, TaskLedger.Untrained> untrained = new HashMap<>();
         for (Segment segment : queue) {
-            untrained.computeIfAbsent(segment.taskId, id -> new TaskLedger.Untrained(segment.batchCount, new BitSet()))
-                    .sequences().set(segment.sequence);
+            untrained
+                    .computeIfAbsent(segment.taskId, id -> new TaskLedger.Untrained(segment.batchCount, new BitSet()))
+                    .sequences()
+                    .set(segment.sequence);
         }
         return untrained;
     }

@@ -32,8 +32,14 @@ final class CheckpointPublisher {
      * @param last whether this is the run's last checkpoint (the event says so)
      * @return the manifest's key
      */
-    String publish(long step, double epoch, ViewsCursor views, Map<String, Double> metrics, CollapseMonitors monitors,
-                   TrainingState state, boolean last) {
+    String publish(
+            long step,
+            double epoch,
+            ViewsCursor views,
+            Map<String, Double> metrics,
+            CollapseMonitors monitors,
+            TrainingState state,
+            boolean last) {
         CheckpointManifest manifest = CheckpointManifest.newBuilder()
                 .setRunId(runId)
                 .setStep(step)

@@ -9,8 +9,10 @@ final class NonFiniteStepWarning implements RunListener {
     @Override
     public void onStep(RunExecution run, Stepper.StepResult result) {
         if (!result.finite()) {
-            run.note(Logger.Level.WARN, "step " + run.step() + " had a non-finite loss or gradient (loss " + result.loss()
-                    + "): update skipped, " + run.counters().nonFiniteSteps() + " so far");
+            run.note(
+                    Logger.Level.WARN,
+                    "step " + run.step() + " had a non-finite loss or gradient (loss " + result.loss()
+                            + "): update skipped, " + run.counters().nonFiniteSteps() + " so far");
         }
     }
 }

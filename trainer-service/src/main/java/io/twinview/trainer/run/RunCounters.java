@@ -17,6 +17,7 @@ final class RunCounters {
     private long duplicateBatches;
     /** Samples workers could not read (ViewBatch.rejected_sample_indices of accepted records): seen, no pairs. */
     private long rejectedSamples;
+
     private long nonFiniteSteps;
     private double lastLoss = Double.NaN;
     private double learningRate;

@@ -45,7 +45,11 @@ public final class RunExecution {
     public record Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {}
 
     /** How a run ended: all its steps, out of views (records were rejected), or cancelled. */
-    public enum End { COMPLETE, VIEWS_EXHAUSTED, CANCELLED }
+    public enum End {
+        COMPLETE,
+        VIEWS_EXHAUSTED,
+        CANCELLED
+    }
 
     /** @param finalStep the step the run ended at */
     public record Outcome(long finalStep, End end, String message) {}
@@ -80,9 +84,18 @@ public final class RunExecution {
      * A run with the standard listeners: non-finite step warnings, checkpoint cadence, collapse
      * monitors at each checkpoint, and progress to {@code progress}.
      */
-    public RunExecution(String runId, ResolvedRun run, String viewsTopic, Stepper learner, TaskPlan plan,
-                        ViewSource views, TaskSink tasks, CheckpointSink checkpoints,
-                        Consumer<RunProgress> progress, Settings settings, LongSupplier clock) {
+    public RunExecution(
+            String runId,
+            ResolvedRun run,
+            String viewsTopic,
+            Stepper learner,
+            TaskPlan plan,
+            ViewSource views,
+            TaskSink tasks,
+            CheckpointSink checkpoints,
+            Consumer<RunProgress> progress,
+            Settings settings,
+            LongSupplier clock) {
         this.runId = runId;
         this.run = run;
         this.viewsTopic = viewsTopic;
@@ -92,14 +105,18 @@ public final class RunExecution {
         this.clock = clock;
         RunSpec spec = run.spec();
         long warmupSteps = Math.round(spec.getOptimizer().getWarmupEpochs() * run.datasetSize() / spec.getBatchSize());
-        this.schedule = new LearningRateSchedule(RunSpecs.peakLearningRate(spec), warmupSteps,
-                run.totalSteps(), spec.getOptimizer().getSchedule().equals("cosine"));
+        this.schedule = new LearningRateSchedule(
+                RunSpecs.peakLearningRate(spec),
+                warmupSteps,
+                run.totalSteps(),
+                spec.getOptimizer().getSchedule().equals("cosine"));
         this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
         this.startNanos = clock.getAsLong();
         this.window = new TaskWindow(plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos);
         this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), window, assembler, counters, clock);
         this.publisher = new CheckpointPublisher(runId, spec, checkpoints);
-        this.maxBufferedPairs = Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());
+        this.maxBufferedPairs =
+                Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());
         addListener(new NonFiniteStepWarning());
         addListener(new CheckpointCadence(spec.getCheckpointEverySteps())); // a step's checkpoint before its progress
         addListener(new CollapseMonitorReader(learner));
@@ -125,8 +142,13 @@ public final class RunExecution {
         views.seek(cursor.getPartitionsList());
         intake.resumeAt(cursor.getPartitionsList());
         message = "resumed from step " + step;
-        LOG.infof("run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
-                runId, checkpoint.manifestKey(), step, pairsTrained, window.ledger().openCount());
+        LOG.infof(
+                "run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
+                runId,
+                checkpoint.manifestKey(),
+                step,
+                pairsTrained,
+                window.ledger().openCount());
     }
 
     public long step() {
@@ -158,11 +180,14 @@ public final class RunExecution {
                 trainOne();
             }
             if (window.exhausted() && !assembler.hasBatch() && step < run.totalSteps()) {
-                note(Logger.Level.WARN, "views ran out at step " + step + " of " + run.totalSteps()
-                        + " (rejected records lost their pairs; " + counters.rejectedSamples()
-                        + " samples were unreadable, see the dead-letter topic): stopping early");
+                note(
+                        Logger.Level.WARN,
+                        "views ran out at step " + step + " of " + run.totalSteps()
+                                + " (rejected records lost their pairs; " + counters.rejectedSamples()
+                                + " samples were unreadable, see the dead-letter topic): stopping early");
                 ended(End.VIEWS_EXHAUSTED);
-                return new Outcome(step, End.VIEWS_EXHAUSTED, message); // the note, or the final checkpoint's warning after it
+                return new Outcome(
+                        step, End.VIEWS_EXHAUSTED, message); // the note, or the final checkpoint's warning after it
             }
             republishIfStalled();
         }
@@ -189,8 +214,10 @@ public final class RunExecution {
     private void republishIfStalled() {
         long now = clock.getAsLong();
         window.stalled(now).ifPresent(again -> {
-            note(Logger.Level.WARN, "no views for " + settings.stallTimeout().toSeconds() + " s: republished "
-                    + again.size() + " open tasks (are augment workers running?)");
+            note(
+                    Logger.Level.WARN,
+                    "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
+                            + " open tasks (are augment workers running?)");
             window.republish(again, now);
             listeners.forEach(listener -> listener.onStall(this));
         });
@@ -209,14 +236,17 @@ public final class RunExecution {
     void checkpoint(boolean last) {
         Optional<String> nonFinite = learner.nonFinite();
         if (nonFinite.isPresent()) {
-            note(Logger.Level.ERROR, "no checkpoint at step " + step + ": " + nonFinite.get()
-                    + " holds NaN or infinite values (the newest checkpoint stays step " + lastCheckpointStep + ")");
+            note(
+                    Logger.Level.ERROR,
+                    "no checkpoint at step " + step + ": " + nonFinite.get()
+                            + " holds NaN or infinite values (the newest checkpoint stays step " + lastCheckpointStep
+                            + ")");
             return;
         }
         TrainingState state = learner.state();
         listeners.forEach(listener -> listener.onCheckpoint(this));
-        String key = publisher.publish(step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors,
-                state, last);
+        String key = publisher.publish(
+                step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors, state, last);
         lastCheckpointStep = step;
         LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
     }

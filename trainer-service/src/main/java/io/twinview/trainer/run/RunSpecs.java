@@ -1,5 +1,7 @@
 package io.twinview.trainer.run;
 
+import ai.djl.Device;
+import com.google.protobuf.Message;
 import io.twinview.core.augment.AugmentRecipes;
 import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.Datasets;
@@ -7,8 +9,6 @@ import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.EncoderKind;
-import ai.djl.Device;
-import com.google.protobuf.Message;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.InvalidSettingException;
@@ -31,6 +31,7 @@ public final class RunSpecs {
     public static final int DEFAULT_SAMPLES_PER_TASK = 256;
     /** A run gets a checkpoint every epoch, but no more than this many in all by default. */
     public static final int MAX_DEFAULT_CHECKPOINTS = 20;
+
     private static final List<String> SCHEDULES = List.of("cosine", "constant");
     private static final List<String> LR_SCALINGS = List.of("linear", "none");
 
@@ -66,7 +67,8 @@ public final class RunSpecs {
         spec.setMethod(method);
 
         if (requested.getDatasetUri().isBlank()) {
-            throw new InvalidRunSpecException("dataset_uri", "is required (e.g. cifar10:/data/cifar-10-batches-bin or synthetic:)");
+            throw new InvalidRunSpecException(
+                    "dataset_uri", "is required (e.g. cifar10:/data/cifar-10-batches-bin or synthetic:)");
         }
         EvalSplits splits;
         ImageDataset dataset;
@@ -80,17 +82,22 @@ public final class RunSpecs {
         spec.setDatasetUri(splits.pretrainUri());
         resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri(), storage);
         resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri(), storage);
-        if (!requested.getEvalTrainUri().isEmpty() || !requested.getEvalTestUri().isEmpty()) {
+        if (!requested.getEvalTrainUri().isEmpty()
+                || !requested.getEvalTestUri().isEmpty()) {
             note = "";
         }
 
         int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), defaults.epochs());
-        int batch = positiveOrDefault("batch_size", requested.hasBatchSize(), requested.getBatchSize(), defaults.batchSize());
+        int batch = positiveOrDefault(
+                "batch_size", requested.hasBatchSize(), requested.getBatchSize(), defaults.batchSize());
         spec.setEpochs(epochs).setBatchSize(batch);
         long totalSteps = (long) epochs * dataset.size() / batch;
         if (totalSteps < 1) {
-            throw new InvalidRunSpecException("batch_size", batch, "at most epochs x dataset size = "
-                    + (long) epochs * dataset.size() + " pairs, or there is not one step to train");
+            throw new InvalidRunSpecException(
+                    "batch_size",
+                    batch,
+                    "at most epochs x dataset size = " + (long) epochs * dataset.size()
+                            + " pairs, or there is not one step to train");
         }
 
         String encoderKey = requested.getEncoder().isEmpty() ? "small" : requested.getEncoder();
@@ -104,7 +111,8 @@ public final class RunSpecs {
 
         int imageSize = requested.hasImageSize() ? requested.getImageSize() : dataset.height();
         if (imageSize < 8 || imageSize > 512) {
-            throw new InvalidRunSpecException("image_size", requested.getImageSize(), "8..512 pixels (unset = the dataset's size)");
+            throw new InvalidRunSpecException(
+                    "image_size", requested.getImageSize(), "8..512 pixels (unset = the dataset's size)");
         }
         spec.setImageSize(imageSize);
 
@@ -118,25 +126,34 @@ public final class RunSpecs {
             if (recipe.getName().isEmpty()) {
                 recipe = recipe.toBuilder().setName(defaults.augment()).build();
             }
-            spec.setAugment(AugmentRecipes.resolve(recipe, imageSize)); // the image size picks the 32 px or ImageNet variant
+            spec.setAugment(
+                    AugmentRecipes.resolve(recipe, imageSize)); // the image size picks the 32 px or ImageNet variant
         } catch (IllegalArgumentException e) {
             throw new InvalidRunSpecException("augment", e.getMessage());
         }
 
-        int samplesPerTask = positiveOrDefault("samples_per_task", requested.hasSamplesPerTask(), requested.getSamplesPerTask(), DEFAULT_SAMPLES_PER_TASK);
+        int samplesPerTask = positiveOrDefault(
+                "samples_per_task",
+                requested.hasSamplesPerTask(),
+                requested.getSamplesPerTask(),
+                DEFAULT_SAMPLES_PER_TASK);
         spec.setSamplesPerTask(samplesPerTask);
 
         long stepsPerEpoch = Math.max(1, dataset.size() / batch);
-        long defaultEvery = Math.max(stepsPerEpoch, (totalSteps + MAX_DEFAULT_CHECKPOINTS - 1) / MAX_DEFAULT_CHECKPOINTS);
-        int every = positiveOrDefault("checkpoint_every_steps", requested.hasCheckpointEverySteps(),
-                requested.getCheckpointEverySteps(), (int) Math.min(defaultEvery, Integer.MAX_VALUE));
+        long defaultEvery =
+                Math.max(stepsPerEpoch, (totalSteps + MAX_DEFAULT_CHECKPOINTS - 1) / MAX_DEFAULT_CHECKPOINTS);
+        int every = positiveOrDefault(
+                "checkpoint_every_steps",
+                requested.hasCheckpointEverySteps(),
+                requested.getCheckpointEverySteps(),
+                (int) Math.min(defaultEvery, Integer.MAX_VALUE));
         spec.setCheckpointEverySteps(every);
 
         return new ResolvedRun(spec.build(), dataset.size(), totalSteps, note);
     }
 
-    private static void resolveEvalSet(RunSpec.Builder spec, String field, String requested, String fallback,
-                                       StorageSettings storage) {
+    private static void resolveEvalSet(
+            RunSpec.Builder spec, String field, String requested, String fallback, StorageSettings storage) {
         String uri = requested.isEmpty() ? fallback : requested;
         if (uri == null) {
             uri = "";
@@ -157,7 +174,8 @@ public final class RunSpecs {
 
     private static OptimizerSpec resolveOptimizer(OptimizerSpec requested, OptimizerSpec defaults, int epochs) {
         OptimizerSpec.Builder optimizer = requested.toBuilder();
-        boolean sameOptimizer = requested.getName().isEmpty() || requested.getName().equals(defaults.getName());
+        boolean sameOptimizer =
+                requested.getName().isEmpty() || requested.getName().equals(defaults.getName());
         String name = requested.getName().isEmpty() ? defaults.getName() : requested.getName();
         if (!Optimizers.NAMES.contains(name)) {
             throw new InvalidRunSpecException("optimizer.name", name, "one of " + String.join(", ", Optimizers.NAMES));
@@ -169,8 +187,10 @@ public final class RunSpecs {
                 throw new InvalidRunSpecException("optimizer.learning_rate", lr, "a positive number");
             }
         } else if (!sameOptimizer) {
-            throw new InvalidRunSpecException("optimizer.learning_rate", "must be set when optimizer.name is " + name
-                    + ": the method's default rate is for " + defaults.getName());
+            throw new InvalidRunSpecException(
+                    "optimizer.learning_rate",
+                    "must be set when optimizer.name is " + name + ": the method's default rate is for "
+                            + defaults.getName());
         } else {
             optimizer.setLearningRate(defaults.getLearningRate());
         }
@@ -184,19 +204,24 @@ public final class RunSpecs {
             throw new InvalidRunSpecException("optimizer.weight_decay", weightDecay, "a number >= 0");
         }
         optimizer.setWeightDecay(weightDecay);
-        double warmup = requested.hasWarmupEpochs() ? requested.getWarmupEpochs() : Math.min(defaults.getWarmupEpochs(), epochs / 2.0);
+        double warmup = requested.hasWarmupEpochs()
+                ? requested.getWarmupEpochs()
+                : Math.min(defaults.getWarmupEpochs(), epochs / 2.0);
         if (!(warmup >= 0 && warmup < epochs)) {
-            throw new InvalidRunSpecException("optimizer.warmup_epochs", warmup, "0 <= warmup < epochs (" + epochs + ")");
+            throw new InvalidRunSpecException(
+                    "optimizer.warmup_epochs", warmup, "0 <= warmup < epochs (" + epochs + ")");
         }
         optimizer.setWarmupEpochs(warmup);
         String scaling = requested.getLrScaling().isEmpty()
                 ? (sameOptimizer && !requested.hasLearningRate() ? defaults.getLrScaling() : "none")
                 : requested.getLrScaling();
         if (!LR_SCALINGS.contains(scaling)) {
-            throw new InvalidRunSpecException("optimizer.lr_scaling", scaling, "one of " + String.join(", ", LR_SCALINGS));
+            throw new InvalidRunSpecException(
+                    "optimizer.lr_scaling", scaling, "one of " + String.join(", ", LR_SCALINGS));
         }
         optimizer.setLrScaling(scaling);
-        double trust = requested.hasTrustCoefficient() ? requested.getTrustCoefficient() : defaults.getTrustCoefficient();
+        double trust =
+                requested.hasTrustCoefficient() ? requested.getTrustCoefficient() : defaults.getTrustCoefficient();
         if (!(trust > 0 && trust <= 1)) {
             throw new InvalidRunSpecException("optimizer.trust_coefficient", trust, "0 < eta <= 1");
         }
@@ -213,12 +238,14 @@ public final class RunSpecs {
      * The method's own settings field: the requested one over the method's defaults, completed and
      * checked by the method. Settings given for another method are refused rather than ignored.
      */
-    private static void resolveMethodSettings(RunSpec.Builder spec, RunSpec requested, MethodDefinition<?> definition,
-                                              RunShape run) {
+    private static void resolveMethodSettings(
+            RunSpec.Builder spec, RunSpec requested, MethodDefinition<?> definition, RunShape run) {
         String given = Methods.settingsFieldOf(requested);
         if (!given.isEmpty() && !given.equals(definition.settingsField())) {
-            throw new InvalidRunSpecException(given, "settings of another method: method is " + definition.key()
-                    + ", whose settings are " + definition.settingsField() + ".*");
+            throw new InvalidRunSpecException(
+                    given,
+                    "settings of another method: method is " + definition.key() + ", whose settings are "
+                            + definition.settingsField() + ".*");
         }
         try {
             spec.setField(definition.field(), definition.resolve(requested, run));
@@ -240,15 +267,21 @@ public final class RunSpecs {
 
     /** The learner a resolved spec trains with, on {@code device}. */
     public static Learner.Config learnerConfig(RunSpec spec, Device device) {
-        return new Learner.Config(spec.getMethod(), EncoderKind.fromKey(spec.getEncoder()), spec.getImageSize(),
-                spec.getSeed(), methodSettings(spec), optimizer(spec), device);
+        return new Learner.Config(
+                spec.getMethod(),
+                EncoderKind.fromKey(spec.getEncoder()),
+                spec.getImageSize(),
+                spec.getSeed(),
+                methodSettings(spec),
+                optimizer(spec),
+                device);
     }
 
     /** The optimizer of a resolved spec. */
     public static OptimizerConfig optimizer(RunSpec spec) {
         OptimizerSpec o = spec.getOptimizer();
-        return new OptimizerConfig(o.getName(), peakLearningRate(spec), o.getMomentum(), o.getWeightDecay(),
-                o.getTrustCoefficient());
+        return new OptimizerConfig(
+                o.getName(), peakLearningRate(spec), o.getMomentum(), o.getWeightDecay(), o.getTrustCoefficient());
     }
 
     private static int positiveOrDefault(String field, boolean present, int value, int fallback) {

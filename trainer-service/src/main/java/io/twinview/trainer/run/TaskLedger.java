@@ -17,7 +17,10 @@ import java.util.TreeSet;
 final class TaskLedger {
 
     /** A record's fate. */
-    enum Verdict { NEW, DUPLICATE }
+    enum Verdict {
+        NEW,
+        DUPLICATE
+    }
 
     private static final class Open {
         final int batchCount;
@@ -105,7 +108,8 @@ final class TaskLedger {
         Map<Long, TaskProgress> tasks = new TreeMap<>();
         open.forEach((taskId, task) -> {
             Untrained pending = untrained.get(taskId);
-            tasks.put(taskId, progress(taskId, task.batchCount, task.seen, pending == null ? null : pending.sequences()));
+            tasks.put(
+                    taskId, progress(taskId, task.batchCount, task.seen, pending == null ? null : pending.sequences()));
         });
         untrained.forEach((taskId, pending) -> {
             if (!tasks.containsKey(taskId)) {
@@ -133,7 +137,8 @@ final class TaskLedger {
     }
 
     private static TaskProgress progress(long taskId, int batchCount, BitSet seen, BitSet untrained) {
-        TaskProgress.Builder progress = TaskProgress.newBuilder().setTaskId(taskId).setBatchCount(batchCount);
+        TaskProgress.Builder progress =
+                TaskProgress.newBuilder().setTaskId(taskId).setBatchCount(batchCount);
         for (int seq = seen.nextSetBit(0); seq >= 0; seq = seen.nextSetBit(seq + 1)) {
             if (untrained == null || !untrained.get(seq)) {
                 progress.addSeenSequences(seq);

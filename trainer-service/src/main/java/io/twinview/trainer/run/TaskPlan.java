@@ -68,7 +68,8 @@ public final class TaskPlan {
     private int[] permutation(int epoch) {
         if (epoch != cachedEpoch) {
             // Fisher-Yates on a stream owned by this epoch
-            SplittableRandom random = new SplittableRandom(Seeds.derive(run.spec().getSeed(), "epoch-order-" + epoch));
+            SplittableRandom random =
+                    new SplittableRandom(Seeds.derive(run.spec().getSeed(), "epoch-order-" + epoch));
             int[] order = new int[run.datasetSize()];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;

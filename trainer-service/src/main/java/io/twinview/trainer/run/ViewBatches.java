@@ -28,8 +28,8 @@ final class ViewBatches {
         // counts for its task's completion and brings no pairs
         long expected = (long) n * imageSize * imageSize * 3;
         if (batch.getView1().size() != expected || batch.getView2().size() != expected) {
-            return "views of " + batch.getView1().size() + " and " + batch.getView2().size() + " bytes, "
-                    + n + " samples need " + expected + " each";
+            return "views of " + batch.getView1().size() + " and "
+                    + batch.getView2().size() + " bytes, " + n + " samples need " + expected + " each";
         }
         if (batch.getBatchCount() == 0 || batch.getSequence() >= batch.getBatchCount()) {
             return "sequence " + batch.getSequence() + " outside batch_count " + batch.getBatchCount();

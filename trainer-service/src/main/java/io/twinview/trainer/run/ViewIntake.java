@@ -26,8 +26,14 @@ final class ViewIntake {
     /** Per partition, the record a resumed run must skip pairs of: offset and count. */
     private final Map<Integer, PartitionCursor> resumeSkips = new HashMap<>();
 
-    ViewIntake(String runId, String viewsTopic, int imageSize, TaskWindow window, BatchAssembler assembler,
-               RunCounters counters, LongSupplier clock) {
+    ViewIntake(
+            String runId,
+            String viewsTopic,
+            int imageSize,
+            TaskWindow window,
+            BatchAssembler assembler,
+            RunCounters counters,
+            LongSupplier clock) {
         this.runId = runId;
         this.viewsTopic = viewsTopic;
         this.imageSize = imageSize;
@@ -58,21 +64,30 @@ final class ViewIntake {
         String problem = ViewBatches.problem(batch, runId, imageSize);
         if (problem != null) {
             if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
-                ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()); // its pairs are lost; let the task complete
+                ledger.accept(
+                        batch.getTaskId(),
+                        batch.getSequence(),
+                        batch.getBatchCount()); // its pairs are lost; let the task complete
             }
             reject(record, problem);
             return;
         }
         window.active(clock.getAsLong());
-        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE) {
+        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount())
+                == TaskLedger.Verdict.DUPLICATE) {
             counters.duplicateBatch();
             assembler.passed(record.partition(), record.offset());
             return;
         }
         if (batch.getRejectedSampleIndicesCount() > 0) {
             counters.rejectedSamples(batch.getRejectedSampleIndicesCount());
-            RunExecution.LOG.debugf("run %s: task %d record %d: %d unreadable sample(s) rejected by worker %s", runId,
-                    batch.getTaskId(), batch.getSequence(), batch.getRejectedSampleIndicesCount(), batch.getWorkerId());
+            RunExecution.LOG.debugf(
+                    "run %s: task %d record %d: %d unreadable sample(s) rejected by worker %s",
+                    runId,
+                    batch.getTaskId(),
+                    batch.getSequence(),
+                    batch.getRejectedSampleIndicesCount(),
+                    batch.getWorkerId());
         }
         int skip = 0;
         PartitionCursor resume = resumeSkips.get(record.partition());
@@ -80,15 +95,23 @@ final class ViewIntake {
             skip = resume.getSkipSamples();
             resumeSkips.remove(record.partition());
         }
-        assembler.add(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence(), batch.getBatchCount(),
-                batch.getView1().toByteArray(), batch.getView2().toByteArray(),
-                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(), skip);
+        assembler.add(
+                record.partition(),
+                record.offset(),
+                batch.getTaskId(),
+                batch.getSequence(),
+                batch.getBatchCount(),
+                batch.getView1().toByteArray(),
+                batch.getView2().toByteArray(),
+                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(),
+                skip);
     }
 
     private void reject(ViewRecord record, String reason) {
         long rejected = counters.rejectedBatch();
         assembler.passed(record.partition(), record.offset());
-        RunExecution.LOG.warnf("run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
+        RunExecution.LOG.warnf(
+                "run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
                 runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
     }
 }

@@ -35,7 +35,8 @@ final class RunHandle {
 
     boolean finished() {
         RunState state = run.getState();
-        return state == RunState.RUN_STATE_SUCCEEDED || state == RunState.RUN_STATE_FAILED
+        return state == RunState.RUN_STATE_SUCCEEDED
+                || state == RunState.RUN_STATE_FAILED
                 || state == RunState.RUN_STATE_STOPPED;
     }
 

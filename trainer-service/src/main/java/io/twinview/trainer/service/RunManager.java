@@ -83,7 +83,8 @@ public class RunManager {
         kafka = kafkaConfig.clients();
         producer = kafka.producer("trainer");
         admin = kafka.admin();
-        Topics.ensure(admin,
+        Topics.ensure(
+                admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
         trainer = new RunTrainer(config, kafka, producer, checkpoints, records);
@@ -116,7 +117,8 @@ public class RunManager {
 
     private void resumeUnfinished() {
         Optional<Run> newest = records.all().stream()
-                .filter(run -> run.getState() == RunState.RUN_STATE_RUNNING || run.getState() == RunState.RUN_STATE_PENDING)
+                .filter(run ->
+                        run.getState() == RunState.RUN_STATE_RUNNING || run.getState() == RunState.RUN_STATE_PENDING)
                 .max(Comparator.comparing(run -> Timestamps.toMillis(run.getCreatedAt())));
         newest.ifPresent(run -> {
             LOG.infof("run %s was left %s by an earlier trainer process: resuming it", run.getRunId(), run.getState());
@@ -145,7 +147,8 @@ public class RunManager {
                 return current.run();
             }
             throw new TrainerBusyException("this trainer is training run " + current.runId() + " (step "
-                    + current.run().getProgress().getStep() + "/" + current.run().getProgress().getTotalSteps()
+                    + current.run().getProgress().getStep() + "/"
+                    + current.run().getProgress().getTotalSteps()
                     + "); it trains one run at a time");
         }
         Optional<Run> stored = records.find(runId);
@@ -154,14 +157,18 @@ public class RunManager {
         if (stored.isPresent()) {
             RunSpec storedSpec = stored.get().getSpec();
             if (request.hasSpec() && !request.getSpec().equals(RunSpec.getDefaultInstance())) {
-                RunSpec requested = RunSpecs.resolve(request.getSpec(), storageConfig.settings()).spec();
+                RunSpec requested = RunSpecs.resolve(request.getSpec(), storageConfig.settings())
+                        .spec();
                 if (!requested.equals(storedSpec)) {
-                    throw new InvalidRunSpecException("run_id", runId,
+                    throw new InvalidRunSpecException(
+                            "run_id",
+                            runId,
                             "a run of that id exists with a different spec; omit the spec to resume it, or choose a new run id");
                 }
             }
             if (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED) {
-                runs.putIfAbsent(runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec, storageConfig.settings())));
+                runs.putIfAbsent(
+                        runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec, storageConfig.settings())));
                 return stored.get();
             }
             resolved = RunSpecs.resolve(storedSpec, storageConfig.settings());
@@ -174,8 +181,13 @@ public class RunManager {
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
         }
         String viewsTopic = Topics.viewsTopic(runId);
-        Topics.ensure(admin, Topics.viewsTopic(runId, config.viewsPartitions(),
-                config.viewsRetention().toMillis(), config.viewsRetentionBytes()));
+        Topics.ensure(
+                admin,
+                Topics.viewsTopic(
+                        runId,
+                        config.viewsPartitions(),
+                        config.viewsRetention().toMillis(),
+                        config.viewsRetentionBytes()));
         run.setState(RunState.RUN_STATE_RUNNING)
                 .setViewsTopic(viewsTopic)
                 .setProgress(RunProgress.newBuilder()
@@ -189,8 +201,13 @@ public class RunManager {
         runs.put(runId, handle);
         active = handle;
         trainer.submit(handle, viewsTopic);
-        LOG.infof("run %s: %s on %s, %d steps of %d pairs%s", runId, resolved.spec().getMethod(),
-                resolved.spec().getDatasetUri(), resolved.totalSteps(), resolved.spec().getBatchSize(),
+        LOG.infof(
+                "run %s: %s on %s, %d steps of %d pairs%s",
+                runId,
+                resolved.spec().getMethod(),
+                resolved.spec().getDatasetUri(),
+                resolved.totalSteps(),
+                resolved.spec().getBatchSize(),
                 resolved.note().isEmpty() ? "" : " (" + resolved.note() + ")");
         return handle.run();
     }
@@ -210,7 +227,8 @@ public class RunManager {
         records.all().forEach(run -> all.put(run.getRunId(), run));
         runs.values().forEach(handle -> all.put(handle.runId(), handle.run()));
         List<Run> list = new ArrayList<>(all.values());
-        list.sort(Comparator.comparing((Run run) -> Timestamps.toMillis(run.getCreatedAt())).reversed());
+        list.sort(Comparator.comparing((Run run) -> Timestamps.toMillis(run.getCreatedAt()))
+                .reversed());
         return list;
     }
 

@@ -2,11 +2,10 @@ package io.twinview.trainer.service;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
-import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
@@ -44,11 +43,16 @@ final class RunTrainer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final CheckpointStore checkpoints;
     private final RunRecords records;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
+    private final ExecutorService executor =
+            Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
     /** @param producer shared with the service: tasks and checkpoint events go through it */
-    RunTrainer(TrainerConfig config, KafkaClients kafka, KafkaProducer<byte[], byte[]> producer,
-               CheckpointStore checkpoints, RunRecords records) {
+    RunTrainer(
+            TrainerConfig config,
+            KafkaClients kafka,
+            KafkaProducer<byte[], byte[]> producer,
+            CheckpointStore checkpoints,
+            RunRecords records) {
         this.config = config;
         this.kafka = kafka;
         this.producer = producer;
@@ -68,9 +72,16 @@ final class RunTrainer implements AutoCloseable {
         String error = null;
         RunState finalState;
         try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
-             KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
-            TaskPlan plan = new TaskPlan(runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
-            RunExecution execution = new RunExecution(runId, handle.resolved, viewsTopic, learner, plan, views,
+                KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
+            TaskPlan plan = new TaskPlan(
+                    runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
+            RunExecution execution = new RunExecution(
+                    runId,
+                    handle.resolved,
+                    viewsTopic,
+                    learner,
+                    plan,
+                    views,
                     new KafkaTaskSink(producer, config.tasksTopic()),
                     new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
                     handle::update,
@@ -83,8 +94,12 @@ final class RunTrainer implements AutoCloseable {
                 handle.setResumedFrom(checkpoint.get().manifest().getStep());
             }
             RunExecution.Outcome outcome = execution.run();
-            finalState = outcome.end() == RunExecution.End.CANCELLED ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_SUCCEEDED;
-            last = execution.snapshot(finalState).toBuilder().setMessage(outcome.message()).build();
+            finalState = outcome.end() == RunExecution.End.CANCELLED
+                    ? RunState.RUN_STATE_STOPPED
+                    : RunState.RUN_STATE_SUCCEEDED;
+            last = execution.snapshot(finalState).toBuilder()
+                    .setMessage(outcome.message())
+                    .build();
             LOG.infof("run %s: %s", runId, outcome.message());
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "run %s failed", runId);

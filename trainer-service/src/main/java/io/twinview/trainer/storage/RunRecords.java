@@ -28,7 +28,8 @@ public final class RunRecords {
 
     public Optional<Run> find(String runId) {
         String key = key(runId);
-        return store.find(key).map(json -> ProtoJson.parse(json, Run.newBuilder(), key).build());
+        return store.find(key)
+                .map(json -> ProtoJson.parse(json, Run.newBuilder(), key).build());
     }
 
     public List<Run> all() {

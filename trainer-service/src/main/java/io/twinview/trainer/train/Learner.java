@@ -58,14 +58,17 @@ public final class Learner implements Stepper, AutoCloseable {
     private final Optimizer optimizer;
     /** Caches parameter arrays by id: renewed when a restore swaps the arrays. */
     private ParameterStore store;
+
     private final Config config;
 
     public Learner(Config config) {
         this.config = config;
         this.manager = NDManager.newBaseManager(config.device());
         Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
-        this.method = Methods.get(config.method()).create(
-                new MethodContext(config.encoder(), encoder, config.imageSize(), config.seed(), manager), config.settings());
+        this.method = Methods.get(config.method())
+                .create(
+                        new MethodContext(config.encoder(), encoder, config.imageSize(), config.seed(), manager),
+                        config.settings());
         this.parameters = trainableParameters(method, config.optimizer().peakLearningRate());
         this.optimizer = Optimizers.create(config.optimizer(), manager);
         this.store = new ParameterStore(manager, false);
@@ -154,7 +157,8 @@ public final class Learner implements Stepper, AutoCloseable {
     private static boolean finite(NDArray array, NDManager scope) {
         NDArray total = array.stopGradient(); // a view: the sum below attaches to the scope with it
         total.attach(scope);
-        return Double.isFinite(total.abs().sum().toType(DataType.FLOAT64, false).getDouble()); // float32 or float64 state
+        return Double.isFinite(
+                total.abs().sum().toType(DataType.FLOAT64, false).getDouble()); // float32 or float64 state
     }
 
     /** How many arrays the learner's manager holds, sub-managers included: constant between steps unless something leaks. */
@@ -172,7 +176,9 @@ public final class Learner implements Stepper, AutoCloseable {
     @Override
     public TrainingState state() {
         return new TrainingState(
-                BlockParameters.toBytes(method.encoder()), headsToBytes(), optimizer.state().encode());
+                BlockParameters.toBytes(method.encoder()),
+                headsToBytes(),
+                optimizer.state().encode());
     }
 
     /** Restores a {@link #state()} taken from a learner of the same config. */
@@ -200,9 +206,10 @@ public final class Learner implements Stepper, AutoCloseable {
      */
     private byte[] headsToBytes() {
         HeadsState.Builder heads = HeadsState.newBuilder();
-        headBlocks().forEach((role, block) -> heads.addBlocks(HeadBlock.newBuilder()
-                .setRole(role)
-                .setParameters(ByteString.copyFrom(BlockParameters.toBytes(block)))));
+        headBlocks()
+                .forEach((role, block) -> heads.addBlocks(HeadBlock.newBuilder()
+                        .setRole(role)
+                        .setParameters(ByteString.copyFrom(BlockParameters.toBytes(block)))));
         NDList methodState = method.state();
         if (!methodState.isEmpty()) {
             heads.setMethodState(ByteString.copyFrom(methodState.encode()));
@@ -216,18 +223,19 @@ public final class Learner implements Stepper, AutoCloseable {
         try {
             stored = HeadsState.parseFrom(data);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("the checkpoint's heads object is not a HeadsState: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the checkpoint's heads object is not a HeadsState: " + e.getMessage(), e);
         }
         Map<String, Block> heads = headBlocks();
         if (stored.getBlocksCount() != heads.size()) {
-            throw new IllegalArgumentException("checkpoint holds " + stored.getBlocksCount() + " head blocks, this method has "
-                    + heads.size() + " " + heads.keySet());
+            throw new IllegalArgumentException("checkpoint holds " + stored.getBlocksCount()
+                    + " head blocks, this method has " + heads.size() + " " + heads.keySet());
         }
         for (HeadBlock block : stored.getBlocksList()) {
             Block target = heads.get(block.getRole());
             if (target == null) {
-                throw new IllegalArgumentException("checkpoint holds head '" + block.getRole() + "', this method has "
-                        + heads.keySet());
+                throw new IllegalArgumentException(
+                        "checkpoint holds head '" + block.getRole() + "', this method has " + heads.keySet());
             }
             BlockParameters.load(target, block.getParameters().toByteArray(), manager);
         }

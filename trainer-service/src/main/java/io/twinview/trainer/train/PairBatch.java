@@ -11,12 +11,13 @@ public record PairBatch(byte[] view1, byte[] view2, int count, int height, int w
 
     public PairBatch {
         if (samples.length != count) {
-            throw new IllegalArgumentException(count + " pairs need " + count + " sample indices, got " + samples.length);
+            throw new IllegalArgumentException(
+                    count + " pairs need " + count + " sample indices, got " + samples.length);
         }
         long expected = (long) count * height * width * 3;
         if (view1.length != expected || view2.length != expected) {
-            throw new IllegalArgumentException("views of " + count + " x " + height + "x" + width
-                    + "x3 need " + expected + " bytes each, got " + view1.length + " and " + view2.length);
+            throw new IllegalArgumentException("views of " + count + " x " + height + "x" + width + "x3 need "
+                    + expected + " bytes each, got " + view1.length + " and " + view2.length);
         }
     }
 }

@@ -58,7 +58,9 @@ class TrainerGrpcServiceTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", 19191).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", 19191)
+                .usePlaintext()
+                .build();
         trainer = TrainerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES);
     }
 
@@ -68,34 +70,52 @@ class TrainerGrpcServiceTest {
     }
 
     private StatusRuntimeException startFails(RunSpec.Builder spec) {
-        return assertThrows(StatusRuntimeException.class,
-                () -> trainer.startRun(StartRunRequest.newBuilder().setSpec(spec).build()));
+        return assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.startRun(
+                        StartRunRequest.newBuilder().setSpec(spec).build()));
     }
 
     @Test
     void invalidSpecsGetInvalidArgumentNamingTheField() {
-        StatusRuntimeException method = startFails(RunSpec.newBuilder().setDatasetUri("synthetic:").setMethod("dino"));
+        StatusRuntimeException method =
+                startFails(RunSpec.newBuilder().setDatasetUri("synthetic:").setMethod("dino"));
         assertEquals(Status.Code.INVALID_ARGUMENT, method.getStatus().getCode());
-        assertTrue(method.getStatus().getDescription().startsWith("method"), method.getStatus().getDescription());
+        assertTrue(
+                method.getStatus().getDescription().startsWith("method"),
+                method.getStatus().getDescription());
 
-        StatusRuntimeException batch = startFails(RunSpec.newBuilder().setDatasetUri("synthetic:").setBatchSize(0));
+        StatusRuntimeException batch =
+                startFails(RunSpec.newBuilder().setDatasetUri("synthetic:").setBatchSize(0));
         assertEquals(Status.Code.INVALID_ARGUMENT, batch.getStatus().getCode());
-        assertTrue(batch.getStatus().getDescription().startsWith("batch_size = 0"), batch.getStatus().getDescription());
+        assertTrue(
+                batch.getStatus().getDescription().startsWith("batch_size = 0"),
+                batch.getStatus().getDescription());
 
         StatusRuntimeException dataset = startFails(RunSpec.newBuilder().setDatasetUri("cifar10:/no/such/dir"));
         assertEquals(Status.Code.INVALID_ARGUMENT, dataset.getStatus().getCode());
-        assertTrue(dataset.getStatus().getDescription().contains("dataset_uri") && dataset.getStatus().getDescription().contains("/no/such/dir"),
+        assertTrue(
+                dataset.getStatus().getDescription().contains("dataset_uri")
+                        && dataset.getStatus().getDescription().contains("/no/such/dir"),
                 dataset.getStatus().getDescription());
 
-        StatusRuntimeException runId = assertThrows(StatusRuntimeException.class, () -> trainer.startRun(
-                StartRunRequest.newBuilder().setRunId("Bad Id!").setSpec(RunSpec.newBuilder().setDatasetUri("synthetic:")).build()));
-        assertTrue(runId.getStatus().getDescription().startsWith("run_id"), runId.getStatus().getDescription());
+        StatusRuntimeException runId = assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.startRun(StartRunRequest.newBuilder()
+                        .setRunId("Bad Id!")
+                        .setSpec(RunSpec.newBuilder().setDatasetUri("synthetic:"))
+                        .build()));
+        assertTrue(
+                runId.getStatus().getDescription().startsWith("run_id"),
+                runId.getStatus().getDescription());
     }
 
     @Test
     void unknownRunIsNotFound() {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> trainer.getRun(GetRunRequest.newBuilder().setRunId("never-started").build()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.getRun(
+                        GetRunRequest.newBuilder().setRunId("never-started").build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     }
 
@@ -113,36 +133,59 @@ class TrainerGrpcServiceTest {
                     .setSamplesPerTask(16)
                     .setCheckpointEverySteps(4)
                     .build();
-            Run started = trainer.startRun(StartRunRequest.newBuilder().setRunId("grpc-run").setSpec(spec).build());
+            Run started = trainer.startRun(StartRunRequest.newBuilder()
+                    .setRunId("grpc-run")
+                    .setSpec(spec)
+                    .build());
             assertEquals(RunState.RUN_STATE_RUNNING, started.getState(), "StartRun returns the running run");
             assertEquals(8, started.getProgress().getTotalSteps(), "2 epochs x 64 images / 16 = 8 steps");
 
-            StatusRuntimeException busy = assertThrows(StatusRuntimeException.class, () -> trainer.startRun(
-                    StartRunRequest.newBuilder().setRunId("another-run").setSpec(spec).build()));
-            assertEquals(Status.Code.FAILED_PRECONDITION, busy.getStatus().getCode(), "one run at a time: " + busy.getStatus());
+            StatusRuntimeException busy = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> trainer.startRun(StartRunRequest.newBuilder()
+                            .setRunId("another-run")
+                            .setSpec(spec)
+                            .build()));
+            assertEquals(
+                    Status.Code.FAILED_PRECONDITION,
+                    busy.getStatus().getCode(),
+                    "one run at a time: " + busy.getStatus());
 
             List<RunProgress> progress = new ArrayList<>();
-            Iterator<RunProgress> stream = trainer.watchRun(WatchRunRequest.newBuilder().setRunId("grpc-run").build());
+            Iterator<RunProgress> stream = trainer.watchRun(
+                    WatchRunRequest.newBuilder().setRunId("grpc-run").build());
             stream.forEachRemaining(progress::add);
             RunProgress last = progress.get(progress.size() - 1);
-            assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), "the stream ends with the terminal state: " + last);
+            assertEquals(
+                    RunState.RUN_STATE_SUCCEEDED, last.getState(), "the stream ends with the terminal state: " + last);
             assertEquals(8, last.getStep(), "all steps trained");
             assertTrue(last.getPairsPerSecond() > 0, "throughput is reported");
 
-            Run done = trainer.getRun(GetRunRequest.newBuilder().setRunId("grpc-run").build());
+            Run done = trainer.getRun(
+                    GetRunRequest.newBuilder().setRunId("grpc-run").build());
             assertEquals("runs/grpc-run/checkpoints/0000000008/manifest.json", done.getLatestCheckpoint());
-            assertTrue(trainer.listRuns(ListRunsRequest.getDefaultInstance()).getRunsList().stream()
-                    .anyMatch(run -> run.getRunId().equals("grpc-run")), "ListRuns lists it");
+            assertTrue(
+                    trainer.listRuns(ListRunsRequest.getDefaultInstance()).getRunsList().stream()
+                            .anyMatch(run -> run.getRunId().equals("grpc-run")),
+                    "ListRuns lists it");
 
-            try (ObjectStore objects = new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(),
-                    stack.s3SecretKey(), "trainer-test"))) {
+            try (ObjectStore objects = new ObjectStore(
+                    StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "trainer-test"))) {
                 CheckpointStore checkpoints = new CheckpointStore(objects);
                 assertEquals(List.of(8L, 4L), checkpoints.steps("grpc-run"), "checkpoints every 4 steps in S3");
-                assertTrue(checkpoints.read("grpc-run", 8, Set.of("encoder", "heads", "optimizer")).isPresent(),
+                assertTrue(
+                        checkpoints
+                                .read("grpc-run", 8, Set.of("encoder", "heads", "optimizer"))
+                                .isPresent(),
                         "the last checkpoint verifies against its manifest");
             }
             List<CheckpointEvent> events = checkpointEvents(stack.kafkaBootstrapServers());
-            assertEquals(List.of(4L, 8L), events.stream().filter(e -> e.getRunId().equals("grpc-run")).map(CheckpointEvent::getStep).toList(),
+            assertEquals(
+                    List.of(4L, 8L),
+                    events.stream()
+                            .filter(e -> e.getRunId().equals("grpc-run"))
+                            .map(CheckpointEvent::getStep)
+                            .toList(),
                     "an event per checkpoint on Kafka");
             assertTrue(events.get(events.size() - 1).getFinal(), "the last event is final");
         } finally {
@@ -155,9 +198,9 @@ class TrainerGrpcServiceTest {
     /** What augment-service does, minus the augmentation: tasks in, ViewBatches out, with the worker's clients. */
     private static void actAsWorker(String bootstrap, AtomicBoolean working) {
         KafkaClients kafka = KafkaClients.of(bootstrap);
-        try (KafkaConsumer<byte[], byte[]> consumer = kafka.tasksConsumer("test-worker-tasks", "test-worker",
-                Duration.ofSeconds(45));
-             KafkaProducer<byte[], byte[]> producer = kafka.viewsProducer("test-worker-views")) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                        kafka.tasksConsumer("test-worker-tasks", "test-worker", Duration.ofSeconds(45));
+                KafkaProducer<byte[], byte[]> producer = kafka.viewsProducer("test-worker-views")) {
             consumer.subscribe(List.of(Topics.DEFAULT_TASKS_TOPIC));
             while (working.get()) {
                 ConsumerRecords<byte[], byte[]> tasks = consumer.poll(Duration.ofMillis(200));
@@ -168,8 +211,11 @@ class TrainerGrpcServiceTest {
                     int count = (n + max - 1) / max;
                     for (int seq = 0; seq < count; seq++) {
                         var samples = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
-                        producer.send(new ProducerRecord<>(task.getViewsTopic(), null,
-                                FakeWorkers.batch(task, seq, count, samples, task.getImageSize()).toByteArray()));
+                        producer.send(new ProducerRecord<>(
+                                task.getViewsTopic(),
+                                null,
+                                FakeWorkers.batch(task, seq, count, samples, task.getImageSize())
+                                        .toByteArray()));
                     }
                 }
                 if (!tasks.isEmpty()) {
@@ -185,7 +231,8 @@ class TrainerGrpcServiceTest {
     private static List<CheckpointEvent> checkpointEvents(String bootstrap) throws Exception {
         String group = "test-events-" + System.nanoTime();
         List<CheckpointEvent> events = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.of(bootstrap).checkpointEventsConsumer(group, group)) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                KafkaClients.of(bootstrap).checkpointEventsConsumer(group, group)) {
             consumer.subscribe(List.of(Topics.DEFAULT_CHECKPOINTS_TOPIC));
             long deadline = System.currentTimeMillis() + 20_000;
             while (events.size() < 2 && System.currentTimeMillis() < deadline) {

@@ -5,11 +5,9 @@ import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import io.twinview.trainer.loss.BarlowTwinsLoss.OffDiagonal;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -17,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class BarlowTwinsLossTest {
 
-    private static final List<OffDiagonal> REDUCTIONS = List.of(
-            new OffDiagonal.Sum(5.1e-3), new OffDiagonal.Sum(0.5), new OffDiagonal.Mean());
+    private static final List<OffDiagonal> REDUCTIONS =
+            List.of(new OffDiagonal.Sum(5.1e-3), new OffDiagonal.Sum(0.5), new OffDiagonal.Mean());
 
     /** Column-wise (x - mean) / sqrt(biased var + 1e-5), plain loops in double. */
     static double[][] naiveBatchNorm(double[][] z) {
@@ -83,11 +81,15 @@ class BarlowTwinsLossTest {
         double[][] z = random(new SplittableRandom(5), 7, 3);
         z[0][1] += 4; // columns of different scale and offset
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] actual = BarlowTwinsLoss.batchNormalize(manager.create(flat(z), new Shape(7, 3))).toFloatArray();
+            float[] actual = BarlowTwinsLoss.batchNormalize(manager.create(flat(z), new Shape(7, 3)))
+                    .toFloatArray();
             double[][] expected = naiveBatchNorm(z);
             for (int i = 0; i < 7; i++) {
                 for (int j = 0; j < 3; j++) {
-                    assertEquals(expected[i][j], actual[i * 3 + j], 1e-5,
+                    assertEquals(
+                            expected[i][j],
+                            actual[i * 3 + j],
+                            1e-5,
                             "bn(z)[" + i + "][" + j + "] is (z - batch mean) / sqrt(biased batch variance + 1e-5)");
                 }
             }
@@ -96,8 +98,12 @@ class BarlowTwinsLossTest {
 
     @Test
     void offDiagonalWeightsAreLambdaOrOneOverTheEntryCount() {
-        assertEquals(5.1e-3, new OffDiagonal.Sum(5.1e-3).weight(2048), 0, "the paper's sum weighs each square by lambda");
-        assertEquals(1.0 / (2048.0 * 2047.0), new OffDiagonal.Mean().weight(2048), 0,
+        assertEquals(
+                5.1e-3, new OffDiagonal.Sum(5.1e-3).weight(2048), 0, "the paper's sum weighs each square by lambda");
+        assertEquals(
+                1.0 / (2048.0 * 2047.0),
+                new OffDiagonal.Mean().weight(2048),
+                0,
                 "the mean weighs each of the D(D-1) squares by 1 / (D(D-1))");
         assertEquals(0, new OffDiagonal.Mean().weight(1), 0, "one dimension has no off-diagonal entries to average");
     }
@@ -109,10 +115,16 @@ class BarlowTwinsLossTest {
             double[][] z1 = random(random, 8, 5);
             double[][] z2 = random.nextBoolean() ? random(random, 8, 5) : noisyCopy(random, z1, 0.3);
             try (NDManager manager = NDManager.newBaseManager()) {
-                double loss = BarlowTwinsLoss.loss(manager.create(flat(z1), new Shape(8, 5)),
-                        manager.create(flat(z2), new Shape(8, 5)), reduction).getFloat();
+                double loss = BarlowTwinsLoss.loss(
+                                manager.create(flat(z1), new Shape(8, 5)),
+                                manager.create(flat(z2), new Shape(8, 5)),
+                                reduction)
+                        .getFloat();
                 double expected = naive(z1, z2, reduction);
-                assertEquals(expected, loss, 1e-5 * Math.max(1, Math.abs(expected)),
+                assertEquals(
+                        expected,
+                        loss,
+                        1e-5 * Math.max(1, Math.abs(expected)),
                         "Barlow Twins loss with " + reduction + " agrees with the paper's algorithm");
             }
         }
@@ -129,10 +141,10 @@ class BarlowTwinsLossTest {
             float[][] gradients = NaiveArrays.gradients((a, b) -> BarlowTwinsLoss.loss(a, b, reduction), z1, z2);
             float[] gradient1 = gradients[0];
             float[] gradient2 = gradients[1];
-            NaiveArrays.assertGradient(z1, gradient1, () -> naive(z1, z2, reduction), 1e-6, 2e-3, 2e-3,
-                    "dL/dz1 with " + reduction);
-            NaiveArrays.assertGradient(z2, gradient2, () -> naive(z1, z2, reduction), 1e-6, 2e-3, 2e-3,
-                    "dL/dz2 with " + reduction);
+            NaiveArrays.assertGradient(
+                    z1, gradient1, () -> naive(z1, z2, reduction), 1e-6, 2e-3, 2e-3, "dL/dz1 with " + reduction);
+            NaiveArrays.assertGradient(
+                    z2, gradient2, () -> naive(z1, z2, reduction), 1e-6, 2e-3, 2e-3, "dL/dz2 with " + reduction);
         }
     }
 
@@ -148,9 +160,12 @@ class BarlowTwinsLossTest {
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDArray same = manager.create(flat(z), new Shape(64, 4));
                 double aligned = BarlowTwinsLoss.loss(same, same, reduction).getFloat();
-                double mixed = BarlowTwinsLoss.loss(same, manager.create(flat(shuffled), new Shape(64, 4)), reduction).getFloat();
-                assertTrue(aligned < mixed, reduction + ": identical views (C near the identity on the diagonal) score "
-                        + "below pairs of different images, got " + aligned + " vs " + mixed);
+                double mixed = BarlowTwinsLoss.loss(same, manager.create(flat(shuffled), new Shape(64, 4)), reduction)
+                        .getFloat();
+                assertTrue(
+                        aligned < mixed,
+                        reduction + ": identical views (C near the identity on the diagonal) score "
+                                + "below pairs of different images, got " + aligned + " vs " + mixed);
             }
         }
     }

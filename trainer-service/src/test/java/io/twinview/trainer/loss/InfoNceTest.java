@@ -4,11 +4,9 @@ import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +73,12 @@ class InfoNceTest {
             double[][] k = random(random, 4, 3);
             double[][] negatives = unitRows(random(random, 6, 3));
             try (NDManager manager = NDManager.newBaseManager()) {
-                double loss = InfoNce.loss(array(manager, q), array(manager, k), array(manager, negatives), tau).getFloat();
-                assertEquals(naive(q, k, negatives, tau), loss, 1e-4 * Math.max(1, loss),
+                double loss = InfoNce.loss(array(manager, q), array(manager, k), array(manager, negatives), tau)
+                        .getFloat();
+                assertEquals(
+                        naive(q, k, negatives, tau),
+                        loss,
+                        1e-4 * Math.max(1, loss),
                         "InfoNCE at tau=" + tau + " agrees with MoCo's eq. 1");
             }
         }
@@ -88,7 +90,8 @@ class InfoNceTest {
         double[][] q = {{1, 0, 0}};
         double[][] negatives = {{0, 1, 0}, {0, 0, 1}, {0, -1, 0}};
         try (NDManager manager = NDManager.newBaseManager()) {
-            double loss = InfoNce.loss(array(manager, q), array(manager, q), array(manager, negatives), tau).getFloat();
+            double loss = InfoNce.loss(array(manager, q), array(manager, q), array(manager, negatives), tau)
+                    .getFloat();
             double expected = -Math.log(Math.exp(1 / tau) / (Math.exp(1 / tau) + 3));
             assertEquals(expected, loss, 1e-6, "the positive sits at index 0 of the (1+K)-way cross-entropy");
         }
@@ -101,12 +104,18 @@ class InfoNceTest {
         double[][] q = random(random, 3, 4);
         double[][] k = random(random, 3, 4);
         double[][] negatives = unitRows(random(random, 5, 4));
-        float[][] gradients = NaiveArrays.gradients(
-                (a, b) -> InfoNce.loss(a, b, array(a.getManager(), negatives), tau), q, k);
+        float[][] gradients =
+                NaiveArrays.gradients((a, b) -> InfoNce.loss(a, b, array(a.getManager(), negatives), tau), q, k);
         float[] gradQ = gradients[0];
         float[] gradK = gradients[1];
         NaiveArrays.assertGradient(q, gradQ, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0, "dL/dq");
-        NaiveArrays.assertGradient(k, gradK, () -> naive(q, k, negatives, tau), 1e-5, 1e-3, 0,
+        NaiveArrays.assertGradient(
+                k,
+                gradK,
+                () -> naive(q, k, negatives, tau),
+                1e-5,
+                1e-3,
+                0,
                 "dL/dk (MoCo cuts it at the key network, not here)");
     }
 
@@ -120,8 +129,10 @@ class InfoNceTest {
             near[j] = unit(q[j % 4]); // negatives that look like the queries themselves
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            double easy = InfoNce.loss(array(manager, q), array(manager, q), array(manager, far), 0.2).getFloat();
-            double hard = InfoNce.loss(array(manager, q), array(manager, q), array(manager, near), 0.2).getFloat();
+            double easy = InfoNce.loss(array(manager, q), array(manager, q), array(manager, far), 0.2)
+                    .getFloat();
+            double hard = InfoNce.loss(array(manager, q), array(manager, q), array(manager, near), 0.2)
+                    .getFloat();
             assertTrue(easy < hard, "negatives close to the query make the task harder: " + easy + " vs " + hard);
         }
     }

@@ -76,8 +76,14 @@ public final class NaiveArrays {
      * @param gradient row-major (n, d)
      * @param what names the input in the failure message, e.g. dL/dz1
      */
-    public static void assertGradient(double[][] x, float[] gradient, DoubleSupplier loss, double h, double absolute,
-                                      double relative, String what) {
+    public static void assertGradient(
+            double[][] x,
+            float[] gradient,
+            DoubleSupplier loss,
+            double h,
+            double absolute,
+            double relative,
+            String what) {
         int d = x[0].length;
         for (int i = 0; i < x.length; i++) {
             for (int j = 0; j < d; j++) {
@@ -88,7 +94,10 @@ public final class NaiveArrays {
                 double down = loss.getAsDouble();
                 x[i][j] = keep;
                 double expected = (up - down) / (2 * h);
-                assertEquals(expected, gradient[i * d + j], Math.max(absolute, relative * Math.abs(expected)),
+                assertEquals(
+                        expected,
+                        gradient[i * d + j],
+                        Math.max(absolute, relative * Math.abs(expected)),
                         what + "[" + i + "][" + j + "] from autograd agrees with the naive loss's finite difference");
             }
         }
@@ -109,7 +118,9 @@ public final class NaiveArrays {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 collector.backward(loss.apply(x, y));
             }
-            return new float[][] {x.getGradient().toFloatArray(), y.getGradient().toFloatArray()};
+            return new float[][] {
+                x.getGradient().toFloatArray(), y.getGradient().toFloatArray()
+            };
         }
     }
 }

@@ -61,9 +61,15 @@ class NegativeCosineTest {
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDArray a = manager.create(flat(p), new Shape(5, 4));
                 NDArray b = manager.create(flat(z), new Shape(5, 4));
-                assertEquals(naiveD(p, z), NegativeCosine.loss(a, b).getFloat(), 1e-5,
+                assertEquals(
+                        naiveD(p, z),
+                        NegativeCosine.loss(a, b).getFloat(),
+                        1e-5,
                         "D(p, z) is minus the mean cosine (SimSiam eq. 1)");
-                assertEquals(naiveRegression(p, z), NegativeCosine.regression(a, b).getFloat(), 1e-5,
+                assertEquals(
+                        naiveRegression(p, z),
+                        NegativeCosine.regression(a, b).getFloat(),
+                        1e-5,
                         "BYOL's loss is the mean squared distance of the normalised vectors (eq. 2)");
                 assertEquals(0, NegativeCosine.loss(a, b).getShape().dimension(), "a scalar");
             }
@@ -77,7 +83,8 @@ class NegativeCosineTest {
             NDArray same = manager.create(new float[] {3, 0, 0, 0.5f}, new Shape(2, 2));
             NDArray opposite = manager.create(new float[] {-1, 0, 0, -7}, new Shape(2, 2));
             NDArray orthogonal = manager.create(new float[] {0, 1, 4, 0}, new Shape(2, 2));
-            assertEquals(-1, NegativeCosine.loss(p, same).getFloat(), 1e-6, "aligned rows: D = -1 whatever their lengths");
+            assertEquals(
+                    -1, NegativeCosine.loss(p, same).getFloat(), 1e-6, "aligned rows: D = -1 whatever their lengths");
             assertEquals(1, NegativeCosine.loss(p, opposite).getFloat(), 1e-6, "opposite rows: D = 1");
             assertEquals(0, NegativeCosine.regression(p, same).getFloat(), 1e-6, "aligned rows: BYOL's loss is 0");
             assertEquals(4, NegativeCosine.regression(p, opposite).getFloat(), 1e-6, "opposite rows: 2 - 2(-1) = 4");
@@ -91,8 +98,8 @@ class NegativeCosineTest {
         check(NegativeCosine::regression, NegativeCosineTest::naiveRegression, "BYOL regression");
     }
 
-    private static void check(BiFunction<NDArray, NDArray, NDArray> loss, BiFunction<double[][], double[][], Double> naive,
-                              String name) {
+    private static void check(
+            BiFunction<NDArray, NDArray, NDArray> loss, BiFunction<double[][], double[][], Double> naive, String name) {
         SplittableRandom random = new SplittableRandom(13);
         int n = 3;
         int d = 4;
@@ -141,7 +148,8 @@ class NegativeCosineTest {
                 arrays[k].setRequiresGradient(true);
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = NegativeCosine.symmetricRegression(arrays[0], arrays[1].stopGradient(), arrays[2], arrays[3].stopGradient());
+                NDArray loss = NegativeCosine.symmetricRegression(
+                        arrays[0], arrays[1].stopGradient(), arrays[2], arrays[3].stopGradient());
                 value = loss.getFloat();
                 collector.backward(loss);
             }
@@ -149,10 +157,20 @@ class NegativeCosineTest {
                 gradients[k] = arrays[k].getGradient().toFloatArray();
             }
         }
-        assertEquals(naiveSymmetricRegression(x[0], x[1], x[2], x[3]), value, 1e-5, "L = mean of (2 - 2cos(p1, z2)) + (2 - 2cos(p2, z1))");
+        assertEquals(
+                naiveSymmetricRegression(x[0], x[1], x[2], x[3]),
+                value,
+                1e-5,
+                "L = mean of (2 - 2cos(p1, z2)) + (2 - 2cos(p2, z1))");
         for (int k : new int[] {0, 2}) {
-            NaiveArrays.assertGradient(x[k], gradients[k], () -> naiveSymmetricRegression(x[0], x[1], x[2], x[3]), 1e-6,
-                    1e-4, 0, "dL/dp" + (k == 0 ? 1 : 2));
+            NaiveArrays.assertGradient(
+                    x[k],
+                    gradients[k],
+                    () -> naiveSymmetricRegression(x[0], x[1], x[2], x[3]),
+                    1e-6,
+                    1e-4,
+                    0,
+                    "dL/dp" + (k == 0 ? 1 : 2));
         }
         for (int k : new int[] {1, 3}) {
             for (float g : gradients[k]) {

@@ -4,11 +4,9 @@ import static io.twinview.trainer.loss.NaiveArrays.flat;
 import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +61,11 @@ class NtXentTest {
                 NDArray a = manager.create(flat(z1), new Shape(4, 3));
                 NDArray b = manager.create(flat(z2), new Shape(4, 3));
                 double loss = NtXent.loss(a, b, tau).getFloat();
-                assertEquals(naive(z1, z2, tau), loss, 1e-4, "NT-Xent value at tau=" + tau + " agrees with the paper's formula");
+                assertEquals(
+                        naive(z1, z2, tau),
+                        loss,
+                        1e-4,
+                        "NT-Xent value at tau=" + tau + " agrees with the paper's formula");
             }
         }
     }
@@ -86,12 +88,23 @@ class NtXentTest {
         for (int i = 0; i < 8; i++) {
             shuffled[i] = z[(i + 1) % 8];
         }
-        assertEquals(true, naive(z, z, 0.2) < naive(z, shuffled, 0.2),
+        assertEquals(
+                true,
+                naive(z, z, 0.2) < naive(z, shuffled, 0.2),
                 "identical views are positives: NT-Xent is lower when the pairs agree");
         try (NDManager manager = NDManager.newBaseManager()) {
-            double aligned = NtXent.loss(manager.create(flat(z), new Shape(8, 16)), manager.create(flat(z), new Shape(8, 16)), 0.2).getFloat();
-            double mixed = NtXent.loss(manager.create(flat(z), new Shape(8, 16)), manager.create(flat(shuffled), new Shape(8, 16)), 0.2).getFloat();
-            assertEquals(true, aligned < mixed, "NtXent ranks aligned pairs below shuffled ones, got " + aligned + " vs " + mixed);
+            double aligned = NtXent.loss(
+                            manager.create(flat(z), new Shape(8, 16)), manager.create(flat(z), new Shape(8, 16)), 0.2)
+                    .getFloat();
+            double mixed = NtXent.loss(
+                            manager.create(flat(z), new Shape(8, 16)),
+                            manager.create(flat(shuffled), new Shape(8, 16)),
+                            0.2)
+                    .getFloat();
+            assertEquals(
+                    true,
+                    aligned < mixed,
+                    "NtXent ranks aligned pairs below shuffled ones, got " + aligned + " vs " + mixed);
         }
     }
 }

@@ -4,11 +4,8 @@ import static io.twinview.trainer.loss.NaiveArrays.flat;
 import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -73,8 +70,13 @@ class VicRegLossTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             int n = z1.length;
             int d = z1[0].length;
-            return VicRegLoss.loss(manager.create(flat(z1), new Shape(n, d)), manager.create(flat(z2), new Shape(n, d)),
-                    lambda, mu, nu).getFloat();
+            return VicRegLoss.loss(
+                            manager.create(flat(z1), new Shape(n, d)),
+                            manager.create(flat(z2), new Shape(n, d)),
+                            lambda,
+                            mu,
+                            nu)
+                    .getFloat();
         }
     }
 
@@ -85,7 +87,10 @@ class VicRegLossTest {
             double[][] z1 = scaled(random(random, 9, 5), spread);
             double[][] z2 = scaled(random(random, 9, 5), spread);
             double expected = naive(z1, z2, 25, 25, 1);
-            assertEquals(expected, value(z1, z2, 25, 25, 1), 1e-5 * Math.max(1, Math.abs(expected)),
+            assertEquals(
+                    expected,
+                    value(z1, z2, 25, 25, 1),
+                    1e-5 * Math.max(1, Math.abs(expected)),
                     "lambda s + mu (v + v') + nu (c + c') at spread " + spread);
         }
     }

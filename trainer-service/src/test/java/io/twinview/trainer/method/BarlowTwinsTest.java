@@ -20,7 +20,8 @@ class BarlowTwinsTest {
 
     private static Learner learner(String method, double lambda) {
         String field = Methods.get(method).settingsField();
-        List<String> overrides = new ArrayList<>(List.of(field + ".projector.hidden_dim=48", field + ".projector.output_dim=" + OUT));
+        List<String> overrides =
+                new ArrayList<>(List.of(field + ".projector.hidden_dim=48", field + ".projector.output_dim=" + OUT));
         if (method.equals("barlow")) {
             overrides.add("barlow.off_diagonal_weight=" + lambda);
         }
@@ -30,7 +31,10 @@ class BarlowTwinsTest {
     @Test
     void definitionsCarryThePaperAndTheirOffDiagonalStrategy() {
         assertEquals("https://arxiv.org/abs/2103.03230", BarlowTwins.DEFINITION.paper(), "barlow cites its paper");
-        assertEquals("https://arxiv.org/abs/2103.03230", BarlowTwins.MEAN_DEFINITION.paper(), "barlow-mean cites the base paper");
+        assertEquals(
+                "https://arxiv.org/abs/2103.03230",
+                BarlowTwins.MEAN_DEFINITION.paper(),
+                "barlow-mean cites the base paper");
         BarlowTwinsSettings defaults = BarlowTwins.DEFINITION.defaults();
         assertEquals(5.1e-3, defaults.getOffDiagonalWeight(), 0, "lambda is the official 5.1e-3");
         ProjectorSpec projector = defaults.getProjector();
@@ -43,13 +47,18 @@ class BarlowTwinsTest {
         assertEquals(projector.getLayers(), mean16.getLayers());
         Recipe recipe = BarlowTwins.DEFINITION.recipe();
         Recipe meanRecipe = BarlowTwins.MEAN_DEFINITION.recipe();
-        assertEquals(List.of(recipe.optimizer(), recipe.batchSize(), recipe.augment()),
+        assertEquals(
+                List.of(recipe.optimizer(), recipe.batchSize(), recipe.augment()),
                 List.of(meanRecipe.optimizer(), meanRecipe.batchSize(), meanRecipe.augment()),
                 "otherwise the two variants share one recipe");
         assertEquals(10, recipe.epochs(), "barlow trains 10 epochs");
-        assertEquals(30, meanRecipe.epochs(), "barlow-mean 30, chosen on the validation split (+7.8 k-NN against +6.7 in 20)");
+        assertEquals(
+                30,
+                meanRecipe.epochs(),
+                "barlow-mean 30, chosen on the validation split (+7.8 k-NN against +6.7 in 20)");
 
-        try (Learner sum = learner("barlow", 0.25); Learner mean = learner("barlow-mean", 0.25)) {
+        try (Learner sum = learner("barlow", 0.25);
+                Learner mean = learner("barlow-mean", 0.25)) {
             OffDiagonal sumReduction = ((BarlowTwins) sum.method()).offDiagonal();
             assertInstanceOf(OffDiagonal.Sum.class, sumReduction, "barlow sums the off-diagonal squares");
             assertEquals(0.25, sumReduction.weight(OUT), 0, "barlow weighs them by barlow.off_diagonal_weight");
@@ -62,7 +71,9 @@ class BarlowTwinsTest {
     @ValueSource(strings = {"barlow", "barlow-mean"})
     void onlyEncoderAndProjectorTrainAndNoTargetNetwork(String method) {
         try (Learner learner = learner(method, 5.1e-3)) {
-            assertEquals(List.of("encoder", "projector"), List.copyOf(learner.method().trainableBlocks().keySet()),
+            assertEquals(
+                    List.of("encoder", "projector"),
+                    List.copyOf(learner.method().trainableBlocks().keySet()),
                     "Barlow Twins trains the encoder and the projector, nothing else");
             assertTrue(learner.method().targetBlocks().isEmpty(), "and has no target network");
         }

@@ -1,27 +1,19 @@
 package io.twinview.trainer.method;
 
-import static io.twinview.trainer.loss.NaiveArrays.flat;
-import static io.twinview.trainer.loss.NaiveArrays.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
-import io.twinview.trainer.loss.NegativeCosine;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class DirectPredTest {
@@ -32,9 +24,17 @@ class DirectPredTest {
     private static final double MOMENTUM = 0.9;
 
     private static Learner learner(int every) {
-        return MethodFixtures.learner("directpred", MethodFixtures.settings("directpred", "directpred.projector.hidden_dim=32",
-                "directpred.projector.output_dim=" + D, "directpred.tau_base=" + MOMENTUM, "directpred.rho=" + RHO,
-                "directpred.eps=" + EPS, "directpred.update_every=" + every), 1e-3);
+        return MethodFixtures.learner(
+                "directpred",
+                MethodFixtures.settings(
+                        "directpred",
+                        "directpred.projector.hidden_dim=32",
+                        "directpred.projector.output_dim=" + D,
+                        "directpred.tau_base=" + MOMENTUM,
+                        "directpred.rho=" + RHO,
+                        "directpred.eps=" + EPS,
+                        "directpred.update_every=" + every),
+                1e-3);
     }
 
     private static PairBatch batch(long seed, int n) {
@@ -99,14 +99,20 @@ class DirectPredTest {
         double[] f = compose(r, new double[] {9, 4, 1, -0.5}); // a negative eigenvalue, as noise can give
         double[] w = DirectPredictor.predictorFromCorrelation(f, 4, EPS);
         double[] expected = compose(r, new double[] {1 + EPS, 2.0 / 3 + EPS, 1.0 / 3 + EPS, EPS});
-        assertArrayEquals(expected, w, 1e-12,
+        assertArrayEquals(
+                expected,
+                w,
+                1e-12,
                 "W_p = U diag(sqrt(max(s, 0) / max s) + eps) U^T in F's own eigenbasis; a negative eigenvalue gives eps");
     }
 
     @Test
     void predictorOfAZeroCorrelationIsEpsTimesIdentity() {
         double[] w = DirectPredictor.predictorFromCorrelation(new double[16], 4, EPS);
-        assertArrayEquals(compose(identity(4), new double[] {EPS, EPS, EPS, EPS}), w, 1e-15,
+        assertArrayEquals(
+                compose(identity(4), new double[] {EPS, EPS, EPS, EPS}),
+                w,
+                1e-15,
                 "with no positive eigenvalue every p_j is eps");
     }
 
@@ -129,7 +135,13 @@ class DirectPredTest {
     }
 
     private static float[] predictorWeight(Learner learner) {
-        return learner.method().targetBlocks().get("predictor").getParameters().get("weight").getArray().toFloatArray();
+        return learner.method()
+                .targetBlocks()
+                .get("predictor")
+                .getParameters()
+                .get("weight")
+                .getArray()
+                .toFloatArray();
     }
 
     private static float[] toFloats(double[] values) {
@@ -143,13 +155,28 @@ class DirectPredTest {
     @Test
     void blocksAndShapes() {
         try (Learner learner = learner(1)) {
-            assertEquals(List.of("encoder", "projector"), List.copyOf(learner.method().trainableBlocks().keySet()),
+            assertEquals(
+                    List.of("encoder", "projector"),
+                    List.copyOf(learner.method().trainableBlocks().keySet()),
                     "the optimizer trains the online encoder and projector only");
-            assertEquals(List.of("predictor", "target-encoder", "target-projector"),
-                    List.copyOf(learner.method().targetBlocks().keySet()), "predictor and target are saved but not trained");
-            Parameter weight = learner.method().targetBlocks().get("predictor").getParameters().get("weight");
+            assertEquals(
+                    List.of("predictor", "target-encoder", "target-projector"),
+                    List.copyOf(learner.method().targetBlocks().keySet()),
+                    "predictor and target are saved but not trained");
+            Parameter weight = learner.method()
+                    .targetBlocks()
+                    .get("predictor")
+                    .getParameters()
+                    .get("weight");
             assertEquals(new Shape(D, D), weight.getArray().getShape(), "the predictor is a d x d linear map");
-            assertEquals(1, learner.method().targetBlocks().get("predictor").getParameters().size(), "without bias");
+            assertEquals(
+                    1,
+                    learner.method()
+                            .targetBlocks()
+                            .get("predictor")
+                            .getParameters()
+                            .size(),
+                    "without bias");
             assertTrue(learner.method().predictorAlignment().isEmpty(), "no alignment before F has been estimated");
             learner.step(batch(1, 8), 1e-3, 1, 10);
             assertEquals(D, learner.method().lastEmbeddingDim(), "the monitored embeddings are the online projections");
@@ -161,7 +188,11 @@ class DirectPredTest {
     void predictorIsSetFromFEveryKStepsAndNeverByTheOptimizer() {
         int every = 3;
         try (Learner learner = learner(every)) {
-            Parameter weight = learner.method().targetBlocks().get("predictor").getParameters().get("weight");
+            Parameter weight = learner.method()
+                    .targetBlocks()
+                    .get("predictor")
+                    .getParameters()
+                    .get("weight");
             float[] previous = predictorWeight(learner);
             double[] previousF = null;
             for (int step = 1; step <= 7; step++) {
@@ -172,14 +203,24 @@ class DirectPredTest {
                     assertFalse(Arrays.equals(previousF, f), "F moves every step (step " + step + ")");
                 }
                 if ((step - 1) % every == 0) {
-                    assertArrayEquals(toFloats(DirectPredictor.predictorFromCorrelation(f, D, EPS)), current, 1e-6f,
+                    assertArrayEquals(
+                            toFloats(DirectPredictor.predictorFromCorrelation(f, D, EPS)),
+                            current,
+                            1e-6f,
                             "step " + step + ": W_p is recomputed from the current F");
-                    assertEquals(1.0, learner.method().predictorAlignment().orElseThrow(), 1e-6,
+                    assertEquals(
+                            1.0,
+                            learner.method().predictorAlignment().orElseThrow(),
+                            1e-6,
                             "right after a recompute W_p shares F's eigenbasis: alignment 1 by construction");
                     assertFalse(Arrays.equals(previous, current), "step " + step + ": the predictor changed");
                 } else {
-                    assertArrayEquals(previous, current, 0f,
-                            "step " + step + ": between recomputes the predictor does not move, though the optimizer stepped at lr 1e-2");
+                    assertArrayEquals(
+                            previous,
+                            current,
+                            0f,
+                            "step " + step
+                                    + ": between recomputes the predictor does not move, though the optimizer stepped at lr 1e-2");
                 }
                 assertFalse(weight.requiresGradient(), "the predictor weight is frozen");
                 assertFalse(weight.getArray().hasGradient(), "and no gradient is ever attached to it");
@@ -194,44 +235,63 @@ class DirectPredTest {
         try (Learner learner = learner(1)) {
             Block online = learner.method().encoder();
             Block target = learner.method().targetBlocks().get("target-encoder");
-            List<Pair<String, Parameter>> onlineParameters = online.getParameters().stream().toList();
-            List<Pair<String, Parameter>> targetParameters = target.getParameters().stream().toList();
+            List<Pair<String, Parameter>> onlineParameters =
+                    online.getParameters().stream().toList();
+            List<Pair<String, Parameter>> targetParameters =
+                    target.getParameters().stream().toList();
             int first = 0; // the first conv's weight
-            float[] targetBefore = targetParameters.get(first).getValue().getArray().toFloatArray();
-            assertArrayEquals(onlineParameters.get(first).getValue().getArray().toFloatArray(), targetBefore, 0f,
+            float[] targetBefore =
+                    targetParameters.get(first).getValue().getArray().toFloatArray();
+            assertArrayEquals(
+                    onlineParameters.get(first).getValue().getArray().toFloatArray(),
+                    targetBefore,
+                    0f,
                     "the target starts as a copy of the online encoder");
             learner.step(batch(1, 8), 1e-2, 1, 10);
-            float[] onlineAfter = onlineParameters.get(first).getValue().getArray().toFloatArray();
-            float[] targetAfter = targetParameters.get(first).getValue().getArray().toFloatArray();
+            float[] onlineAfter =
+                    onlineParameters.get(first).getValue().getArray().toFloatArray();
+            float[] targetAfter =
+                    targetParameters.get(first).getValue().getArray().toFloatArray();
             assertNotEquals(targetBefore[0], onlineAfter[0], "the online encoder moved");
             double tau = TauSchedule.cosine(MOMENTUM).at(0, 10);
             for (int i = 0; i < targetAfter.length; i++) {
-                assertEquals(tau * targetBefore[i] + (1 - tau) * onlineAfter[i], targetAfter[i], 1e-6,
+                assertEquals(
+                        tau * targetBefore[i] + (1 - tau) * onlineAfter[i],
+                        targetAfter[i],
+                        1e-6,
                         "target = tau_0 target + (1 - tau_0) online after the first step");
             }
             for (Pair<String, Parameter> p : targetParameters) {
                 assertFalse(p.getValue().requiresGradient(), "target parameter " + p.getKey() + " is frozen");
-                assertFalse(p.getValue().getArray().hasGradient(), "no gradient reaches target parameter " + p.getKey());
+                assertFalse(
+                        p.getValue().getArray().hasGradient(), "no gradient reaches target parameter " + p.getKey());
             }
         }
     }
 
     @Test
     void aRestoredLearnerContinuesWithTheSameEstimateAndTakesTheSameNextStep() {
-        try (Learner original = learner(2); Learner restored = learner(2)) {
+        try (Learner original = learner(2);
+                Learner restored = learner(2)) {
             for (int step = 1; step <= 3; step++) {
                 original.step(batch(step, 8), 1e-3, step, 10);
             }
             restored.step(batch(99, 8), 1e-3, 1, 10);
             restored.restore(original.state());
-            assertArrayEquals(method(original).correlation(), method(restored).correlation(), 0,
+            assertArrayEquals(
+                    method(original).correlation(),
+                    method(restored).correlation(),
+                    0,
                     "F comes back exactly (float64 state)");
             assertArrayEquals(predictorWeight(original), predictorWeight(restored), 0f, "the set predictor comes back");
             original.step(batch(4, 8), 1e-3, 4, 10);
             restored.step(batch(4, 8), 1e-3, 4, 10);
             original.step(batch(5, 8), 1e-3, 5, 10);
             restored.step(batch(5, 8), 1e-3, 5, 10); // recomputes W_p from the restored F
-            assertArrayEquals(method(original).correlation(), method(restored).correlation(), 1e-6,
+            assertArrayEquals(
+                    method(original).correlation(),
+                    method(restored).correlation(),
+                    1e-6,
                     "the estimate keeps agreeing");
             assertArrayEquals(predictorWeight(original), predictorWeight(restored), 1e-5f, "and so does W_p");
         }

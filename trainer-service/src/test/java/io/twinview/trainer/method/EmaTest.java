@@ -30,7 +30,8 @@ class EmaTest {
             List<Parameter> t = target.getParameters().values();
             List<Parameter> o = online.getParameters().values();
             for (int i = 0; i < t.size(); i++) {
-                assertArrayEquals(o.get(i).getArray().toFloatArray(), t.get(i).getArray().toFloatArray(), "copy is exact");
+                assertArrayEquals(
+                        o.get(i).getArray().toFloatArray(), t.get(i).getArray().toFloatArray(), "copy is exact");
                 assertFalse(t.get(i).requiresGradient(), "the target is frozen: no gradient reaches it");
             }
             float[] before = t.get(0).getArray().toFloatArray();
@@ -39,7 +40,8 @@ class EmaTest {
             Ema.update(target, online, 0.99);
             float[] after = t.get(0).getArray().toFloatArray();
             for (int i = 0; i < after.length; i++) {
-                assertEquals(0.99 * before[i] + 0.01 * online0[i], after[i], 1e-6, "target = tau target + (1 - tau) online");
+                assertEquals(
+                        0.99 * before[i] + 0.01 * online0[i], after[i], 1e-6, "target = tau target + (1 - tau) online");
             }
         }
     }

@@ -16,7 +16,6 @@ import com.google.protobuf.Message;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,7 +36,8 @@ class MethodContractTest {
     }
 
     private static Message smallSettings(String method) {
-        RunSpec.Builder spec = RunSpec.newBuilder().setDatasetUri(MethodFixtures.DATASET).setBatchSize(BATCH);
+        RunSpec.Builder spec =
+                RunSpec.newBuilder().setDatasetUri(MethodFixtures.DATASET).setBatchSize(BATCH);
         MethodFixtures.smallHeads(spec, method, 32, OUT, 16, 4 * BATCH);
         return RunSpecs.methodSettings(RunSpecs.resolve(spec.build()).spec());
     }
@@ -50,13 +50,22 @@ class MethodContractTest {
     @MethodSource("methods")
     void isRegisteredWithItsPaperAndResolvesToCompleteSettings(String method) {
         MethodDefinition<?> definition = Methods.get(method);
-        assertTrue(definition.paper().startsWith("https://arxiv.org/abs/"), method + " cites its paper: " + definition.paper());
-        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder().setMethod(method).setDatasetUri(MethodFixtures.DATASET).build()).spec();
+        assertTrue(
+                definition.paper().startsWith("https://arxiv.org/abs/"),
+                method + " cites its paper: " + definition.paper());
+        RunSpec spec = RunSpecs.resolve(RunSpec.newBuilder()
+                        .setMethod(method)
+                        .setDatasetUri(MethodFixtures.DATASET)
+                        .build())
+                .spec();
         assertEquals(definition.recipe().epochs(), spec.getEpochs(), method + ": its recipe's epochs");
         assertEquals(definition.recipe().batchSize(), spec.getBatchSize(), method + ": its recipe's batch");
         assertEquals(definition.recipe().augment(), spec.getAugment().getName(), method + ": its recipe's views");
         Message settings = RunSpecs.methodSettings(spec);
-        assertEquals(definition.settingsField(), Methods.settingsFieldOf(spec), method + ": its settings are in the resolved spec");
+        assertEquals(
+                definition.settingsField(),
+                Methods.settingsFieldOf(spec),
+                method + ": its settings are in the resolved spec");
         MethodSettingsTest.assertComplete(method, settings);
     }
 
@@ -64,13 +73,15 @@ class MethodContractTest {
     @MethodSource("methods")
     void lossIsAScalarWithGradientOnlyWhereTheMethodTrains(String method) {
         try (Learner learner = learner(method, 1e-3);
-             NDManager manager = NDManager.newBaseManager()) {
+                NDManager manager = NDManager.newBaseManager()) {
             SslMethod m = learner.method();
-            assertEquals("encoder", m.trainableBlocks().keySet().iterator().next(), method + ": the encoder comes first");
+            assertEquals(
+                    "encoder", m.trainableBlocks().keySet().iterator().next(), method + ": the encoder comes first");
             var batch = MethodFixtures.batch(1, BATCH);
             ParameterStore store = new ParameterStore(manager, false);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = m.loss(store, MethodFixtures.view1(manager, batch), MethodFixtures.view2(manager, batch));
+                NDArray loss =
+                        m.loss(store, MethodFixtures.view1(manager, batch), MethodFixtures.view2(manager, batch));
                 assertEquals(0, loss.getShape().dimension(), method + ": the loss is a scalar");
                 assertTrue(Float.isFinite(loss.getFloat()), method + ": the loss is finite: " + loss.getFloat());
                 collector.backward(loss);
@@ -81,15 +92,23 @@ class MethodContractTest {
                 double gradient = 0;
                 for (Pair<String, Parameter> p : block.getValue().getParameters()) {
                     if (p.getValue().requiresGradient()) {
-                        gradient += p.getValue().getArray().getGradient().abs().sum().getFloat();
+                        gradient += p.getValue()
+                                .getArray()
+                                .getGradient()
+                                .abs()
+                                .sum()
+                                .getFloat();
                     }
                 }
                 assertTrue(gradient > 0, method + ": the loss reaches trained block " + block.getKey());
             }
             for (Map.Entry<String, Block> block : m.targetBlocks().entrySet()) {
                 for (Pair<String, Parameter> p : block.getValue().getParameters()) {
-                    assertFalse(p.getValue().requiresGradient(), method + ": " + block.getKey() + "/" + p.getKey() + " is frozen");
-                    assertFalse(p.getValue().getArray().hasGradient(),
+                    assertFalse(
+                            p.getValue().requiresGradient(),
+                            method + ": " + block.getKey() + "/" + p.getKey() + " is frozen");
+                    assertFalse(
+                            p.getValue().getArray().hasGradient(),
                             method + ": no gradient reaches " + block.getKey() + "/" + p.getKey());
                 }
             }
@@ -109,22 +128,25 @@ class MethodContractTest {
             double early = 0;
             double late = 0;
             for (int step = 1; step <= steps; step++) {
-                double loss = learner.step(MethodFixtures.batch(step % 4, BATCH), 3e-3, step, steps).loss();
+                double loss = learner.step(MethodFixtures.batch(step % 4, BATCH), 3e-3, step, steps)
+                        .loss();
                 if (step > 2 && step <= 6) {
                     early += loss / 4;
                 } else if (step > steps - 4) {
                     late += loss / 4;
                 }
             }
-            assertTrue(late < early - 0.25 * Math.abs(early), method + " learns: mean loss " + early + " -> " + late
-                    + " (a quarter lower at least)");
+            assertTrue(
+                    late < early - 0.25 * Math.abs(early),
+                    method + " learns: mean loss " + early + " -> " + late + " (a quarter lower at least)");
         }
     }
 
     @ParameterizedTest
     @MethodSource("methods")
     void aRestoredLearnerTakesExactlyTheSameNextSteps(String method) {
-        try (Learner original = learner(method, 1e-3); Learner restored = learner(method, 1e-3)) {
+        try (Learner original = learner(method, 1e-3);
+                Learner restored = learner(method, 1e-3)) {
             for (int step = 1; step <= 3; step++) {
                 original.step(MethodFixtures.batch(step, BATCH), 1e-3, step, 10);
             }
@@ -132,10 +154,16 @@ class MethodContractTest {
             restored.step(MethodFixtures.batch(99, BATCH), 1e-3, 2, 10);
             restored.restore(original.state());
             for (int step = 4; step <= 6; step++) { // past the turnover of a queue of 2 x 2N keys
-                double expected = original.step(MethodFixtures.batch(step, BATCH), 1e-3, step, 10).loss();
-                double actual = restored.step(MethodFixtures.batch(step, BATCH), 1e-3, step, 10).loss();
-                assertEquals(expected, actual, 1e-5, method + ", step " + step
-                        + ": weights, target networks, batch-norm statistics, method state and optimizer moments are all restored");
+                double expected = original.step(MethodFixtures.batch(step, BATCH), 1e-3, step, 10)
+                        .loss();
+                double actual = restored.step(MethodFixtures.batch(step, BATCH), 1e-3, step, 10)
+                        .loss();
+                assertEquals(
+                        expected,
+                        actual,
+                        1e-5,
+                        method + ", step " + step
+                                + ": weights, target networks, batch-norm statistics, method state and optimizer moments are all restored");
             }
         }
     }

@@ -45,12 +45,12 @@ public final class MethodFixtures {
      * Sets the method's settings to small heads: the projector of every method, and the predictor
      * and queue of the methods that have them (a queue of {@code queue} keys, 2 key batch-norm splits).
      */
-    public static RunSpec.Builder smallHeads(RunSpec.Builder spec, String method, int hidden, int out,
-                                             int predictorHidden, int queue) {
+    public static RunSpec.Builder smallHeads(
+            RunSpec.Builder spec, String method, int hidden, int out, int predictorHidden, int queue) {
         String field = Methods.get(method).settingsField();
         Descriptor settings = Methods.get(method).defaults().getDescriptorForType();
-        List<String> overrides = new ArrayList<>(List.of(
-                field + ".projector.hidden_dim=" + hidden, field + ".projector.output_dim=" + out));
+        List<String> overrides = new ArrayList<>(
+                List.of(field + ".projector.hidden_dim=" + hidden, field + ".projector.output_dim=" + out));
         if (settings.findFieldByName("predictor") != null) {
             overrides.add(field + ".predictor.hidden_dim=" + predictorHidden);
         }
@@ -64,7 +64,8 @@ public final class MethodFixtures {
 
     /** The settings a run of {@code method} resolves to at batch 8 with these {@code path=value} overrides. */
     public static Message settings(String method, String... overrides) {
-        RunSpec.Builder spec = RunSpec.newBuilder().setMethod(method).setDatasetUri(DATASET).setBatchSize(8);
+        RunSpec.Builder spec =
+                RunSpec.newBuilder().setMethod(method).setDatasetUri(DATASET).setBatchSize(8);
         FieldOverrides.apply(spec, List.of(overrides));
         return RunSpecs.methodSettings(RunSpecs.resolve(spec.build()).spec());
     }
@@ -77,8 +78,14 @@ public final class MethodFixtures {
 
     /** A learner of seed 3 with Adam at {@code learningRate}. */
     public static Learner learner(String method, Message settings, double learningRate) {
-        return new Learner(new Learner.Config(method, EncoderKind.SMALL, SIZE, 3, settings,
-                new OptimizerConfig("adam", learningRate, 0.9, 1e-6, 0.001), Device.cpu()));
+        return new Learner(new Learner.Config(
+                method,
+                EncoderKind.SMALL,
+                SIZE,
+                3,
+                settings,
+                new OptimizerConfig("adam", learningRate, 0.9, 1e-6, 0.001),
+                Device.cpu()));
     }
 
     /** Pairs whose second view is the first plus a little noise: easy to tell apart from each other. */
@@ -124,8 +131,16 @@ public final class MethodFixtures {
     }
 
     /** The Learner's step, for a method built by hand: loss, backward, update, afterStep. */
-    static float step(SslMethod method, Optimizer optimizer, List<TrainableParameter> parameters, ParameterStore store,
-                      NDManager manager, PairBatch batch, double learningRate, long step, long totalSteps) {
+    static float step(
+            SslMethod method,
+            Optimizer optimizer,
+            List<TrainableParameter> parameters,
+            ParameterStore store,
+            NDManager manager,
+            PairBatch batch,
+            double learningRate,
+            long step,
+            long totalSteps) {
         try (NDManager scope = manager.newSubManager()) {
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -153,7 +168,8 @@ public final class MethodFixtures {
             }
         }
         OptionalDouble alignment = method.predictorAlignment();
-        assertTrue(alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
+        assertTrue(
+                alignment.isPresent() && alignment.getAsDouble() >= 0 && alignment.getAsDouble() <= 1,
                 "with 64 rows of width 32 the predictor alignment is a fraction: " + alignment);
     }
 }

@@ -43,16 +43,20 @@ class MethodSettingsTest {
             switch (field.getJavaType()) {
                 case MESSAGE -> paths.addAll(numericPaths(field.getMessageType(), prefix + field.getName() + "."));
                 case INT, DOUBLE -> paths.add(prefix + field.getName());
-                default -> { }
+                default -> {}
             }
         }
         return paths;
     }
 
     private static InvalidRunSpecException refused(String method, String override) {
-        RunSpec.Builder spec = RunSpec.newBuilder().setMethod(method).setDatasetUri(MethodFixtures.DATASET).setBatchSize(8);
+        RunSpec.Builder spec = RunSpec.newBuilder()
+                .setMethod(method)
+                .setDatasetUri(MethodFixtures.DATASET)
+                .setBatchSize(8);
         FieldOverrides.apply(spec, List.of(override));
-        return assertThrows(InvalidRunSpecException.class, () -> RunSpecs.resolve(spec.build()), override + " is refused");
+        return assertThrows(
+                InvalidRunSpecException.class, () -> RunSpecs.resolve(spec.build()), override + " is refused");
     }
 
     /** No field goes unchecked: a negative number and NaN fail for each, naming the field's path. */
@@ -65,7 +69,8 @@ class MethodSettingsTest {
         for (String path : paths) {
             String field = definition.settingsField() + "." + path;
             FieldDescriptor leaf = leaf(definition.defaults().getDescriptorForType(), path);
-            List<String> bad = leaf.getJavaType() == FieldDescriptor.JavaType.INT ? List.of("-1") : List.of("-1", "NaN");
+            List<String> bad =
+                    leaf.getJavaType() == FieldDescriptor.JavaType.INT ? List.of("-1") : List.of("-1", "NaN");
             for (String value : bad) {
                 InvalidRunSpecException e = refused(method, field + "=" + value);
                 assertEquals(field, e.field(), method + ": the error names " + field + ": " + e.getMessage());
@@ -84,12 +89,17 @@ class MethodSettingsTest {
 
     @Test
     void aSetFieldOverridesItsDefaultAndTheOthersKeepTheirs() {
-        ByolSettings byol = (ByolSettings) MethodFixtures.settings("byol", "byol.tau_base=0.99", "byol.predictor.hidden_dim=64");
+        ByolSettings byol =
+                (ByolSettings) MethodFixtures.settings("byol", "byol.tau_base=0.99", "byol.predictor.hidden_dim=64");
         ByolSettings defaults = Byol.DEFINITION.defaults();
         assertEquals(0.99, byol.getTauBase(), "the set field");
         assertEquals(64, byol.getPredictor().getHiddenDim(), "a set field of a nested message");
-        assertEquals(defaults.getPredictor().getLrScale(), byol.getPredictor().getLrScale(), "its sibling keeps the default");
-        assertEquals(defaults.getProjector().getOutputDim(), byol.getProjector().getOutputDim(), "other fields keep theirs");
+        assertEquals(
+                defaults.getPredictor().getLrScale(),
+                byol.getPredictor().getLrScale(),
+                "its sibling keeps the default");
+        assertEquals(
+                defaults.getProjector().getOutputDim(), byol.getProjector().getOutputDim(), "other fields keep theirs");
         assertEquals(256, byol.getProjector().getHiddenDim(), "an unset projector width is the small encoder's");
     }
 
@@ -108,13 +118,15 @@ class MethodSettingsTest {
         InvalidRunSpecException splits = refused("mocov1", "mocov1.key_bn_splits=3");
         assertEquals("mocov1.key_bn_splits", splits.field());
         assertTrue(splits.getMessage().contains("divisor of batch_size (8)"), splits.getMessage());
-        MoCoSettings ok = (MoCoSettings) MethodFixtures.settings("mocov2", "mocov2.queue_size=64", "mocov2.key_bn_splits=4");
+        MoCoSettings ok =
+                (MoCoSettings) MethodFixtures.settings("mocov2", "mocov2.queue_size=64", "mocov2.key_bn_splits=4");
         assertEquals(64, ok.getQueueSize(), "a multiple of the batch is kept");
     }
 
     @Test
     void anUnknownPathListsTheFieldsThatExist() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> FieldOverrides.apply(RunSpec.newBuilder(), List.of("byol.tau=0.99")));
         assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("tau_base"), e.getMessage());
     }
@@ -126,7 +138,9 @@ class MethodSettingsTest {
                 .flatMap(oneof -> oneof.getFields().stream())
                 .map(FieldDescriptor::getName)
                 .toList();
-        assertEquals(Methods.keys().stream().map(key -> key.replace('-', '_')).toList(), fields,
+        assertEquals(
+                Methods.keys().stream().map(key -> key.replace('-', '_')).toList(),
+                fields,
                 "one settings field per registered method, in registry order, and no orphan");
     }
 }

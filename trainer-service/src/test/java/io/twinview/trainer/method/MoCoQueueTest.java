@@ -49,9 +49,15 @@ class MoCoQueueTest {
                 for (int j = 0; j < 8; j++) {
                     norm += keys[row * 8 + j] * keys[row * 8 + j];
                 }
-                assertEquals(1.0, norm, 1e-5, "initial key " + row + " is a unit vector, like moco/builder.py's normalised randn");
+                assertEquals(
+                        1.0,
+                        norm,
+                        1e-5,
+                        "initial key " + row + " is a unit vector, like moco/builder.py's normalised randn");
             }
-            assertArrayEquals(keys, new MoCoQueue(manager, 16, 8, 5).negatives(manager).toFloatArray(),
+            assertArrayEquals(
+                    keys,
+                    new MoCoQueue(manager, 16, 8, 5).negatives(manager).toFloatArray(),
                     "the same seed draws the same initial queue");
             assertEquals(0, queue.pointer());
         }
@@ -69,7 +75,9 @@ class MoCoQueueTest {
                 assertEquals((3 * step) % 6, queue.pointer(), "the pointer moves by the batch, modulo K");
             }
             // keys 1..15 went in; the last six stay, 13-15 over the slots 10-12 had
-            assertEquals(List.of(13, 14, 15, 10, 11, 12), ids(queue, manager),
+            assertEquals(
+                    List.of(13, 14, 15, 10, 11, 12),
+                    ids(queue, manager),
                     "each batch overwrites the oldest keys, in order, starting at the pointer");
         }
     }
@@ -94,7 +102,9 @@ class MoCoQueueTest {
             original.enqueue(batch(manager, 4, 3));
             original.enqueue(batch(manager, 7, 3));
             NDList state = original.state();
-            assertEquals(List.of(MoCoQueue.KEYS, MoCoQueue.POINTER), state.stream().map(NDArray::getName).toList(),
+            assertEquals(
+                    List.of(MoCoQueue.KEYS, MoCoQueue.POINTER),
+                    state.stream().map(NDArray::getName).toList(),
                     "the state names its arrays");
             NDList decoded = NDList.decode(manager, state.encode());
             MoCoQueue restored = new MoCoQueue(manager, 6, DIM, 99);
@@ -114,8 +124,9 @@ class MoCoQueueTest {
     void loadRejectsAQueueOfAnotherSize() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList state = new MoCoQueue(manager, 6, DIM, 1).state();
-            String message = assertThrows(IllegalArgumentException.class,
-                    () -> new MoCoQueue(manager, 8, DIM, 1).load(state)).getMessage();
+            String message = assertThrows(
+                            IllegalArgumentException.class, () -> new MoCoQueue(manager, 8, DIM, 1).load(state))
+                    .getMessage();
             assertTrue(message.contains("queue_size"), "the message names the setting to fix: " + message);
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -17,17 +16,13 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import io.twinview.model.EncoderKind;
-import io.twinview.model.Encoders;
-import io.twinview.trainer.loss.NtXent;
 import io.twinview.proto.v1.MoCoSettings;
 import io.twinview.proto.v1.ProjectorSpec;
+import io.twinview.trainer.loss.NtXent;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class MoCoTest {
@@ -38,7 +33,10 @@ class MoCoTest {
     /** MoCo settings at batch 8 with a head of {@code layers} layers 32 -> {@value #OUT}. */
     private static MoCoSettings settings(int layers, double temperature, double momentum, int queue, int splits) {
         return MoCoSettings.newBuilder()
-                .setProjector(ProjectorSpec.newBuilder().setHiddenDim(32).setOutputDim(OUT).setLayers(layers))
+                .setProjector(ProjectorSpec.newBuilder()
+                        .setHiddenDim(32)
+                        .setOutputDim(OUT)
+                        .setLayers(layers))
                 .setTemperature(temperature)
                 .setMomentum(momentum)
                 .setQueueSize(queue)
@@ -80,9 +78,15 @@ class MoCoTest {
         assertEquals("mocov1", MoCo.V1.recipe().augment(), "MoCo v1: InstDisc's augmentation");
         MoCoSettings v2 = MoCo.V2.defaults();
         assertEquals("https://arxiv.org/abs/2003.04297", MoCo.V2.paper());
-        assertEquals(0.1, v2.getTemperature(), "MoCo v2 on the CPU budget: T 0.1, the authors' CIFAR demo value (the paper's ImageNet 0.2 learns too slowly here)");
+        assertEquals(
+                0.1,
+                v2.getTemperature(),
+                "MoCo v2 on the CPU budget: T 0.1, the authors' CIFAR demo value (the paper's ImageNet 0.2 learns too slowly here)");
         assertEquals(2, v2.getProjector().getLayers(), "MoCo v2: an MLP head");
-        assertEquals("mocov2", MoCo.V2.recipe().augment(), "MoCo v2: its own recipe, SimCLR's augmentation with MoCo's crop and blur");
+        assertEquals(
+                "mocov2",
+                MoCo.V2.recipe().augment(),
+                "MoCo v2: its own recipe, SimCLR's augmentation with MoCo's crop and blur");
         assertEquals("cosine", MoCo.V2.recipe().optimizer().getSchedule(), "MoCo v2: cosine learning rate");
         for (MethodDefinition<MoCoSettings> definition : List.of(MoCo.V1, MoCo.V2)) {
             MoCoSettings d = definition.defaults();
@@ -97,9 +101,13 @@ class MoCoTest {
     void outputShapes() {
         try (NDManager manager = NDManager.newBaseManager()) {
             MoCo moco = direct(manager, settings(2, 0.2, 0.99, 32, 2));
-            assertEquals(List.of("encoder", "projector"), List.copyOf(moco.trainableBlocks().keySet()),
+            assertEquals(
+                    List.of("encoder", "projector"),
+                    List.copyOf(moco.trainableBlocks().keySet()),
                     "only the query network is trained by gradient");
-            assertEquals(List.of("key_encoder", "key_projector"), List.copyOf(moco.targetBlocks().keySet()),
+            assertEquals(
+                    List.of("key_encoder", "key_projector"),
+                    List.copyOf(moco.targetBlocks().keySet()),
                     "the key network is saved with the checkpoint");
             ParameterStore store = new ParameterStore(manager, false);
             NDArray x1 = images(manager, 1, 8);
@@ -127,12 +135,22 @@ class MoCoTest {
     @Test
     void v1HasALinearHeadAndV2AnMlpWithoutBatchNorm() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block linear = direct(manager, settings(1, 0.07, 0.99, 32, 1)).trainableBlocks().get("projector");
-            assertEquals(List.of("weight", "bias"), linear.getParameters().keys().stream()
-                    .map(k -> k.substring(k.lastIndexOf('_') + 1)).toList(), "v1: one Linear (features -> out)");
-            Block mlp = direct(manager, settings(2, 0.2, 0.99, 32, 1)).trainableBlocks().get("projector");
+            Block linear = direct(manager, settings(1, 0.07, 0.99, 32, 1))
+                    .trainableBlocks()
+                    .get("projector");
+            assertEquals(
+                    List.of("weight", "bias"),
+                    linear.getParameters().keys().stream()
+                            .map(k -> k.substring(k.lastIndexOf('_') + 1))
+                            .toList(),
+                    "v1: one Linear (features -> out)");
+            Block mlp = direct(manager, settings(2, 0.2, 0.99, 32, 1))
+                    .trainableBlocks()
+                    .get("projector");
             assertEquals(4, mlp.getParameters().size(), "v2: Linear-ReLU-Linear, no batch-norm parameters");
-            assertEquals(new Shape(OUT, 32), mlp.getParameters().get(2).getValue().getArray().getShape(),
+            assertEquals(
+                    new Shape(OUT, 32),
+                    mlp.getParameters().get(2).getValue().getArray().getShape(),
                     "v2's second layer maps the hidden width to out");
         }
     }
@@ -145,16 +163,28 @@ class MoCoTest {
             NDArray x = images(manager, 3, 8);
             Block keyEncoder = moco.targetBlocks().get("key_encoder");
             Block keyProjector = moco.targetBlocks().get("key_projector");
-            NDArray halves = NDArrays.concat(new NDList(
-                    keyEncoder.forward(store, new NDList(x.get("0:4")), true).singletonOrThrow(),
-                    keyEncoder.forward(store, new NDList(x.get("4:8")), true).singletonOrThrow()), 0);
-            NDArray expected = NtXent.l2Normalize(keyProjector.forward(store, new NDList(halves), true).singletonOrThrow());
-            NDArray whole = NtXent.l2Normalize(keyProjector.forward(store,
-                    keyEncoder.forward(store, new NDList(x), true), true).singletonOrThrow());
+            NDArray halves = NDArrays.concat(
+                    new NDList(
+                            keyEncoder
+                                    .forward(store, new NDList(x.get("0:4")), true)
+                                    .singletonOrThrow(),
+                            keyEncoder
+                                    .forward(store, new NDList(x.get("4:8")), true)
+                                    .singletonOrThrow()),
+                    0);
+            NDArray expected = NtXent.l2Normalize(
+                    keyProjector.forward(store, new NDList(halves), true).singletonOrThrow());
+            NDArray whole = NtXent.l2Normalize(keyProjector
+                    .forward(store, keyEncoder.forward(store, new NDList(x), true), true)
+                    .singletonOrThrow());
             NDArray keys = moco.keys(store, x);
-            assertArrayEquals(expected.toFloatArray(), keys.toFloatArray(), 1e-5f,
+            assertArrayEquals(
+                    expected.toFloatArray(),
+                    keys.toFloatArray(),
+                    1e-5f,
                     "with 2 splits, each half of the batch goes through the key encoder with its own BN statistics");
-            assertTrue(whole.sub(keys).abs().max().getFloat() > 1e-3,
+            assertTrue(
+                    whole.sub(keys).abs().max().getFloat() > 1e-3,
                     "which differs from normalising over the whole batch");
         }
     }
@@ -187,7 +217,8 @@ class MoCoTest {
 
     private static Map<String, float[]> values(Block block) {
         Map<String, float[]> values = new java.util.LinkedHashMap<>();
-        block.getParameters().forEach(p -> values.put(p.getKey(), p.getValue().getArray().toFloatArray()));
+        block.getParameters()
+                .forEach(p -> values.put(p.getKey(), p.getValue().getArray().toFloatArray()));
         return values;
     }
 
@@ -209,7 +240,8 @@ class MoCoTest {
                 for (int p = 0; p < keyParameters.size(); p++) {
                     Parameter k = keyParameters.get(p);
                     assertFalse(k.requiresGradient(), role + " key parameter " + k.getName() + " is frozen");
-                    assertFalse(k.getArray().hasGradient(), role + " key parameter " + k.getName() + " has no gradient");
+                    assertFalse(
+                            k.getArray().hasGradient(), role + " key parameter " + k.getName() + " has no gradient");
                     if (!queryParameters.get(p).requiresGradient()) {
                         continue; // running statistics: the key network's own
                     }
@@ -218,8 +250,12 @@ class MoCoTest {
                     float[] k1 = k.getArray().toFloatArray();
                     for (int i = 0; i < k1.length; i++) {
                         double hand = m * k0[i] + (1 - m) * q1[i];
-                        assertEquals(hand, k1[i], 1e-6 + 1e-6 * Math.abs(hand),
-                                role + " " + k.getName() + "[" + i + "] = m k + (1 - m) q after the optimizer step, nothing else");
+                        assertEquals(
+                                hand,
+                                k1[i],
+                                1e-6 + 1e-6 * Math.abs(hand),
+                                role + " " + k.getName() + "[" + i
+                                        + "] = m k + (1 - m) q after the optimizer step, nothing else");
                     }
                     if (!java.util.Arrays.equals(k0, k1)) {
                         moved++;
@@ -233,7 +269,8 @@ class MoCoTest {
     @Test
     void aRestoredLearnerHasTheSameQueueAndKeepsItInStep() {
         MoCoSettings settings = settings(2, 0.2, 0.9, 32, 2);
-        try (Learner original = learner("mocov2", settings); Learner restored = learner("mocov2", settings)) {
+        try (Learner original = learner("mocov2", settings);
+                Learner restored = learner("mocov2", settings)) {
             for (int step = 1; step <= 3; step++) {
                 original.step(batch(step, 8), 1e-3, step, 10);
             }

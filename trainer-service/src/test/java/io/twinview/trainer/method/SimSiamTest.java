@@ -32,21 +32,32 @@ class SimSiamTest {
     private static final SimSiamSettings SETTINGS = settings(64, 32, 16);
 
     private static SimSiamSettings settings(int hidden, int out, int predictorHidden) {
-        return (SimSiamSettings) MethodFixtures.settings("simsiam", "simsiam.projector.hidden_dim=" + hidden,
-                "simsiam.projector.output_dim=" + out, "simsiam.predictor.hidden_dim=" + predictorHidden);
+        return (SimSiamSettings) MethodFixtures.settings(
+                "simsiam",
+                "simsiam.projector.hidden_dim=" + hidden,
+                "simsiam.projector.output_dim=" + out,
+                "simsiam.predictor.hidden_dim=" + predictorHidden);
     }
 
     /** Without the stop-gradient: the targets keep their graph, so the gradient also pulls z towards p. */
-    private static final TargetBranch NO_STOP_GRADIENT = (parameters, view1, view2, z1, z2) -> new TargetBranch.Targets(z1, z2);
+    private static final TargetBranch NO_STOP_GRADIENT =
+            (parameters, view1, view2, z1, z2) -> new TargetBranch.Targets(z1, z2);
 
     @Test
     void aFixedPredictorRateAndNoTargetNetwork() {
-        assertTrue(SimSiam.DEFINITION.defaults().getPredictor().getFixedLr(), "the official code's --fix-pred-lr is the default");
+        assertTrue(
+                SimSiam.DEFINITION.defaults().getPredictor().getFixedLr(),
+                "the official code's --fix-pred-lr is the default");
         try (NDManager manager = NDManager.newBaseManager()) {
             SimSiam simsiam = new SimSiam(MethodFixtures.context(manager, 5), SETTINGS);
-            assertEquals(Set.of("predictor"), simsiam.fixedLearningRateRoles(), "only the predictor keeps the peak rate");
-            assertEquals(List.of("encoder", "projector", "predictor"), List.copyOf(simsiam.trainableBlocks().keySet()));
-            assertTrue(simsiam.targetBlocks().isEmpty(), "SimSiam has no target network: the target is the online branch, detached");
+            assertEquals(
+                    Set.of("predictor"), simsiam.fixedLearningRateRoles(), "only the predictor keeps the peak rate");
+            assertEquals(
+                    List.of("encoder", "projector", "predictor"),
+                    List.copyOf(simsiam.trainableBlocks().keySet()));
+            assertTrue(
+                    simsiam.targetBlocks().isEmpty(),
+                    "SimSiam has no target network: the target is the online branch, detached");
         }
     }
 
@@ -56,13 +67,17 @@ class SimSiamTest {
             SimSiam simsiam = new SimSiam(MethodFixtures.context(manager, 5), SETTINGS);
             PairBatch batch = MethodFixtures.batch(1, 8);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = simsiam.loss(new ParameterStore(manager, false),
-                        MethodFixtures.view1(manager, batch), MethodFixtures.view2(manager, batch));
+                NDArray loss = simsiam.loss(
+                        new ParameterStore(manager, false),
+                        MethodFixtures.view1(manager, batch),
+                        MethodFixtures.view2(manager, batch));
                 float value = loss.getFloat();
-                assertTrue(value >= -1 && value <= 1, "D/2 + D/2 with D a negative mean cosine lies in [-1, 1]: " + value);
+                assertTrue(
+                        value >= -1 && value <= 1, "D/2 + D/2 with D a negative mean cosine lies in [-1, 1]: " + value);
                 collector.backward(loss);
             }
-            assertTrue(simsiam.predictorAlignment().isEmpty(),
+            assertTrue(
+                    simsiam.predictorAlignment().isEmpty(),
                     "8 rows cannot determine a 32x32 predictor map: no alignment rather than a meaningless one");
             MethodFixtures.assertAlignmentAfterEnoughRows(simsiam, manager);
         }
@@ -76,15 +91,20 @@ class SimSiamTest {
     void stopGradientMakesTheTargetsConstants() {
         List<float[]> withStopGradient = gradients(TargetBranch.stopGradient());
         List<float[]> constantTargets = gradients((parameters, view1, view2, z1, z2) -> new TargetBranch.Targets(
-                z1.getManager().create(z1.toFloatArray(), z1.getShape()), z2.getManager().create(z2.toFloatArray(), z2.getShape())));
+                z1.getManager().create(z1.toFloatArray(), z1.getShape()),
+                z2.getManager().create(z2.toFloatArray(), z2.getShape())));
         List<float[]> withoutStopGradient = gradients(NO_STOP_GRADIENT);
         assertEquals(constantTargets.size(), withStopGradient.size());
         double differenceWithout = 0;
         for (int i = 0; i < withStopGradient.size(); i++) {
-            assertArrayEquals(constantTargets.get(i), withStopGradient.get(i), 1e-6f,
+            assertArrayEquals(
+                    constantTargets.get(i),
+                    withStopGradient.get(i),
+                    1e-6f,
                     "parameter " + i + ": no gradient reaches the network through the targets");
             for (int j = 0; j < withStopGradient.get(i).length; j++) {
-                differenceWithout += Math.abs(withoutStopGradient.get(i)[j] - withStopGradient.get(i)[j]);
+                differenceWithout += Math.abs(
+                        withoutStopGradient.get(i)[j] - withStopGradient.get(i)[j]);
             }
         }
         assertTrue(differenceWithout > 1e-3, "removing the stop-gradient changes the gradient: " + differenceWithout);
@@ -96,8 +116,10 @@ class SimSiamTest {
             SimSiam simsiam = new SimSiam(MethodFixtures.context(manager, 11), SETTINGS, branch);
             PairBatch batch = MethodFixtures.batch(4, 8);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(simsiam.loss(new ParameterStore(manager, false),
-                        MethodFixtures.view1(manager, batch), MethodFixtures.view2(manager, batch)));
+                collector.backward(simsiam.loss(
+                        new ParameterStore(manager, false),
+                        MethodFixtures.view1(manager, batch),
+                        MethodFixtures.view2(manager, batch)));
             }
             List<float[]> gradients = new ArrayList<>();
             for (Block block : simsiam.trainableBlocks().values()) {
@@ -122,10 +144,13 @@ class SimSiamTest {
     void withoutStopGradientItCollapsesAndWithItDoesNot() {
         CollapseMonitor.Reading collapsed = train(NO_STOP_GRADIENT);
         CollapseMonitor.Reading healthy = train(TargetBranch.stopGradient());
-        assertTrue(collapsed.stdNormalized() < CollapseMonitor.COLLAPSED_STD,
-                "no stop-gradient: std of the normalised outputs near 0 (x sqrt(d): " + collapsed.stdNormalized() + ")");
+        assertTrue(
+                collapsed.stdNormalized() < CollapseMonitor.COLLAPSED_STD,
+                "no stop-gradient: std of the normalised outputs near 0 (x sqrt(d): " + collapsed.stdNormalized()
+                        + ")");
         assertTrue(collapsed.collapsed(), "and the monitor says so");
-        assertTrue(healthy.stdNormalized() > 0.5,
+        assertTrue(
+                healthy.stdNormalized() > 0.5,
                 "with the stop-gradient the outputs keep their spread (x sqrt(d): " + healthy.stdNormalized() + ")");
         assertTrue(!healthy.collapsed(), "and the monitor stays quiet: " + healthy.warning());
     }
@@ -139,7 +164,8 @@ class SimSiamTest {
             ParameterStore store = new ParameterStore(manager, false);
             int steps = 40;
             for (int step = 1; step <= steps; step++) {
-                MethodFixtures.step(method, optimizer, parameters, store, manager, mirroredNoisy(step, 16), 0.1, step, steps);
+                MethodFixtures.step(
+                        method, optimizer, parameters, store, manager, mirroredNoisy(step, 16), 0.1, step, steps);
             }
             return CollapseMonitor.read(method.lastEmbeddings(), method.lastEmbeddingDim(), OptionalDouble.empty());
         }
@@ -157,7 +183,8 @@ class SimSiamTest {
                 for (int x = 0; x < size; x++) {
                     for (int c = 0; c < 3; c++) {
                         int v = view1[((i * size + y) * size + (size - 1 - x)) * 3 + c] & 0xff;
-                        view2[((i * size + y) * size + x) * 3 + c] = (byte) Math.max(0, Math.min(255, v + random.nextInt(121) - 60));
+                        view2[((i * size + y) * size + x) * 3 + c] =
+                                (byte) Math.max(0, Math.min(255, v + random.nextInt(121) - 60));
                     }
                 }
             }

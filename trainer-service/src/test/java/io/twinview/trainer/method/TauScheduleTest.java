@@ -13,7 +13,11 @@ class TauScheduleTest {
         assertEquals(0.99, tau.at(0, 100), 1e-15, "k = 0: cos 0 = 1, tau = tau_base");
         assertEquals(0.995, tau.at(50, 100), 1e-15, "k = K/2: cos(pi/2) = 0, tau = 1 - 0.01/2");
         assertEquals(1.0, tau.at(100, 100), 1e-15, "k = K: cos(pi) = -1, tau = 1");
-        assertEquals(1 - 0.004 * 0.75, TauSchedule.cosine(0.996).at(100, 300), 1e-15, "k = K/3: cos(pi/3) = 1/2, the paper's tau_base");
+        assertEquals(
+                1 - 0.004 * 0.75,
+                TauSchedule.cosine(0.996).at(100, 300),
+                1e-15,
+                "k = K/3: cos(pi/3) = 1/2, the paper's tau_base");
     }
 
     @Test

@@ -61,7 +61,8 @@ class OptimizerStepTest {
                 assertEquals(e1, w1[i], 1e-6, "w[" + i + "] after step 1: w - lr (g + wd w)");
                 assertEquals(e2, w2[i], 1e-6, "w[" + i + "] after step 2: momentum buffer not scaled by the old lr");
             }
-            assertArrayEquals(new float[] {0, 0, 0}, p.array().getGradient().toFloatArray(), "the update zeroes the gradient");
+            assertArrayEquals(
+                    new float[] {0, 0, 0}, p.array().getGradient().toFloatArray(), "the update zeroes the gradient");
         }
     }
 
@@ -105,7 +106,8 @@ class OptimizerStepTest {
             TrainableParameter p = parameter(manager, Parameter.Type.BIAS);
             float[] w1 = step(manager, new Lars(0.9, 0.5, 0.001, manager), p, 0.1);
             for (int i = 0; i < 3; i++) {
-                assertEquals(W0[i] - 0.1 * C[i], w1[i], 1e-6, "bias " + i + ": plain SGD step, no trust ratio, no decay");
+                assertEquals(
+                        W0[i] - 0.1 * C[i], w1[i], 1e-6, "bias " + i + ": plain SGD step, no trust ratio, no decay");
             }
         }
     }
@@ -116,7 +118,8 @@ class OptimizerStepTest {
             TrainableParameter p = parameter(manager, Parameter.Type.BIAS).withFixedLearningRate(0.2);
             float[] w1 = step(manager, new Sgd(0, 0, manager), p, 0.001);
             for (int i = 0; i < 3; i++) {
-                assertEquals(W0[i] - 0.2 * C[i], w1[i], 1e-6, "the parameter moves at its own rate, not the scheduled one");
+                assertEquals(
+                        W0[i] - 0.2 * C[i], w1[i], 1e-6, "the parameter moves at its own rate, not the scheduled one");
             }
         }
     }
@@ -126,7 +129,8 @@ class OptimizerStepTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainableParameter scaled = parameter(manager, Parameter.Type.BIAS).withLearningRateScale(10);
             float[] w1 = step(manager, new Sgd(0, 0, manager), scaled, 0.01);
-            TrainableParameter fixedAndScaled = parameter(manager, Parameter.Type.BIAS).withFixedLearningRate(0.2)
+            TrainableParameter fixedAndScaled = parameter(manager, Parameter.Type.BIAS)
+                    .withFixedLearningRate(0.2)
                     .withLearningRateScale(0.5);
             float[] w2 = step(manager, new Sgd(0, 0, manager), fixedAndScaled, 0.001);
             for (int i = 0; i < 3; i++) {

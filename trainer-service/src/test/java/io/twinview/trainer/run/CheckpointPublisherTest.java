@@ -20,12 +20,18 @@ class CheckpointPublisherTest {
     void storesTheStateUnderAManifestThenAnnouncesIt() {
         MemoryCheckpoints sink = new MemoryCheckpoints();
         RunSpec spec = RunSpec.newBuilder().setMethod("simclr").setBatchSize(8).build();
-        ViewsCursor views = ViewsCursor.newBuilder().setTopic("views").setNextTaskId(3).setPairsTrained(40).build();
-        CollapseMonitors monitors = CollapseMonitors.newBuilder().setEmbeddingDim(16).build();
+        ViewsCursor views = ViewsCursor.newBuilder()
+                .setTopic("views")
+                .setNextTaskId(3)
+                .setPairsTrained(40)
+                .build();
+        CollapseMonitors monitors =
+                CollapseMonitors.newBuilder().setEmbeddingDim(16).build();
         Map<String, Double> metrics = Map.of("loss", 1.5);
         TrainingState state = new TrainingState(new byte[] {1}, new byte[] {2, 2}, new byte[] {3, 3, 3});
 
-        String key = new CheckpointPublisher("run-1", spec, sink).publish(5, 1.25, views, metrics, monitors, state, true);
+        String key =
+                new CheckpointPublisher("run-1", spec, sink).publish(5, 1.25, views, metrics, monitors, state, true);
 
         Checkpoint stored = sink.byStep.get(5L);
         assertEquals(key, stored.manifestKey(), "the key returned is the stored manifest's");
@@ -39,9 +45,18 @@ class CheckpointPublisherTest {
         assertEquals(TrainingState.OBJECTS.size(), stored.objects().size(), "one object per part of the state");
         assertArrayEquals(state.heads(), stored.object("heads"));
 
-        assertEquals(List.of(CheckpointEvent.newBuilder().setRunId("run-1").setStep(5).setEpoch(1.25)
-                        .setBucket("memory").setManifestKey(key).setFinal(true).putAllMetrics(metrics)
-                        .setCreatedAt(stored.manifest().getCreatedAt()).build()),
-                sink.events, "one event, naming the manifest");
+        assertEquals(
+                List.of(CheckpointEvent.newBuilder()
+                        .setRunId("run-1")
+                        .setStep(5)
+                        .setEpoch(1.25)
+                        .setBucket("memory")
+                        .setManifestKey(key)
+                        .setFinal(true)
+                        .putAllMetrics(metrics)
+                        .setCreatedAt(stored.manifest().getCreatedAt())
+                        .build()),
+                sink.events,
+                "one event, naming the manifest");
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.twinview.core.checkpoint.Checkpoint;
-import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.MethodFixtures;
 import io.twinview.trainer.method.Methods;
@@ -39,7 +38,8 @@ class EveryMethodRunTest {
                 .setBatchSize(16)
                 .setSamplesPerTask(16)
                 .setCheckpointEverySteps(3);
-        return RunSpecs.resolve(MethodFixtures.smallHeads(spec, method, 32, 32, 16, 64).build());
+        return RunSpecs.resolve(
+                MethodFixtures.smallHeads(spec, method, 32, 32, 16, 64).build());
     }
 
     private static RunExecutionTest.RecordingStepper stepper(ResolvedRun run, List<Learner> learners) {
@@ -48,11 +48,24 @@ class EveryMethodRunTest {
         return new RunExecutionTest.RecordingStepper(learner);
     }
 
-    private static RunExecution execution(ResolvedRun run, RunExecutionTest.RecordingStepper stepper, InMemoryViews views,
-                                          FakeWorkers workers, MemoryCheckpoints checkpoints) {
+    private static RunExecution execution(
+            ResolvedRun run,
+            RunExecutionTest.RecordingStepper stepper,
+            InMemoryViews views,
+            FakeWorkers workers,
+            MemoryCheckpoints checkpoints) {
         AtomicLong clock = new AtomicLong();
-        return new RunExecution("run", run, "views", stepper, new TaskPlan("run", run, "views", 5), views.reader(), workers,
-                checkpoints, progress -> { }, new RunExecution.Settings(2, Duration.ofMinutes(5), Duration.ZERO),
+        return new RunExecution(
+                "run",
+                run,
+                "views",
+                stepper,
+                new TaskPlan("run", run, "views", 5),
+                views.reader(),
+                workers,
+                checkpoints,
+                progress -> {},
+                new RunExecution.Settings(2, Duration.ofMinutes(5), Duration.ZERO),
                 () -> clock.addAndGet(1_000_000));
     }
 
@@ -68,11 +81,15 @@ class EveryMethodRunTest {
 
             RunExecutionTest.RecordingStepper first = stepper(run, learners);
             first.crashAtStep = 5;
-            assertThrows(IllegalStateException.class, execution(run, first, views, workers, checkpoints)::run,
+            assertThrows(
+                    IllegalStateException.class,
+                    execution(run, first, views, workers, checkpoints)::run,
                     method + ": the simulated crash propagates");
             Checkpoint checkpoint = checkpoints.byStep.lastEntry().getValue();
             assertEquals(3, checkpoint.manifest().getStep(), method + ": checkpointed at step 3");
-            assertTrue(checkpoint.manifest().getMonitors().getEmbeddingDim() > 0, method + ": the checkpoint carries collapse monitors");
+            assertTrue(
+                    checkpoint.manifest().getMonitors().getEmbeddingDim() > 0,
+                    method + ": the checkpoint carries collapse monitors");
 
             RunExecutionTest.RecordingStepper second = stepper(run, learners);
             RunExecution resumed = execution(run, second, views, workers, checkpoints);
@@ -95,8 +112,11 @@ class EveryMethodRunTest {
                 }
             });
             assertEquals(64, counts.size(), method + ": every sample trained");
-            counts.forEach((sample, times) -> assertEquals(2, times, method + ": sample " + sample + " once per epoch across the crash"));
-            assertTrue(Double.isFinite(checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("loss")),
+            counts.forEach((sample, times) ->
+                    assertEquals(2, times, method + ": sample " + sample + " once per epoch across the crash"));
+            assertTrue(
+                    Double.isFinite(
+                            checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("loss")),
                     method + ": a finite loss at the end");
         } finally {
             learners.forEach(Learner::close);

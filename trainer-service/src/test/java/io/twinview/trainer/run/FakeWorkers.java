@@ -22,6 +22,7 @@ public class FakeWorkers implements TaskSink {
     int wrongShapeEvery;
     /** Samples whose index is a multiple of this are unreadable: listed as rejected, without pixels (0 = none). */
     int unreadableEvery;
+
     private int produced;
 
     FakeWorkers(InMemoryViews views) {
@@ -45,14 +46,18 @@ public class FakeWorkers implements TaskSink {
             List<Long> chunk = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
             List<Long> samples = chunk.stream().filter(s -> !unreadable(s)).toList();
             ViewBatch batch = batch(task, seq, count, samples, task.getImageSize()).toBuilder()
-                    .addAllRejectedSampleIndices(chunk.stream().filter(this::unreadable).toList())
+                    .addAllRejectedSampleIndices(
+                            chunk.stream().filter(this::unreadable).toList())
                     .build();
             produced++;
             if (garbageEvery > 0 && produced % garbageEvery == 0) {
                 views.append(partition, new byte[] {(byte) 0xff, 0x01, 0x02});
             }
             if (wrongShapeEvery > 0 && produced % wrongShapeEvery == 0) {
-                views.append(partition, batch(task, seq, count, samples, task.getImageSize() + 1).toByteArray());
+                views.append(
+                        partition,
+                        batch(task, seq, count, samples, task.getImageSize() + 1)
+                                .toByteArray());
                 continue; // the good copy of this record never comes: its pairs are lost
             }
             views.append(partition, batch.toByteArray());

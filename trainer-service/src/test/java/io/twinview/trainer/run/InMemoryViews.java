@@ -36,7 +36,9 @@ final class InMemoryViews {
 
         @Override
         public List<Integer> partitions() {
-            return IntStream.range(0, InMemoryViews.this.partitions.size()).boxed().toList();
+            return IntStream.range(0, InMemoryViews.this.partitions.size())
+                    .boxed()
+                    .toList();
         }
 
         @Override

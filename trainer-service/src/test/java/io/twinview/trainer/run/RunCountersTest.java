@@ -40,10 +40,17 @@ class RunCountersTest {
     @Test
     void theMetricsUseTheSharedKeysInTheOrderTheyAreWritten() {
         Map<String, Double> metrics = counted().metrics(42.0);
-        assertEquals(List.of(CheckpointMetrics.LOSS, CheckpointMetrics.LEARNING_RATE, CheckpointMetrics.PAIRS_PER_SECOND,
-                        CheckpointMetrics.REJECTED_BATCHES, CheckpointMetrics.DUPLICATE_BATCHES,
-                        CheckpointMetrics.REJECTED_SAMPLES, CheckpointMetrics.NON_FINITE_STEPS),
-                List.copyOf(metrics.keySet()), "every counter under its CheckpointMetrics key, throughput third");
+        assertEquals(
+                List.of(
+                        CheckpointMetrics.LOSS,
+                        CheckpointMetrics.LEARNING_RATE,
+                        CheckpointMetrics.PAIRS_PER_SECOND,
+                        CheckpointMetrics.REJECTED_BATCHES,
+                        CheckpointMetrics.DUPLICATE_BATCHES,
+                        CheckpointMetrics.REJECTED_SAMPLES,
+                        CheckpointMetrics.NON_FINITE_STEPS),
+                List.copyOf(metrics.keySet()),
+                "every counter under its CheckpointMetrics key, throughput third");
         assertEquals(42.0, metrics.get(CheckpointMetrics.PAIRS_PER_SECOND));
         assertEquals(7.0, metrics.get(CheckpointMetrics.REJECTED_SAMPLES));
     }
@@ -51,8 +58,11 @@ class RunCountersTest {
     @Test
     void aResumedRunContinuesTheCountsOfItsCheckpointManifest() {
         RunCounters before = counted();
-        byte[] stored = ProtoJson.toJson(CheckpointManifest.newBuilder().putAllMetrics(before.metrics(42.0)).build());
-        CheckpointManifest read = ProtoJson.parse(stored, CheckpointManifest.newBuilder(), "manifest").build();
+        byte[] stored = ProtoJson.toJson(CheckpointManifest.newBuilder()
+                .putAllMetrics(before.metrics(42.0))
+                .build());
+        CheckpointManifest read = ProtoJson.parse(stored, CheckpointManifest.newBuilder(), "manifest")
+                .build();
 
         RunCounters after = new RunCounters();
         after.restore(read.getMetricsMap());
@@ -71,8 +81,13 @@ class RunCountersTest {
     void aManifestWithoutMetricsCountsFromZero() {
         RunCounters counters = counted();
         counters.restore(Map.of());
-        assertEquals(0, counters.rejectedBatches() + counters.duplicateBatches() + counters.rejectedSamples()
-                + counters.nonFiniteSteps(), "no key, no count");
+        assertEquals(
+                0,
+                counters.rejectedBatches()
+                        + counters.duplicateBatches()
+                        + counters.rejectedSamples()
+                        + counters.nonFiniteSteps(),
+                "no key, no count");
         assertTrue(Double.isNaN(counters.lastLoss()), "no loss yet");
     }
 }

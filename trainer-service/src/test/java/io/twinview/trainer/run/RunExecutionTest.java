@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.twinview.core.checkpoint.Checkpoint;
-import io.twinview.model.EncoderKind;
 import io.twinview.proto.v1.CheckpointEvent;
-import io.twinview.proto.v1.RunProgress;
-import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.ProjectorSpec;
+import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
+import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.SimClrSettings;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.PairBatch;
@@ -44,6 +43,7 @@ class RunExecutionTest {
         long nanAtStep = -1;
         /** From this step on, the state reports a non-finite parameter. */
         long nonFiniteFromStep = Long.MAX_VALUE;
+
         private long lastStep;
 
         RecordingStepper(Learner learner) {
@@ -97,7 +97,8 @@ class RunExecutionTest {
                 .setSamplesPerTask(16)
                 .setCheckpointEverySteps(checkpointEvery)
                 .setSimclr(SimClrSettings.newBuilder()
-                        .setProjector(ProjectorSpec.newBuilder().setHiddenDim(32).setOutputDim(16))
+                        .setProjector(
+                                ProjectorSpec.newBuilder().setHiddenDim(32).setOutputDim(16))
                         .setTemperature(0.5))
                 .build();
         return RunSpecs.resolve(requested);
@@ -109,12 +110,27 @@ class RunExecutionTest {
         return new RecordingStepper(learner);
     }
 
-    private static RunExecution execution(ResolvedRun run, Stepper stepper, InMemoryViews views, FakeWorkers workers,
-                                          MemoryCheckpoints checkpoints, List<RunProgress> progress, int window) {
+    private static RunExecution execution(
+            ResolvedRun run,
+            Stepper stepper,
+            InMemoryViews views,
+            FakeWorkers workers,
+            MemoryCheckpoints checkpoints,
+            List<RunProgress> progress,
+            int window) {
         AtomicLong clock = new AtomicLong();
         TaskPlan plan = new TaskPlan(RUN, run, "views", MAX_SAMPLES_PER_RECORD);
-        return new RunExecution(RUN, run, "views", stepper, plan, views.reader(), workers, checkpoints,
-                progress::add, new RunExecution.Settings(window, Duration.ofMinutes(5), Duration.ZERO),
+        return new RunExecution(
+                RUN,
+                run,
+                "views",
+                stepper,
+                plan,
+                views.reader(),
+                workers,
+                checkpoints,
+                progress::add,
+                new RunExecution.Settings(window, Duration.ofMinutes(5), Duration.ZERO),
                 () -> clock.addAndGet(1_000_000));
     }
 
@@ -137,7 +153,8 @@ class RunExecutionTest {
         RecordingStepper stepper = stepper(run);
         List<RunProgress> progress = new ArrayList<>();
 
-        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 2).run();
+        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 2)
+                .run();
 
         long total = (long) EPOCHS * IMAGES / BATCH;
         assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
@@ -145,7 +162,9 @@ class RunExecutionTest {
         Map<Long, Integer> counts = timesTrained(stepper.samplesByStep.values());
         assertEquals(IMAGES, counts.size(), "every sample of the dataset is trained on");
         counts.forEach((sample, times) -> assertEquals(EPOCHS, times, "sample " + sample + " once per epoch"));
-        assertEquals(List.of(5L, 10L, 15L, 16L), List.copyOf(checkpoints.byStep.keySet()),
+        assertEquals(
+                List.of(5L, 10L, 15L, 16L),
+                List.copyOf(checkpoints.byStep.keySet()),
                 "a checkpoint every 5 steps, and one at the last step");
         CheckpointEvent last = checkpoints.events.get(checkpoints.events.size() - 1);
         assertTrue(last.getFinal() && last.getStep() == total, "the last event is marked final");
@@ -164,7 +183,8 @@ class RunExecutionTest {
                 return super.add(update);
             }
         };
-        RunExecution execution = execution(run, stepper(run), views, new FakeWorkers(views), new MemoryCheckpoints(), progress, 2);
+        RunExecution execution =
+                execution(run, stepper(run), views, new FakeWorkers(views), new MemoryCheckpoints(), progress, 2);
         execution.addListener(new RunListener() {
             @Override
             public void onBegin(RunExecution run) {
@@ -198,9 +218,12 @@ class RunExecutionTest {
             expected.add("step " + step);
         }
         expected.add("end COMPLETE");
-        assertEquals(expected, events.stream().filter(event -> !event.startsWith("progress")).toList(),
+        assertEquals(
+                expected,
+                events.stream().filter(event -> !event.startsWith("progress")).toList(),
                 "the listener sees the start, every step once and in order, each checkpoint, and the end");
-        assertTrue(events.indexOf("checkpoint " + total) < events.indexOf("progress " + total),
+        assertTrue(
+                events.indexOf("checkpoint " + total) < events.indexOf("progress " + total),
                 "the last step's checkpoint comes before its progress: " + events);
     }
 
@@ -217,11 +240,13 @@ class RunExecutionTest {
                 super.publish(tasks);
             }
         };
-        RunExecution execution = execution(run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), window);
+        RunExecution execution =
+                execution(run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), window);
         execution.run();
         assertEquals(window, aheadAtPublish.get(0), "the first publication fills exactly the window");
         int tasksPerEpoch = (IMAGES + 15) / 16;
-        assertEquals(EPOCHS * tasksPerEpoch, workers.published.size(), "each task is published once when nothing is lost");
+        assertEquals(
+                EPOCHS * tasksPerEpoch, workers.published.size(), "each task is published once when nothing is lost");
     }
 
     @Test
@@ -234,14 +259,18 @@ class RunExecutionTest {
         RecordingStepper stepper = new RecordingStepper(stepper(run).learner) {
             @Override
             public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
-                long published = workers.published.stream().mapToLong(t -> t.getSampleIndicesCount()).sum();
+                long published = workers.published.stream()
+                        .mapToLong(t -> t.getSampleIndicesCount())
+                        .sum();
                 inFlight.add(published - (step - 1) * BATCH);
                 return super.step(batch, learningRate, step, totalSteps);
             }
         };
-        execution(run, stepper, views, workers, new MemoryCheckpoints(), new ArrayList<>(), window).run();
+        execution(run, stepper, views, workers, new MemoryCheckpoints(), new ArrayList<>(), window)
+                .run();
         long bound = Math.max(2L * BATCH, window * 16L) + window * 16L; // buffered pairs + one open task
-        assertTrue(inFlight.stream().allMatch(n -> n <= bound),
+        assertTrue(
+                inFlight.stream().allMatch(n -> n <= bound),
                 "views published but not trained stay within " + bound + " however fast the workers are: " + inFlight);
     }
 
@@ -256,15 +285,19 @@ class RunExecutionTest {
         RecordingStepper stepper = stepper(run);
         List<RunProgress> progress = new ArrayList<>();
 
-        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 4).run();
+        RunExecution.Outcome outcome = execution(run, stepper, views, workers, checkpoints, progress, 4)
+                .run();
 
         assertEquals(RunExecution.End.COMPLETE, outcome.end(), "garbage and duplicates do not stop training");
-        timesTrained(stepper.samplesByStep.values()).forEach((sample, times) ->
-                assertEquals(EPOCHS, times, "duplicate records are dropped: sample " + sample + " trained once per epoch"));
+        timesTrained(stepper.samplesByStep.values())
+                .forEach((sample, times) -> assertEquals(
+                        EPOCHS, times, "duplicate records are dropped: sample " + sample + " trained once per epoch"));
         RunProgress last = progress.get(progress.size() - 1);
         assertTrue(last.getDuplicateBatches() > 0, "duplicates are counted");
         assertTrue(last.getRejectedBatches() > 0, "garbage records are counted");
-        assertEquals((double) last.getRejectedBatches(), checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_batches"),
+        assertEquals(
+                (double) last.getRejectedBatches(),
+                checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_batches"),
                 "the counts travel in the manifest");
     }
 
@@ -281,19 +314,33 @@ class RunExecutionTest {
         RunExecution execution = execution(run, stepper, views, workers, checkpoints, progress, 4);
         RunExecution.Outcome outcome = execution.run();
 
-        assertEquals(RunExecution.End.VIEWS_EXHAUSTED, outcome.end(),
-                "a quarter of the samples have no pairs: the run ends short instead of waiting for them: " + outcome.message());
-        assertTrue(outcome.message().contains("unreadable"), "the message says samples were unreadable: " + outcome.message());
+        assertEquals(
+                RunExecution.End.VIEWS_EXHAUSTED,
+                outcome.end(),
+                "a quarter of the samples have no pairs: the run ends short instead of waiting for them: "
+                        + outcome.message());
+        assertTrue(
+                outcome.message().contains("unreadable"),
+                "the message says samples were unreadable: " + outcome.message());
         Map<Long, Integer> counts = timesTrained(stepper.samplesByStep.values());
-        counts.keySet().forEach(sample -> assertTrue(sample % 4 != 0, "unreadable sample " + sample + " is never trained on"));
+        counts.keySet()
+                .forEach(sample -> assertTrue(sample % 4 != 0, "unreadable sample " + sample + " is never trained on"));
         counts.values().forEach(times -> assertTrue(times <= EPOCHS, "no sample is trained more than once per epoch"));
-        assertEquals(0, progress.get(progress.size() - 1).getRejectedBatches(),
+        assertEquals(
+                0,
+                progress.get(progress.size() - 1).getRejectedBatches(),
                 "records with rejected samples are accepted, not counted as malformed");
-        assertEquals((double) EPOCHS * IMAGES / 4, checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_samples"),
+        assertEquals(
+                (double) EPOCHS * IMAGES / 4,
+                checkpoints.byStep.lastEntry().getValue().manifest().getMetricsOrThrow("rejected_samples"),
                 "every unreadable sample of every epoch is counted once, in the manifest");
-        assertEquals((long) EPOCHS * IMAGES / 4, execution.snapshot(RunState.RUN_STATE_FAILED).getRejectedSamples(),
+        assertEquals(
+                (long) EPOCHS * IMAGES / 4,
+                execution.snapshot(RunState.RUN_STATE_FAILED).getRejectedSamples(),
                 "and in the final progress WatchRun streams");
-        assertEquals(run.totalTasks(), (long) workers.published.size(),
+        assertEquals(
+                run.totalTasks(),
+                (long) workers.published.size(),
                 "every task was published: the window reopened as tasks with rejected samples completed");
     }
 
@@ -303,8 +350,11 @@ class RunExecutionTest {
         InMemoryViews views = new InMemoryViews(2);
         FakeWorkers workers = new FakeWorkers(views);
         workers.wrongShapeEvery = 7;
-        RunExecution.Outcome outcome = execution(run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), 4).run();
-        assertTrue(outcome.end() == RunExecution.End.VIEWS_EXHAUSTED || outcome.end() == RunExecution.End.COMPLETE,
+        RunExecution.Outcome outcome = execution(
+                        run, stepper(run), views, workers, new MemoryCheckpoints(), new ArrayList<>(), 4)
+                .run();
+        assertTrue(
+                outcome.end() == RunExecution.End.VIEWS_EXHAUSTED || outcome.end() == RunExecution.End.COMPLETE,
                 "the run ends instead of waiting forever for pairs that were rejected: " + outcome.message());
     }
 
@@ -315,7 +365,8 @@ class RunExecutionTest {
         MemoryCheckpoints checkpoints = new MemoryCheckpoints();
         RecordingStepper stepper = stepper(run);
         stepper.nanAtStep = 3;
-        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4).run();
+        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4)
+                .run();
         Checkpoint last = checkpoints.byStep.lastEntry().getValue();
         assertEquals(1.0, last.manifest().getMetricsOrThrow("non_finite_steps"), "the NaN step is counted");
         assertTrue(Double.isFinite(last.manifest().getMetricsOrThrow("loss")), "a NaN never becomes the recorded loss");
@@ -328,7 +379,8 @@ class RunExecutionTest {
         MemoryCheckpoints checkpoints = new MemoryCheckpoints();
         RecordingStepper stepper = stepper(run);
         stepper.nonFiniteFromStep = 5;
-        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4).run();
+        execution(run, stepper, views, new FakeWorkers(views), checkpoints, new ArrayList<>(), 4)
+                .run();
         assertEquals(4L, checkpoints.byStep.lastKey(), "checkpoints at steps 2 and 4; none once the state holds a NaN");
     }
 
@@ -364,7 +416,9 @@ class RunExecutionTest {
         kept.addAll(second.samplesByStep.values());
         Map<Long, Integer> counts = timesTrained(kept);
         assertEquals(IMAGES, counts.size(), "no sample is lost across the crash");
-        counts.forEach((sample, times) -> assertEquals(EPOCHS, times,
+        counts.forEach((sample, times) -> assertEquals(
+                EPOCHS,
+                times,
                 "sample " + sample + " is trained once per epoch across the crash, neither lost nor repeated"));
     }
 }

@@ -40,11 +40,16 @@ class RunSpecsTest {
         assertEquals(32, spec.getImageSize(), "image size defaults to the dataset's");
         assertEquals("adam", spec.getOptimizer().getName(), "simclr's CPU-budget optimizer");
         assertTrue(spec.getOptimizer().hasLearningRate(), "the resolved spec spells out the learning rate");
-        assertEquals(256, spec.getSimclr().getProjector().getHiddenDim(), "projector hidden width = the small encoder's features");
+        assertEquals(
+                256,
+                spec.getSimclr().getProjector().getHiddenDim(),
+                "projector hidden width = the small encoder's features");
         assertEquals(0.1, spec.getSimclr().getTemperature(), "simclr's own settings are filled in");
         assertEquals("simclr", spec.getAugment().getName(), "simclr's recipe");
         assertTrue(spec.getAugment().getView1().hasCropScaleMin(), "the recipe is resolved into concrete values");
-        assertTrue(spec.getEvalTestUri().contains("split=test"), "synthetic data is probed on its test split, got " + spec.getEvalTestUri());
+        assertTrue(
+                spec.getEvalTestUri().contains("split=test"),
+                "synthetic data is probed on its test split, got " + spec.getEvalTestUri());
         assertEquals(10L * 512 / 256, run.totalSteps(), "steps = floor(epochs x images / batch)");
     }
 
@@ -58,7 +63,8 @@ class RunSpecsTest {
     void unknownMethodNamesTheFieldTheValueAndTheChoices() {
         InvalidRunSpecException e = invalid(synthetic().setMethod("swav"));
         assertEquals("method", e.field());
-        assertTrue(e.getMessage().contains("'swav'") && e.getMessage().contains("simclr"),
+        assertTrue(
+                e.getMessage().contains("'swav'") && e.getMessage().contains("simclr"),
                 "message names the value and what is allowed: " + e.getMessage());
     }
 
@@ -67,7 +73,9 @@ class RunSpecsTest {
         for (int bad : new int[] {0, -4}) {
             InvalidRunSpecException e = invalid(synthetic().setBatchSize(bad));
             assertEquals("batch_size", e.field(), "batch " + bad + " is blamed on batch_size");
-            assertTrue(e.getMessage().contains(String.valueOf(bad)) && e.getMessage().contains("positive"),
+            assertTrue(
+                    e.getMessage().contains(String.valueOf(bad))
+                            && e.getMessage().contains("positive"),
                     "message names the value and the rule: " + e.getMessage());
         }
     }
@@ -85,7 +93,10 @@ class RunSpecsTest {
         assertTrue(e.getMessage().contains("nope"), "the message names the missing directory: " + e.getMessage());
 
         assertEquals("dataset_uri", invalid(RunSpec.newBuilder()).field(), "a spec without dataset is rejected");
-        assertEquals("dataset_uri", invalid(RunSpec.newBuilder().setDatasetUri("imagenet:/x")).field(), "unknown scheme");
+        assertEquals(
+                "dataset_uri",
+                invalid(RunSpec.newBuilder().setDatasetUri("imagenet:/x")).field(),
+                "unknown scheme");
     }
 
     @Test
@@ -99,9 +110,16 @@ class RunSpecsTest {
         for (int i = 1; i <= 3; i++) {
             Files.write(dir.resolve("data_batch_" + i + ".bin"), new byte[3073 * 4]);
         }
-        ResolvedRun run = RunSpecs.resolve(RunSpec.newBuilder().setDatasetUri("cifar10:" + dir).setBatchSize(4).build());
-        assertTrue(run.spec().getDatasetUri().endsWith("batches=1-2"), "pre-training excludes the held-out batch: " + run.spec().getDatasetUri());
-        assertTrue(run.spec().getEvalTestUri().endsWith("batches=3"), "probes are scored on the held-out batch: " + run.spec().getEvalTestUri());
+        ResolvedRun run = RunSpecs.resolve(RunSpec.newBuilder()
+                .setDatasetUri("cifar10:" + dir)
+                .setBatchSize(4)
+                .build());
+        assertTrue(
+                run.spec().getDatasetUri().endsWith("batches=1-2"),
+                "pre-training excludes the held-out batch: " + run.spec().getDatasetUri());
+        assertTrue(
+                run.spec().getEvalTestUri().endsWith("batches=3"),
+                "probes are scored on the held-out batch: " + run.spec().getEvalTestUri());
         assertEquals(8, run.datasetSize(), "two batches of four images are pre-trained on");
         assertTrue(run.note().contains("holding out"), "the user is told: " + run.note());
     }
@@ -110,7 +128,10 @@ class RunSpecsTest {
     @Test
     void aDatasetOnObjectStorageIsReadWithTheTrainersSettingsAndKeepsItsS3Uri() {
         LocalStack stack = LocalStack.shared();
-        StorageSettings storage = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+        StorageSettings storage = StorageSettings.of(
+                stack.s3Endpoint(),
+                stack.s3AccessKey(),
+                stack.s3SecretKey(),
                 "runspecs-" + UUID.randomUUID().toString().substring(0, 8));
         try (ObjectStore store = new ObjectStore(storage)) {
             store.ensureBucket();
@@ -120,48 +141,98 @@ class RunSpecsTest {
         }
         String uri = "cifar10:s3://" + storage.bucket() + "/cifar";
 
-        ResolvedRun run = RunSpecs.resolve(RunSpec.newBuilder().setDatasetUri(uri).setBatchSize(4).build(), storage);
+        ResolvedRun run = RunSpecs.resolve(
+                RunSpec.newBuilder().setDatasetUri(uri).setBatchSize(4).build(), storage);
 
-        assertEquals(uri + "?batches=1", run.spec().getDatasetUri(), "pre-trains on the first batch, named in the s3:// form");
+        assertEquals(
+                uri + "?batches=1",
+                run.spec().getDatasetUri(),
+                "pre-trains on the first batch, named in the s3:// form");
         assertEquals(uri + "?batches=1", run.spec().getEvalTrainUri(), "probes are fitted on it");
-        assertEquals(uri + "?batches=2", run.spec().getEvalTestUri(), "and scored on the held-out batch, in the s3:// form");
+        assertEquals(
+                uri + "?batches=2", run.spec().getEvalTestUri(), "and scored on the held-out batch, in the s3:// form");
         assertEquals(4, run.datasetSize(), "the mirrored batch was opened");
-        assertEquals(run.spec(), RunSpecs.resolve(run.spec(), storage).spec(), "a stored s3:// spec resolves to itself (resume)");
+        assertEquals(
+                run.spec(),
+                RunSpecs.resolve(run.spec(), storage).spec(),
+                "a stored s3:// spec resolves to itself (resume)");
         InvalidRunSpecException withoutStorage = invalid(RunSpec.newBuilder().setDatasetUri(uri));
         assertEquals("dataset_uri", withoutStorage.field(), withoutStorage.getMessage());
-        assertTrue(withoutStorage.getMessage().contains("storage settings"),
+        assertTrue(
+                withoutStorage.getMessage().contains("storage settings"),
                 "without storage the message names what is missing: " + withoutStorage.getMessage());
     }
 
     @Test
     void optimizerAndHeadFieldsAreValidated() {
-        assertEquals("optimizer.name", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("lbfgs"))).field());
-        assertEquals("optimizer.learning_rate", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setLearningRate(-1))).field());
-        assertEquals("optimizer.learning_rate", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("sgd"))).field(),
+        assertEquals(
+                "optimizer.name",
+                invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("lbfgs")))
+                        .field());
+        assertEquals(
+                "optimizer.learning_rate",
+                invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setLearningRate(-1)))
+                        .field());
+        assertEquals(
+                "optimizer.learning_rate",
+                invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setName("sgd")))
+                        .field(),
                 "switching optimizer without a learning rate is refused: the default rate belongs to another optimizer");
-        assertEquals("optimizer.momentum", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setMomentum(1.0))).field());
-        assertEquals("optimizer.warmup_epochs", invalid(synthetic().setEpochs(2).setOptimizer(OptimizerSpec.newBuilder().setWarmupEpochs(3))).field());
-        assertEquals("optimizer.schedule", invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setSchedule("step"))).field());
+        assertEquals(
+                "optimizer.momentum",
+                invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setMomentum(1.0)))
+                        .field());
+        assertEquals(
+                "optimizer.warmup_epochs",
+                invalid(synthetic()
+                                .setEpochs(2)
+                                .setOptimizer(OptimizerSpec.newBuilder().setWarmupEpochs(3)))
+                        .field());
+        assertEquals(
+                "optimizer.schedule",
+                invalid(synthetic().setOptimizer(OptimizerSpec.newBuilder().setSchedule("step")))
+                        .field());
         assertEquals("encoder", invalid(synthetic().setEncoder("vit")).field());
         assertEquals("image_size", invalid(synthetic().setImageSize(4)).field());
         assertEquals("epochs", invalid(synthetic().setEpochs(0)).field());
-        assertEquals("checkpoint_every_steps", invalid(synthetic().setCheckpointEverySteps(0)).field());
-        assertEquals("byol.predictor.lr_scale", invalid(synthetic().setMethod("byol")
-                .setByol(ByolSettings.newBuilder().setPredictor(PredictorSpec.newBuilder().setLrScale(0)))).field());
-        assertEquals(3, RunSpecs.resolve(synthetic().setMethod("byol")
-                        .setByol(ByolSettings.newBuilder().setPredictor(PredictorSpec.newBuilder().setLrScale(3))).build())
-                .spec().getByol().getPredictor().getLrScale(), "a valid predictor scale is kept");
+        assertEquals(
+                "checkpoint_every_steps",
+                invalid(synthetic().setCheckpointEverySteps(0)).field());
+        assertEquals(
+                "byol.predictor.lr_scale",
+                invalid(synthetic()
+                                .setMethod("byol")
+                                .setByol(ByolSettings.newBuilder()
+                                        .setPredictor(PredictorSpec.newBuilder().setLrScale(0))))
+                        .field());
+        assertEquals(
+                3,
+                RunSpecs.resolve(synthetic()
+                                .setMethod("byol")
+                                .setByol(ByolSettings.newBuilder()
+                                        .setPredictor(PredictorSpec.newBuilder().setLrScale(3)))
+                                .build())
+                        .spec()
+                        .getByol()
+                        .getPredictor()
+                        .getLrScale(),
+                "a valid predictor scale is kept");
     }
 
     @Test
     void augmentOverridesAreValidatedWithTheirFieldName() {
-        InvalidRunSpecException e = invalid(synthetic().setAugment(AugmentRecipe.newBuilder()
-                .setView1(ViewPolicy.newBuilder().setCropScaleMin(1.5))));
+        InvalidRunSpecException e = invalid(synthetic()
+                .setAugment(AugmentRecipe.newBuilder()
+                        .setView1(ViewPolicy.newBuilder().setCropScaleMin(1.5))));
         assertEquals("augment", e.field());
         assertTrue(e.getMessage().contains("crop_scale_min"), "the message names the recipe field: " + e.getMessage());
-        RunSpec ok = RunSpecs.resolve(synthetic().setAugment(AugmentRecipe.newBuilder()
-                .setView2(ViewPolicy.newBuilder().setGrayscaleProbability(0.5))).build()).spec();
+        RunSpec ok = RunSpecs.resolve(synthetic()
+                        .setAugment(AugmentRecipe.newBuilder()
+                                .setView2(ViewPolicy.newBuilder().setGrayscaleProbability(0.5)))
+                        .build())
+                .spec();
         assertEquals(0.5, ok.getAugment().getView2().getGrayscaleProbability(), "an override is kept");
-        assertEquals(0.2, ok.getAugment().getView1().getGrayscaleProbability(), "the other view keeps the recipe's value");
+        assertEquals(
+                0.2, ok.getAugment().getView1().getGrayscaleProbability(), "the other view keeps the recipe's value");
     }
 }

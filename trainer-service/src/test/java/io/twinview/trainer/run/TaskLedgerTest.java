@@ -30,14 +30,22 @@ class TaskLedgerTest {
         assertEquals(TaskLedger.Verdict.NEW, ledger.accept(6, 0, 2));
         assertEquals(2, ledger.openCount(), "not yet published here, incomplete: tracked and holding credit");
         assertEquals(TaskLedger.Verdict.NEW, ledger.accept(5, 1, 2));
-        assertEquals(1, ledger.openCount(), "complete before its publication: no credit held, or the window "
-                + "could stay shut in front of the task's own publication");
-        assertEquals(List.of(5L, 6L), ledger.snapshot(Map.of()).stream().map(t -> t.getTaskId()).toList(),
+        assertEquals(
+                1,
+                ledger.openCount(),
+                "complete before its publication: no credit held, or the window "
+                        + "could stay shut in front of the task's own publication");
+        assertEquals(
+                List.of(5L, 6L),
+                ledger.snapshot(Map.of()).stream().map(t -> t.getTaskId()).toList(),
                 "both are still in the checkpoint's ledger, with what arrived of them");
         ledger.published(5, 2);
         assertEquals(6, ledger.nextTaskId());
         assertEquals(TaskLedger.Verdict.DUPLICATE, ledger.accept(5, 0, 2), "its republished copies are duplicates");
-        assertEquals(List.of(6L), ledger.snapshot(Map.of()).stream().map(t -> t.getTaskId()).toList(), "task 5 is done");
+        assertEquals(
+                List.of(6L),
+                ledger.snapshot(Map.of()).stream().map(t -> t.getTaskId()).toList(),
+                "task 5 is done");
     }
 
     @Test
@@ -53,9 +61,14 @@ class TaskLedgerTest {
         waiting0.set(1);
         BitSet waiting1 = new BitSet();
         waiting1.set(0);
-        var snapshot = ledger.snapshot(Map.of(0L, new TaskLedger.Untrained(3, waiting0), 1L, new TaskLedger.Untrained(2, waiting1)));
+        var snapshot = ledger.snapshot(
+                Map.of(0L, new TaskLedger.Untrained(3, waiting0), 1L, new TaskLedger.Untrained(2, waiting1)));
         assertEquals(2, snapshot.size(), "task 0 is open, task 1 reopens for its waiting record");
-        assertEquals(List.of(0), snapshot.get(0).getSeenSequencesList(), "task 0: record 1 waits, only record 0 counts as done");
-        assertEquals(List.of(1), snapshot.get(1).getSeenSequencesList(), "task 1: record 0 waits, record 1 counts as done");
+        assertEquals(
+                List.of(0),
+                snapshot.get(0).getSeenSequencesList(),
+                "task 0: record 1 waits, only record 0 counts as done");
+        assertEquals(
+                List.of(1), snapshot.get(1).getSeenSequencesList(), "task 1: record 0 waits, record 1 counts as done");
     }
 }

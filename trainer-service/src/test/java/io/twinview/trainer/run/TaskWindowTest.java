@@ -18,11 +18,19 @@ class TaskWindowTest {
 
     /** 32 images, 8 per task, records of at most 4 samples: 4 tasks of 2 records per epoch, 2 epochs. */
     private static final ResolvedRun RUN = RunSpecs.resolve(RunSpec.newBuilder()
-            .setDatasetUri("synthetic:?n=32&size=8").setEpochs(2).setBatchSize(8).setSamplesPerTask(8).build());
+            .setDatasetUri("synthetic:?n=32&size=8")
+            .setEpochs(2)
+            .setBatchSize(8)
+            .setSamplesPerTask(8)
+            .build());
 
     private final List<List<Long>> publications = new ArrayList<>();
-    private final TaskWindow window = new TaskWindow(new TaskPlan("r", RUN, "views", 4),
-            tasks -> publications.add(tasks.stream().map(AugmentTask::getTaskId).toList()), 2, STALL, 0);
+    private final TaskWindow window = new TaskWindow(
+            new TaskPlan("r", RUN, "views", 4),
+            tasks -> publications.add(tasks.stream().map(AugmentTask::getTaskId).toList()),
+            2,
+            STALL,
+            0);
 
     private void complete(long taskId) {
         window.ledger().accept(taskId, 0, 2);
@@ -65,16 +73,24 @@ class TaskWindowTest {
         complete(0);
         assertTrue(window.stalled(STALL.toNanos() - 1).isEmpty(), "silent for less than the timeout");
         window.active(10 * second);
-        assertTrue(window.stalled(STALL.toNanos() + 5 * second).isEmpty(), "a record or a step starts the timeout over");
+        assertTrue(
+                window.stalled(STALL.toNanos() + 5 * second).isEmpty(), "a record or a step starts the timeout over");
         long stalledAt = STALL.toNanos() + 10 * second;
         List<AugmentTask> again = window.stalled(stalledAt).orElseThrow();
-        assertEquals(List.of(1L), again.stream().map(AugmentTask::getTaskId).toList(), "the open task, not the complete one");
+        assertEquals(
+                List.of(1L),
+                again.stream().map(AugmentTask::getTaskId).toList(),
+                "the open task, not the complete one");
         assertEquals(1, publications.size(), "stalled only offers: nothing is published yet");
 
         window.republish(again, stalledAt);
         assertEquals(List.of(1L), publications.get(1), "republished in one call");
         assertTrue(window.stalled(stalledAt + STALL.toNanos() - 1).isEmpty(), "republishing starts the timeout over");
-        assertEquals(List.of(1L), window.stalled(stalledAt + STALL.toNanos()).orElseThrow().stream()
-                .map(AugmentTask::getTaskId).toList(), "and a second silence offers it again");
+        assertEquals(
+                List.of(1L),
+                window.stalled(stalledAt + STALL.toNanos()).orElseThrow().stream()
+                        .map(AugmentTask::getTaskId)
+                        .toList(),
+                "and a second silence offers it again");
     }
 }

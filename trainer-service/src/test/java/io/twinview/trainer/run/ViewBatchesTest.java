@@ -30,19 +30,23 @@ class ViewBatchesTest {
 
     @Test
     void aRecordWithSomeRejectedSamplesIsTrainable() {
-        assertNull(ViewBatches.problem(batch(List.of(1L, 2L), List.of(3L)).build(), "r", 8),
+        assertNull(
+                ViewBatches.problem(batch(List.of(1L, 2L), List.of(3L)).build(), "r", 8),
                 "the read samples are trained on; the rejected ones were seen by a worker and dead-lettered");
     }
 
     @Test
     void aRecordWhoseSamplesWereAllRejectedIsAcceptedSoItsTaskCompletes() {
-        assertNull(ViewBatches.problem(batch(List.of(), List.of(3L, 4L)).build(), "r", 8),
+        assertNull(
+                ViewBatches.problem(batch(List.of(), List.of(3L, 4L)).build(), "r", 8),
                 "no pairs, but the record counts for its task: otherwise the task stays open and its epoch never ends");
     }
 
     @Test
     void aRecordWithNoSamplesAtAllIsStillAProblem() {
-        assertEquals("no samples", ViewBatches.problem(batch(List.of(), List.of()).build(), "r", 8),
+        assertEquals(
+                "no samples",
+                ViewBatches.problem(batch(List.of(), List.of()).build(), "r", 8),
                 "a record that neither carries nor rejects samples is malformed");
     }
 }

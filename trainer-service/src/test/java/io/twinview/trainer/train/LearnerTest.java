@@ -20,7 +20,8 @@ class LearnerTest {
     /** A learner of {@code method} with small heads, as a run of that method resolves them. */
     private static Learner learner(String method) {
         String field = method.replace('-', '_');
-        List<String> overrides = new java.util.ArrayList<>(List.of(field + ".projector.hidden_dim=32", field + ".projector.output_dim=16"));
+        List<String> overrides = new java.util.ArrayList<>(
+                List.of(field + ".projector.hidden_dim=32", field + ".projector.output_dim=16"));
         if (method.startsWith("moco")) {
             overrides.add(field + ".queue_size=32");
             overrides.add(field + ".key_bn_splits=2");
@@ -33,34 +34,47 @@ class LearnerTest {
         try (Learner moco = learner("mocov2")) {
             moco.step(MethodFixtures.batch(1, 8), 1e-3, 1, 10);
             HeadsState heads = HeadsState.parseFrom(moco.state().heads());
-            assertEquals(List.of("projector", "key_encoder", "key_projector"),
+            assertEquals(
+                    List.of("projector", "key_encoder", "key_projector"),
                     heads.getBlocksList().stream().map(HeadBlock::getRole).toList(),
                     "every block but the encoder, trainable then target, by role");
             assertFalse(heads.getMethodState().isEmpty(), "MoCo's queue travels as method state");
         }
         try (Learner simclr = learner("simclr")) {
-            assertTrue(HeadsState.parseFrom(simclr.state().heads()).getMethodState().isEmpty(), "SimCLR keeps no state");
+            assertTrue(
+                    HeadsState.parseFrom(simclr.state().heads())
+                            .getMethodState()
+                            .isEmpty(),
+                    "SimCLR keeps no state");
         }
     }
 
     @Test
     void aCheckpointOfAnotherMethodIsRefusedWithTheBlocksOnEachSide() throws Exception {
-        try (Learner simclr = learner("simclr"); Learner byol = learner("byol")) {
+        try (Learner simclr = learner("simclr");
+                Learner byol = learner("byol")) {
             TrainingState byolState = byol.state();
-            IllegalArgumentException count = assertThrows(IllegalArgumentException.class, () -> simclr.restore(byolState));
-            assertTrue(count.getMessage().matches("checkpoint holds \\d+ head blocks, this method has 1 \\[projector\\]"),
+            IllegalArgumentException count =
+                    assertThrows(IllegalArgumentException.class, () -> simclr.restore(byolState));
+            assertTrue(
+                    count.getMessage().matches("checkpoint holds \\d+ head blocks, this method has 1 \\[projector\\]"),
                     "the counts and this method's roles: " + count.getMessage());
 
             TrainingState own = simclr.state();
             HeadsState renamed = HeadsState.parseFrom(own.heads()).toBuilder()
-                    .setBlocks(0, HeadBlock.newBuilder().setRole("predictor")).build();
-            IllegalArgumentException role = assertThrows(IllegalArgumentException.class,
+                    .setBlocks(0, HeadBlock.newBuilder().setRole("predictor"))
+                    .build();
+            IllegalArgumentException role = assertThrows(
+                    IllegalArgumentException.class,
                     () -> simclr.restore(new TrainingState(own.encoder(), renamed.toByteArray(), own.optimizer())));
             assertEquals("checkpoint holds head 'predictor', this method has [projector]", role.getMessage());
 
-            IllegalArgumentException garbage = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException garbage = assertThrows(
+                    IllegalArgumentException.class,
                     () -> simclr.restore(new TrainingState(own.encoder(), new byte[] {0, 0, 0, 1}, own.optimizer())));
-            assertTrue(garbage.getMessage().startsWith("the checkpoint's heads object is not a HeadsState"), garbage.getMessage());
+            assertTrue(
+                    garbage.getMessage().startsWith("the checkpoint's heads object is not a HeadsState"),
+                    garbage.getMessage());
         }
     }
 }
