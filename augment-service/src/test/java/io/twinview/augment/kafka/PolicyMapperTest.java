@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.augment.TwoViewPolicy;
 import io.twinview.augment.ViewParams;
+import io.twinview.augment.ViewParamsFixtures;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.ViewPolicy;
 import org.junit.jupiter.api.Test;
@@ -36,25 +37,9 @@ class PolicyMapperTest {
         TwoViewPolicy policy = PolicyMapper.toDomain(
                 AugmentRecipe.newBuilder().setName("simclr").setView1(wire).build());
         assertEquals(
-                ViewParams.builder()
-                        .cropScaleMin(0.11)
-                        .cropScaleMax(0.91)
-                        .cropRatioMin(0.71)
-                        .cropRatioMax(1.41)
-                        .flipProbability(0.31)
-                        .jitterProbability(0.61)
-                        .brightness(0.21)
-                        .contrast(0.22)
-                        .saturation(0.23)
-                        .hue(0.04)
-                        .grayscaleProbability(0.17)
-                        .solarizeProbability(0.13)
-                        .blurProbability(0.41)
-                        .blurSigmaMin(0.42)
-                        .blurSigmaMax(1.43)
-                        .blurKernelFraction(0.14)
-                        .build(),
-                policy.view1());
+                ViewParamsFixtures.distinct(),
+                policy.view1(),
+                "every wire field lands in the domain field of its name");
         assertEquals(
                 ViewParams.builder()
                         .cropScaleMin(0.08)
