@@ -45,12 +45,9 @@ public final class Byol extends PredictorMethod {
     public static final MethodDefinition<ByolSettings> DEFINITION = new MethodDefinition<>(
             "byol", "https://arxiv.org/abs/2006.07733", Recipe.cpuBudget(64, 25, "byol"), DEFAULTS, CHECKS, Byol::new);
 
+    /** The projector is Linear-BN-ReLU-Linear (sec. 3.3), without BN on its output. */
     public Byol(MethodContext context, ByolSettings settings) {
-        this(
-                context,
-                settings,
-                Heads.projector(
-                        settings.getProjector(), false, context, "projector")); // Linear-BN-ReLU-Linear (sec. 3.3)
+        this(context, settings, Heads.projector(settings.getProjector(), false, context, "projector"));
     }
 
     private Byol(MethodContext context, ByolSettings settings, Block projector) {
