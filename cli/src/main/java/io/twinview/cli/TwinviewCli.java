@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             PreviewCommand.class,
-            DataCommand.class
+            DataCommand.class,
+            K8sCommand.class
         })
 public final class TwinviewCli implements Runnable {
 
