@@ -1,6 +1,7 @@
 package io.twinview.k8s.check;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.path.NodePath;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.twinview.k8s.Check;
 import io.twinview.k8s.Manifest;
@@ -48,9 +49,10 @@ public final class CustomResourceCheck implements Check {
             }
             for (var error :
                     entry.get().schema().validate(manifest.body().toString(), com.networknt.schema.InputFormat.JSON)) {
+                String at = path(error.getInstanceLocation());
                 violations.add(Violation.of(
                         manifest,
-                        path(error.getInstanceLocation().toString()),
+                        error.getProperty() == null ? at : io.twinview.k8s.Json.child(at, error.getProperty()),
                         error.getMessage() + " (" + entry.get().source() + ", keyword " + error.getKeyword() + ")"));
             }
             try {
@@ -66,9 +68,15 @@ public final class CustomResourceCheck implements Check {
         return violations;
     }
 
-    /** {@code $.spec.partitions} to {@code spec.partitions}. */
-    private static String path(String instanceLocation) {
-        String path = instanceLocation.startsWith("$") ? instanceLocation.substring(1) : instanceLocation;
-        return path.startsWith(".") ? path.substring(1) : path;
+    /** The instance location as the other checks write paths ({@code spec.ports[0].name}). */
+    private static String path(NodePath location) {
+        String path = "";
+        for (int i = 0; i < location.getNameCount(); i++) {
+            Object element = location.getElement(i);
+            path = element instanceof Integer index
+                    ? io.twinview.k8s.Json.index(path, index)
+                    : io.twinview.k8s.Json.child(path, String.valueOf(element));
+        }
+        return path;
     }
 }
