@@ -160,6 +160,15 @@ class K8sManifestsNegativeTest {
     }
 
     @Test
+    void emptyDirsBeyondTheEphemeralStorageLimitAreRejected() {
+        Manifests broken = platform.with("Deployment", "twinview-augment", d -> {
+            ((ObjectNode) Json.at(d, "spec.template.spec.volumes[1].emptyDir")).put("sizeLimit", "100Gi");
+            return d;
+        });
+        assertViolation(broken, AUGMENT, "spec.template.spec.volumes", "ephemeral-storage limits");
+    }
+
+    @Test
     void kedaWatchingAnotherGroupThanTheWorkersIsRejected() {
         Manifests broken = platform.with("ConfigMap", configMap(platform), c -> {
             ((ObjectNode) c.path("data")).put("TWINVIEW_AUGMENT_GROUP_ID", "twinview-augment-blue");
