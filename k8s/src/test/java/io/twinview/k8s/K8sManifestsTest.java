@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,10 +17,13 @@ class K8sManifestsTest {
 
     static Path kubectl;
 
-    @BeforeAll
-    static void kubectl() {
+    /** Each test skips, saying why, without kubectl (an aborted @BeforeAll would hide the reason from surefire). */
+    @BeforeEach
+    void kubectl() {
         Optional<Path> found = Kustomize.kubectl();
-        assumeTrue(found.isPresent(), "kubectl is not on the PATH: the manifests cannot be rendered here, not checked");
+        assumeTrue(
+                found.isPresent(),
+                "kubectl is not on the PATH (nor at -Dtwinview.kubectl): the manifests cannot be rendered here, not checked");
         kubectl = found.get();
     }
 

@@ -13,8 +13,12 @@ public final class Kustomize {
 
     private Kustomize() {}
 
-    /** kubectl on the PATH, if any. */
+    /** {@code -Dtwinview.kubectl=PATH} (another kubectl, e.g. a newer one), else kubectl on the PATH, if any. */
     public static Optional<Path> kubectl() {
+        String chosen = System.getProperty("twinview.kubectl", "");
+        if (!chosen.isEmpty()) {
+            return Files.isExecutable(Path.of(chosen)) ? Optional.of(Path.of(chosen)) : Optional.empty();
+        }
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(File.pathSeparator)) {
             Path candidate = Path.of(dir, "kubectl");
