@@ -34,6 +34,37 @@ class ServiceConfigTest {
     }
 
     @Test
+    void kafkaClientPropertiesOfSeveralWordsReachTheClientsFromTheEnvironmentWithDottedKeys() {
+        // what a Kubernetes Deployment sets (k8s/components/strimzi): Strimzi's SCRAM user and its cluster CA as a
+        // truststore, over an application.properties that names another broker (Quarkus's ordinals: 250 < 300)
+        KafkaConfig kafka = bind(
+                KafkaConfig.class,
+                Map.of("kafka.bootstrap.servers", "b:1"),
+                250,
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS", "twinview-kafka-bootstrap:9093",
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                        "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                        "KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                        "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/kafka-ca/ca.p12",
+                        "KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12",
+                        "KAFKA_SSL_TRUSTSTORE_PASSWORD", "changeit"));
+
+        assertEquals(
+                Map.of(
+                        "bootstrap.servers", "twinview-kafka-bootstrap:9093",
+                        "security.protocol", "SASL_SSL",
+                        "sasl.mechanism", "SCRAM-SHA-512",
+                        "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                        "ssl.truststore.location", "/etc/kafka-ca/ca.p12",
+                        "ssl.truststore.type", "PKCS12",
+                        "ssl.truststore.password", "changeit"),
+                kafka.properties(),
+                "every KAFKA_* variable becomes the dotted Kafka client key, the environment winning over application.properties");
+        assertEquals("twinview-kafka-bootstrap:9093", kafka.bootstrapServers(), "KAFKA_BOOTSTRAP_SERVERS wins");
+    }
+
+    @Test
     void storageWithEveryKeyGivesTheSettingsWithDefaults() {
         StorageConfig storage = bind(
                 StorageConfig.class,
@@ -68,8 +99,15 @@ class ServiceConfigTest {
     }
 
     private static <T> T bind(Class<T> mapping, Map<String, String> properties, Map<String, String> environment) {
+        return bind(mapping, properties, 400, environment);
+    }
+
+    private static <T> T bind(
+            Class<T> mapping, Map<String, String> properties, int propertiesOrdinal, Map<String, String> environment) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(properties, "test", 400), new EnvConfigSource(environment, 300))
+                .withSources(
+                        new PropertiesConfigSource(properties, "test", propertiesOrdinal),
+                        new EnvConfigSource(environment, 300))
                 .withMapping(mapping)
                 .withValidateUnknown(true)
                 .build();
