@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,6 +72,8 @@ public final class TaskWorker implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a finished task's commit waits for a rebalance in progress to complete. */
+    private static final Duration REBALANCE_WAIT = Duration.ofSeconds(30);
 
     private final WorkerSettings settings;
     private final Function<String, ImageDataset> datasets;
@@ -379,16 +382,33 @@ public final class TaskWorker implements AutoCloseable {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> next = Map.of(partition, new OffsetAndMetadata(offset + 1));
-        for (int attempt = 1; ; attempt++) {
+        boolean woken = false;
+        long rebalanceDeadline = System.nanoTime() + REBALANCE_WAIT.toNanos();
+        while (true) {
             try {
                 c.commitSync(next);
                 return;
             } catch (WakeupException e) {
-                if (attempt == 2) {
+                if (woken) {
                     throw e;
                 }
-                // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
-            } catch (CommitFailedException | RebalanceInProgressException e) {
+                woken = true; // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
+            } catch (RebalanceInProgressException e) {
+                // a worker joined or left while this task ran: take part in the rebalance, then commit if the
+                // partition stayed here (the cooperative assignor moves as few as it can)
+                if (System.nanoTime() - rebalanceDeadline > 0 || !completeRebalance(c, partition)) {
+                    LOG.warnf(
+                            "worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
+                                    + " may redo it and the trainer drops the duplicates",
+                            settings.workerId(),
+                            what,
+                            partition.topic(),
+                            partition.partition(),
+                            offset,
+                            e.getMessage());
+                    return;
+                }
+            } catch (CommitFailedException e) {
                 LOG.warnf(
                         "worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
                                 + " may redo it and the trainer drops the duplicates",
@@ -403,6 +423,29 @@ public final class TaskWorker implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * One poll with every partition paused, which lets the consumer rejoin the group (rebalance
+     * callbacks run here) without taking a new task. A record that still arrives (a partition
+     * assigned during this poll) is put back: the consumer seeks to it, so the next poll returns it.
+     *
+     * @return whether {@code partition} is still this worker's
+     */
+    private boolean completeRebalance(KafkaConsumer<byte[], byte[]> c, TopicPartition partition) {
+        c.pause(c.assignment());
+        try {
+            Map<TopicPartition, Long> firsts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : c.poll(Duration.ofMillis(200))) {
+                firsts.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
+            }
+            firsts.forEach(c::seek);
+        } catch (WakeupException e) {
+            // close() woke the consumer (it fires once): the commit is still worth trying
+        } finally {
+            c.resume(c.paused());
+        }
+        return c.assignment().contains(partition);
     }
 
     /**
