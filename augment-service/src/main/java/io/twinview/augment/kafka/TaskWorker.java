@@ -152,7 +152,8 @@ public final class TaskWorker implements AutoCloseable {
 
     /**
      * Stops the loop: the task in hand is finished if its views are all out, else abandoned
-     * uncommitted. Joins the loop (up to 30 s, then interrupts it) and the augmentation threads.
+     * uncommitted, and the consumer leaves the group. Joins the loop (up to 20 s, then interrupts
+     * it; the consumer still leaves the group) and the augmentation threads.
      */
     @Override
     public void close() {
