@@ -120,7 +120,10 @@ public final class HpaEmulator {
      *
      * @param metricReplicas what the metric alone asks for (after the tolerance)
      * @param desired        what the HPA sets the target to
-     * @param reason         why desired differs from metricReplicas, in the controller's words
+     * @param reason         why desired differs from metricReplicas, in the controller's words: the
+     *                       AbleToScale reason when a window held it (ScaleUpStabilized,
+     *                       ScaleDownStabilized), else the ScalingLimited one (ScaleUpLimit,
+     *                       TooManyReplicas, ScaleDownLimit, TooFewReplicas, DesiredWithinRange)
      */
     public record Decision(int metricReplicas, int desired, String reason) {}
 
@@ -169,10 +172,11 @@ public final class HpaEmulator {
         } else {
             metricReplicas = externalPerPodReplicas(current, metricTotal);
             int stabilized = stabilize(now, current, metricReplicas);
-            desired = limitRate(now, current, stabilized);
+            Limited limited = limitRate(now, current, stabilized);
+            desired = limited.replicas();
             reason = stabilized != metricReplicas
                     ? (metricReplicas >= current ? "ScaleUpStabilized" : "ScaleDownStabilized")
-                    : desired != stabilized ? "ScaleLimited" : "DesiredWithinRange";
+                    : limited.reason();
         }
         if (desired != current) {
             storeScaleEvent(now, current, desired);
@@ -226,19 +230,26 @@ public final class HpaEmulator {
         return result;
     }
 
-    /** {@code convertDesiredReplicasWithBehaviorRate}. */
-    private int limitRate(Instant now, int current, int desired) {
+    private record Limited(int replicas, String reason) {}
+
+    /** {@code convertDesiredReplicasWithBehaviorRate}, with the controller's reason when it limits. */
+    private Limited limitRate(Instant now, int current, int desired) {
         if (desired > current) {
             int limit = Math.max(scaleUpLimit(now, current), current);
-            int allowed = Math.min(spec.maxReplicas(), limit);
-            return Math.min(desired, allowed);
-        }
-        if (desired < current) {
+            boolean rate = spec.maxReplicas() > limit;
+            int allowed = rate ? limit : spec.maxReplicas();
+            if (desired > allowed) {
+                return new Limited(allowed, rate ? "ScaleUpLimit" : "TooManyReplicas");
+            }
+        } else if (desired < current) {
             int limit = Math.min(scaleDownLimit(now, current), current);
-            int allowed = Math.max(spec.minReplicas(), limit);
-            return Math.max(desired, allowed);
+            boolean rate = spec.minReplicas() < limit;
+            int allowed = rate ? limit : spec.minReplicas();
+            if (desired < allowed) {
+                return new Limited(allowed, rate ? "ScaleDownLimit" : "TooFewReplicas");
+            }
         }
-        return desired;
+        return new Limited(desired, "DesiredWithinRange");
     }
 
     /** {@code calculateScaleUpLimitWithScalingRules}. */

@@ -50,7 +50,9 @@ class HpaEmulatorTest {
     @Test
     void scaleUpIsLimitedToFourPodsOrDoublePerPeriodAndToMax() {
         HpaEmulator hpa = new HpaEmulator(new Spec(1, 20, 1, 0.1, Rules.defaultScaleUp(), noWindowDown()));
-        assertEquals(5, hpa.reconcile(at(0), 1, 20).desired(), "from 1: max(1 + 4, 2 x 1) = 5");
+        HpaEmulator.Decision first = hpa.reconcile(at(0), 1, 20);
+        assertEquals(5, first.desired(), "from 1: max(1 + 4, 2 x 1) = 5");
+        assertEquals("ScaleUpLimit", first.reason(), "the rate limited it");
         assertEquals(
                 5,
                 hpa.reconcile(at(5), 5, 20).desired(),
@@ -58,7 +60,9 @@ class HpaEmulatorTest {
         assertEquals(10, hpa.reconcile(at(16), 5, 20).desired(), "next period: max(5 + 4, 2 x 5) = 10");
         HpaEmulator capped = new HpaEmulator(spec(noWindowDown()));
         assertEquals(5, capped.reconcile(at(0), 1, 50).desired(), "rate first: 5");
-        assertEquals(6, capped.reconcile(at(20), 5, 50).desired(), "then maxReplicas 6");
+        HpaEmulator.Decision top = capped.reconcile(at(20), 5, 50);
+        assertEquals(6, top.desired(), "then maxReplicas 6");
+        assertEquals("TooManyReplicas", top.reason(), "maxReplicas limited it");
     }
 
     @Test
@@ -101,6 +105,8 @@ class HpaEmulatorTest {
         HpaEmulator hpa = new HpaEmulator(spec(noWindowDown()));
         assertEquals(6, hpa.reconcile(at(0), 9, 0).desired(), "above max: max, whatever the metric");
         assertEquals(1, hpa.reconcile(at(1), 0, 100).desired(), "below min: min");
-        assertEquals(1, hpa.reconcile(at(2), 3, 0).desired(), "no lag, no window: down to min 1");
+        HpaEmulator.Decision floor = hpa.reconcile(at(2), 3, 0);
+        assertEquals(1, floor.desired(), "no lag, no window: down to min 1");
+        assertEquals("TooFewReplicas", floor.reason(), "minReplicas limited it");
     }
 }
