@@ -10,8 +10,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +64,16 @@ public final class TaskWorker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TaskWorker.class);
     private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration SUMMARY_EVERY = Duration.ofSeconds(60);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /**
+     * How long {@link #close()} lets the task in hand finish (or be abandoned at its next record)
+     * before interrupting it: within Kubernetes' default 30 s termination grace, with room to leave
+     * the group.
+     */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a finished task's commit waits for a rebalance in progress to complete. */
+    private static final Duration REBALANCE_WAIT = Duration.ofSeconds(30);
 
     private final WorkerSettings settings;
     private final Function<String, ImageDataset> datasets;
@@ -139,7 +152,8 @@ public final class TaskWorker implements AutoCloseable {
 
     /**
      * Stops the loop: the task in hand is finished if its views are all out, else abandoned
-     * uncommitted. Joins the loop (up to 30 s, then interrupts it) and the augmentation threads.
+     * uncommitted, and the consumer leaves the group. Joins the loop (up to 20 s, then interrupts
+     * it; the consumer still leaves the group) and the augmentation threads.
      */
     @Override
     public void close() {
@@ -201,16 +215,23 @@ public final class TaskWorker implements AutoCloseable {
                     settings.workerId(),
                     settings.deadLetterTopic(),
                     datasets);
-            try (KafkaConsumer<byte[], byte[]> c = settings.kafka()
-                            .tasksConsumer(clientId(settings, "tasks"), settings.groupId(), settings.sessionTimeout());
-                    ProducerSlot producer = new ProducerSlot(settings)) {
-                consumer = c;
-                if (stopping) {
-                    return;
+            // the producer is closed after the consumer: leaving the group comes first, so a stopping
+            // worker's partitions move at once while sends of an abandoned task drain
+            try (ProducerSlot producer = new ProducerSlot(settings)) {
+                KafkaConsumer<byte[], byte[]> c = settings.kafka()
+                        .tasksConsumer(clientId(settings, "tasks"), settings.groupId(), settings.sessionTimeout());
+                try {
+                    consumer = c;
+                    if (stopping) {
+                        return;
+                    }
+                    c.subscribe(List.of(settings.tasksTopic()), new Rebalance());
+                    subscribed = true;
+                    poll(c, processor, producer);
+                } finally {
+                    subscribed = false;
+                    leaveGroup(c);
                 }
-                c.subscribe(List.of(settings.tasksTopic()), new RebalanceLog());
-                subscribed = true;
-                poll(c, processor, producer);
             }
         } catch (InterruptException e) {
             LOG.infof("worker %s: interrupted", settings.workerId());
@@ -219,6 +240,25 @@ public final class TaskWorker implements AutoCloseable {
             throw e;
         } finally {
             subscribed = false;
+        }
+    }
+
+    /**
+     * Closes the consumer, which sends LeaveGroup: the group rebalances at once instead of after the
+     * session timeout. An interrupt (the stop grace ran out) is set aside meanwhile, or the close
+     * would give up before the request goes out.
+     */
+    private void leaveGroup(KafkaConsumer<byte[], byte[]> c) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            c.close(CLOSE_TIMEOUT);
+            LOG.infof("worker %s: left group %s", settings.workerId(), settings.groupId());
+        } catch (RuntimeException e) {
+            LOG.warnf("worker %s: closing the tasks consumer: %s", settings.workerId(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -275,6 +315,7 @@ public final class TaskWorker implements AutoCloseable {
         }
         String name = "task " + Long.toUnsignedString(task.getTaskId()) + " of run '" + task.getRunId() + "'";
         TaskProcessor.Outcome outcome;
+        long started = System.nanoTime();
         try {
             outcome = processor.process(task, producer.get(), () -> stopping);
         } catch (TaskProcessor.ProduceFailure e) {
@@ -294,7 +335,7 @@ public final class TaskWorker implements AutoCloseable {
             return;
         }
         if (outcome instanceof TaskProcessor.Outcome.Done done) {
-            stats.completed(done.batches(), done.samples());
+            stats.completed(done.batches(), done.samples(), System.nanoTime() - started);
             stats.rejected(done.rejected(), done.lastRejection());
             if (done.rejected() > 0) {
                 LOG.warnf(
@@ -313,6 +354,7 @@ public final class TaskWorker implements AutoCloseable {
         } else if (outcome instanceof TaskProcessor.Outcome.Skipped skipped) {
             skip(c, partition, record.offset(), where, name + ": " + skipped.reason());
         } else if (outcome instanceof TaskProcessor.Outcome.Abandoned abandoned) {
+            stats.abandoned();
             LOG.infof(
                     "worker %s: stopping; %s at %s left uncommitted after %d ViewBatches, for another worker",
                     settings.workerId(), name, where, abandoned.sentBatches());
@@ -328,19 +370,46 @@ public final class TaskWorker implements AutoCloseable {
         commit(c, partition, offset, "the record");
     }
 
-    /** Commits {@code offset + 1}; a stop request arriving meanwhile does not lose the commit. */
+    /**
+     * Commits {@code offset + 1}; a stop request arriving meanwhile does not lose the commit. A
+     * partition no longer assigned is not committed: its new owner reads the record again.
+     */
     private void commit(KafkaConsumer<byte[], byte[]> c, TopicPartition partition, long offset, String what) {
+        if (!c.assignment().contains(partition)) {
+            LOG.warnf(
+                    "worker %s: %s at %s-%d@%d is not committed: the partition was revoked meanwhile; its new"
+                            + " owner redoes it and the trainer drops the duplicates",
+                    settings.workerId(), what, partition.topic(), partition.partition(), offset);
+            return;
+        }
         Map<TopicPartition, OffsetAndMetadata> next = Map.of(partition, new OffsetAndMetadata(offset + 1));
-        for (int attempt = 1; ; attempt++) {
+        boolean woken = false;
+        long rebalanceDeadline = System.nanoTime() + REBALANCE_WAIT.toNanos();
+        while (true) {
             try {
                 c.commitSync(next);
                 return;
             } catch (WakeupException e) {
-                if (attempt == 2) {
+                if (woken) {
                     throw e;
                 }
-                // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
-            } catch (CommitFailedException | RebalanceInProgressException e) {
+                woken = true; // close() woke the consumer: this work is done, so commit it anyway (wakeup fires once)
+            } catch (RebalanceInProgressException e) {
+                // a worker joined or left while this task ran: take part in the rebalance, then commit if the
+                // partition stayed here (the cooperative assignor moves as few as it can)
+                if (System.nanoTime() - rebalanceDeadline > 0 || !completeRebalance(c, partition)) {
+                    LOG.warnf(
+                            "worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
+                                    + " may redo it and the trainer drops the duplicates",
+                            settings.workerId(),
+                            what,
+                            partition.topic(),
+                            partition.partition(),
+                            offset,
+                            e.getMessage());
+                    return;
+                }
+            } catch (CommitFailedException e) {
                 LOG.warnf(
                         "worker %s: could not commit %s at %s-%d@%d (%s): the partition moved; its new owner"
                                 + " may redo it and the trainer drops the duplicates",
@@ -355,6 +424,29 @@ public final class TaskWorker implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * One poll with every partition paused, which lets the consumer rejoin the group (rebalance
+     * callbacks run here) without taking a new task. A record that still arrives (a partition
+     * assigned during this poll) is put back: the consumer seeks to it, so the next poll returns it.
+     *
+     * @return whether {@code partition} is still this worker's
+     */
+    private boolean completeRebalance(KafkaConsumer<byte[], byte[]> c, TopicPartition partition) {
+        c.pause(c.assignment());
+        try {
+            Map<TopicPartition, Long> firsts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : c.poll(Duration.ofMillis(200))) {
+                firsts.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
+            }
+            firsts.forEach(c::seek);
+        } catch (WakeupException e) {
+            // close() woke the consumer (it fires once): the commit is still worth trying
+        } finally {
+            c.resume(c.paused());
+        }
+        return c.assignment().contains(partition);
     }
 
     /**
@@ -445,19 +537,54 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    private final class RebalanceLog implements ConsumerRebalanceListener {
+    /**
+     * Follows the worker's share of the tasks topic. With the cooperative assignor the callbacks get
+     * only what changes: {@code onPartitionsAssigned} the partitions added, {@code onPartitionsRevoked}
+     * those that move to another worker (the worker keeps the rest and goes on with them). The
+     * callbacks run inside {@code poll()}, between tasks: the task in hand was committed or abandoned
+     * before any of its partition is given up, and a task whose partition was lost meanwhile (session
+     * or poll interval expired) is not committed ({@link #commit}) but redone by the new owner.
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        private final Set<TopicPartition> owned =
+                new TreeSet<>(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            LOG.infof(
-                    "worker %s: assigned %d partition(s) of %s",
-                    settings.workerId(), partitions.size(), settings.tasksTopic());
+            owned.addAll(partitions);
+            stats.assigned(owned.size());
+            if (!partitions.isEmpty()) {
+                LOG.infof(
+                        "worker %s: took partition(s) %s of %s, holds %d",
+                        settings.workerId(), numbers(partitions), settings.tasksTopic(), owned.size());
+            }
         }
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            owned.removeAll(partitions);
+            stats.assigned(owned.size());
             if (!partitions.isEmpty()) {
-                LOG.infof("worker %s: %d partition(s) revoked", settings.workerId(), partitions.size());
+                LOG.infof(
+                        "worker %s: gave up partition(s) %s, keeps %d",
+                        settings.workerId(), numbers(partitions), owned.size());
             }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            owned.removeAll(partitions);
+            stats.assigned(owned.size());
+            if (!partitions.isEmpty()) {
+                LOG.warnf(
+                        "worker %s: lost partition(s) %s (the group moved them without this worker: session or"
+                                + " poll interval expired); their uncommitted tasks are redone elsewhere",
+                        settings.workerId(), numbers(partitions));
+            }
+        }
+
+        private static List<Integer> numbers(Collection<TopicPartition> partitions) {
+            return partitions.stream().map(TopicPartition::partition).sorted().toList();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.twinview.augment.kafka;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of one worker, read from any thread (health check, logs, tests). */
@@ -11,11 +12,19 @@ public final class WorkerStats {
     private final AtomicLong samplesAugmented = new AtomicLong();
     private final AtomicLong produceFailures = new AtomicLong();
     private final AtomicLong samplesRejected = new AtomicLong();
+    private final AtomicLong tasksAbandoned = new AtomicLong();
+    private final AtomicLong taskNanos = new AtomicLong();
+    private final AtomicInteger partitions = new AtomicInteger();
     private volatile String lastSkip;
     private volatile String lastRejection;
 
-    /** A task's views all acknowledged and its offset committed (or the commit attempted). */
-    void completed(int batches, int samples) {
+    /**
+     * A task's views all acknowledged and its offset committed (or the commit attempted).
+     *
+     * @param nanos how long the task took, from its record in hand to its last acknowledgement
+     */
+    void completed(int batches, int samples, long nanos) {
+        taskNanos.addAndGet(nanos);
         tasksCompleted.incrementAndGet();
         batchesProduced.addAndGet(batches);
         samplesAugmented.addAndGet(samples);
@@ -36,6 +45,31 @@ public final class WorkerStats {
     void skipped(String where, String reason) {
         tasksSkipped.incrementAndGet();
         lastSkip = where + ": " + reason;
+    }
+
+    /** A task left part-way, uncommitted, because the worker is stopping (another worker redoes it). */
+    void abandoned() {
+        tasksAbandoned.incrementAndGet();
+    }
+
+    /** Partitions of the tasks topic the worker holds now. */
+    void assigned(int count) {
+        partitions.set(count);
+    }
+
+    /** Partitions of the tasks topic the worker holds now (0 before it joined the group). */
+    public int partitions() {
+        return partitions.get();
+    }
+
+    /** Tasks abandoned by a stopping worker. */
+    public long tasksAbandoned() {
+        return tasksAbandoned.get();
+    }
+
+    /** Seconds spent on completed tasks, summed. */
+    public double taskSeconds() {
+        return taskNanos.get() / 1e9;
     }
 
     /** An attempt at a task whose views did not all reach the broker (it is read again). */

@@ -9,13 +9,9 @@ import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.ViewBatch;
 import io.twinview.stack.JavaProcess;
 import io.twinview.stack.LocalStack;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two real worker processes ({@link WorkerMain} in child JVMs on this test's classpath) in one
- * consumer group against the shared broker: how they split the tasks, and what a SIGKILL loses.
+ * consumer group against the shared broker: how they split the tasks, what a SIGKILL loses, and how
+ * a SIGTERM hands the work over at once.
  */
 class WorkerProcessesTest {
 
@@ -40,7 +37,7 @@ class WorkerProcessesTest {
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
 
     private KafkaTestSupport kafka;
-    private final List<JavaProcess> workers = new ArrayList<>();
+    private WorkerProcesses workers;
     private String tasksTopic;
     private String group;
 
@@ -50,11 +47,12 @@ class WorkerProcessesTest {
         tasksTopic = KafkaTestSupport.unique("proc.tasks");
         group = KafkaTestSupport.unique("proc-group");
         Topics.ensure(kafka.admin(), Topics.tasksTopic(tasksTopic, TASKS_PARTITIONS));
+        workers = new WorkerProcesses(tasksTopic, TASKS_PARTITIONS, group, SESSION_TIMEOUT);
     }
 
     @AfterEach
     void tearDown() {
-        workers.forEach(w -> w.stop(Duration.ofSeconds(10)));
+        workers.close();
         kafka.close();
     }
 
@@ -62,7 +60,7 @@ class WorkerProcessesTest {
     void twoWorkerProcessesEachTakeAboutHalfOfTheTasks() {
         String runId = KafkaTestSupport.unique("share");
         String viewsTopic = kafka.createViewsTopic(runId);
-        startWorkers(2);
+        workers.start(2, kafka, TIMEOUT);
         int tasks = 128; // 32 partitions, 16 per worker: the key hash spreads 128 tasks to about 64 each
         for (int t = 0; t < tasks; t++) {
             AugmentTask task = KafkaTestSupport.task(
@@ -107,12 +105,101 @@ class WorkerProcessesTest {
     void aWorkerKilledMidTaskLosesNoSampleAndTheDuplicatesDropOut() {
         String runId = KafkaTestSupport.unique("sigkill");
         String viewsTopic = kafka.createViewsTopic(runId);
-        List<JavaProcess> pair = startWorkers(2);
-        // 12 tasks of 40 samples in records of 2: 20 records per task. Synthetic images of 512 px are
-        // drawn on every read, so a task takes long enough (tenths of a second) to be killed inside.
+        List<JavaProcess> pair = workers.start(2, kafka, TIMEOUT);
+        // 12 tasks of 40 samples in records of 2: 20 records per task
         int samples = 480;
         int perTask = 40;
         int perRecord = 2;
+        Map<Long, AugmentTask> tasks = publishSlowTasks(runId, samples, perTask, perRecord);
+        int recordsPerTask = perTask / perRecord;
+
+        ViewDedup dedup = new ViewDedup();
+        String victimId;
+        try (KafkaConsumer<byte[], byte[]> views = viewsConsumer(viewsTopic)) {
+            victimId = awaitATaskStarting(views, dedup).getWorkerId();
+            JavaProcess victim = pair.stream()
+                    .filter(p -> p.name().equals(victimId))
+                    .findFirst()
+                    .orElseThrow();
+            int exit = victim.kill(); // SIGKILL: no shutdown hook, no commit, no goodbye to the group
+            assertEquals(137, exit, "the worker died of SIGKILL (128 + 9)");
+            readUntilEverySample(views, dedup, samples);
+        }
+
+        assertEverySampleOnceAndEveryTaskComplete(dedup, samples, tasks, recordsPerTask);
+        Map<Long, Integer> victimRecords = dedup.recordsBy(victimId);
+        assertTrue(
+                victimRecords.values().stream().anyMatch(n -> n < recordsPerTask),
+                "the victim was killed inside a task (it made only part of a task's records): " + victimRecords);
+        String survivor = workers.alive().get(0).name();
+        long redone = victimRecords.entrySet().stream()
+                .filter(e -> e.getValue() < recordsPerTask)
+                .filter(e -> dedup.recordsBy(survivor).getOrDefault(e.getKey(), 0) == recordsPerTask)
+                .count();
+        assertTrue(redone >= 1, "the survivor redid the task the victim left part-way, from its first record");
+        System.out.printf(
+                "sigkill test: victim %s made %s records per task; %d duplicate records dropped%n",
+                victimId, victimRecords, dedup.duplicates());
+    }
+
+    @Test
+    void aWorkerSigtermedMidTaskLeavesTheGroupAtOnceAndAnotherRedoesItsTask() {
+        // Kafka's default 45 s session: only the victim's LeaveGroup can move its partitions sooner
+        Duration session = WorkerSettings.DEFAULT_SESSION_TIMEOUT;
+        workers = new WorkerProcesses(tasksTopic, TASKS_PARTITIONS, group, session);
+        String runId = KafkaTestSupport.unique("sigterm");
+        String viewsTopic = kafka.createViewsTopic(runId);
+        List<JavaProcess> pair = workers.start(2, kafka, TIMEOUT);
+        int samples = 480;
+        int perTask = 40;
+        int perRecord = 2;
+        Map<Long, AugmentTask> tasks = publishSlowTasks(runId, samples, perTask, perRecord);
+        int recordsPerTask = perTask / perRecord;
+
+        ViewDedup dedup = new ViewDedup();
+        JavaProcess victim;
+        Duration rebalance;
+        try (KafkaConsumer<byte[], byte[]> views = viewsConsumer(viewsTopic)) {
+            ViewBatch first = awaitATaskStarting(views, dedup);
+            victim = pair.stream()
+                    .filter(p -> p.name().equals(first.getWorkerId()))
+                    .findFirst()
+                    .orElseThrow();
+            long sigterm = System.nanoTime();
+            victim.terminate(); // SIGTERM: the worker abandons its task at the next record and leaves
+            kafka.awaitGroup(group, 1, TASKS_PARTITIONS, session);
+            rebalance = Duration.ofNanos(System.nanoTime() - sigterm);
+            assertEquals(143, victim.waitFor(Duration.ofSeconds(30)).orElse(-1), "the worker exited on SIGTERM");
+            readUntilEverySample(views, dedup, samples);
+        }
+
+        assertTrue(
+                rebalance.compareTo(session.dividedBy(3)) < 0,
+                "the survivor held every partition " + rebalance.toMillis() + " ms after the SIGTERM: well inside"
+                        + " the " + session.toSeconds() + " s session timeout, so the victim left the group");
+        assertEverySampleOnceAndEveryTaskComplete(dedup, samples, tasks, recordsPerTask);
+        Map<Long, Integer> victimRecords = dedup.recordsBy(victim.name());
+        String survivor = workers.alive().get(0).name();
+        List<Long> abandoned = victimRecords.entrySet().stream()
+                .filter(e -> e.getValue() < recordsPerTask)
+                .map(Map.Entry::getKey)
+                .toList();
+        assertEquals(1, abandoned.size(), "the victim left exactly one task part-way: " + victimRecords);
+        assertEquals(
+                recordsPerTask,
+                dedup.recordsBy(survivor).getOrDefault(abandoned.get(0), 0),
+                "the survivor redid the abandoned task from its first record");
+        System.out.printf(
+                "sigterm test: group rebalanced %d ms after SIGTERM (session timeout %d s); victim %s made %s"
+                        + " records per task; %d duplicate records dropped%n",
+                rebalance.toMillis(), session.toSeconds(), victim.name(), victimRecords, dedup.duplicates());
+    }
+
+    /**
+     * Publishes {@code samples / perTask} tasks of synthetic 512 px images in records of {@code perRecord}:
+     * images are drawn on every read, so a task takes long enough (tenths of a second) to be stopped inside.
+     */
+    private Map<Long, AugmentTask> publishSlowTasks(String runId, int samples, int perTask, int perRecord) {
         String dataset = "synthetic:?n=" + samples + "&size=512";
         Map<Long, AugmentTask> tasks = new TreeMap<>();
         for (int t = 0; t * perTask < samples; t++) {
@@ -128,42 +215,42 @@ class WorkerProcessesTest {
             tasks.put(task.getTaskId(), task);
             kafka.publish(tasksTopic, null, trainerKey(task), task.toByteArray());
         }
-        int recordsPerTask = perTask / perRecord;
+        return tasks;
+    }
 
-        Dedup dedup = new Dedup();
-        String victimId;
-        try (KafkaConsumer<byte[], byte[]> views = viewsConsumer(viewsTopic)) {
-            // the first record that starts a task: its worker has 19 more records of that task to make
+    /** The first record that starts a task: its worker has the rest of that task still to make. */
+    private static ViewBatch awaitATaskStarting(KafkaConsumer<byte[], byte[]> views, ViewDedup dedup) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
             ViewBatch first = null;
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (first == null && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : views.poll(Duration.ofMillis(20))) {
-                    ViewBatch batch = KafkaTestSupport.parse(record);
-                    dedup.accept(batch);
-                    if (first == null && batch.getSequence() == 0) {
-                        first = batch;
-                    }
+            for (ConsumerRecord<byte[], byte[]> record : views.poll(Duration.ofMillis(20))) {
+                ViewBatch batch = KafkaTestSupport.parse(record);
+                dedup.accept(batch);
+                if (first == null && batch.getSequence() == 0) {
+                    first = batch;
                 }
             }
-            assertTrue(first != null, "the workers started producing views");
-            victimId = first.getWorkerId();
-            JavaProcess victim = pair.stream()
-                    .filter(p -> p.name().equals(victimId))
-                    .findFirst()
-                    .orElseThrow();
-            int exit = victim.kill(); // SIGKILL: no shutdown hook, no commit, no goodbye to the group
-            assertEquals(137, exit, "the worker died of SIGKILL (128 + 9)");
-
-            deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (dedup.samples().size() < samples && System.nanoTime() < deadline) {
-                views.poll(Duration.ofMillis(200)).forEach(r -> dedup.accept(KafkaTestSupport.parse(r)));
-            }
-            long quiet = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // late duplicates
-            while (System.nanoTime() < quiet) {
-                views.poll(Duration.ofMillis(200)).forEach(r -> dedup.accept(KafkaTestSupport.parse(r)));
+            if (first != null) {
+                return first;
             }
         }
+        throw new AssertionError("the workers produced no views within " + TIMEOUT.toSeconds() + " s");
+    }
 
+    /** Reads views until every sample arrived (after dedup), then 2 s more for late duplicates. */
+    private static void readUntilEverySample(KafkaConsumer<byte[], byte[]> views, ViewDedup dedup, int samples) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (dedup.samples().size() < samples && System.nanoTime() < deadline) {
+            views.poll(Duration.ofMillis(200)).forEach(r -> dedup.accept(KafkaTestSupport.parse(r)));
+        }
+        long quiet = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() < quiet) {
+            views.poll(Duration.ofMillis(200)).forEach(r -> dedup.accept(KafkaTestSupport.parse(r)));
+        }
+    }
+
+    private static void assertEverySampleOnceAndEveryTaskComplete(
+            ViewDedup dedup, int samples, Map<Long, AugmentTask> tasks, int recordsPerTask) {
         Map<Long, Integer> times = new TreeMap<>();
         dedup.samples().forEach(s -> times.merge(s, 1, Integer::sum));
         assertEquals(
@@ -177,63 +264,6 @@ class WorkerProcessesTest {
                         recordsPerTask,
                         dedup.sequencesOf(taskId),
                         "task " + taskId + " is complete: all its records arrived"));
-        Map<Long, Integer> victimRecords = dedup.recordsBy(victimId);
-        assertTrue(
-                victimRecords.values().stream().anyMatch(n -> n < recordsPerTask),
-                "the victim was killed inside a task (it made only part of a task's records): " + victimRecords);
-        String survivor = workers.stream()
-                .filter(JavaProcess::isAlive)
-                .findFirst()
-                .orElseThrow()
-                .name();
-        long redone = victimRecords.entrySet().stream()
-                .filter(e -> e.getValue() < recordsPerTask)
-                .filter(e -> dedup.recordsBy(survivor).getOrDefault(e.getKey(), 0) == recordsPerTask)
-                .count();
-        assertTrue(redone >= 1, "the survivor redid the task the victim left part-way, from its first record");
-        System.out.printf(
-                "sigkill test: victim %s made %s records per task; %d duplicate records dropped%n",
-                victimId, victimRecords, dedup.duplicates());
-    }
-
-    /**
-     * The trainer's duplicate dropping, mirrored: {@code TaskLedger} (trainer-service) is package-private
-     * in a module this one must not depend on. A record is new when its (task_id, sequence) was not seen.
-     */
-    private static final class Dedup {
-        private final Set<List<Long>> seen = new HashSet<>();
-        private final List<Long> samples = new ArrayList<>();
-        private final Map<Long, Integer> sequences = new HashMap<>();
-        private final Map<String, Map<Long, Integer>> byWorker = new HashMap<>();
-        private long duplicates;
-
-        void accept(ViewBatch batch) {
-            byWorker.computeIfAbsent(batch.getWorkerId(), w -> new TreeMap<>())
-                    .merge(batch.getTaskId(), 1, Integer::sum);
-            if (!seen.add(List.of(batch.getTaskId(), (long) batch.getSequence()))) {
-                duplicates++;
-                return;
-            }
-            sequences.merge(batch.getTaskId(), 1, Integer::sum);
-            samples.addAll(batch.getSampleIndicesList());
-        }
-
-        List<Long> samples() {
-            return samples;
-        }
-
-        int sequencesOf(long taskId) {
-            return sequences.getOrDefault(taskId, 0);
-        }
-
-        /** Records (duplicates included) a worker produced, by task. */
-        Map<Long, Integer> recordsBy(String workerId) {
-            return byWorker.getOrDefault(workerId, Map.of());
-        }
-
-        long duplicates() {
-            return duplicates;
-        }
     }
 
     /** The trainer's key: {@code <run-id>/<task-id>} (KafkaTaskSink), so tasks spread over partitions as in a run. */
@@ -241,48 +271,10 @@ class WorkerProcessesTest {
         return (task.getRunId() + "/" + task.getTaskId()).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Starts {@code n} worker processes in this test's group and waits until each holds partitions. */
-    private List<JavaProcess> startWorkers(int n) {
-        List<JavaProcess> started = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            String id = KafkaTestSupport.unique("proc-worker");
-            JavaProcess process = JavaProcess.builder(id)
-                    .mainClass(WorkerMain.class.getName())
-                    .classpath(testClasspath())
-                    .jvmArgs("-Xmx256m")
-                    .systemProperty(
-                            "kafka.bootstrap.servers", LocalStack.shared().kafkaBootstrapServers())
-                    .systemProperty("twinview.augment.tasks-topic", tasksTopic)
-                    .systemProperty("twinview.augment.tasks-partitions", String.valueOf(TASKS_PARTITIONS))
-                    .systemProperty("twinview.augment.group-id", group)
-                    .systemProperty("twinview.augment.worker-id", id)
-                    .systemProperty("twinview.augment.threads", "1")
-                    .systemProperty("twinview.augment.session-timeout", SESSION_TIMEOUT.toSeconds() + "s")
-                    .logFile(Path.of("target", "worker-processes", id + ".log"))
-                    .shutdownGrace(Duration.ofSeconds(10))
-                    .start();
-            workers.add(process);
-            started.add(process);
-        }
-        kafka.awaitGroup(group, n, TASKS_PARTITIONS, TIMEOUT);
-        for (JavaProcess p : started) {
-            assertTrue(p.isAlive(), p + " runs:\n" + p.logTail(30));
-        }
-        return started;
-    }
-
     private KafkaConsumer<byte[], byte[]> viewsConsumer(String topic) {
         KafkaConsumer<byte[], byte[]> consumer =
                 KafkaClients.of(LocalStack.shared().kafkaBootstrapServers()).viewsConsumer("test-views-reader");
         Topics.assignAllFromBeginning(consumer, topic, Duration.ofSeconds(30));
         return consumer;
-    }
-
-    /** The classpath surefire gives this JVM (it sets java.class.path to the real one, not its booter jar). */
-    private static List<Path> testClasspath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank())
-                .map(Path::of)
-                .toList();
     }
 }

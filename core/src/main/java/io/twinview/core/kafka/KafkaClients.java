@@ -2,11 +2,14 @@ package io.twinview.core.kafka;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,6 +25,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Keys and values are bytes: callers encode protobuf messages themselves.
  */
 public final class KafkaClients {
+
+    /** Kafka's default heartbeat.interval.ms: the longest a tasks consumer waits to hear of a rebalance. */
+    private static final long MAX_HEARTBEAT_MS = 3000;
 
     private final Map<String, Object> common;
 
@@ -76,8 +82,21 @@ public final class KafkaClients {
      * task's offset is committed only after all its ViewBatches are acknowledged and a worker that dies
      * mid-task leaves it to the group.
      *
+     * <p>The group rebalances incrementally: the classic group protocol with the
+     * {@link CooperativeStickyAssignor}. When a worker joins or leaves (a rollout, a KEDA scale step),
+     * only the partitions that move are revoked; every other worker keeps working on the partitions it
+     * keeps, where the default eager assignor would stop the whole group until the rebalance ends.
+     * Not the KIP-848 protocol ({@code group.protocol=consumer}): it refuses a client-side
+     * {@code session.timeout.ms} (the session is the broker's {@code group.consumer.session.timeout.ms},
+     * at least 45 s by default), so how soon the tasks of a killed worker move would no longer be the
+     * worker's setting, and it needs 4.0 brokers with the new coordinator. A closing consumer leaves
+     * the group at once (LeaveGroup), so a stopped worker's partitions move without waiting for the
+     * session timeout.
+     *
      * @param sessionTimeout how long the group waits for a silent member before its partitions (and its
      *                       uncommitted task) move; heartbeats go at a third of it, at least every 500 ms
+     *                       and at most every 3 s (Kafka's default): members learn of a rebalance from a
+     *                       heartbeat, so it starts within 3 s of a worker joining or leaving
      */
     public KafkaConsumer<byte[], byte[]> tasksConsumer(String clientId, String groupId, Duration sessionTimeout) {
         return new KafkaConsumer<>(tasksConsumerConfig(clientId, groupId, sessionTimeout));
@@ -125,8 +144,13 @@ public final class KafkaClients {
         Map<String, Object> config = consumerConfig(clientId);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        config.put(
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+                GroupProtocol.CLASSIC.name().toLowerCase(Locale.ROOT));
+        config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
-        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 3));
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int)
+                Math.min(MAX_HEARTBEAT_MS, Math.max(500, sessionTimeout.toMillis() / 3)));
         return config;
     }
 

@@ -102,16 +102,24 @@ class KafkaClientsTest {
                         Map.entry("enable.auto.commit", false),
                         Map.entry("max.poll.records", 1),
                         Map.entry("auto.offset.reset", "earliest"),
+                        Map.entry("group.protocol", "classic"),
+                        Map.entry(
+                                "partition.assignment.strategy",
+                                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"),
                         Map.entry("session.timeout.ms", 6000),
                         Map.entry("heartbeat.interval.ms", 2000),
                         Map.entry("key.deserializer", ByteArrayDeserializer.class),
                         Map.entry("value.deserializer", ByteArrayDeserializer.class)),
                 plain.tasksConsumerConfig("augment-w-tasks", "g", Duration.ofSeconds(6)),
-                "one task per poll, manual commits");
+                "one task per poll, manual commits, incremental (cooperative) rebalances");
         assertEquals(
                 500,
                 plain.tasksConsumerConfig("c", "g", Duration.ofSeconds(1)).get("heartbeat.interval.ms"),
                 "heartbeats at least every 500 ms");
+        assertEquals(
+                3000,
+                plain.tasksConsumerConfig("c", "g", Duration.ofSeconds(45)).get("heartbeat.interval.ms"),
+                "heartbeats at most every 3 s: a worker hears of a rebalance within 3 s");
         assertEquals(
                 Map.of(
                         "bootstrap.servers",

@@ -66,9 +66,48 @@ public class CheckpointEventListener {
     KafkaConfig kafkaConfig;
 
     private volatile boolean stopping;
+    private volatile RuntimeException injected;
+    private volatile String endedBy;
     private KafkaConsumer<byte[], byte[]> consumer;
     private ExecutorService thread;
-    private Future<?> loop;
+    private volatile Future<?> loop;
+
+    /** Where the listener stands, for the liveness check. */
+    public enum State {
+        /** {@code twinview.eval.auto=false}: no listener by design. */
+        DISABLED,
+        /** Not started yet (before StartupEvent). */
+        STARTING,
+        RUNNING,
+        /** Stopped by the application's shutdown. */
+        STOPPED,
+        /** The loop ended while the application runs: checkpoint events are no longer evaluated. */
+        DIED
+    }
+
+    public State state() {
+        if (!config.auto()) {
+            return State.DISABLED;
+        }
+        Future<?> current = loop;
+        if (current == null) {
+            return State.STARTING;
+        }
+        if (!current.isDone()) {
+            return State.RUNNING;
+        }
+        return stopping ? State.STOPPED : State.DIED;
+    }
+
+    /** Why the loop ended, when it {@link State#DIED}; else null. */
+    public String endedBy() {
+        return endedBy;
+    }
+
+    /** Tests: the loop throws {@code failure} at its next turn, as if its consumer had failed. */
+    void injectFailure(RuntimeException failure) {
+        injected = failure;
+    }
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 200) StartupEvent event) {
         if (!config.auto()) {
@@ -109,6 +148,10 @@ public class CheckpointEventListener {
         try {
             consumer.subscribe(List.of(config.checkpointsTopic()));
             while (!stopping) {
+                RuntimeException failure = injected;
+                if (failure != null) {
+                    throw failure;
+                }
                 consumer.poll(POLL).forEach(backlog::add);
                 if (!backlog.isEmpty()) {
                     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(backlog);
@@ -118,9 +161,11 @@ public class CheckpointEventListener {
             }
         } catch (WakeupException e) {
             if (!stopping) {
+                endedBy = "woken up unexpectedly";
                 LOG.error("the checkpoint event listener was woken up unexpectedly", e);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            endedBy = e.toString();
             LOG.error("the checkpoint event listener stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));

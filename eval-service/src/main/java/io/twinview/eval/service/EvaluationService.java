@@ -1,6 +1,9 @@
 package io.twinview.eval.service;
 
 import ai.djl.engine.Engine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
@@ -51,6 +54,12 @@ public class EvaluationService {
     @Inject
     StorageConfig storageConfig;
 
+    @Inject
+    MeterRegistry registry;
+
+    private Timer reportTimer;
+    private Counter failures;
+
     private ObjectStore objectStore;
     private CheckpointStore checkpoints;
     private ReportStore reports;
@@ -65,6 +74,12 @@ public class EvaluationService {
     @PostConstruct
     void init() {
         config.validate();
+        reportTimer = Timer.builder("twinview.eval.report")
+                .description("seconds per evaluated report: checkpoint read, both probes, report stored")
+                .register(registry);
+        failures = Counter.builder("twinview.eval.failures")
+                .description("evaluations that ended with an error")
+                .register(registry);
         // the natives travel in the pytorch-native-cpu jar: DJL must never try to download any
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         if (config.threads() > 0) {
@@ -146,7 +161,28 @@ public class EvaluationService {
             LOG.debugf("report %s exists: not evaluating again", resolved.id());
             return CompletableFuture.completedFuture(stored.get());
         }
-        return executor.submit(() -> run(resolved));
+        return executor.submit(() -> measured(resolved));
+    }
+
+    /**
+     * The stored report if one was made while this request waited, else {@link #run} timed into
+     * {@code twinview_eval_report_seconds}, or counted into {@code twinview_eval_failures_total} when
+     * it fails.
+     */
+    private EvalReport measured(ResolvedRequest resolved) {
+        Optional<EvalReport> stored = reports.find(resolved.id());
+        if (stored.isPresent()) {
+            return stored.get(); // evaluated while this request waited
+        }
+        Timer.Sample sample = Timer.start(registry);
+        try {
+            EvalReport report = run(resolved);
+            sample.stop(reportTimer);
+            return report;
+        } catch (RuntimeException | Error e) {
+            failures.increment();
+            throw e;
+        }
     }
 
     /** @throws EvalNotFoundException when no report has that id */
@@ -169,10 +205,6 @@ public class EvaluationService {
 
     private EvalReport run(ResolvedRequest resolved) {
         long start = System.nanoTime();
-        Optional<EvalReport> stored = reports.find(resolved.id());
-        if (stored.isPresent()) {
-            return stored.get(); // evaluated while this request waited
-        }
         ReportId id = resolved.id();
         Checkpoint checkpoint = checkpoints
                 .read(id.runId(), id.step(), ENCODER)

@@ -8,6 +8,7 @@ import com.google.protobuf.util.Timestamps;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.config.KafkaConfig;
 import io.twinview.core.config.StorageConfig;
@@ -20,6 +21,10 @@ import io.twinview.proto.v1.ListReportsRequest;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.stack.quarkus.LocalStackTestResource;
 import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +49,11 @@ class CheckpointEventListenerTest {
     @Inject
     KafkaConfig kafka;
 
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
+
     @Test
-    void aPublishedCheckpointEventIsEvaluated() throws Exception {
+    void aPublishedCheckpointEventIsEvaluatedAndTimedOnMetrics() throws Exception {
         String run = TestCheckpoints.runId("kafka");
         RunSpec spec = TestCheckpoints.spec();
         String manifestKey =
@@ -72,6 +80,36 @@ class CheckpointEventListenerTest {
         assertEquals(200, report.getKnnK(), "automatic evaluations use the configured k");
         assertEquals(report.getRandomInit(), report.getSsl(), "untrained: SSL equals random init");
         assertTrue(report.getReportId().startsWith(run + ".30."), "the usual report id: " + report.getReportId());
+
+        String scraped = scrape();
+        double count = value(scraped, "twinview_eval_report_seconds_count");
+        double sum = value(scraped, "twinview_eval_report_seconds_sum");
+        assertTrue(count >= 1, "the evaluation was timed: " + count);
+        assertTrue(
+                sum > 0 && sum / count < 600,
+                "seconds per report are positive and below the test's own limits: " + sum + " / " + count);
+        assertTrue(value(scraped, "twinview_eval_failures_total") >= 0, "failures are exported");
+    }
+
+    private String scrape() throws Exception {
+        HttpURLConnection connection = (HttpURLConnection) metrics.openConnection();
+        try (InputStream body = connection.getInputStream()) {
+            assertEquals(200, connection.getResponseCode(), "/q/metrics answers");
+            return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    /** The value of an unlabelled series in the Prometheus text format. */
+    private static double value(String scraped, String series) {
+        for (String line : scraped.split("\n")) {
+            if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        fail(series + " is not on /q/metrics:\n" + scraped);
+        return Double.NaN;
     }
 
     /** Polls ListReports until the run has a report, or fails at the deadline. */
