@@ -135,6 +135,11 @@ build_jre() {
 }
 
 if [ -n "$base" ]; then
+  if ! podman image exists "$base"; then
+    echo "images: pulling the base image $base"
+    podman pull "$base" >"$work/pull.log" 2>&1 \
+      || { echo "images: the base image $base is not here and could not be pulled; see $work/pull.log" >&2; exit 1; }
+  fi
   echo "images: building on $base"
 elif [ "$rebuild_base" = false ] && podman image exists "$jre_image"; then
   echo "images: reusing $jre_image (--rebuild-base to debootstrap it again)"
@@ -190,14 +195,16 @@ printf '%-34s %9s %9s\n' IMAGE SIZE BUILD
 print_row() {
   local size
   size=$(podman image inspect --format '{{.Size}}' "$1")
-  printf '%-34s %6d MB %9s\n' "$1" $((size / 1000000)) "${2:+$2 s}"
+  printf '%-34s %6d MB %9s\n' "$1" $((size / 1000000)) "$2"
 }
 if [[ "$base" == "$jre_image" ]]; then
   built="reused"
   if [ -n "${seconds[debootstrap]:-}" ]; then
-    built=$(awk -v a="${seconds[debootstrap]}" -v b="${seconds[import]}" 'BEGIN { printf "%.1f", a + b }')
+    built=$(awk -v a="${seconds[debootstrap]}" -v b="${seconds[import]}" 'BEGIN { printf "%.1f s", a + b }')
   fi
   print_row "$jre_image" "$built"
+else
+  print_row "$base" "(--base)"
 fi
-for name in "${names[@]}"; do print_row "$registry/$name:$version" "${seconds[$name]}"; done
+for name in "${names[@]}"; do print_row "$registry/$name:$version" "${seconds[$name]} s"; done
 echo "(sizes as podman reports them, the base's layer included; the base is shared, not copied)"
