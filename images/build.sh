@@ -49,19 +49,22 @@ jre_image="$registry/jre:$version"
 
 # --- what must be there before anything starts -----------------------------------------------
 need_tools=(podman runc)
+build_base=false
 if [ -z "$base" ]; then
-  if [ "$rebuild_base" = true ] || ! { command -v podman >/dev/null 2>&1 && CONTAINERS_CONF="$home/images/containers.conf" podman image exists "$jre_image" 2>/dev/null; }; then
+  if [ "$rebuild_base" = true ] || ! { command -v podman >/dev/null 2>&1 \
+      && CONTAINERS_CONF="$home/images/containers.conf" podman image exists "$jre_image" 2>/dev/null; }; then
+    build_base=true
     need_tools+=(debootstrap)
-    if [ "$(id -u)" != 0 ]; then
-      echo "images: building the base image $jre_image needs root (debootstrap chroots); run as root, or pass --base IMAGE" >&2
-      exit 1
-    fi
   fi
 fi
 missing=()
 for tool in "${need_tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "images: missing ${missing[*]} (on Debian: apt-get install -y ${missing[*]})" >&2
+  exit 1
+fi
+if [ "$build_base" = true ] && [ "$(id -u)" != 0 ]; then
+  echo "images: building the base image $jre_image needs root (debootstrap chroots); run as root, or pass --base IMAGE" >&2
   exit 1
 fi
 
@@ -141,7 +144,7 @@ if [ -n "$base" ]; then
       || { echo "images: the base image $base is not here and could not be pulled; see $work/pull.log" >&2; exit 1; }
   fi
   echo "images: building on $base"
-elif [ "$rebuild_base" = false ] && podman image exists "$jre_image"; then
+elif [ "$build_base" = false ]; then
   echo "images: reusing $jre_image (--rebuild-base to debootstrap it again)"
   base="$jre_image"
 else
