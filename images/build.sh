@@ -97,6 +97,9 @@ work="$home/target/images"
 mkdir -p "$work"
 
 declare -A seconds=()
+# the images a new build took the tag from: removed at the end, so rebuilds leave no <none> images
+replaced=()
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -125,6 +128,7 @@ build_jre() {
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* \
     "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
   find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
+  replaced+=("$(image_id "$jre_image")")
   start=$(now)
   tar -C "$rootfs" --numeric-owner -c . | podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -183,6 +187,7 @@ for name in "${names[@]}"; do
     s3proxy) stage_s3proxy ;;
   esac
   image="$registry/$name:$version"
+  replaced+=("$(image_id "$image")")
   echo "images: building $image from ${containerfile[$name]}"
   start=$(now)
   podman build --isolation chroot --build-arg "BASE=$base" \
@@ -190,6 +195,14 @@ for name in "${names[@]}"; do
     -f "$home/${containerfile[$name]}" -t "$image" "$home/${context[$name]}" >"$work/build-$name.log" 2>&1 \
     || { echo "images: building $image failed; see $work/build-$name.log" >&2; tail -20 "$work/build-$name.log" >&2; exit 1; }
   seconds[$name]=$(elapsed "$start")
+done
+
+# services first, then the base they were built on; an image a container still uses stays
+for ((i = ${#replaced[@]} - 1; i >= 0; i--)); do
+  id="${replaced[$i]}"
+  if [ -n "$id" ] && [ -z "$(podman image inspect --format '{{join .RepoTags ","}}' "$id" 2>/dev/null)" ]; then
+    podman rmi "$id" >/dev/null 2>&1 || true
+  fi
 done
 
 # --- 4. what was built ----------------------------------------------------------------------------
