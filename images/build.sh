@@ -52,7 +52,7 @@ need_tools=(podman runc)
 build_base=false
 if [ -z "$base" ]; then
   if [ "$rebuild_base" = true ] || ! { command -v podman >/dev/null 2>&1 \
-      && CONTAINERS_CONF="$home/images/containers.conf" podman image exists "$jre_image" 2>/dev/null; }; then
+      && CONTAINERS_CONF="${CONTAINERS_CONF:-$home/images/containers.conf}" podman image exists "$jre_image" 2>/dev/null; }; then
     build_base=true
     need_tools+=(debootstrap)
   fi
@@ -92,7 +92,8 @@ for name in "${names[@]}"; do
   fi
 done
 
-export CONTAINERS_CONF="$home/images/containers.conf"
+# the podman settings these machines need (images/containers.conf), unless the caller chose a file
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$home/images/containers.conf}"
 work="$home/target/images"
 mkdir -p "$work"
 
