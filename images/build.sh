@@ -116,7 +116,7 @@ debian_mirror() {
 }
 
 build_jre() {
-  local rootfs="$work/jre-rootfs" mirror start
+  local rootfs="$work/jre-rootfs" mirror start java_home
   mirror=$(debian_mirror)
   rm -rf "$rootfs"
   echo "images: debootstrap bookworm + openjdk-17-jre-headless from $mirror (about 2 minutes)..."
@@ -129,14 +129,16 @@ build_jre() {
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* \
     "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
   find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
+  java_home=$(cd "$rootfs" && ls -d usr/lib/jvm/java-17-openjdk-* | head -1)
   replaced+=("$(image_id "$jre_image")")
   start=$(now)
   tar -C "$rootfs" --numeric-owner -c . | podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
-    --change 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64' \
+    --change "ENV JAVA_HOME=/$java_home" \
     --message "Debian bookworm minbase + openjdk-17-jre-headless (debootstrap from $mirror)" \
-    - "$jre_image" >/dev/null
+    - "$jre_image" >"$work/import.log" 2>&1 \
+    || { echo "images: podman import failed; see $work/import.log" >&2; tail -5 "$work/import.log" >&2; exit 1; }
   seconds[import]=$(elapsed "$start")
   rm -rf "$rootfs"
   echo "images: $jre_image built (debootstrap ${seconds[debootstrap]} s, import ${seconds[import]} s)"
