@@ -3,7 +3,6 @@ package io.twinview.images;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.minio.BucketExistsArgs;
@@ -37,6 +36,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -83,20 +83,16 @@ class ImagesTest {
     private final int augmentHttp = Ports.free();
 
     private Path dir;
+    /** Why the images cannot be built here, or null: each test is skipped with it, so reports show it. */
+    private String skipReason;
 
     @BeforeAll
     void buildImages() throws Exception {
         dir = Files.createTempDirectory("twinview-images-test");
         KAFKA_LOG.setLevel(Level.WARNING);
-        assumeFalse(Boolean.getBoolean("twinview.images.skip"), "-Dtwinview.images.skip=true");
-        assumeTrue(onPath("podman") && onPath("runc"), "podman and runc are needed (apt-get install podman runc)");
-        assumeTrue(
-                Files.isRegularFile(home.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"))
-                        && Files.isRegularFile(home.resolve("cli/target/twinview-cli.jar")),
-                "the modules are not packaged (run mvn verify or package, not only test)");
-        if (!imageExists("localhost/twinview/jre:" + VERSION)) {
-            assumeTrue(onPath("debootstrap"), "the base image is not built and debootstrap is missing");
-            assumeTrue(isRoot(), "the base image is not built and debootstrap needs root");
+        skipReason = skipReason();
+        if (skipReason != null) {
+            return;
         }
         Instant start = Instant.now();
         Result build =
@@ -105,6 +101,33 @@ class ImagesTest {
         System.out.printf(
                 "[images] built in %d s%n%s",
                 Duration.between(start, Instant.now()).toSeconds(), build.output());
+    }
+
+    @BeforeEach
+    void requireImages() {
+        assumeTrue(skipReason == null, skipReason);
+    }
+
+    private String skipReason() throws Exception {
+        if (Boolean.getBoolean("twinview.images.skip")) {
+            return "-Dtwinview.images.skip=true";
+        }
+        if (!onPath("podman") || !onPath("runc")) {
+            return "podman and runc are needed (apt-get install podman runc)";
+        }
+        if (!Files.isRegularFile(home.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"))
+                || !Files.isRegularFile(home.resolve("cli/target/twinview-cli.jar"))) {
+            return "the modules are not packaged (run mvn verify or package, not only test)";
+        }
+        if (!imageExists("localhost/twinview/jre:" + VERSION)) {
+            if (!onPath("debootstrap")) {
+                return "the base image is not built and debootstrap is missing (apt-get install debootstrap)";
+            }
+            if (!isRoot()) {
+                return "the base image is not built and debootstrap needs root";
+            }
+        }
+        return null;
     }
 
     @AfterAll
