@@ -55,7 +55,13 @@ final class K8sCommand implements Runnable {
         public Integer call() throws Exception {
             Console console = new Console(false);
             Path home = TwinviewCli.home();
-            LocalCluster cluster = render(home, overlay);
+            LocalCluster cluster;
+            try {
+                cluster = render(home, overlay);
+            } catch (IllegalStateException e) {
+                console.error("k8s up: " + e.getMessage());
+                return 1;
+            }
             List<String> missing = cluster.missingImages();
             if (!missing.isEmpty()) {
                 console.error(
@@ -63,8 +69,8 @@ final class K8sCommand implements Runnable {
                 return 1;
             }
             console.info("playing " + overlay + " (" + cluster.played() + ") with podman kube play...");
-            cluster.up();
             try {
+                cluster.up();
                 Duration ready = cluster.awaitReady(Duration.ofSeconds(timeoutSeconds), console::info);
                 console.info(String.format("every pod is ready after %.0f s.", ready.toMillis() / 1e3));
             } catch (IllegalStateException e) {
@@ -90,8 +96,12 @@ final class K8sCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Console console = new Console(false);
             try (LocalCluster cluster = render(TwinviewCli.home(), overlay)) {
-                new Console(false).info("removing the pods and secrets of " + overlay);
+                console.info("removing the pods, secrets and volumes of " + overlay);
+            } catch (IllegalStateException e) {
+                console.error("k8s down: " + e.getMessage());
+                return 1;
             }
             return 0;
         }

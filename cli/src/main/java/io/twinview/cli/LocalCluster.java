@@ -49,6 +49,7 @@ final class LocalCluster implements AutoCloseable {
     private final List<Probe> probes;
     private final Set<String> images;
     private final List<String> pods;
+    private final Set<String> configVolumes;
 
     private LocalCluster(
             Path played,
@@ -56,13 +57,15 @@ final class LocalCluster implements AutoCloseable {
             List<Map<String, Object>> secrets,
             List<Probe> probes,
             Set<String> images,
-            List<String> pods) {
+            List<String> pods,
+            Set<String> configVolumes) {
         this.played = played;
         this.environment = environment;
         this.secrets = secrets;
         this.probes = probes;
         this.images = images;
         this.pods = pods;
+        this.configVolumes = configVolumes;
     }
 
     /**
@@ -82,33 +85,43 @@ final class LocalCluster implements AutoCloseable {
         }
         String rendered = HostCommand.of(Map.of(), "kubectl", "kustomize", overlay.toString())
                 .output(COMMAND_TIMEOUT);
-        List<Map<String, Object>> secrets = new ArrayList<>();
+        Map<String, Map<String, Object>> secrets = new LinkedHashMap<>();
         List<Map<String, Object>> playable = new ArrayList<>();
+        for (Object loaded : new Yaml().loadAll(rendered)) {
+            if (loaded instanceof Map<?, ?> document) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> doc = (Map<String, Object>) document;
+                if ("Secret".equals(doc.get("kind"))) {
+                    secrets.put(name(doc), doc);
+                } else {
+                    playable.add(doc);
+                }
+            }
+        }
         List<Probe> probes = new ArrayList<>();
         Set<String> images = new LinkedHashSet<>();
         List<String> pods = new ArrayList<>();
-        for (Object loaded : new Yaml().loadAll(rendered)) {
-            if (!(loaded instanceof Map<?, ?> document)) {
-                continue;
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> doc = (Map<String, Object>) document;
-            if ("Secret".equals(doc.get("kind"))) {
-                secrets.add(doc);
-                continue;
-            }
-            playable.add(doc);
+        Set<String> volumeSecrets = new LinkedHashSet<>();
+        Set<String> configVolumes = new LinkedHashSet<>();
+        for (Map<String, Object> doc : List.copyOf(playable)) {
             if ("Deployment".equals(doc.get("kind"))) {
-                readDeployment(doc, probes, images);
+                readDeployment(doc, probes, images, volumeSecrets, configVolumes);
                 pods.add(name(doc) + "-pod-0"); // podman's name for a Deployment's one pod
             }
+        }
+        for (String name : volumeSecrets) {
+            if (!secrets.containsKey(name)) {
+                throw new IllegalStateException("a pod mounts Secret " + name + ", which the overlay does not hold");
+            }
+            playable.add(configMapOf(secrets.get(name)));
         }
         Files.createDirectories(workDir);
         Path played = workDir.resolve("played.yaml");
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         Files.writeString(played, new Yaml(options).dumpAll(playable.iterator()));
-        return new LocalCluster(played, environment, secrets, probes, images, pods);
+        return new LocalCluster(
+                played, environment, List.copyOf(secrets.values()), probes, images, pods, configVolumes);
     }
 
     List<Probe> probes() {
@@ -132,8 +145,9 @@ final class LocalCluster implements AutoCloseable {
 
     /** Stores the Secrets and plays the pods; a second {@code up} replaces the first. */
     void up() {
+        close();
         storeSecrets();
-        podman("kube", "play", "--replace", played.toString()).output(COMMAND_TIMEOUT);
+        podman("kube", "play", played.toString()).output(COMMAND_TIMEOUT);
     }
 
     /**
@@ -184,10 +198,16 @@ final class LocalCluster implements AutoCloseable {
         return all.toString();
     }
 
-    /** Removes the pods and the Secrets; what is already gone is not an error. */
+    /**
+     * Removes the pods, the Secrets, and the volumes podman made of mounted ConfigMaps (which {@code kube
+     * down} leaves, and a later play would mount unchanged); what is already gone is not an error.
+     */
     @Override
     public void close() {
         podman("kube", "down", played.toString()).run(COMMAND_TIMEOUT);
+        for (String volume : configVolumes) {
+            podman("volume", "rm", "--force", volume).run(COMMAND_TIMEOUT);
+        }
         for (Map<String, Object> secret : secrets) {
             podman("secret", "rm", name(secret)).run(COMMAND_TIMEOUT);
         }
@@ -201,7 +221,32 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** {@code {"key":"base64 of the value"}}: {@code data} as it is, {@code stringData} encoded. */
+    /**
+     * A ConfigMap of the same name and content: podman 4.3 crashes on a Secret volume (a nil pointer in
+     * {@code VolumeFromSecret}) and mounts a ConfigMap of its played file; only this machine sees it.
+     */
+    static Map<String, Object> configMapOf(Map<String, Object> secret) {
+        Map<String, String> data = new LinkedHashMap<>();
+        if (secret.get("data") instanceof Map<?, ?> encoded) {
+            encoded.forEach((k, v) -> data.put(
+                    String.valueOf(k),
+                    new String(Base64.getMimeDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
+        }
+        if (secret.get("stringData") instanceof Map<?, ?> plain) {
+            plain.forEach((k, v) -> data.put(String.valueOf(k), String.valueOf(v)));
+        }
+        Map<String, Object> configMap = new LinkedHashMap<>();
+        configMap.put("apiVersion", "v1");
+        configMap.put("kind", "ConfigMap");
+        configMap.put("metadata", Map.of("name", name(secret)));
+        configMap.put("data", data);
+        return configMap;
+    }
+
+    /**
+     * What podman 4.3 reads for a Secret in a container's environment: {@code {"key":"base64 of the
+     * value"}}, {@code data} as it is, {@code stringData} encoded.
+     */
     static String secretJson(Map<String, Object> secret) {
         Map<String, String> values = new LinkedHashMap<>();
         if (secret.get("data") instanceof Map<?, ?> data) {
@@ -265,7 +310,12 @@ final class LocalCluster implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static void readDeployment(Map<String, Object> deployment, List<Probe> probes, Set<String> images) {
+    private static void readDeployment(
+            Map<String, Object> deployment,
+            List<Probe> probes,
+            Set<String> images,
+            Set<String> volumeSecrets,
+            Set<String> configVolumes) {
         String name = name(deployment);
         Map<String, Object> podSpec = (Map<String, Object>) path(deployment, "spec", "template", "spec");
         if (podSpec == null) {
@@ -275,9 +325,23 @@ final class LocalCluster implements AutoCloseable {
             throw new IllegalStateException("Deployment " + name + " is not on the host network: podman gives no"
                     + " cluster DNS, so the overlay run here must set hostNetwork (see k8s/overlays/local)");
         }
+        for (Object v : (List<Object>) podSpec.getOrDefault("volumes", List.of())) {
+            Map<String, Object> volume = (Map<String, Object>) v;
+            if (volume.remove("secret") instanceof Map<?, ?> secret) {
+                Map<String, Object> source = new LinkedHashMap<>((Map<String, Object>) secret);
+                String secretName = String.valueOf(source.remove("secretName"));
+                source.put("name", secretName); // items, defaultMode and optional mean the same there
+                volume.put("configMap", source);
+                volumeSecrets.add(secretName);
+            }
+            if (volume.get("configMap") instanceof Map<?, ?> configMap) {
+                configVolumes.add(String.valueOf(configMap.get("name")));
+            }
+        }
         for (Object c : (List<Object>) podSpec.getOrDefault("containers", List.of())) {
             Map<String, Object> container = (Map<String, Object>) c;
             images.add(String.valueOf(container.get("image")));
+            numberProbePorts(container);
             Map<String, Object> probe = (Map<String, Object>) container.get("readinessProbe");
             if (probe == null) {
                 continue;
@@ -296,6 +360,25 @@ final class LocalCluster implements AutoCloseable {
                         name + "/" + containerName + ": only httpGet and tcpSocket readiness probes are polled here");
             }
         }
+    }
+
+    /**
+     * podman 4.3 refuses container ports on the host network ("PortMappings can only be used with Bridge
+     * or slirp4netns networking"), where they mean nothing anyway: the probes get the numbers their port
+     * names stand for, and the ports go.
+     */
+    @SuppressWarnings("unchecked")
+    private static void numberProbePorts(Map<String, Object> container) {
+        for (String kind : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            if (container.get(kind) instanceof Map<?, ?> probe) {
+                for (String action : List.of("httpGet", "tcpSocket")) {
+                    if (probe.get(action) instanceof Map<?, ?> target) {
+                        ((Map<String, Object>) target).put("port", port(container, target.get("port")));
+                    }
+                }
+            }
+        }
+        container.remove("ports");
     }
 
     /** A probe's port: a number, or the name of one of the container's ports. */
