@@ -5,67 +5,33 @@ import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * A Kustomize overlay of {@code k8s/} run on this machine by {@code podman kube play}, the way a kubelet
- * would run it: rendered with {@code kubectl kustomize}, Secrets handed to podman's secret store,
- * Deployments played, and every container's readiness probe polled until it passes.
- *
- * <p>podman plays Pods, Deployments and ConfigMaps and ignores the other kinds (Services,
- * NetworkPolicies, custom resources): nothing there resolves a Service's DNS name, which is why the
- * {@code local} overlay puts every pod on the host's network and points the ConfigMap at
- * {@code 127.0.0.1}. podman 4.3 reads a Secret from its own store as a JSON map of base64 values, and a
- * Secret document in the played file is stored in a form it then cannot read: so each Secret is stored
- * here, before the play, and left out of the played file.
+ * would run it: rendered with {@code kubectl kustomize} and adapted to podman ({@link PodmanManifests}),
+ * Secrets put in podman's secret store, Deployments played, and every container's readiness probe
+ * polled until it passes. Probes reach the pods at 127.0.0.1: the overlay puts them on the host's network.
  */
 final class LocalCluster implements AutoCloseable {
 
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
-    /** A container's readiness probe: an HTTP GET (path not null) or a TCP connect on a host port. */
-    record Probe(String pod, String container, String path, int port) {
-
-        String describe() {
-            return pod + "/" + container + (path == null ? " tcp :" + port : " http :" + port + path);
-        }
-    }
-
     private final Path played;
     private final Map<String, String> environment;
-    private final List<Map<String, Object>> secrets;
-    private final List<Probe> probes;
-    private final Set<String> images;
-    private final List<String> pods;
-    private final Set<String> configVolumes;
+    private final PodmanManifests manifests;
 
-    private LocalCluster(
-            Path played,
-            Map<String, String> environment,
-            List<Map<String, Object>> secrets,
-            List<Probe> probes,
-            Set<String> images,
-            List<String> pods,
-            Set<String> configVolumes) {
+    private LocalCluster(Path played, Map<String, String> environment, PodmanManifests manifests) {
         this.played = played;
         this.environment = environment;
-        this.secrets = secrets;
-        this.probes = probes;
-        this.images = images;
-        this.pods = pods;
-        this.configVolumes = configVolumes;
+        this.manifests = manifests;
     }
 
     /**
@@ -85,47 +51,11 @@ final class LocalCluster implements AutoCloseable {
         }
         String rendered = HostCommand.of(Map.of(), "kubectl", "kustomize", overlay.toString())
                 .output(COMMAND_TIMEOUT);
-        Map<String, Map<String, Object>> secrets = new LinkedHashMap<>();
-        List<Map<String, Object>> playable = new ArrayList<>();
-        for (Object loaded : new Yaml().loadAll(rendered)) {
-            if (loaded instanceof Map<?, ?> document) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> doc = (Map<String, Object>) document;
-                if ("Secret".equals(doc.get("kind"))) {
-                    secrets.put(name(doc), doc);
-                } else {
-                    playable.add(doc);
-                }
-            }
-        }
-        List<Probe> probes = new ArrayList<>();
-        Set<String> images = new LinkedHashSet<>();
-        List<String> pods = new ArrayList<>();
-        Set<String> volumeSecrets = new LinkedHashSet<>();
-        Set<String> configVolumes = new LinkedHashSet<>();
-        for (Map<String, Object> doc : List.copyOf(playable)) {
-            if ("Deployment".equals(doc.get("kind"))) {
-                readDeployment(doc, probes, images, volumeSecrets, configVolumes);
-                pods.add(name(doc) + "-pod-0"); // podman's name for a Deployment's one pod
-            }
-        }
-        for (String name : volumeSecrets) {
-            if (!secrets.containsKey(name)) {
-                throw new IllegalStateException("a pod mounts Secret " + name + ", which the overlay does not hold");
-            }
-            playable.add(configMapOf(secrets.get(name)));
-        }
+        PodmanManifests manifests = PodmanManifests.of(rendered);
         Files.createDirectories(workDir);
         Path played = workDir.resolve("played.yaml");
-        DumperOptions options = new DumperOptions();
-        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        Files.writeString(played, new Yaml(options).dumpAll(playable.iterator()));
-        return new LocalCluster(
-                played, environment, List.copyOf(secrets.values()), probes, images, pods, configVolumes);
-    }
-
-    List<Probe> probes() {
-        return probes;
+        Files.writeString(played, manifests.playableYaml());
+        return new LocalCluster(played, environment, manifests);
     }
 
     Path played() {
@@ -135,7 +65,7 @@ final class LocalCluster implements AutoCloseable {
     /** The images the pods run that podman does not have. */
     List<String> missingImages() {
         List<String> missing = new ArrayList<>();
-        for (String image : images) {
+        for (String image : manifests.images) {
             if (!podman("image", "exists", image).run(COMMAND_TIMEOUT).ok()) {
                 missing.add(image);
             }
@@ -157,10 +87,10 @@ final class LocalCluster implements AutoCloseable {
     Duration awaitReady(Duration timeout, java.util.function.Consumer<String> log) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
-        Set<Probe> waiting = new LinkedHashSet<>(probes);
+        Set<PodmanManifests.Probe> waiting = new LinkedHashSet<>(manifests.probes);
         while (!waiting.isEmpty()) {
             for (var it = waiting.iterator(); it.hasNext(); ) {
-                Probe probe = it.next();
+                PodmanManifests.Probe probe = it.next();
                 if (passes(probe)) {
                     it.remove();
                     log.accept(String.format(
@@ -176,7 +106,7 @@ final class LocalCluster implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("not ready after " + timeout + ": "
-                        + waiting.stream().map(Probe::describe).toList());
+                        + waiting.stream().map(PodmanManifests.Probe::describe).toList());
             }
             Thread.sleep(1000);
         }
@@ -205,62 +135,24 @@ final class LocalCluster implements AutoCloseable {
     @Override
     public void close() {
         podman("kube", "down", played.toString()).run(COMMAND_TIMEOUT);
-        for (String volume : configVolumes) {
+        for (String volume : manifests.configVolumes) {
             podman("volume", "rm", "--force", volume).run(COMMAND_TIMEOUT);
         }
-        for (Map<String, Object> secret : secrets) {
-            podman("secret", "rm", name(secret)).run(COMMAND_TIMEOUT);
+        for (String secret : manifests.secrets.keySet()) {
+            podman("secret", "rm", secret).run(COMMAND_TIMEOUT);
         }
     }
 
     private void storeSecrets() {
-        for (Map<String, Object> secret : secrets) {
-            String name = name(secret);
-            podman("secret", "rm", name).run(COMMAND_TIMEOUT); // absent is fine
-            podman("secret", "create", name, "-").stdin(secretJson(secret)).output(COMMAND_TIMEOUT);
+        for (var secret : manifests.secrets.entrySet()) {
+            podman("secret", "rm", secret.getKey()).run(COMMAND_TIMEOUT); // absent is fine
+            podman("secret", "create", secret.getKey(), "-")
+                    .stdin(PodmanManifests.secretJson(secret.getValue()))
+                    .output(COMMAND_TIMEOUT);
         }
     }
 
-    /**
-     * A ConfigMap of the same name and content: podman 4.3 crashes on a Secret volume (a nil pointer in
-     * {@code VolumeFromSecret}) and mounts a ConfigMap of its played file; only this machine sees it.
-     */
-    static Map<String, Object> configMapOf(Map<String, Object> secret) {
-        Map<String, String> data = new LinkedHashMap<>();
-        if (secret.get("data") instanceof Map<?, ?> encoded) {
-            encoded.forEach((k, v) -> data.put(
-                    String.valueOf(k),
-                    new String(Base64.getMimeDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
-        }
-        if (secret.get("stringData") instanceof Map<?, ?> plain) {
-            plain.forEach((k, v) -> data.put(String.valueOf(k), String.valueOf(v)));
-        }
-        Map<String, Object> configMap = new LinkedHashMap<>();
-        configMap.put("apiVersion", "v1");
-        configMap.put("kind", "ConfigMap");
-        configMap.put("metadata", Map.of("name", name(secret)));
-        configMap.put("data", data);
-        return configMap;
-    }
-
-    /**
-     * What podman 4.3 reads for a Secret in a container's environment: {@code {"key":"base64 of the
-     * value"}}, {@code data} as it is, {@code stringData} encoded.
-     */
-    static String secretJson(Map<String, Object> secret) {
-        Map<String, String> values = new LinkedHashMap<>();
-        if (secret.get("data") instanceof Map<?, ?> data) {
-            data.forEach((k, v) -> values.put(String.valueOf(k), String.valueOf(v)));
-        }
-        if (secret.get("stringData") instanceof Map<?, ?> data) {
-            data.forEach((k, v) -> values.put(
-                    String.valueOf(k),
-                    Base64.getEncoder().encodeToString(String.valueOf(v).getBytes(StandardCharsets.UTF_8))));
-        }
-        return new com.google.gson.Gson().toJson(values);
-    }
-
-    private boolean passes(Probe probe) {
+    private boolean passes(PodmanManifests.Probe probe) {
         try {
             if (probe.path() == null) {
                 try (Socket socket = new Socket()) {
@@ -292,7 +184,7 @@ final class LocalCluster implements AutoCloseable {
     /** One line per container of the played pods, in {@code format}. */
     private String containers(String format, boolean exitedOnly) {
         List<String> args = new ArrayList<>(List.of("ps", "-a", "--format", format));
-        for (String pod : pods) {
+        for (String pod : manifests.pods) {
             args.add("--filter");
             args.add("pod=" + pod);
         }
@@ -307,108 +199,5 @@ final class LocalCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("podman"));
         command.addAll(List.of(args));
         return HostCommand.of(environment, command.toArray(String[]::new));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void readDeployment(
-            Map<String, Object> deployment,
-            List<Probe> probes,
-            Set<String> images,
-            Set<String> volumeSecrets,
-            Set<String> configVolumes) {
-        String name = name(deployment);
-        Map<String, Object> podSpec = (Map<String, Object>) path(deployment, "spec", "template", "spec");
-        if (podSpec == null) {
-            throw new IllegalStateException("Deployment " + name + " has no spec.template.spec");
-        }
-        if (!Boolean.TRUE.equals(podSpec.get("hostNetwork"))) {
-            throw new IllegalStateException("Deployment " + name + " is not on the host network: podman gives no"
-                    + " cluster DNS, so the overlay run here must set hostNetwork (see k8s/overlays/local)");
-        }
-        for (Object v : (List<Object>) podSpec.getOrDefault("volumes", List.of())) {
-            Map<String, Object> volume = (Map<String, Object>) v;
-            if (volume.remove("secret") instanceof Map<?, ?> secret) {
-                Map<String, Object> source = new LinkedHashMap<>((Map<String, Object>) secret);
-                String secretName = String.valueOf(source.remove("secretName"));
-                source.put("name", secretName); // items, defaultMode and optional mean the same there
-                volume.put("configMap", source);
-                volumeSecrets.add(secretName);
-            }
-            if (volume.get("configMap") instanceof Map<?, ?> configMap) {
-                configVolumes.add(String.valueOf(configMap.get("name")));
-            }
-        }
-        for (Object c : (List<Object>) podSpec.getOrDefault("containers", List.of())) {
-            Map<String, Object> container = (Map<String, Object>) c;
-            images.add(String.valueOf(container.get("image")));
-            numberProbePorts(container);
-            Map<String, Object> probe = (Map<String, Object>) container.get("readinessProbe");
-            if (probe == null) {
-                continue;
-            }
-            String containerName = String.valueOf(container.get("name"));
-            if (probe.get("httpGet") instanceof Map<?, ?> http) {
-                probes.add(new Probe(
-                        name,
-                        containerName,
-                        String.valueOf(((Map<String, Object>) http).getOrDefault("path", "/")),
-                        port(container, http.get("port"))));
-            } else if (probe.get("tcpSocket") instanceof Map<?, ?> tcp) {
-                probes.add(new Probe(name, containerName, null, port(container, tcp.get("port"))));
-            } else {
-                throw new IllegalStateException(
-                        name + "/" + containerName + ": only httpGet and tcpSocket readiness probes are polled here");
-            }
-        }
-    }
-
-    /**
-     * podman 4.3 refuses container ports on the host network ("PortMappings can only be used with Bridge
-     * or slirp4netns networking"), where they mean nothing anyway: the probes get the numbers their port
-     * names stand for, and the ports go.
-     */
-    @SuppressWarnings("unchecked")
-    private static void numberProbePorts(Map<String, Object> container) {
-        for (String kind : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            if (container.get(kind) instanceof Map<?, ?> probe) {
-                for (String action : List.of("httpGet", "tcpSocket")) {
-                    if (probe.get(action) instanceof Map<?, ?> target) {
-                        ((Map<String, Object>) target).put("port", port(container, target.get("port")));
-                    }
-                }
-            }
-        }
-        container.remove("ports");
-    }
-
-    /** A probe's port: a number, or the name of one of the container's ports. */
-    @SuppressWarnings("unchecked")
-    private static int port(Map<String, Object> container, Object port) {
-        if (port instanceof Number number) {
-            return number.intValue();
-        }
-        for (Object p : (List<Object>) container.getOrDefault("ports", List.of())) {
-            Map<String, Object> declared = (Map<String, Object>) p;
-            if (String.valueOf(port).equals(declared.get("name"))) {
-                return ((Number) declared.get("containerPort")).intValue();
-            }
-        }
-        throw new IllegalStateException(
-                "container " + container.get("name") + " has no port named '" + port + "' for its probe");
-    }
-
-    private static Object path(Map<String, Object> root, String... keys) {
-        Object node = root;
-        for (String key : keys) {
-            if (!(node instanceof Map<?, ?> map)) {
-                return null;
-            }
-            node = map.get(key);
-        }
-        return node;
-    }
-
-    private static String name(Map<String, Object> document) {
-        return String.valueOf(path(document, "metadata", "name"));
     }
 }
