@@ -13,7 +13,8 @@ import org.apache.kafka.common.Uuid;
  * Main class of the Kafka child JVM: formats KRaft storage on first start, then runs Kafka's own
  * {@code kafka.Kafka} main (combined broker + controller), which stops cleanly on SIGTERM.
  *
- * <p>Usage: {@code KafkaBrokerMain <server.properties>}. Runs only on the classpath written to
+ * <p>Usage: {@code KafkaBrokerMain <server.properties> [--override property=value]...}: the overrides go
+ * to {@code kafka.Kafka} as they are (e.g. a pod on the host network advertising 127.0.0.1). Runs only on the classpath written to
  * {@code io/twinview/stack/kafka.classpath} at build time; the broker jars are optional
  * dependencies of this module and never reach its users' classpaths. Prints to stdout, which
  * {@link JavaProcess} appends to the log file.
@@ -23,8 +24,8 @@ public final class KafkaBrokerMain {
     private KafkaBrokerMain() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: KafkaBrokerMain <server.properties>");
+        if (args.length < 1) {
+            System.err.println("usage: KafkaBrokerMain <server.properties> [--override property=value]...");
             System.exit(2);
         }
         Path config = Path.of(args[0]);
@@ -46,7 +47,7 @@ public final class KafkaBrokerMain {
             System.err.println("[twinview] kafka-storage format failed with exit code " + formatted);
             System.exit(formatted);
         }
-        Kafka.main(new String[] {config.toString()});
+        Kafka.main(args);
     }
 
     private static String existingClusterId(Path metaProperties) throws IOException {
