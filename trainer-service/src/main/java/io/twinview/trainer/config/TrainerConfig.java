@@ -55,4 +55,17 @@ public interface TrainerConfig {
     /** At startup, continue the newest run left RUNNING by a previous process. Default true. */
     @WithDefault("true")
     boolean resumeUnfinished();
+
+    /**
+     * On SIGTERM, how long the running run may take to finish its step and write a checkpoint of it
+     * before the process closes its clients and exits. Keep it below the pod's
+     * terminationGracePeriodSeconds (Kubernetes' default 30 s) with about 10 s to spare for closing
+     * the Kafka producer. Default 20 s.
+     */
+    @WithDefault("20s")
+    Duration shutdownCheckpointTimeout();
+
+    /** How long the readiness check waits for Kafka and for S3, each. Default 2 s. */
+    @WithDefault("2s")
+    Duration readinessTimeout();
 }
