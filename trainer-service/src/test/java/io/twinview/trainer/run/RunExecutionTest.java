@@ -22,7 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -104,10 +106,14 @@ class RunExecutionTest {
         return RunSpecs.resolve(requested);
     }
 
-    private RecordingStepper stepper(ResolvedRun run) {
+    private Learner learner(ResolvedRun run) {
         Learner learner = new Learner(RunSpecs.learnerConfig(run.spec(), Device.cpu()));
         learners.add(learner);
-        return new RecordingStepper(learner);
+        return learner;
+    }
+
+    private RecordingStepper stepper(ResolvedRun run) {
+        return new RecordingStepper(learner(run));
     }
 
     private static RunExecution execution(
@@ -119,6 +125,19 @@ class RunExecutionTest {
             List<RunProgress> progress,
             int window) {
         AtomicLong clock = new AtomicLong();
+        return execution(
+                run, stepper, views.reader(), workers, checkpoints, progress, window, () -> clock.addAndGet(1_000_000));
+    }
+
+    private static RunExecution execution(
+            ResolvedRun run,
+            Stepper stepper,
+            ViewSource views,
+            FakeWorkers workers,
+            MemoryCheckpoints checkpoints,
+            List<RunProgress> progress,
+            int window,
+            LongSupplier clock) {
         TaskPlan plan = new TaskPlan(RUN, run, "views", MAX_SAMPLES_PER_RECORD);
         return new RunExecution(
                 RUN,
@@ -126,12 +145,12 @@ class RunExecutionTest {
                 "views",
                 stepper,
                 plan,
-                views.reader(),
+                views,
                 workers,
                 checkpoints,
                 progress::add,
                 new RunExecution.Settings(window, Duration.ofMinutes(5), Duration.ZERO),
-                () -> clock.addAndGet(1_000_000));
+                clock);
     }
 
     private static Map<Long, Integer> timesTrained(Iterable<long[]> batches) {
@@ -420,5 +439,112 @@ class RunExecutionTest {
                 EPOCHS,
                 times,
                 "sample " + sample + " is trained once per epoch across the crash, neither lost nor repeated"));
+    }
+
+    @Test
+    void aPreemptedRunCheckpointsItsStepAndTheNextProcessLosesNoPairAndRepeatsNone() {
+        ResolvedRun run = resolved(5);
+        InMemoryViews views = new InMemoryViews(3);
+        FakeWorkers workers = new FakeWorkers(views);
+        workers.duplicateEvery = 5;
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+
+        RecordingStepper first = stepper(run);
+        RunExecution preempted = execution(run, first, views, workers, checkpoints, new ArrayList<>(), 3);
+        preempted.addListener(new RunListener() {
+            @Override
+            public void onStep(RunExecution execution, Stepper.StepResult result) {
+                if (execution.step() == 7) {
+                    execution.preempt(); // SIGTERM arrives during step 7
+                }
+            }
+        });
+        RunExecution.Outcome stopped = preempted.run();
+
+        assertEquals(RunExecution.End.PREEMPTED, stopped.end(), stopped.message());
+        assertEquals(7, stopped.finalStep(), "the step in progress finishes, no further one starts");
+        assertEquals(
+                List.of(5L, 7L),
+                List.copyOf(checkpoints.byStep.keySet()),
+                "the cadence's checkpoint at 5, and one of the step it was preempted at");
+        assertTrue(
+                !checkpoints.events.get(checkpoints.events.size() - 1).getFinal(),
+                "a preempted run's checkpoint is not its final one");
+
+        RecordingStepper second = stepper(run);
+        RunExecution resumed = execution(run, second, views, workers, checkpoints, new ArrayList<>(), 3);
+        resumed.resumeFrom(checkpoints.byStep.lastEntry().getValue());
+        RunExecution.Outcome outcome = resumed.run();
+
+        long total = (long) EPOCHS * IMAGES / BATCH;
+        assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
+        assertEquals(total, outcome.finalStep(), "the next process reaches the last step");
+        assertEquals(8L, ((TreeMap<Long, long[]>) second.samplesByStep).firstKey(), "and continues at step 8");
+        List<long[]> trained = new ArrayList<>(first.samplesByStep.values());
+        trained.addAll(second.samplesByStep.values());
+        Map<Long, Integer> counts = timesTrained(trained);
+        assertEquals(IMAGES, counts.size(), "no sample is lost across the preemption");
+        counts.forEach((sample, times) -> assertEquals(
+                EPOCHS,
+                times,
+                "sample " + sample + " is trained once per epoch: no step of the first process is redone"));
+        assertTrue(resumed.tally().duplicateBatches() > 0, "the duplicates the workers sent were dropped and counted");
+    }
+
+    @Test
+    void theInputWaitFractionIsTheShareOfLoopTimeSpentReadingViews() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        AtomicLong now = new AtomicLong();
+        AtomicInteger polls = new AtomicInteger();
+        ViewSource reader = views.reader();
+        ViewSource slowViews = new ViewSource() {
+            @Override
+            public List<Integer> partitions() {
+                return reader.partitions();
+            }
+
+            @Override
+            public void seek(List<io.twinview.proto.v1.PartitionCursor> positions) {
+                reader.seek(positions);
+            }
+
+            @Override
+            public List<ViewRecord> poll(Duration timeout) {
+                polls.incrementAndGet();
+                now.addAndGet(30_000_000); // every read of the topic takes 30 ms
+                return reader.poll(timeout);
+            }
+
+            @Override
+            public void close() {}
+        };
+        RecordingStepper slowStepper = new RecordingStepper(learner(run)) {
+            @Override
+            public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
+                now.addAndGet(10_000_000); // every step computes for 10 ms
+                return super.step(batch, learningRate, step, totalSteps);
+            }
+        };
+        List<RunProgress> progress = new ArrayList<>();
+        RunExecution execution = execution(
+                run, slowStepper, slowViews, new FakeWorkers(views), new MemoryCheckpoints(), progress, 2, now::get);
+
+        execution.run();
+
+        long steps = (long) EPOCHS * IMAGES / BATCH;
+        double waited = 30.0 * polls.get();
+        double expected = waited / (waited + 10.0 * steps);
+        assertEquals(
+                expected,
+                execution.loopTime().inputWaitFraction(),
+                1e-9,
+                polls.get() + " reads of 30 ms against " + steps + " steps of 10 ms");
+        assertEquals(
+                expected,
+                progress.get(progress.size() - 1).getInputWaitFraction(),
+                1e-9,
+                "WatchRun carries the fraction to the client");
+        assertEquals(10_000_000, execution.loopTime().lastStep().computeNanos(), "a step's compute is its own");
     }
 }
