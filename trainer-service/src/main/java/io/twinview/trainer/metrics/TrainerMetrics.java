@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Counters and timers carry no run tag: a trainer trains one run at a time, so a rate over them
  * is the current run's, and series do not pile up run after run. Which run that is, is the one
- * {@code twinview_trainer_run_info{run, method}} series (1 while it trains, gone after). Counts a
+ * {@code twinview_trainer_run_active{run, method}} series (1 while it trains, gone after). Counts a
  * resumed run inherits from its checkpoint are not counted again: a counter counts this process's
  * work. Everything is read on the training thread; scrapes read volatile copies.
  */
@@ -78,7 +78,7 @@ public final class TrainerMetrics implements RunListener {
         tallySeen = run.tally();
         step = run.step();
         removeRunInfo(); // a run that failed mid-step had no onEnd
-        runInfo = Gauge.builder(PREFIX + "run.info", () -> 1)
+        runInfo = Gauge.builder(PREFIX + "run.active", () -> 1)
                 .description("1 for the run this trainer is training")
                 .tags("run", run.runId(), "method", run.method())
                 .register(registry);
