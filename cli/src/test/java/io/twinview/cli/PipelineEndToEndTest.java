@@ -223,15 +223,7 @@ class PipelineEndToEndTest {
         assertTrue(log.contains("preempted at step " + stoppedAt), "the log says how the run ended:\n" + log);
         assertEquals(stoppedAt * 64, manifest(runId, stoppedAt).getViews().getPairsTrained());
 
-        pipeline.restart("trainer-service");
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
-        RunProgress last = null;
-        Iterator<RunProgress> after =
-                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-        while (after.hasNext()) {
-            last = after.next();
-        }
+        RunProgress last = restartAndFinish(runId);
         Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
 
         assertEquals(stoppedAt, done.getResumedFromStep(), "resumed at the step SIGTERM interrupted: none redone");
@@ -251,6 +243,20 @@ class PipelineEndToEndTest {
         System.out.printf(
                 "SIGTERM at step %d (seen %d); resumed there; %d duplicate record(s) dropped; input wait %.2f%n",
                 stoppedAt, seenStep, last.getDuplicateBatches(), last.getInputWaitFraction());
+    }
+
+    /** Starts the trainer again, resumes the run and follows it to its end: its last progress. */
+    private static RunProgress restartAndFinish(String runId) {
+        pipeline.restart("trainer-service");
+        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
+        RunProgress last = null;
+        Iterator<RunProgress> after =
+                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        while (after.hasNext()) {
+            last = after.next();
+        }
+        return last;
     }
 
     /** Steps with a checkpoint manifest, oldest first, read from S3Proxy's filesystem store under the work dir. */
@@ -330,15 +336,7 @@ class PipelineEndToEndTest {
         pipeline.service("trainer-service").kill();
         Grpc.close(trainerChannel);
 
-        pipeline.restart("trainer-service");
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
-        RunProgress last = null;
-        Iterator<RunProgress> after =
-                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-        while (after.hasNext()) {
-            last = after.next();
-        }
+        RunProgress last = restartAndFinish(runId);
         Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
         assertTrue(
                 done.getResumedFromStep() >= seenCheckpoint,

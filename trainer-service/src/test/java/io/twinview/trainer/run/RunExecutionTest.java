@@ -40,7 +40,7 @@ class RunExecutionTest {
     /** A learner that remembers which samples each step trained on, and can fail or go NaN on cue. */
     static class RecordingStepper implements Stepper {
         final Learner learner;
-        final Map<Long, long[]> samplesByStep = new TreeMap<>();
+        final TreeMap<Long, long[]> samplesByStep = new TreeMap<>();
         long crashAtStep = -1;
         long nanAtStep = -1;
         /** From this step on, the state reports a non-finite parameter. */
@@ -403,54 +403,70 @@ class RunExecutionTest {
         assertEquals(4L, checkpoints.byStep.lastKey(), "checkpoints at steps 2 and 4; none once the state holds a NaN");
     }
 
+    /**
+     * Two trainer processes, one after the other, over one views topic and one checkpoint store,
+     * fed by workers that send duplicates.
+     */
+    private final class TwoProcesses {
+        final ResolvedRun run = resolved(5);
+        final InMemoryViews views = new InMemoryViews(3);
+        final FakeWorkers workers = new FakeWorkers(views);
+        final MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        final RecordingStepper first = stepper(run);
+        final RecordingStepper second = stepper(run);
+
+        TwoProcesses() {
+            workers.duplicateEvery = 5;
+        }
+
+        RunExecution process(RecordingStepper stepper) {
+            return execution(run, stepper, views, workers, checkpoints, new ArrayList<>(), 3);
+        }
+
+        /** The second process, from the newest checkpoint to the last step. */
+        RunExecution.Outcome resume() {
+            RunExecution resumed = process(second);
+            resumed.resumeFrom(checkpoints.byStep.lastEntry().getValue());
+            RunExecution.Outcome outcome = resumed.run();
+            assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
+            assertEquals((long) EPOCHS * IMAGES / BATCH, outcome.finalStep(), "the next process reaches the last step");
+            assertTrue(resumed.tally().duplicateBatches() > 0, "the workers' duplicates were dropped and counted");
+            return outcome;
+        }
+
+        /** The first process's steps up to {@code keptUpTo} (the checkpoint) and all the second's. */
+        void assertEachSampleOncePerEpoch(long keptUpTo, String across) {
+            List<long[]> trained =
+                    new ArrayList<>(first.samplesByStep.headMap(keptUpTo, true).values());
+            trained.addAll(second.samplesByStep.values());
+            Map<Long, Integer> counts = timesTrained(trained);
+            assertEquals(IMAGES, counts.size(), "no sample is lost across the " + across);
+            counts.forEach((sample, times) -> assertEquals(
+                    EPOCHS,
+                    times,
+                    "sample " + sample + " is trained once per epoch across the " + across
+                            + ", neither lost nor repeated"));
+        }
+    }
+
     @Test
     void resumeAfterACrashLosesNoPairAndRepeatsNone() {
-        ResolvedRun run = resolved(5);
-        InMemoryViews views = new InMemoryViews(3);
-        FakeWorkers workers = new FakeWorkers(views);
-        workers.duplicateEvery = 5;
-        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
-
-        RecordingStepper first = stepper(run);
-        first.crashAtStep = 8; // dies after the checkpoint at step 5, losing steps 6 and 7
-        RunExecution crashed = execution(run, first, views, workers, checkpoints, new ArrayList<>(), 3);
+        TwoProcesses processes = new TwoProcesses();
+        processes.first.crashAtStep = 8; // dies after the checkpoint at step 5, losing steps 6 and 7
+        RunExecution crashed = processes.process(processes.first);
         assertThrows(IllegalStateException.class, crashed::run, "the simulated crash propagates");
-        Checkpoint checkpoint = checkpoints.byStep.lastEntry().getValue();
-        assertEquals(5, checkpoint.manifest().getStep(), "the newest checkpoint is step 5");
+        assertEquals(5L, processes.checkpoints.byStep.lastKey(), "the newest checkpoint is step 5");
 
-        RecordingStepper second = stepper(run);
-        RunExecution resumed = execution(run, second, views, workers, checkpoints, new ArrayList<>(), 3);
-        resumed.resumeFrom(checkpoint);
-        RunExecution.Outcome outcome = resumed.run();
+        processes.resume();
 
-        long total = (long) EPOCHS * IMAGES / BATCH;
-        assertEquals(total, outcome.finalStep(), "the resumed run reaches the last step");
-        assertEquals(6L, ((TreeMap<Long, long[]>) second.samplesByStep).firstKey(), "training continues at step 6");
-        List<long[]> kept = new ArrayList<>();
-        first.samplesByStep.forEach((step, samples) -> {
-            if (step <= 5) {
-                kept.add(samples);
-            }
-        });
-        kept.addAll(second.samplesByStep.values());
-        Map<Long, Integer> counts = timesTrained(kept);
-        assertEquals(IMAGES, counts.size(), "no sample is lost across the crash");
-        counts.forEach((sample, times) -> assertEquals(
-                EPOCHS,
-                times,
-                "sample " + sample + " is trained once per epoch across the crash, neither lost nor repeated"));
+        assertEquals(6L, processes.second.samplesByStep.firstKey(), "training continues at step 6");
+        processes.assertEachSampleOncePerEpoch(5, "crash");
     }
 
     @Test
     void aPreemptedRunCheckpointsItsStepAndTheNextProcessLosesNoPairAndRepeatsNone() {
-        ResolvedRun run = resolved(5);
-        InMemoryViews views = new InMemoryViews(3);
-        FakeWorkers workers = new FakeWorkers(views);
-        workers.duplicateEvery = 5;
-        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
-
-        RecordingStepper first = stepper(run);
-        RunExecution preempted = execution(run, first, views, workers, checkpoints, new ArrayList<>(), 3);
+        TwoProcesses processes = new TwoProcesses();
+        RunExecution preempted = processes.process(processes.first);
         preempted.addListener(new RunListener() {
             @Override
             public void onStep(RunExecution execution, Stepper.StepResult result) {
@@ -465,30 +481,15 @@ class RunExecutionTest {
         assertEquals(7, stopped.finalStep(), "the step in progress finishes, no further one starts");
         assertEquals(
                 List.of(5L, 7L),
-                List.copyOf(checkpoints.byStep.keySet()),
+                List.copyOf(processes.checkpoints.byStep.keySet()),
                 "the cadence's checkpoint at 5, and one of the step it was preempted at");
-        assertTrue(
-                !checkpoints.events.get(checkpoints.events.size() - 1).getFinal(),
-                "a preempted run's checkpoint is not its final one");
+        List<CheckpointEvent> events = processes.checkpoints.events;
+        assertTrue(!events.get(events.size() - 1).getFinal(), "a preempted run's checkpoint is not its final one");
 
-        RecordingStepper second = stepper(run);
-        RunExecution resumed = execution(run, second, views, workers, checkpoints, new ArrayList<>(), 3);
-        resumed.resumeFrom(checkpoints.byStep.lastEntry().getValue());
-        RunExecution.Outcome outcome = resumed.run();
+        processes.resume();
 
-        long total = (long) EPOCHS * IMAGES / BATCH;
-        assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
-        assertEquals(total, outcome.finalStep(), "the next process reaches the last step");
-        assertEquals(8L, ((TreeMap<Long, long[]>) second.samplesByStep).firstKey(), "and continues at step 8");
-        List<long[]> trained = new ArrayList<>(first.samplesByStep.values());
-        trained.addAll(second.samplesByStep.values());
-        Map<Long, Integer> counts = timesTrained(trained);
-        assertEquals(IMAGES, counts.size(), "no sample is lost across the preemption");
-        counts.forEach((sample, times) -> assertEquals(
-                EPOCHS,
-                times,
-                "sample " + sample + " is trained once per epoch: no step of the first process is redone"));
-        assertTrue(resumed.tally().duplicateBatches() > 0, "the duplicates the workers sent were dropped and counted");
+        assertEquals(8L, processes.second.samplesByStep.firstKey(), "the next process continues at step 8");
+        processes.assertEachSampleOncePerEpoch(7, "preemption: no step of the first process is redone");
     }
 
     @Test
