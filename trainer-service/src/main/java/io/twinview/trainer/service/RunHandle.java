@@ -72,6 +72,11 @@ final class RunHandle {
         }
     }
 
+    /** Whether the process asked the run to end because it is shutting down. */
+    boolean preempted() {
+        return preempted;
+    }
+
     /** Called by the training thread once it made the execution: a preemption asked before reaches it. */
     void executionStarted(RunExecution started) {
         execution = started;

@@ -112,9 +112,16 @@ final class RunTrainer {
                     .build();
             LOG.infof("run %s: %s", runId, outcome.message());
         } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "run %s failed", runId);
-            finalState = RunState.RUN_STATE_FAILED;
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (handle.preempted()) { // the shutdown closed the clients under it: the next process resumes the run
+                LOG.warnf(
+                        "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
+                        runId, error);
+                finalState = RunState.RUN_STATE_STOPPED;
+            } else {
+                LOG.errorf(e, "run %s failed", runId);
+                finalState = RunState.RUN_STATE_FAILED;
+            }
             last = last.toBuilder().setState(finalState).setMessage(error).build();
         }
         handle.finish(last, error);
