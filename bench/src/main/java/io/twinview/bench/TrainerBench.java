@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
 /**
  * Optimizer steps per second of the trainer's learner for each encoder, on real augmented pairs
  * prepared beforehand: the ceiling the pipeline's trainer can reach on this machine, Kafka aside.
+ * It never waits for input; how long the pipeline's trainer waits is {@code ./twinview demo}'s figure.
  */
 @Command(
         name = "trainer",
@@ -111,6 +112,9 @@ final class TrainerBench implements Callable<Integer> {
                 figures.put(key + "_pairs_per_s", Math.round(pairsPerSecond * 10) / 10.0);
             }
         }
+        System.out.println("  (no input wait here: the pairs are made beforehand. The pipeline's input-wait fraction,"
+                + " time waiting for views / (waiting + computing), ends ./twinview demo and train, and is"
+                + " input_wait_fraction in their --json)");
         if (json) {
             System.out.println(figures.entrySet().stream()
                     .map(e -> "\"" + e.getKey() + "\":" + e.getValue())

@@ -24,6 +24,7 @@ final class Results {
                 .put("knn_k", report.getKnnK());
         return scores(json, report)
                 .put("train_pairs_per_s", result.pairsPerSecond())
+                .put("input_wait_fraction", result.last().getInputWaitFraction())
                 .put("train_s", result.last().getElapsedSeconds());
     }
 

@@ -83,6 +83,7 @@ final class TrainCommand implements Callable<Integer> {
                                                 done(channel, run).getLatestCheckpoint())
                                         : "")
                         .put("train_pairs_per_s", result.pairsPerSecond())
+                        .put("input_wait_fraction", result.last().getInputWaitFraction())
                         .put("wall_s", (System.nanoTime() - start) / 1e9)
                         .toString());
             }

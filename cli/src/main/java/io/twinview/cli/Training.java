@@ -10,6 +10,7 @@ import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.WatchRunRequest;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 
 /** Starts a run on a trainer and follows it to the end, printing progress. */
 final class Training {
@@ -101,11 +102,19 @@ final class Training {
         return new Result(run, last, pairsPerSecond);
     }
 
-    /** The closing line: how the run ended, and what of its input was not trained on. */
+    /**
+     * The closing line: how the run ended, how much of the trainer's time went to waiting for views
+     * (near 100%: the augment workers are the bottleneck), and what of its input was not trained on.
+     */
     static String end(RunProgress p) {
         StringBuilder line = new StringBuilder(String.format(
-                "  %s at step %d/%d after %s",
-                state(p.getState()), p.getStep(), p.getTotalSteps(), clock(p.getElapsedSeconds())));
+                Locale.ROOT,
+                "  %s at step %d/%d after %s, %.0f%% of it waiting for views",
+                state(p.getState()),
+                p.getStep(),
+                p.getTotalSteps(),
+                clock(p.getElapsedSeconds()),
+                100 * p.getInputWaitFraction()));
         if (p.getRejectedSamples() > 0) {
             line.append(String.format(
                     "; %d unreadable sample(s) skipped (the workers' dead-letter topic has each reason)",

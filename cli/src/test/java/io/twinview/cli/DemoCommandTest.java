@@ -44,6 +44,7 @@ class DemoCommandTest {
                 "random_knn_top1",
                 "random_linear_top1",
                 "train_pairs_per_s",
+                "input_wait_fraction",
                 "wall_s")) {
             assertTrue(json.has(key), "the JSON line has " + key + ": " + json);
         }
@@ -57,5 +58,9 @@ class DemoCommandTest {
             assertTrue(value >= 0 && value <= 1, accuracy + " is a fraction: " + value);
         }
         assertTrue(json.get("train_pairs_per_s").getAsDouble() > 0, "throughput measured");
+        double inputWait = json.get("input_wait_fraction").getAsDouble();
+        assertTrue(
+                inputWait > 0 && inputWait < 1,
+                "the trainer waited for the first views, then trained: a fraction in (0, 1): " + inputWait);
     }
 }

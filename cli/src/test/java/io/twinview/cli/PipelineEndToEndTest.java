@@ -1,11 +1,15 @@
 package io.twinview.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import io.grpc.ManagedChannel;
+import io.twinview.core.checkpoint.CheckpointKeys;
+import io.twinview.core.checkpoint.ProtoJson;
 import io.twinview.proto.FieldOverrides;
+import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvalServiceGrpc;
 import io.twinview.proto.v1.EvaluateRequest;
@@ -18,13 +22,18 @@ import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.proto.v1.TrainerServiceGrpc;
+import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.proto.v1.WatchRunRequest;
+import io.twinview.stack.JavaProcess;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +181,108 @@ class PipelineEndToEndTest {
         assertTrue(last.getMessage().isEmpty() || !last.getMessage().contains("ran out"), last.getMessage());
     }
 
+    /**
+     * Kubernetes' preemption or a rolling update: the trainer gets SIGTERM mid-run, finishes its step,
+     * checkpoints it and exits by itself; the next process resumes at exactly that step. The run ends
+     * with every planned task published and complete and no pair left untrained: 4096 distinct pairs
+     * in 64 steps of 64, so none was lost and none trained twice.
+     */
+    @Test
+    void aTrainerStoppedWithSigtermCheckpointsItsStepAndTheNextProcessResumesThere() throws Exception {
+        String runId = "e2e-sigterm";
+        RunSpec spec = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=1024&seed=13")
+                .setEpochs(4)
+                .setBatchSize(64)
+                .setSamplesPerTask(64)
+                .setCheckpointEverySteps(1000) // no checkpoint on cadence before the last step: only SIGTERM's
+                .build();
+        trainer()
+                .startRun(StartRunRequest.newBuilder()
+                        .setRunId(runId)
+                        .setSpec(spec)
+                        .build());
+        long seenStep = 0;
+        Iterator<RunProgress> stream =
+                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        while (stream.hasNext() && seenStep < 4) {
+            seenStep = stream.next().getStep();
+        }
+        Grpc.close(trainerChannel); // no open call to hold the gRPC server's shutdown
+        JavaProcess first = pipeline.service("trainer-service");
+        int exit = first.stop(Duration.ofSeconds(60)); // SIGTERM; SIGKILL only if it is still there after 60 s
+        String log = first.logTail(200);
+
+        assertNotEquals(137, exit, "the trainer exited by itself after SIGTERM, not SIGKILLed after 60 s:\n" + log);
+        List<Long> checkpointed = checkpointSteps(runId);
+        assertEquals(1, checkpointed.size(), "one checkpoint, the one made at SIGTERM: " + checkpointed);
+        long stoppedAt = checkpointed.get(0);
+        assertTrue(
+                stoppedAt >= seenStep && stoppedAt < 64,
+                "of the step the process had reached (>= " + seenStep + " seen), mid-run: " + stoppedAt);
+        assertTrue(log.contains("preempted at step " + stoppedAt), "the log says how the run ended:\n" + log);
+        assertEquals(stoppedAt * 64, manifest(runId, stoppedAt).getViews().getPairsTrained());
+
+        RunProgress last = restartAndFinish(runId);
+        Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+
+        assertEquals(stoppedAt, done.getResumedFromStep(), "resumed at the step SIGTERM interrupted: none redone");
+        assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), "and finished: " + last.getMessage());
+        assertEquals(64, last.getStep(), "4 epochs x 1024 / 64 = 64 steps in all");
+        ViewsCursor views = manifest(runId, 64).getViews();
+        assertEquals(4 * 1024, views.getPairsTrained(), "4 epochs of 1024 pairs trained");
+        assertEquals(64, views.getNextTaskId(), "every planned task (4 x 1024 / 64) was published");
+        assertEquals(
+                List.of(),
+                views.getOpenTasksList(),
+                "and complete, with no pair left untrained: none lost, so none trained twice");
+        assertEquals(0, last.getRejectedBatches() + last.getRejectedSamples(), "nothing was skipped");
+        assertTrue(
+                last.getInputWaitFraction() > 0 && last.getInputWaitFraction() < 1,
+                "the resumed process measured its input wait: " + last.getInputWaitFraction());
+        System.out.printf(
+                "SIGTERM at step %d (seen %d); resumed there; %d duplicate record(s) dropped; input wait %.2f%n",
+                stoppedAt, seenStep, last.getDuplicateBatches(), last.getInputWaitFraction());
+    }
+
+    /** Starts the trainer again, resumes the run and follows it to its end: its last progress. */
+    private static RunProgress restartAndFinish(String runId) {
+        pipeline.restart("trainer-service");
+        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
+        RunProgress last = null;
+        Iterator<RunProgress> after =
+                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        while (after.hasNext()) {
+            last = after.next();
+        }
+        return last;
+    }
+
+    /** Steps with a checkpoint manifest, oldest first, read from S3Proxy's filesystem store under the work dir. */
+    private static List<Long> checkpointSteps(String runId) throws IOException {
+        Path checkpoints = bucketDir().resolve(CheckpointKeys.checkpointsPrefix(runId));
+        if (!Files.isDirectory(checkpoints)) {
+            return List.of();
+        }
+        try (Stream<Path> steps = Files.list(checkpoints)) {
+            return steps.filter(step -> Files.exists(step.resolve(CheckpointKeys.MANIFEST)))
+                    .map(step -> Long.parseLong(step.getFileName().toString()))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static CheckpointManifest manifest(String runId, long step) throws IOException {
+        byte[] json = Files.readAllBytes(bucketDir().resolve(CheckpointKeys.manifestKey(runId, step)));
+        return ProtoJson.parse(json, CheckpointManifest.newBuilder(), "manifest")
+                .build();
+    }
+
+    private static Path bucketDir() {
+        return work.resolve("s3").resolve("data").resolve(Pipeline.BUCKET);
+    }
+
     /** A projector of 128 -> 64 for any method, a predictor of 32 and a queue of 512 keys where it has them. */
     private static void smallHeads(RunSpec.Builder spec, String method) {
         String field = method.replace('-', '_');
@@ -225,15 +336,7 @@ class PipelineEndToEndTest {
         pipeline.service("trainer-service").kill();
         Grpc.close(trainerChannel);
 
-        pipeline.restart("trainer-service");
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
-        RunProgress last = null;
-        Iterator<RunProgress> after =
-                trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-        while (after.hasNext()) {
-            last = after.next();
-        }
+        RunProgress last = restartAndFinish(runId);
         Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
         assertTrue(
                 done.getResumedFromStep() >= seenCheckpoint,

@@ -71,6 +71,15 @@ public final class ObjectStore implements AutoCloseable {
         });
     }
 
+    /** Whether the bucket exists: one request, for readiness checks (a failure to connect throws). */
+    public boolean bucketExists() {
+        return call(
+                "bucketExists",
+                "",
+                () -> client.bucketExists(
+                        BucketExistsArgs.builder().bucket(bucket()).build()));
+    }
+
     /** Writes (or replaces) an object; {@code contentType} null means application/octet-stream. */
     public void put(String key, byte[] data, String contentType) {
         Objects.requireNonNull(data, "data");

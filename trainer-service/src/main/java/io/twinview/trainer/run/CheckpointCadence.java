@@ -4,7 +4,7 @@ import io.twinview.trainer.train.Stepper;
 
 /**
  * When a run checkpoints: every {@code everySteps} steps, at the last step, and at the step where
- * the views ran out if that step has none yet.
+ * the views ran out or the run was preempted if that step has none yet.
  */
 final class CheckpointCadence implements RunListener {
 
@@ -24,8 +24,9 @@ final class CheckpointCadence implements RunListener {
 
     @Override
     public void onEnd(RunExecution run, RunExecution.End end) {
-        if (end == RunExecution.End.VIEWS_EXHAUSTED && run.lastCheckpointStep() < run.step()) {
-            run.checkpoint(true);
+        boolean endsHere = end == RunExecution.End.VIEWS_EXHAUSTED || end == RunExecution.End.PREEMPTED;
+        if (endsHere && run.lastCheckpointStep() < run.step()) {
+            run.checkpoint(end == RunExecution.End.VIEWS_EXHAUSTED); // a preempted run goes on elsewhere
         }
     }
 }

@@ -62,6 +62,10 @@ final class RunCounters {
         return nonFiniteSteps;
     }
 
+    RunTally tally() {
+        return new RunTally(rejectedBatches, duplicateBatches, rejectedSamples, nonFiniteSteps);
+    }
+
     /** Loss of the last finite step; NaN before the first. */
     double lastLoss() {
         return lastLoss;

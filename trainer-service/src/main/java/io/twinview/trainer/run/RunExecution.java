@@ -44,11 +44,15 @@ public final class RunExecution {
      */
     public record Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {}
 
-    /** How a run ended: all its steps, out of views (records were rejected), or cancelled. */
+    /**
+     * How a run ended: all its steps, out of views (records were rejected), cancelled, or preempted
+     * (the process is going away; the run continues in the next one from the checkpoint it ends with).
+     */
     public enum End {
         COMPLETE,
         VIEWS_EXHAUSTED,
-        CANCELLED
+        CANCELLED,
+        PREEMPTED
     }
 
     /** @param finalStep the step the run ended at */
@@ -67,6 +71,7 @@ public final class RunExecution {
     private final ViewIntake intake;
     private final CheckpointPublisher publisher;
     private final RunCounters counters = new RunCounters();
+    private final LoopTime loopTime = new LoopTime();
     private final ProgressMeter meter = new ProgressMeter(20_000_000_000L);
     private final List<RunListener> listeners = new ArrayList<>();
     private final long startNanos;
@@ -79,6 +84,7 @@ public final class RunExecution {
     private String message = "";
     private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
+    private volatile boolean preempted;
 
     /**
      * A run with the standard listeners: non-finite step warnings, checkpoint cadence, collapse
@@ -168,15 +174,29 @@ public final class RunExecution {
         cancelled = true;
     }
 
+    /**
+     * The process is going away (SIGTERM: preemption, a rolling update): the loop ends after the
+     * step in progress, with a checkpoint of that step, so the next process resumes exactly there.
+     */
+    public void preempt() {
+        preempted = true;
+    }
+
+    private boolean stopping() {
+        return cancelled || preempted;
+    }
+
     /** Trains until the last step (or cancellation); the last step always gets a checkpoint. */
     public Outcome run() {
         listeners.forEach(listener -> listener.onBegin(this));
-        while (step < run.totalSteps() && !cancelled) {
+        while (step < run.totalSteps() && !stopping()) {
             window.publish();
             if (assembler.available() < maxBufferedPairs) { // a trainer slower than its workers stops reading
-                views.poll(settings.pollTimeout()).forEach(intake::handle);
+                long before = clock.getAsLong();
+                views.poll(settings.pollTimeout()).forEach(intake::handle); // every batch is trained: none is ready
+                loopTime.waited(clock.getAsLong() - before);
             }
-            while (assembler.hasBatch() && step < run.totalSteps() && !cancelled) {
+            while (assembler.hasBatch() && step < run.totalSteps() && !stopping()) {
                 trainOne();
             }
             if (window.exhausted() && !assembler.hasBatch() && step < run.totalSteps()) {
@@ -191,6 +211,14 @@ public final class RunExecution {
             }
             republishIfStalled();
         }
+        if (preempted && step < run.totalSteps()) {
+            ended(End.PREEMPTED); // checkpoints this step (CheckpointCadence)
+            return new Outcome(
+                    step,
+                    End.PREEMPTED,
+                    "preempted at step " + step + " (checkpoint at step " + lastCheckpointStep
+                            + "): the next trainer process resumes there");
+        }
         if (cancelled) {
             ended(End.CANCELLED);
             return new Outcome(step, End.CANCELLED, "cancelled at step " + step);
@@ -200,9 +228,11 @@ public final class RunExecution {
     }
 
     private void trainOne() {
+        long started = clock.getAsLong();
         PairBatch batch = assembler.take();
         double learningRate = schedule.at(step);
         Stepper.StepResult result = learner.step(batch, learningRate, step + 1, run.totalSteps());
+        loopTime.computed(clock.getAsLong() - started);
         step++;
         pairsTrained += batch.count();
         counters.stepped(learningRate, result);
@@ -245,9 +275,12 @@ public final class RunExecution {
         }
         TrainingState state = learner.state();
         listeners.forEach(listener -> listener.onCheckpoint(this));
+        long started = clock.getAsLong();
         String key = publisher.publish(
                 step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors, state, last);
+        long publishNanos = clock.getAsLong() - started;
         lastCheckpointStep = step;
+        listeners.forEach(listener -> listener.onCheckpointPublished(this, publishNanos));
         LOG.infof("run %s: checkpoint at step %d -> %s", runId, step, key);
     }
 
@@ -264,6 +297,33 @@ public final class RunExecution {
 
     RunCounters counters() {
         return counters;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public String method() {
+        return run.spec().getMethod();
+    }
+
+    /** Pairs trained so far, by this process and the ones it resumed from. */
+    public long pairsTrained() {
+        return pairsTrained;
+    }
+
+    /** Over the recent window of steps. */
+    public double pairsPerSecond() {
+        return meter.pairsPerSecond();
+    }
+
+    public RunTally tally() {
+        return counters.tally();
+    }
+
+    /** Input wait and compute of this process's loop. */
+    public LoopTime loopTime() {
+        return loopTime;
     }
 
     /** Collapse monitors for the progress and the next checkpoint. */
@@ -303,6 +363,7 @@ public final class RunExecution {
                 .setMessage(message)
                 .setMonitors(monitors)
                 .setNonFiniteSteps(counters.nonFiniteSteps())
+                .setInputWaitFraction(loopTime.inputWaitFraction())
                 .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
     }

@@ -22,6 +22,9 @@ public interface RunListener {
      */
     default void onCheckpoint(RunExecution run) {}
 
+    /** The checkpoint of the current step is stored and announced, which took {@code publishNanos}. */
+    default void onCheckpointPublished(RunExecution run, long publishNanos) {}
+
     /** Nothing arrived and nothing trained for the stall timeout: the open tasks were published again. */
     default void onStall(RunExecution run) {}
 

@@ -19,6 +19,7 @@ final class RunHandle {
     private final List<Consumer<RunProgress>> watchers = new CopyOnWriteArrayList<>();
     volatile RunExecution execution;
     volatile Future<?> future;
+    private volatile boolean preempted;
 
     RunHandle(Run run, ResolvedRun resolved) {
         this.run = run;
@@ -60,6 +61,28 @@ final class RunHandle {
         run = next.build();
         watchers.forEach(watcher -> watcher.accept(progress));
         watchers.clear();
+    }
+
+    /** Asks the run to end with a checkpoint (SIGTERM), now or as soon as its execution exists. */
+    void preempt() {
+        preempted = true;
+        RunExecution current = execution;
+        if (current != null) {
+            current.preempt();
+        }
+    }
+
+    /** Whether the process asked the run to end because it is shutting down. */
+    boolean preempted() {
+        return preempted;
+    }
+
+    /** Called by the training thread once it made the execution: a preemption asked before reaches it. */
+    void executionStarted(RunExecution started) {
+        execution = started;
+        if (preempted) {
+            started.preempt();
+        }
     }
 
     synchronized void setResumedFrom(long step) {

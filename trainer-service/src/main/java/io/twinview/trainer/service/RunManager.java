@@ -1,6 +1,7 @@
 package io.twinview.trainer.service;
 
 import com.google.protobuf.util.Timestamps;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.CheckpointStore;
@@ -16,6 +17,7 @@ import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.trainer.config.TrainerConfig;
+import io.twinview.trainer.metrics.TrainerMetrics;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunSpecs;
@@ -56,6 +58,9 @@ public class RunManager {
     @Inject
     KafkaConfig kafkaConfig;
 
+    @Inject
+    MeterRegistry meterRegistry;
+
     private KafkaClients kafka;
     private ObjectStore objectStore;
     private RunRecords records;
@@ -87,7 +92,8 @@ public class RunManager {
                 admin,
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
-        trainer = new RunTrainer(config, kafka, producer, checkpoints, records);
+        trainer = new RunTrainer(
+                config, kafka, producer, checkpoints, records, List.of(new TrainerMetrics(meterRegistry)));
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -96,13 +102,26 @@ public class RunManager {
         }
     }
 
+    /**
+     * SIGTERM (preemption, a rolling update): the running run ends its step and checkpoints it, within
+     * {@code shutdown-checkpoint-timeout}, while the clients it writes through are still open; only
+     * then are they closed. Its record stays RUNNING: the next process resumes it from that step.
+     */
     void onStop(@Observes ShutdownEvent event) {
         RunHandle current = active;
-        if (current != null && current.execution != null) {
-            current.execution.cancel();
+        boolean training = current != null && !current.finished();
+        if (training) {
+            LOG.infof(
+                    "run %s: shutting down, checkpointing the current step (at most %d s)",
+                    current.runId(), config.shutdownCheckpointTimeout().toSeconds());
+            current.preempt();
         }
-        if (trainer != null) {
-            trainer.close();
+        if (trainer != null && !trainer.stop(config.shutdownCheckpointTimeout()) && training) {
+            LOG.warnf(
+                    "run %s: no checkpoint within %d s of shutdown; the next process resumes from step %d",
+                    current.runId(),
+                    config.shutdownCheckpointTimeout().toSeconds(),
+                    current.run().getProgress().getLastCheckpointStep());
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));

@@ -14,12 +14,14 @@ import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
 import io.twinview.trainer.run.RunExecution;
+import io.twinview.trainer.run.RunListener;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.run.TaskPlan;
 import io.twinview.trainer.storage.RunRecords;
 import io.twinview.trainer.train.Learner;
 import io.twinview.trainer.train.TrainingState;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -33,7 +35,7 @@ import org.jboss.logging.Logger;
  * the views consumer from start to end. For each run it builds the learner and the execution,
  * resumes from the newest complete checkpoint, trains, and records how the run ended.
  */
-final class RunTrainer implements AutoCloseable {
+final class RunTrainer {
 
     private static final Logger LOG = RunManager.LOG;
     private static final Set<String> ALL_OBJECTS = Set.copyOf(TrainingState.OBJECTS);
@@ -43,21 +45,27 @@ final class RunTrainer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final CheckpointStore checkpoints;
     private final RunRecords records;
+    private final List<RunListener> listeners;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
-    /** @param producer shared with the service: tasks and checkpoint events go through it */
+    /**
+     * @param producer shared with the service: tasks and checkpoint events go through it
+     * @param listeners added to every run after the standard ones (metrics)
+     */
     RunTrainer(
             TrainerConfig config,
             KafkaClients kafka,
             KafkaProducer<byte[], byte[]> producer,
             CheckpointStore checkpoints,
-            RunRecords records) {
+            RunRecords records,
+            List<RunListener> listeners) {
         this.config = config;
         this.kafka = kafka;
         this.producer = producer;
         this.checkpoints = checkpoints;
         this.records = records;
+        this.listeners = List.copyOf(listeners);
     }
 
     /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
@@ -87,24 +95,33 @@ final class RunTrainer implements AutoCloseable {
                     handle::update,
                     new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
                     System::nanoTime);
-            handle.execution = execution;
+            listeners.forEach(execution::addListener);
+            handle.executionStarted(execution);
             Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
             if (checkpoint.isPresent()) {
                 execution.resumeFrom(checkpoint.get());
                 handle.setResumedFrom(checkpoint.get().manifest().getStep());
             }
             RunExecution.Outcome outcome = execution.run();
-            finalState = outcome.end() == RunExecution.End.CANCELLED
-                    ? RunState.RUN_STATE_STOPPED
-                    : RunState.RUN_STATE_SUCCEEDED;
+            finalState = switch (outcome.end()) {
+                case CANCELLED, PREEMPTED -> RunState.RUN_STATE_STOPPED; // stored as running: resumed later
+                case COMPLETE, VIEWS_EXHAUSTED -> RunState.RUN_STATE_SUCCEEDED;
+            };
             last = execution.snapshot(finalState).toBuilder()
                     .setMessage(outcome.message())
                     .build();
             LOG.infof("run %s: %s", runId, outcome.message());
         } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "run %s failed", runId);
-            finalState = RunState.RUN_STATE_FAILED;
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (handle.preempted()) { // the shutdown closed the clients under it: the next process resumes the run
+                LOG.warnf(
+                        "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
+                        runId, error);
+                finalState = RunState.RUN_STATE_STOPPED;
+            } else {
+                LOG.errorf(e, "run %s failed", runId);
+                finalState = RunState.RUN_STATE_FAILED;
+            }
             last = last.toBuilder().setState(finalState).setMessage(error).build();
         }
         handle.finish(last, error);
@@ -121,16 +138,18 @@ final class RunTrainer implements AutoCloseable {
         };
     }
 
-    /** Waits up to 60 s for the run in training to end: cancel its execution first. */
-    @Override
-    public void close() {
+    /**
+     * Waits up to {@code timeout} for the run in training to end (cancel or preempt it first).
+     *
+     * @return whether the training thread ended in time
+     */
+    boolean stop(Duration timeout) {
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("the training thread did not stop within 60 s");
-            }
+            return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.kafka.KafkaClients;
@@ -28,7 +29,9 @@ import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.WatchRunRequest;
 import io.twinview.stack.LocalStack;
 import io.twinview.stack.quarkus.LocalStackTestResource;
+import io.twinview.trainer.metrics.Scrape;
 import io.twinview.trainer.run.FakeWorkers;
+import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -52,6 +55,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class TrainerGrpcServiceTest {
+
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
 
     private ManagedChannel channel;
     private TrainerServiceGrpc.TrainerServiceBlockingStub trainer;
@@ -126,6 +132,7 @@ class TrainerGrpcServiceTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         Future<?> worker = pool.submit(() -> actAsWorker(stack.kafkaBootstrapServers(), working));
         try {
+            String metricsBefore = Scrape.get(metrics).body();
             RunSpec spec = RunSpec.newBuilder()
                     .setDatasetUri("synthetic:?n=64&size=16")
                     .setEpochs(2)
@@ -188,6 +195,7 @@ class TrainerGrpcServiceTest {
                             .toList(),
                     "an event per checkpoint on Kafka");
             assertTrue(events.get(events.size() - 1).getFinal(), "the last event is final");
+            assertMetricsCountedTheRun(metricsBefore, Scrape.get(metrics).body(), last);
         } finally {
             working.set(false);
             worker.get(30, TimeUnit.SECONDS);
@@ -195,27 +203,70 @@ class TrainerGrpcServiceTest {
         }
     }
 
-    /** What augment-service does, minus the augmentation: tasks in, ViewBatches out, with the worker's clients. */
+    /**
+     * /q/metrics after the run against before it: the run's pairs, steps, checkpoints, per-step
+     * timings and skipped records, and the wait fraction the client was sent.
+     */
+    private static void assertMetricsCountedTheRun(String before, String after, RunProgress last) {
+        assertEquals(128, delta(before, after, "twinview_trainer_pairs_trained_total"), "8 steps x 16 pairs");
+        assertEquals(8, delta(before, after, "twinview_trainer_steps_total"));
+        assertEquals(8, delta(before, after, "twinview_trainer_step_input_wait_seconds_count"), "a wait per step");
+        assertEquals(8, delta(before, after, "twinview_trainer_step_compute_seconds_count"), "a compute per step");
+        assertTrue(delta(before, after, "twinview_trainer_step_compute_seconds_sum") > 0, "steps take time");
+        assertEquals(2, delta(before, after, "twinview_trainer_checkpoint_publish_seconds_count"), "steps 4 and 8");
+        assertTrue(last.getDuplicateBatches() > 0, "the worker sent duplicates: " + last);
+        assertEquals(
+                last.getDuplicateBatches(),
+                delta(before, after, "twinview_trainer_records_duplicate_total"),
+                "the duplicates the run dropped");
+        assertTrue(last.getRejectedBatches() > 0, "the worker sent garbage: " + last);
+        assertEquals(
+                last.getRejectedBatches(),
+                delta(before, after, "twinview_trainer_records_rejected_total"),
+                "the records the run rejected");
+        double fraction = Scrape.value(after, "twinview_trainer_input_wait_fraction");
+        assertTrue(fraction > 0 && fraction < 1, "the trainer waited for its worker some of the time: " + fraction);
+        assertEquals(last.getInputWaitFraction(), fraction, 1e-6, "the gauge and WatchRun agree");
+        assertTrue(
+                Double.isNaN(Scrape.value(after, "twinview_trainer_run_active")),
+                "no run is marked active once it ended");
+    }
+
+    private static double delta(String before, String after, String name) {
+        double was = Scrape.value(before, name);
+        return Scrape.value(after, name) - (Double.isNaN(was) ? 0 : was);
+    }
+
+    /**
+     * What augment-service does, minus the augmentation: tasks in, ViewBatches out, with the worker's
+     * clients. It misbehaves as a retried produce and a broken worker would: the first record of every
+     * task is sent twice, and one record that is not a ViewBatch goes ahead of the first task's views.
+     */
     private static void actAsWorker(String bootstrap, AtomicBoolean working) {
         KafkaClients kafka = KafkaClients.of(bootstrap);
         try (KafkaConsumer<byte[], byte[]> consumer =
                         kafka.tasksConsumer("test-worker-tasks", "test-worker", Duration.ofSeconds(45));
                 KafkaProducer<byte[], byte[]> producer = kafka.viewsProducer("test-worker-views")) {
             consumer.subscribe(List.of(Topics.DEFAULT_TASKS_TOPIC));
+            boolean garbageSent = false;
             while (working.get()) {
                 ConsumerRecords<byte[], byte[]> tasks = consumer.poll(Duration.ofMillis(200));
                 for (ConsumerRecord<byte[], byte[]> record : tasks) {
                     AugmentTask task = AugmentTask.parseFrom(record.value());
+                    if (!garbageSent) {
+                        producer.send(new ProducerRecord<>(task.getViewsTopic(), null, new byte[] {1, 2, 3}));
+                        garbageSent = true;
+                    }
                     int n = task.getSampleIndicesCount();
                     int max = task.getMaxSamplesPerBatch();
                     int count = (n + max - 1) / max;
                     for (int seq = 0; seq < count; seq++) {
                         var samples = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
-                        producer.send(new ProducerRecord<>(
-                                task.getViewsTopic(),
-                                null,
-                                FakeWorkers.batch(task, seq, count, samples, task.getImageSize())
-                                        .toByteArray()));
+                        byte[] views = FakeWorkers.batch(task, seq, count, samples, task.getImageSize())
+                                .toByteArray();
+                        for (int copy = 0; copy < (seq == 0 ? 2 : 1); copy++) {
+                            producer.send(new ProducerRecord<>(task.getViewsTopic(), null, views));
+                        }
                     }
                 }
                 if (!tasks.isEmpty()) {

@@ -22,7 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +40,7 @@ class RunExecutionTest {
     /** A learner that remembers which samples each step trained on, and can fail or go NaN on cue. */
     static class RecordingStepper implements Stepper {
         final Learner learner;
-        final Map<Long, long[]> samplesByStep = new TreeMap<>();
+        final TreeMap<Long, long[]> samplesByStep = new TreeMap<>();
         long crashAtStep = -1;
         long nanAtStep = -1;
         /** From this step on, the state reports a non-finite parameter. */
@@ -104,10 +106,14 @@ class RunExecutionTest {
         return RunSpecs.resolve(requested);
     }
 
-    private RecordingStepper stepper(ResolvedRun run) {
+    private Learner learner(ResolvedRun run) {
         Learner learner = new Learner(RunSpecs.learnerConfig(run.spec(), Device.cpu()));
         learners.add(learner);
-        return new RecordingStepper(learner);
+        return learner;
+    }
+
+    private RecordingStepper stepper(ResolvedRun run) {
+        return new RecordingStepper(learner(run));
     }
 
     private static RunExecution execution(
@@ -119,6 +125,19 @@ class RunExecutionTest {
             List<RunProgress> progress,
             int window) {
         AtomicLong clock = new AtomicLong();
+        return execution(
+                run, stepper, views.reader(), workers, checkpoints, progress, window, () -> clock.addAndGet(1_000_000));
+    }
+
+    private static RunExecution execution(
+            ResolvedRun run,
+            Stepper stepper,
+            ViewSource views,
+            FakeWorkers workers,
+            MemoryCheckpoints checkpoints,
+            List<RunProgress> progress,
+            int window,
+            LongSupplier clock) {
         TaskPlan plan = new TaskPlan(RUN, run, "views", MAX_SAMPLES_PER_RECORD);
         return new RunExecution(
                 RUN,
@@ -126,12 +145,12 @@ class RunExecutionTest {
                 "views",
                 stepper,
                 plan,
-                views.reader(),
+                views,
                 workers,
                 checkpoints,
                 progress::add,
                 new RunExecution.Settings(window, Duration.ofMinutes(5), Duration.ZERO),
-                () -> clock.addAndGet(1_000_000));
+                clock);
     }
 
     private static Map<Long, Integer> timesTrained(Iterable<long[]> batches) {
@@ -384,41 +403,149 @@ class RunExecutionTest {
         assertEquals(4L, checkpoints.byStep.lastKey(), "checkpoints at steps 2 and 4; none once the state holds a NaN");
     }
 
+    /**
+     * Two trainer processes, one after the other, over one views topic and one checkpoint store,
+     * fed by workers that send duplicates.
+     */
+    private final class TwoProcesses {
+        final ResolvedRun run = resolved(5);
+        final InMemoryViews views = new InMemoryViews(3);
+        final FakeWorkers workers = new FakeWorkers(views);
+        final MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        final RecordingStepper first = stepper(run);
+        final RecordingStepper second = stepper(run);
+
+        TwoProcesses() {
+            workers.duplicateEvery = 5;
+        }
+
+        RunExecution process(RecordingStepper stepper) {
+            return execution(run, stepper, views, workers, checkpoints, new ArrayList<>(), 3);
+        }
+
+        /** The second process, from the newest checkpoint to the last step. */
+        RunExecution.Outcome resume() {
+            RunExecution resumed = process(second);
+            resumed.resumeFrom(checkpoints.byStep.lastEntry().getValue());
+            RunExecution.Outcome outcome = resumed.run();
+            assertEquals(RunExecution.End.COMPLETE, outcome.end(), outcome.message());
+            assertEquals((long) EPOCHS * IMAGES / BATCH, outcome.finalStep(), "the next process reaches the last step");
+            assertTrue(resumed.tally().duplicateBatches() > 0, "the workers' duplicates were dropped and counted");
+            return outcome;
+        }
+
+        /** The first process's steps up to {@code keptUpTo} (the checkpoint) and all the second's. */
+        void assertEachSampleOncePerEpoch(long keptUpTo, String across) {
+            List<long[]> trained =
+                    new ArrayList<>(first.samplesByStep.headMap(keptUpTo, true).values());
+            trained.addAll(second.samplesByStep.values());
+            Map<Long, Integer> counts = timesTrained(trained);
+            assertEquals(IMAGES, counts.size(), "no sample is lost across the " + across);
+            counts.forEach((sample, times) -> assertEquals(
+                    EPOCHS,
+                    times,
+                    "sample " + sample + " is trained once per epoch across the " + across
+                            + ", neither lost nor repeated"));
+        }
+    }
+
     @Test
     void resumeAfterACrashLosesNoPairAndRepeatsNone() {
-        ResolvedRun run = resolved(5);
-        InMemoryViews views = new InMemoryViews(3);
-        FakeWorkers workers = new FakeWorkers(views);
-        workers.duplicateEvery = 5;
-        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
-
-        RecordingStepper first = stepper(run);
-        first.crashAtStep = 8; // dies after the checkpoint at step 5, losing steps 6 and 7
-        RunExecution crashed = execution(run, first, views, workers, checkpoints, new ArrayList<>(), 3);
+        TwoProcesses processes = new TwoProcesses();
+        processes.first.crashAtStep = 8; // dies after the checkpoint at step 5, losing steps 6 and 7
+        RunExecution crashed = processes.process(processes.first);
         assertThrows(IllegalStateException.class, crashed::run, "the simulated crash propagates");
-        Checkpoint checkpoint = checkpoints.byStep.lastEntry().getValue();
-        assertEquals(5, checkpoint.manifest().getStep(), "the newest checkpoint is step 5");
+        assertEquals(5L, processes.checkpoints.byStep.lastKey(), "the newest checkpoint is step 5");
 
-        RecordingStepper second = stepper(run);
-        RunExecution resumed = execution(run, second, views, workers, checkpoints, new ArrayList<>(), 3);
-        resumed.resumeFrom(checkpoint);
-        RunExecution.Outcome outcome = resumed.run();
+        processes.resume();
 
-        long total = (long) EPOCHS * IMAGES / BATCH;
-        assertEquals(total, outcome.finalStep(), "the resumed run reaches the last step");
-        assertEquals(6L, ((TreeMap<Long, long[]>) second.samplesByStep).firstKey(), "training continues at step 6");
-        List<long[]> kept = new ArrayList<>();
-        first.samplesByStep.forEach((step, samples) -> {
-            if (step <= 5) {
-                kept.add(samples);
+        assertEquals(6L, processes.second.samplesByStep.firstKey(), "training continues at step 6");
+        processes.assertEachSampleOncePerEpoch(5, "crash");
+    }
+
+    @Test
+    void aPreemptedRunCheckpointsItsStepAndTheNextProcessLosesNoPairAndRepeatsNone() {
+        TwoProcesses processes = new TwoProcesses();
+        RunExecution preempted = processes.process(processes.first);
+        preempted.addListener(new RunListener() {
+            @Override
+            public void onStep(RunExecution execution, Stepper.StepResult result) {
+                if (execution.step() == 7) {
+                    execution.preempt(); // SIGTERM arrives during step 7
+                }
             }
         });
-        kept.addAll(second.samplesByStep.values());
-        Map<Long, Integer> counts = timesTrained(kept);
-        assertEquals(IMAGES, counts.size(), "no sample is lost across the crash");
-        counts.forEach((sample, times) -> assertEquals(
-                EPOCHS,
-                times,
-                "sample " + sample + " is trained once per epoch across the crash, neither lost nor repeated"));
+        RunExecution.Outcome stopped = preempted.run();
+
+        assertEquals(RunExecution.End.PREEMPTED, stopped.end(), stopped.message());
+        assertEquals(7, stopped.finalStep(), "the step in progress finishes, no further one starts");
+        assertEquals(
+                List.of(5L, 7L),
+                List.copyOf(processes.checkpoints.byStep.keySet()),
+                "the cadence's checkpoint at 5, and one of the step it was preempted at");
+        List<CheckpointEvent> events = processes.checkpoints.events;
+        assertTrue(!events.get(events.size() - 1).getFinal(), "a preempted run's checkpoint is not its final one");
+
+        processes.resume();
+
+        assertEquals(8L, processes.second.samplesByStep.firstKey(), "the next process continues at step 8");
+        processes.assertEachSampleOncePerEpoch(7, "preemption: no step of the first process is redone");
+    }
+
+    @Test
+    void theInputWaitFractionIsTheShareOfLoopTimeSpentReadingViews() {
+        ResolvedRun run = resolved(100);
+        InMemoryViews views = new InMemoryViews(2);
+        AtomicLong now = new AtomicLong();
+        AtomicInteger polls = new AtomicInteger();
+        ViewSource reader = views.reader();
+        ViewSource slowViews = new ViewSource() {
+            @Override
+            public List<Integer> partitions() {
+                return reader.partitions();
+            }
+
+            @Override
+            public void seek(List<io.twinview.proto.v1.PartitionCursor> positions) {
+                reader.seek(positions);
+            }
+
+            @Override
+            public List<ViewRecord> poll(Duration timeout) {
+                polls.incrementAndGet();
+                now.addAndGet(30_000_000); // every read of the topic takes 30 ms
+                return reader.poll(timeout);
+            }
+
+            @Override
+            public void close() {}
+        };
+        RecordingStepper slowStepper = new RecordingStepper(learner(run)) {
+            @Override
+            public StepResult step(PairBatch batch, double learningRate, long step, long totalSteps) {
+                now.addAndGet(10_000_000); // every step computes for 10 ms
+                return super.step(batch, learningRate, step, totalSteps);
+            }
+        };
+        List<RunProgress> progress = new ArrayList<>();
+        RunExecution execution = execution(
+                run, slowStepper, slowViews, new FakeWorkers(views), new MemoryCheckpoints(), progress, 2, now::get);
+
+        execution.run();
+
+        long steps = (long) EPOCHS * IMAGES / BATCH;
+        double waited = 30.0 * polls.get();
+        double expected = waited / (waited + 10.0 * steps);
+        assertEquals(
+                expected,
+                execution.loopTime().inputWaitFraction(),
+                1e-9,
+                polls.get() + " reads of 30 ms against " + steps + " steps of 10 ms");
+        assertEquals(
+                expected,
+                progress.get(progress.size() - 1).getInputWaitFraction(),
+                1e-9,
+                "WatchRun carries the fraction to the client");
+        assertEquals(10_000_000, execution.loopTime().lastStep().computeNanos(), "a step's compute is its own");
     }
 }
