@@ -55,8 +55,15 @@ class AutoscalingEmulationTest {
 
     private static final Duration HPA_SYNC = Duration.ofSeconds(15);
     private static final Duration SCALE_DOWN_WINDOW = Duration.ofSeconds(10);
-    /** 48 tasks of 64 synthetic 512 px samples (about a second each), 8 per partition: a burst of lag. */
+    /** 48 tasks of 64 synthetic 512 px samples (about a second each), 8 per partition. */
     private static final int TASKS = 48;
+    /**
+     * The lag grows in waves: each puts 8 tasks on each of two more partitions, every {@link #WAVE_EVERY}
+     * ticks, so that the partitions with lag, KEDA's cap, go 2, 4, 6.
+     */
+    private static final int WAVES = 3;
+
+    private static final int WAVE_EVERY = 2;
 
     private static final int PER_TASK = 64;
     private static final int PER_RECORD = 8;
@@ -113,7 +120,8 @@ class AutoscalingEmulationTest {
         String viewsTopic = kafka.createViewsTopic(runId);
         List<JavaProcess> replicas = new ArrayList<>(workers.start(min, kafka, Duration.ofSeconds(60)));
         Set<String> stopped = new HashSet<>();
-        Map<Long, AugmentTask> tasks = publishBurst(runId);
+        Map<Long, AugmentTask> tasks = new TreeMap<>();
+        double[] waveAt = new double[WAVES];
         int recordsPerTask = PER_TASK / PER_RECORD;
 
         List<Row> timeline = new ArrayList<>();
@@ -124,7 +132,12 @@ class AutoscalingEmulationTest {
         try (KafkaConsumer<byte[], byte[]> views =
                 KafkaClients.of(LocalStack.shared().kafkaBootstrapServers()).viewsConsumer("test-views-reader")) {
             Topics.assignAllFromBeginning(views, viewsTopic, Duration.ofSeconds(30));
-            while (!(scaledIn && complete(dedup, tasks, recordsPerTask))) {
+            for (int tick = 0; !(scaledIn && tasks.size() == TASKS && complete(dedup, tasks, recordsPerTask)); tick++) {
+                if (tick % WAVE_EVERY == 0 && tick / WAVE_EVERY < WAVES) {
+                    int wave = tick / WAVE_EVERY;
+                    tasks.putAll(publishWave(runId, wave));
+                    waveAt[wave] = (System.nanoTime() - start) / 1e9;
+                }
                 assertTrue(
                         System.nanoTime() - start < DEADLINE.toNanos(),
                         "the emulation finished within " + DEADLINE.toSeconds() + " s:\n" + table(timeline));
@@ -155,14 +168,27 @@ class AutoscalingEmulationTest {
                         members(),
                         decision.reason()));
                 int peak = timeline.stream().mapToInt(Row::replicas).max().orElse(0);
-                scaledIn = peak > min && replicas.size() == min && metric.totalLag() == 0;
+                scaledIn = tasks.size() == TASKS && peak > min && replicas.size() == min && metric.totalLag() == 0;
             }
         }
 
         String table = table(timeline);
         System.out.println("autoscaling emulation (" + manifest.name() + " from k8s/overlays/platform):\n" + table);
+        System.out.printf(
+                "autoscaling emulation: waves of 16 tasks (two more partitions each) at %s s%n",
+                java.util.Arrays.toString(waveAt));
         int peak = timeline.stream().mapToInt(Row::replicas).max().orElseThrow();
-        assertTrue(peak >= 3, "the workers scaled out as the lag grew (peak " + peak + " replicas):\n" + table);
+        for (int wave = 1; wave < WAVES; wave++) {
+            double next = waveAt[wave];
+            int cap = 2 * wave; // partitions with lag before the next wave: KEDA's limitToPartitionsWithLag
+            assertTrue(
+                    timeline.stream().filter(r -> r.seconds() < next).allMatch(r -> r.desired() <= cap),
+                    "before wave " + (wave + 1) + " (" + next + " s) no more than " + cap + " replicas:\n" + table);
+        }
+        assertTrue(
+                peak > 2,
+                "the workers scaled out past the first wave's two partitions as the lag grew (peak " + peak
+                        + " replicas):\n" + table);
         assertTrue(
                 timeline.stream().allMatch(r -> r.desired() <= PARTITIONS && r.desired() <= max),
                 "never more replicas than partitions (" + PARTITIONS + ") or maxReplicaCount (" + max + "):\n" + table);
@@ -271,11 +297,12 @@ class AutoscalingEmulationTest {
         return tasks.keySet().stream().allMatch(id -> dedup.sequencesOf(id) == recordsPerTask);
     }
 
-    /** 8 tasks to each partition, keyed as the trainer keys them. */
-    private Map<Long, AugmentTask> publishBurst(String runId) {
+    /** Wave {@code wave}: 8 tasks to each of partitions 2 wave and 2 wave + 1, keyed as the trainer keys them. */
+    private Map<Long, AugmentTask> publishWave(String runId, int wave) {
         Map<Long, AugmentTask> tasks = new TreeMap<>();
         String dataset = "synthetic:?n=" + TASKS * PER_TASK + "&size=512";
-        for (int t = 0; t < TASKS; t++) {
+        int perWave = TASKS / WAVES;
+        for (int t = wave * perWave; t < (wave + 1) * perWave; t++) {
             AugmentTask task = KafkaTestSupport.task(
                             runId,
                             t,
@@ -287,7 +314,7 @@ class AutoscalingEmulationTest {
                     .build();
             tasks.put(task.getTaskId(), task);
             byte[] key = (task.getRunId() + "/" + task.getTaskId()).getBytes(StandardCharsets.UTF_8);
-            kafka.publish(tasksTopic, t % PARTITIONS, key, task.toByteArray());
+            kafka.publish(tasksTopic, 2 * wave + t % 2, key, task.toByteArray());
         }
         return tasks;
     }
