@@ -103,15 +103,12 @@ class WorkerProcessesTest {
 
     @Test
     void aWorkerKilledMidTaskLosesNoSampleAndTheDuplicatesDropOut() {
-        String runId = KafkaTestSupport.unique("sigkill");
-        String viewsTopic = kafka.createViewsTopic(runId);
-        List<JavaProcess> pair = workers.start(2, kafka, TIMEOUT);
-        // 12 tasks of 40 samples in records of 2: 20 records per task
-        int samples = 480;
-        int perTask = 40;
-        int perRecord = 2;
-        Map<Long, AugmentTask> tasks = publishSlowTasks(runId, samples, perTask, perRecord);
-        int recordsPerTask = perTask / perRecord;
+        TwoWorkers run = twoWorkersOnSlowTasks("sigkill");
+        String viewsTopic = run.viewsTopic();
+        List<JavaProcess> pair = run.pair();
+        Map<Long, AugmentTask> tasks = run.tasks();
+        int samples = SLOW_SAMPLES;
+        int recordsPerTask = SLOW_PER_TASK / SLOW_PER_RECORD;
 
         ViewDedup dedup = new ViewDedup();
         String victimId;
@@ -147,14 +144,12 @@ class WorkerProcessesTest {
         // Kafka's default 45 s session: only the victim's LeaveGroup can move its partitions sooner
         Duration session = WorkerSettings.DEFAULT_SESSION_TIMEOUT;
         workers = new WorkerProcesses(tasksTopic, TASKS_PARTITIONS, group, session);
-        String runId = KafkaTestSupport.unique("sigterm");
-        String viewsTopic = kafka.createViewsTopic(runId);
-        List<JavaProcess> pair = workers.start(2, kafka, TIMEOUT);
-        int samples = 480;
-        int perTask = 40;
-        int perRecord = 2;
-        Map<Long, AugmentTask> tasks = publishSlowTasks(runId, samples, perTask, perRecord);
-        int recordsPerTask = perTask / perRecord;
+        TwoWorkers run = twoWorkersOnSlowTasks("sigterm");
+        String viewsTopic = run.viewsTopic();
+        List<JavaProcess> pair = run.pair();
+        Map<Long, AugmentTask> tasks = run.tasks();
+        int samples = SLOW_SAMPLES;
+        int recordsPerTask = SLOW_PER_TASK / SLOW_PER_RECORD;
 
         ViewDedup dedup = new ViewDedup();
         JavaProcess victim;
@@ -193,6 +188,22 @@ class WorkerProcessesTest {
                 "sigterm test: group rebalanced %d ms after SIGTERM (session timeout %d s); victim %s made %s"
                         + " records per task; %d duplicate records dropped%n",
                 rebalance.toMillis(), session.toSeconds(), victim.name(), victimRecords, dedup.duplicates());
+    }
+
+    /** 12 tasks of 40 samples in records of 2 (20 records per task), slow enough to be stopped inside. */
+    private static final int SLOW_SAMPLES = 480;
+
+    private static final int SLOW_PER_TASK = 40;
+    private static final int SLOW_PER_RECORD = 2;
+
+    /** Two worker processes, and the slow tasks of a new run published for them. */
+    private record TwoWorkers(List<JavaProcess> pair, String viewsTopic, Map<Long, AugmentTask> tasks) {}
+
+    private TwoWorkers twoWorkersOnSlowTasks(String name) {
+        String runId = KafkaTestSupport.unique(name);
+        String viewsTopic = kafka.createViewsTopic(runId);
+        List<JavaProcess> pair = workers.start(2, kafka, TIMEOUT);
+        return new TwoWorkers(pair, viewsTopic, publishSlowTasks(runId, SLOW_SAMPLES, SLOW_PER_TASK, SLOW_PER_RECORD));
     }
 
     /**
