@@ -49,7 +49,8 @@ public final class TrainerMetrics implements RunListener {
         rejectedRecords = counter("records.rejected", "View records skipped: unparseable or not fitting the run");
         duplicateRecords = counter("records.duplicate", "View records dropped: their (task id, sequence) was read");
         rejectedSamples = counter("samples.rejected", "Samples the augment workers could not read");
-        nonFiniteSteps = counter("steps.nonfinite", "Steps whose loss was NaN or infinite (update skipped)");
+        nonFiniteSteps =
+                counter("steps.nonfinite", "Steps whose loss or gradient was NaN or infinite (update skipped)");
         inputWait = timer("step.input.wait", "Per step: time the loop waited for views since the step before");
         compute = timer("step.compute", "Per step: time assembling the batch and stepping the learner");
         checkpointPublish = timer("checkpoint.publish", "Time to store a checkpoint in S3 and announce it on Kafka");

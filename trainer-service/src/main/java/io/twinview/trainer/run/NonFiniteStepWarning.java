@@ -11,7 +11,7 @@ final class NonFiniteStepWarning implements RunListener {
         if (!result.finite()) {
             run.note(
                     Logger.Level.WARN,
-                    "step " + run.step() + " had a non-finite loss or gradient (loss " + result.loss()
+                    "step " + run.step() + ": " + result.cause() + " held NaN or infinite values (loss " + result.loss()
                             + "): update skipped, " + run.counters().nonFiniteSteps() + " so far");
         }
     }

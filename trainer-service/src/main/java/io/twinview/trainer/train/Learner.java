@@ -113,13 +113,30 @@ public final class Learner implements Stepper, AutoCloseable {
             }
             if (!Float.isFinite(loss) || !gradientsFinite(scope)) {
                 // the update would write NaN into the weights (and through an EMA into a target network)
+                String cause = Float.isFinite(loss) ? nonFiniteGradients(scope) : "the loss";
                 parameters.forEach(p -> ParameterUpdates.zeroGradient(p.array()));
-                return new StepResult(loss, false);
+                return StepResult.skipped(loss, cause);
             }
             optimizer.update(parameters, learningRate, scope);
             method.afterStep(step, totalSteps);
-            return new StepResult(loss, true);
+            return StepResult.finite(loss);
         }
+    }
+
+    /** Names the parameters whose gradient holds a NaN or infinity (the first few), for the run's warning. */
+    private String nonFiniteGradients(NDManager scope) {
+        List<String> names = new ArrayList<>();
+        for (TrainableParameter p : parameters) {
+            NDArray gradient = p.array().getGradient();
+            gradient.attach(scope);
+            if (!finite(gradient, scope)) {
+                names.add(p.name());
+            }
+        }
+        int shown = Math.min(names.size(), 4);
+        return "the gradient of " + String.join(", ", names.subList(0, shown))
+                + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "")
+                + " (" + names.size() + " of " + parameters.size() + " parameters)";
     }
 
     /** Whether every gradient is finite: one host read of sum_p sum |g_p|, which is NaN or inf otherwise. */

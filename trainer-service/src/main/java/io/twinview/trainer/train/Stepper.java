@@ -3,8 +3,20 @@ package io.twinview.trainer.train;
 /** What a run needs of its model: optimizer steps, and a state to checkpoint and restore. */
 public interface Stepper {
 
-    /** @param finite false when the loss or a gradient was NaN or infinite: the update was skipped */
-    record StepResult(double loss, boolean finite) {}
+    /**
+     * @param finite false when the loss or a gradient was NaN or infinite: the update was skipped
+     * @param cause what was not finite ("the loss", "the gradient of encoder/01Conv2d_weight"); empty when finite
+     */
+    record StepResult(double loss, boolean finite, String cause) {
+
+        public static StepResult finite(double loss) {
+            return new StepResult(loss, true, "");
+        }
+
+        public static StepResult skipped(double loss, String cause) {
+            return new StepResult(loss, false, cause);
+        }
+    }
 
     /**
      * Forward, backward and update on one batch.

@@ -20,8 +20,8 @@ class RunCountersTest {
         counters.duplicateBatch();
         counters.rejectedSamples(3);
         counters.rejectedSamples(4);
-        counters.stepped(0.1, new Stepper.StepResult(2.5, true));
-        counters.stepped(0.2, new Stepper.StepResult(Double.NaN, false));
+        counters.stepped(0.1, Stepper.StepResult.finite(2.5));
+        counters.stepped(0.2, Stepper.StepResult.skipped(Double.NaN, "the loss"));
         return counters;
     }
 

@@ -60,7 +60,7 @@ class RunExecutionTest {
             samplesByStep.put(step, batch.samples());
             lastStep = step;
             StepResult result = learner.step(batch, learningRate, step, totalSteps);
-            return step == nanAtStep ? new StepResult(Double.NaN, false) : result;
+            return step == nanAtStep ? StepResult.skipped(Double.NaN, "the loss") : result;
         }
 
         @Override

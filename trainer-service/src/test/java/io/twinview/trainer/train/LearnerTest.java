@@ -1,5 +1,6 @@
 package io.twinview.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,6 +48,35 @@ class LearnerTest {
                             .isEmpty(),
                     "SimCLR keeps no state");
         }
+    }
+
+    @Test
+    void aNonFiniteStepIsSkippedAndSaysWhatWasNotFinite() {
+        try (Learner simclr = learner("simclr")) {
+            List<float[]> before = trainedWeights(simclr);
+            ai.djl.nn.Parameter weight = simclr.method()
+                    .trainableBlocks()
+                    .get("projector")
+                    .getParameters()
+                    .valueAt(0);
+            weight.getArray().stopGradient().muli(Float.NaN); // a view: in place on the weight itself
+            Stepper.StepResult result = simclr.step(MethodFixtures.batch(1, 8), 1e-3, 1, 10);
+            assertFalse(result.finite(), "a NaN projector weight makes the step non-finite");
+            assertEquals("the loss", result.cause(), "the warning names what was not finite");
+            List<float[]> after = trainedWeights(simclr);
+            for (int i = 0; i < before.size(); i++) {
+                assertArrayEquals(
+                        before.get(i), after.get(i), "the skipped step updates no encoder weight (#" + i + ")");
+            }
+        }
+    }
+
+    /** The encoder's gradient-trained arrays (batch-norm running statistics move in any training forward). */
+    private static List<float[]> trainedWeights(Learner learner) {
+        return learner.method().encoder().getParameters().values().stream()
+                .filter(ai.djl.nn.Parameter::requiresGradient)
+                .map(p -> p.getArray().toFloatArray())
+                .toList();
     }
 
     @Test
