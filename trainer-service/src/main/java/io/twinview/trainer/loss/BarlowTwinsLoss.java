@@ -69,13 +69,12 @@ public final class BarlowTwinsLoss {
         int d = Math.toIntExact(z1.getShape().get(1));
         NDArray a = batchNormalize(z1); // (N, D)
         NDArray b = batchNormalize(z2); // (N, D)
-        NDArray c = a.transpose().matMul(b).div(n); // (D, D)
+        NDArray c = Scalars.div(a.transpose().matMul(b), n); // (D, D)
         NDArray diagonal = c.reshape(-1).get(new NDIndex("::" + (d + 1))); // (D): C_ii, every (D+1)-th entry
         NDArray onDiagonal = diagonal.sub(1).square().sum();
         // sum_{i != j} C_ij^2 = sum_ij C_ij^2 - sum_i C_ii^2: no D x D mask to allocate
         NDArray offDiagonalSquares = c.square().sum().sub(diagonal.square().sum());
-        // a float weight: a double scalar would promote the 0-d sum to float64
-        return onDiagonal.add(offDiagonalSquares.mul((float) offDiagonal.weight(d)));
+        return onDiagonal.add(Scalars.mul(offDiagonalSquares, offDiagonal.weight(d)));
     }
 
     /** (z - mean) / sqrt(var + eps) per column, mean and biased variance over the batch (rows). */

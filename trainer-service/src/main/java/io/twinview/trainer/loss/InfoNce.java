@@ -33,7 +33,7 @@ public final class InfoNce {
         NDArray k = NtXent.l2Normalize(keys); // (N, D)
         NDArray positive = q.mul(k).sum(new int[] {1}, true); // positive logits: (N, 1)
         NDArray negative = q.matMul(negatives.transpose()); // negative logits: (N, K)
-        NDArray logits = positive.concat(negative, 1).div(temperature); // (N, 1 + K)
+        NDArray logits = Scalars.div(positive.concat(negative, 1), temperature); // (N, 1 + K)
         return logits.logSoftmax(1).get(":, 0").neg().mean(); // cross-entropy, label 0
     }
 }

@@ -36,7 +36,7 @@ public final class NegativeCosine {
      * @return scalar in [0, 4]
      */
     public static NDArray regression(NDArray p, NDArray z) {
-        return cosines(p, z).mean().mul(-2).add(2);
+        return Scalars.mul(cosines(p, z).mean(), -2).add(2);
     }
 
     /**
@@ -48,7 +48,7 @@ public final class NegativeCosine {
      * @return scalar in [-1, 1]
      */
     public static NDArray symmetric(NDArray p1, NDArray z2, NDArray p2, NDArray z1) {
-        return loss(p1, z2).add(loss(p2, z1)).div(2);
+        return Scalars.div(loss(p1, z2).add(loss(p2, z1)), 2);
     }
 
     /**

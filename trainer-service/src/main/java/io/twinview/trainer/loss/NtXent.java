@@ -32,18 +32,18 @@ public final class NtXent {
         NDArray b = l2Normalize(z2); // (N, D)
         NDArray z = a.concat(b, 0); // (2N, D)
         NDArray self = z.getManager().eye(2 * n, 2 * n, 0, DataType.FLOAT32).toDevice(z.getDevice(), false);
-        NDArray logits = z.matMul(z.transpose()).div(temperature).add(self.mul(EXCLUDE)); // (2N, 2N)
+        NDArray logits = Scalars.div(z.matMul(z.transpose()), temperature).add(self.mul(EXCLUDE)); // (2N, 2N)
         // log-sum-exp with the row maximum taken out (a constant for the gradient)
         NDArray rowMax = logits.max(new int[] {1}, true).stopGradient(); // (2N, 1)
         NDArray logDenominator =
                 logits.sub(rowMax).exp().sum(new int[] {1}).log().add(rowMax.squeeze(1)); // (2N)
-        NDArray positive = a.mul(b).sum(new int[] {1}).div(temperature); // (N): s_{i,i+N} = s_{i+N,i}
+        NDArray positive = Scalars.div(a.mul(b).sum(new int[] {1}), temperature); // (N): s_{i,i+N} = s_{i+N,i}
         // mean over the 2N anchors of (log denominator - positive logit); each positive serves two anchors
         return logDenominator.mean().sub(positive.mean());
     }
 
     /** Rows scaled to unit L2 norm (norm clamped at 1e-12 as torch.nn.functional.normalize does). */
     public static NDArray l2Normalize(NDArray x) {
-        return x.div(x.norm(new int[] {1}, true).maximum(1e-12f));
+        return x.div(Scalars.atLeast(x.norm(new int[] {1}, true), 1e-12));
     }
 }

@@ -38,19 +38,16 @@ public final class VicRegLoss {
         NDArray invariance = z1.sub(z2).square().mean();
         NDArray variance = variance(z1).add(variance(z2));
         NDArray covariance = covariance(z1).add(covariance(z2));
-        // float weights: a double scalar would promote the 0-d terms to float64
-        return invariance.mul((float) lambda).add(variance.mul((float) mu)).add(covariance.mul((float) nu));
+        return Scalars.mul(invariance, lambda).add(Scalars.mul(variance, mu)).add(Scalars.mul(covariance, nu));
     }
 
     /** v(Z): the mean over dimensions of the hinge max(0, gamma - std_j). */
     static NDArray variance(NDArray z) {
-        NDArray std = centered(z)
-                .square()
-                .sum(new int[] {0})
-                .div(z.getShape().get(0) - 1)
+        NDArray sumOfSquares = centered(z).square().sum(new int[] {0}); // (D)
+        NDArray std = Scalars.div(sumOfSquares, z.getShape().get(0) - 1)
                 .add(VARIANCE_EPS)
                 .sqrt(); // (D)
-        return std.neg().add(VARIANCE_TARGET).maximum(0).mean();
+        return Scalars.atLeast(std.neg().add(VARIANCE_TARGET), 0).mean();
     }
 
     /** c(Z): the off-diagonal squares of the covariance, summed, over D. */
@@ -58,10 +55,10 @@ public final class VicRegLoss {
         long n = z.getShape().get(0);
         int d = Math.toIntExact(z.getShape().get(1));
         NDArray x = centered(z); // (N, D)
-        NDArray c = x.transpose().matMul(x).div(n - 1); // (D, D)
+        NDArray c = Scalars.div(x.transpose().matMul(x), n - 1); // (D, D)
         NDArray diagonal = c.reshape(-1).get(new NDIndex("::" + (d + 1))); // (D): C_ii, every (D+1)-th entry
         // sum_{i != j} C_ij^2 = sum_ij C_ij^2 - sum_i C_ii^2: no D x D mask to allocate
-        return c.square().sum().sub(diagonal.square().sum()).div(d);
+        return Scalars.div(c.square().sum().sub(diagonal.square().sum()), d);
     }
 
     /** z minus its column means over the batch, (N, D). */

@@ -13,6 +13,7 @@ import io.twinview.proto.v1.MoCoSettings;
 import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.trainer.loss.InfoNce;
 import io.twinview.trainer.loss.NtXent;
+import io.twinview.trainer.loss.Scalars;
 import java.util.Map;
 
 /**
@@ -180,9 +181,8 @@ public final class MoCo extends SslMethod {
         NDArray k1 = keys(parameters, view1); // (N, out), unit rows, no gradient
         NDArray k2 = keys(parameters, view2); // (N, out)
         NDArray negatives = queue.negatives(view1.getManager()); // (K, out)
-        NDArray loss = InfoNce.loss(q1, k2, negatives, temperature)
-                .add(InfoNce.loss(q2, k1, negatives, temperature))
-                .div(2);
+        NDArray loss = Scalars.div(
+                InfoNce.loss(q1, k2, negatives, temperature).add(InfoNce.loss(q2, k1, negatives, temperature)), 2);
         pendingKeys = k1.concat(k2, 0); // (2N, out)
         recordEmbeddings(q1);
         return loss;

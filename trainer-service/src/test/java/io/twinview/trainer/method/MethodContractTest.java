@@ -16,6 +16,12 @@ import com.google.protobuf.Message;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.train.Learner;
+import io.twinview.trainer.train.PairBatch;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +119,81 @@ class MethodContractTest {
                 }
             }
         }
+    }
+
+    /**
+     * Autograd keeps some operands of the forward pass for the backward one; if any of them lives in
+     * memory the JVM may free (a constant DJL wrapped in a direct buffer and closed: see
+     * {@code Scalars}), a garbage collection between the two passes corrupts the gradient. Two learners
+     * of the same seed on the same batch: the gradients of one that collects garbage and reuses the
+     * freed memory between its passes equal those of one that does not.
+     */
+    @ParameterizedTest
+    @MethodSource("methods")
+    void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward(String method) {
+        var batch = MethodFixtures.batch(1, BATCH);
+        Map<String, float[]> quiet = gradients(method, batch, false);
+        Map<String, float[]> collected = gradients(method, batch, true);
+        assertEquals(quiet.keySet(), collected.keySet(), method + ": the same trained parameters");
+        quiet.forEach((name, expected) -> {
+            float[] actual = collected.get(name);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(
+                        expected[i],
+                        actual[i],
+                        1e-5 * (1 + Math.abs(expected[i])),
+                        method + ": gradient of " + name + "[" + i + "] after a GC between forward and backward");
+            }
+        });
+    }
+
+    private static Map<String, float[]> gradients(String method, PairBatch batch, boolean collectInBetween) {
+        try (Learner learner = learner(method, 1e-3);
+                NDManager manager = NDManager.newBaseManager()) {
+            SslMethod m = learner.method();
+            ParameterStore store = new ParameterStore(manager, false);
+            List<ByteBuffer> reused = List.of();
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss =
+                        m.loss(store, MethodFixtures.view1(manager, batch), MethodFixtures.view2(manager, batch));
+                if (collectInBetween) {
+                    reused = collectAndReuseFreedMemory();
+                }
+                collector.backward(loss);
+            }
+            Map<String, float[]> gradients = new LinkedHashMap<>();
+            m.trainableBlocks().forEach((role, block) -> {
+                for (Pair<String, Parameter> p : block.getParameters()) {
+                    if (p.getValue().requiresGradient()) {
+                        gradients.put(
+                                role + "/" + p.getKey(),
+                                p.getValue().getArray().getGradient().toFloatArray());
+                    }
+                }
+            });
+            Reference.reachabilityFence(reused);
+            return gradients;
+        }
+    }
+
+    /**
+     * Two collections (each lets the cleaner thread free unreachable direct buffers), then many small
+     * direct buffers of zeros, so that freed native memory is handed out again and overwritten.
+     */
+    private static List<ByteBuffer> collectAndReuseFreedMemory() {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<ByteBuffer> buffers = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            buffers.add(ByteBuffer.allocateDirect(4 + 4 * (i % 4))); // zeros: a freed divisor becomes 0
+        }
+        return buffers;
     }
 
     /**
