@@ -221,7 +221,9 @@ public final class Pipeline implements AutoCloseable {
      * System properties of each service, by name. All three get the stack's Kafka and S3 settings
      * ({@link LocalStack#config()}: bootstrap servers, storage endpoint and credentials) and the
      * bucket: trainer and eval keep runs there, and all three read {@code SCHEME:s3://...} datasets
-     * with them (augment workers skip such tasks without an endpoint).
+     * with them (augment workers skip such tasks without an endpoint). The S3 keys, and any other
+     * setting that names a secret, reach a service in its environment, never on its command line
+     * ({@link JavaProcess.Builder#systemProperty}).
      */
     static Map<String, Map<String, String>> serviceProperties(
             Map<String, String> stackConfig,

@@ -60,8 +60,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ImagesTest {
 
     private static final String VERSION = "0.1.0";
-    private static final String ACCESS_KEY = "twinview";
-    private static final String SECRET_KEY = "images-test-secret";
+    private static final String ACCESS_KEY =
+            "images-test-" + UUID.randomUUID().toString().substring(0, 8);
+    private static final String SECRET_KEY = "images-test-secret-" + UUID.randomUUID();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     // the admin client logs every config block and reconnection through java.util.logging: keep a
@@ -185,9 +186,11 @@ class ImagesTest {
         // what a Secret would hold: another endpoint and other credentials
         Files.writeString(
                 properties,
-                defaults.replaceAll("(?m)^(s3proxy.endpoint|s3proxy.credential|jclouds.credential)=.*$", "")
+                defaults.replaceAll("(?m)^s3proxy.endpoint=.*$", "")
                         + "\ns3proxy.endpoint=http://127.0.0.1:" + s3Port
+                        + "\ns3proxy.identity=" + ACCESS_KEY
                         + "\ns3proxy.credential=" + SECRET_KEY
+                        + "\njclouds.identity=" + ACCESS_KEY
                         + "\njclouds.credential=" + SECRET_KEY + "\n");
         String name = start(
                 "s3proxy",
@@ -232,8 +235,9 @@ class ImagesTest {
         List<String> storage = List.of(
                 "-e", "KAFKA_BOOTSTRAP_SERVERS=" + kafka,
                 "-e", "TWINVIEW_STORAGE_ENDPOINT=" + s3,
-                "-e", "TWINVIEW_STORAGE_ACCESS_KEY=" + ACCESS_KEY,
-                "-e", "TWINVIEW_STORAGE_SECRET_KEY=" + SECRET_KEY,
+                // a name without a value: podman passes its own variable (set in run()), off its command line
+                "-e", "TWINVIEW_STORAGE_ACCESS_KEY",
+                "-e", "TWINVIEW_STORAGE_SECRET_KEY",
                 "--tmpfs", "/var/cache/twinview");
         String trainer = start(
                 "trainer",
@@ -415,6 +419,8 @@ class ImagesTest {
                 .redirectOutput(output.toFile());
         builder.environment()
                 .put("CONTAINERS_CONF", home.resolve("images/containers.conf").toString());
+        builder.environment().put("TWINVIEW_STORAGE_ACCESS_KEY", ACCESS_KEY);
+        builder.environment().put("TWINVIEW_STORAGE_SECRET_KEY", SECRET_KEY);
         Process process = builder.start();
         if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();

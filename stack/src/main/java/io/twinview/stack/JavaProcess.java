@@ -16,13 +16,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -42,6 +45,16 @@ import org.jboss.logging.Logger;
  *       30 s). Turn it off with {@link Builder#dieWithParent(boolean)} for a child meant to
  *       outlive its launcher.</li>
  * </ul>
+ *
+ * <h2>Secrets</h2>
+ * A secret never goes on the command line, which every user of the machine reads in {@code ps} and
+ * {@code /proc/PID/cmdline}, nor in the log: {@link Builder#secret(String, String)} passes it in the
+ * child's environment under its MicroProfile Config name ({@link #environmentName(String)}:
+ * {@code twinview.storage.secret-key} becomes {@code TWINVIEW_STORAGE_SECRET_KEY}), which a Quarkus
+ * service reads like the {@code -D} property, and a plain main reads with
+ * {@link #secretFromEnvironment(String)}. {@link Builder#systemProperty(String, String)} sends a key
+ * that names a secret ({@link #isSecretKey(String)}) the same way, so a map of settings may hold them.
+ * The environment of a process is readable only by its own user (and root).
  */
 public final class JavaProcess implements AutoCloseable {
 
@@ -52,6 +65,14 @@ public final class JavaProcess implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
     private static final int TAIL_LINES = 40;
     private static final Path NICE = Path.of("/usr/bin/nice");
+    /**
+     * A setting's name that holds a secret: a password, secret, token, credential, private key,
+     * access key or JAAS config (which embeds a password). A name ending in {@code -file},
+     * {@code .file}, {@code -path} or {@code .location} holds where a secret lives, not the secret.
+     */
+    private static final Pattern SECRET_KEY = Pattern.compile(
+            "(?i)^(?!.*([-._]file|[-._]path|\\.location)$).*(secret|password|passwd|token|credential|jaas"
+                    + "|private[-._]?key|access[-._]?key).*");
 
     /** Children of this class loader's JavaProcess still alive, stopped by the shutdown hook. */
     private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
@@ -79,6 +100,28 @@ public final class JavaProcess implements AutoCloseable {
 
     public static Builder builder(String name) {
         return new Builder(name);
+    }
+
+    /** Whether the setting {@code key} holds a secret, which must travel in the environment. */
+    public static boolean isSecretKey(String key) {
+        return SECRET_KEY.matcher(key).matches();
+    }
+
+    /**
+     * The environment variable a setting travels in, by MicroProfile Config's rule (every character
+     * other than a letter or digit becomes {@code _}, then upper case):
+     * {@code twinview.storage.secret-key} becomes {@code TWINVIEW_STORAGE_SECRET_KEY}.
+     */
+    public static String environmentName(String key) {
+        return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * In a child: the secret its parent passed with {@link Builder#secret(String, String)}, for a main
+     * that does not read MicroProfile Config.
+     */
+    public static Optional<String> secretFromEnvironment(String key) {
+        return Optional.ofNullable(System.getenv(environmentName(key)));
     }
 
     public String name() {
@@ -296,6 +339,7 @@ public final class JavaProcess implements AutoCloseable {
         private final List<String> jvmArgs = new ArrayList<>();
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final Map<String, String> secrets = new LinkedHashMap<>();
         private final List<String> args = new ArrayList<>();
         private Path logFile;
         private Path workingDir;
@@ -338,9 +382,34 @@ public final class JavaProcess implements AutoCloseable {
             return this;
         }
 
-        /** Passed as {@code -Dkey=value}, one argv entry each (no shell quoting involved). */
+        /**
+         * Passed as {@code -Dkey=value}, one argv entry each (no shell quoting involved); a key that
+         * names a secret ({@link #isSecretKey(String)}) goes to {@link #secret(String, String)} instead.
+         */
         public Builder systemProperty(String key, String value) {
-            systemProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (isSecretKey(key)) {
+                return secret(key, value);
+            }
+            systemProperties.put(key, value);
+            return this;
+        }
+
+        /**
+         * A setting that must not be seen: in the child's environment as {@link #environmentName(String)
+         * environmentName(key)}, never on its command line; its log names the variable, not the value.
+         */
+        public Builder secret(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            systemProperties.remove(key);
+            secrets.put(environmentName(key), value);
+            return this;
+        }
+
+        public Builder secrets(Map<String, String> secrets) {
+            secrets.forEach(this::secret);
             return this;
         }
 
@@ -459,6 +528,7 @@ public final class JavaProcess implements AutoCloseable {
                 Files.writeString(
                         logFile,
                         "=== " + Instant.now() + " starting " + name + ": " + String.join(" ", command)
+                                + (secrets.isEmpty() ? "" : " (secrets in the environment: " + secrets.keySet() + ")")
                                 + System.lineSeparator(),
                         StandardCharsets.UTF_8,
                         StandardOpenOption.CREATE,
@@ -470,6 +540,7 @@ public final class JavaProcess implements AutoCloseable {
                     builder.directory(workingDir.toFile());
                 }
                 builder.environment().putAll(env);
+                builder.environment().putAll(secrets);
                 Instant startedAt = Instant.now();
                 Process process = builder.start();
                 process.getOutputStream().close(); // the child reads EOF, never blocks on stdin

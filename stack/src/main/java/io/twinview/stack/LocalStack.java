@@ -6,6 +6,8 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -32,6 +34,9 @@ import org.jboss.logging.Logger;
  * s3/s3proxy.properties     s3/data/      (one folder per bucket, kept across restarts)
  * logs/kafka.log            logs/s3proxy.log
  * </pre>
+ * S3 credentials are fresh random ones for every start unless {@link Options#withS3Credentials} names
+ * them: there is no default to guess. They reach S3Proxy in {@code s3proxy.properties}, readable by its
+ * owner only (mode 0600), never on a command line, and are never logged.
  * The broker sets {@code message.max.bytes} to 8 MiB; a topic, producer and consumer that
  * move records near that size must raise {@code max.message.bytes}, {@code max.request.size}
  * and the fetch sizes too. Topics are never auto-created.
@@ -338,6 +343,7 @@ public final class LocalStack implements AutoCloseable {
         return writeProperties(dir.resolve("server.properties"), settings);
     }
 
+    /** S3Proxy's own copy of the credentials: a file only its owner may read. */
     private static Path writeS3ProxyConfig(Path dir, String endpoint, Options options) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("s3proxy.endpoint", endpoint);
@@ -353,7 +359,17 @@ public final class LocalStack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir.resolve("data"), e);
         }
-        return writeProperties(dir.resolve("s3proxy.properties"), settings);
+        Path file = dir.resolve("s3proxy.properties");
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(file); // created again below with the owner's permissions only
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the file gets the folder's default permissions
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
+        return writeProperties(file, settings);
     }
 
     /** Plain {@code key=value} lines in order; values only need backslashes escaped. */
@@ -455,8 +471,8 @@ public final class LocalStack implements AutoCloseable {
      * @param s3Port              S3Proxy's HTTP port, default 0
      * @param kafkaHeap           the broker JVM's -Xms and -Xmx, default {@code 512m}
      * @param s3Heap              S3Proxy's -Xmx, default {@code 256m}
-     * @param s3AccessKey         default {@code twinview}
-     * @param s3SecretKey         default {@code twinview-secret}
+     * @param s3AccessKey         default: 20 random characters, new for every {@link #in(Path)}
+     * @param s3SecretKey         default: 40 random characters, new for every {@link #in(Path)}
      * @param startTimeout        per child, from launch to ready, default 2 min (2 shared cores)
      * @param stopGrace           SIGTERM to SIGKILL, default 15 s
      */
@@ -473,6 +489,8 @@ public final class LocalStack implements AutoCloseable {
             Duration stopGrace) {
 
         private static final Pattern HEAP = Pattern.compile("[1-9][0-9]*[kKmMgG]?");
+        private static final String KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        private static final SecureRandom RANDOM = new SecureRandom();
 
         public Options {
             Objects.requireNonNull(workDir, "workDir");
@@ -495,8 +513,8 @@ public final class LocalStack implements AutoCloseable {
                     0,
                     "512m",
                     "256m",
-                    "twinview",
-                    "twinview-secret",
+                    randomKey(20),
+                    randomKey(40),
                     Duration.ofMinutes(2),
                     Duration.ofSeconds(15));
         }
@@ -625,10 +643,21 @@ public final class LocalStack implements AutoCloseable {
             }
         }
 
+        /** The message never holds the value: it is a credential. */
         private static void checkKey(String field, String key) {
             if (key == null || key.isBlank() || key.chars().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException(field + " must be non-blank without whitespace, was '" + key + "'");
+                throw new IllegalArgumentException(field + " must be non-blank without whitespace, was "
+                        + (key == null ? "null" : "a value of " + key.length() + " characters"));
             }
+        }
+
+        /** Letters and digits from a {@link SecureRandom}: about 5.95 bits each. */
+        private static String randomKey(int length) {
+            StringBuilder key = new StringBuilder(length);
+            for (int i = 0; i < length; i++) {
+                key.append(KEY_ALPHABET.charAt(RANDOM.nextInt(KEY_ALPHABET.length())));
+            }
+            return key.toString();
         }
 
         private static void checkPositive(String field, Duration duration) {

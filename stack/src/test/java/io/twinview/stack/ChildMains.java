@@ -60,6 +60,20 @@ final class ChildMains {
     }
 
     /**
+     * Prints the length and hash of the secret {@code twinview.test.secret-key} as it reads it from its
+     * environment (never the value), then sleeps until killed.
+     */
+    static final class SecretReader {
+        public static void main(String[] args) throws InterruptedException {
+            String secret = JavaProcess.secretFromEnvironment("twinview.test.secret-key")
+                    .orElse("");
+            System.out.println("secret of " + secret.length() + " chars, hash " + secret.hashCode()
+                    + "; as a system property: " + (System.getProperty("twinview.test.secret-key") != null));
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
      * Starts a {@link Sleeper} grandchild through {@link JavaProcess} (log file = args[0]), prints
      * {@code grandchild pid N}, then sleeps: the test SIGKILLs this process and expects the
      * grandchild to follow.

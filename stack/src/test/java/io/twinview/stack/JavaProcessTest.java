@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,54 @@ class JavaProcessTest {
     }
 
     @Test
+    void aSecretTravelsInTheEnvironmentNeverOnTheCommandLineOrInTheLog() throws IOException {
+        String secret = "s3cr3t-" + UUID.randomUUID();
+        child = start(ChildMains.SecretReader.class)
+                .systemProperty("twinview.test.secret-key", secret)
+                .start();
+
+        awaitLog(child, "secret of ");
+        assertTrue(
+                child.logTail(5)
+                        .contains("secret of " + secret.length() + " chars, hash " + secret.hashCode()
+                                + "; as a system property: false"),
+                "the child reads the secret from TWINVIEW_TEST_SECRET_KEY, not from a -D flag:\n" + child.logTail(5));
+        String cmdline = Files.readString(Path.of("/proc", Long.toString(child.pid()), "cmdline"));
+        assertFalse(cmdline.contains(secret), "the secret is not on the command line: " + cmdline);
+        assertTrue(cmdline.contains(ChildMains.SecretReader.class.getName()), "this is the child's cmdline");
+        String log = Files.readString(child.logFile());
+        assertFalse(log.contains(secret), "the secret is not in the log:\n" + log);
+        assertTrue(
+                log.contains("secrets in the environment: [TWINVIEW_TEST_SECRET_KEY]"),
+                "the log names the variable it travelled in:\n" + log);
+    }
+
+    @Test
+    void keysThatNameASecretAreTold() {
+        for (String key : List.of(
+                "twinview.storage.secret-key",
+                "twinview.storage.access-key",
+                "kafka.sasl.jaas.config",
+                "kafka.ssl.keystore.password",
+                "twinview.grpc.token",
+                "s3proxy.credential",
+                "javax.net.ssl.trustStorePassword")) {
+            assertTrue(JavaProcess.isSecretKey(key), key + " holds a secret");
+        }
+        for (String key : List.of(
+                "twinview.storage.secret-key-file",
+                "twinview.grpc.token-file",
+                "kafka.ssl.keystore.location",
+                "twinview.storage.endpoint",
+                "kafka.bootstrap.servers",
+                "quarkus.grpc.server.port")) {
+            assertFalse(JavaProcess.isSecretKey(key), key + " does not hold a secret");
+        }
+        assertEquals("TWINVIEW_STORAGE_SECRET_KEY", JavaProcess.environmentName("twinview.storage.secret-key"));
+        assertEquals("KAFKA_SASL_JAAS_CONFIG", JavaProcess.environmentName("kafka.sasl.jaas.config"));
+    }
+
+    @Test
     void logTailShowsOnlyTheCurrentRunOfAnAppendedLog() throws IOException {
         Path log = dir.resolve("shared.log");
         Files.writeString(log, "line from an earlier run\n");
@@ -206,13 +255,16 @@ class JavaProcessTest {
                 .classpath(Path.of("a.jar"), Path.of("b.jar"))
                 .jvmArgs("-Xmx64m")
                 .systemProperty("k", "v")
+                .secret("twinview.storage.secret-key", "hush")
+                .systemProperty("kafka.sasl.jaas.config", "hush too")
                 .args("one")
                 .dieWithParent(false)
                 .command();
 
         assertEquals(
                 List.of("-Xmx64m", "-Dk=v", "-cp", "a.jar" + File.pathSeparator + "b.jar", "a.Main", "one"),
-                command.subList(1, command.size()));
+                command.subList(1, command.size()),
+                "JVM args, then properties, then the main class; the two secrets stay off the command line");
     }
 
     private JavaProcess.Builder start(Class<?> main) {

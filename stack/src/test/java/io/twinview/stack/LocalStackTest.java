@@ -2,6 +2,8 @@ package io.twinview.stack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,9 +16,12 @@ import io.minio.PutObjectArgs;
 import io.minio.Result;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,6 +238,43 @@ class LocalStackTest {
                                 .map(args -> String.join(" ", args).contains(workDir.toString()))
                                 .orElse(false)),
                 "the S3Proxy child was stopped too");
+    }
+
+    @Test
+    void s3CredentialsAreRandomAndStayOutOfCommandLinesAndLogs() throws IOException {
+        LocalStack.Options one = LocalStack.Options.in(Path.of("x"));
+        LocalStack.Options two = LocalStack.Options.in(Path.of("x"));
+        assertNotEquals(one.s3SecretKey(), two.s3SecretKey(), "every stack gets its own secret: none to guess");
+        assertNotEquals(one.s3AccessKey(), two.s3AccessKey(), "and its own access key");
+        assertTrue(
+                one.s3SecretKey().length() >= 40,
+                "a secret of 40 random characters: " + one.s3SecretKey().length());
+
+        Path properties = stack.workDir().resolve("s3").resolve("s3proxy.properties");
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(properties)),
+                "S3Proxy's copy of the credentials is readable by its owner only");
+        assertTrue(Files.readString(properties).contains(stack.s3SecretKey()), "S3Proxy reads them from that file");
+        List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+        assertTrue(children.size() >= 2, "Kafka and S3Proxy run as children: " + children);
+        for (ProcessHandle child : children) {
+            Path cmdline = Path.of("/proc", Long.toString(child.pid()), "cmdline");
+            if (Files.isReadable(cmdline)) {
+                String command = Files.readString(cmdline).replace('\0', ' ');
+                assertFalse(command.contains(stack.s3SecretKey()), "no secret on a command line: " + command);
+                assertFalse(command.contains(stack.s3AccessKey()), "no access key on a command line: " + command);
+            }
+        }
+        for (Path log : List.of(stack.kafkaLog(), stack.s3Log())) {
+            String text = Files.readString(log);
+            assertFalse(text.contains(stack.s3SecretKey()), "no secret in " + log);
+            assertFalse(text.contains(stack.s3AccessKey()), "no access key in " + log);
+        }
+        IllegalArgumentException blank = assertThrows(
+                IllegalArgumentException.class, () -> one.withS3Credentials("key", "a secret with spaces"));
+        assertFalse(blank.getMessage().contains("a secret"), "a refused secret is not echoed: " + blank.getMessage());
+        assertTrue(blank.getMessage().startsWith("s3SecretKey"), blank.getMessage());
     }
 
     @Test

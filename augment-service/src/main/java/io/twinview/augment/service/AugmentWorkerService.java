@@ -97,8 +97,8 @@ public class AugmentWorkerService {
                 config.sessionTimeout(),
                 WorkerSettings.objectStorage(
                         storage.endpoint().orElse(null),
-                        storage.accessKey().orElse(null),
-                        storage.secretKey().orElse(null),
+                        storage.accessKeyValue().orElse(null),
+                        storage.secretKeyValue().orElse(null),
                         storage.bucket(),
                         storage.region()));
     }

@@ -63,6 +63,16 @@ class AugmentWorkerServiceTest {
                     "twinview",
                     "us-east-1");
         }
+
+        @Override
+        public Optional<String> accessKeyFile() {
+            return Optional.empty(); // the files are ServiceConfigTest's
+        }
+
+        @Override
+        public Optional<String> secretKeyFile() {
+            return Optional.empty();
+        }
     }
 
     private record Kafka(String bootstrapServers, Map<String, String> properties) implements KafkaConfig {

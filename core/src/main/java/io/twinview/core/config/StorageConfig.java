@@ -3,6 +3,11 @@ package io.twinview.core.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.twinview.core.storage.StorageSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -16,6 +21,15 @@ import java.util.Optional;
  * it reads from the bucket each dataset URI names and mirrors the objects once into the dataset cache
  * ({@code -Dtwinview.dataset-cache}, {@code $TWINVIEW_DATASET_CACHE} or {@code ~/.cache/twinview/datasets}).
  *
+ * <h2>Credentials</h2>
+ * There are no default credentials. Give each key either as its value, from the environment
+ * ({@code TWINVIEW_STORAGE_ACCESS_KEY}, {@code TWINVIEW_STORAGE_SECRET_KEY}), or as a file that holds it,
+ * such as a Kubernetes Secret mounted as a volume ({@code twinview.storage.access-key-file},
+ * {@code twinview.storage.secret-key-file}; env {@code TWINVIEW_STORAGE_ACCESS_KEY_FILE}, ...): the file's
+ * content without its trailing newline is the key. Both forms of one key at once are refused. Never pass
+ * them as {@code -D} flags, which every user of the machine sees in {@code ps}; {@code ./twinview} passes
+ * them to its services in their environment ({@code io.twinview.stack.JavaProcess}).
+ *
  * <p>Quarkus finds this mapping in core's jar because core is a bean archive ({@code META-INF/beans.xml}).
  */
 @ConfigMapping(prefix = "twinview.storage")
@@ -24,11 +38,17 @@ public interface StorageConfig {
     /** {@code http(s)://host[:port]}, e.g. {@code http://127.0.0.1:9000}. Default: none. */
     Optional<String> endpoint();
 
-    /** Default: none; required with an endpoint. */
+    /** Default: none; this or {@link #accessKeyFile()} is required with an endpoint. */
     Optional<String> accessKey();
 
-    /** Default: none; required with an endpoint. */
+    /** Default: none; this or {@link #secretKeyFile()} is required with an endpoint. */
     Optional<String> secretKey();
+
+    /** A file holding the access key (a mounted Secret), instead of {@link #accessKey()}. Default: none. */
+    Optional<String> accessKeyFile();
+
+    /** A file holding the secret key (a mounted Secret), instead of {@link #secretKey()}. Default: none. */
+    Optional<String> secretKeyFile();
 
     /**
      * The bucket trainer and eval keep their objects in; workers read the bucket each dataset URI
@@ -46,21 +66,66 @@ public interface StorageConfig {
      *
      * @throws NoSuchElementException naming the first of {@code twinview.storage.endpoint},
      *                                {@code .access-key} and {@code .secret-key} that is not set
-     * @throws IllegalArgumentException naming the field of a value {@link StorageSettings} refuses
+     * @throws IllegalArgumentException naming the field of a value {@link StorageSettings} refuses, or a
+     *                                  key file that cannot be read or is given beside the key
      */
     default StorageSettings settings() {
         return new StorageSettings(
                 required("endpoint", endpoint()),
-                required("access-key", accessKey()),
-                required("secret-key", secretKey()),
+                required("access-key", accessKeyValue()),
+                required("secret-key", secretKeyValue()),
                 bucket(),
                 region());
     }
 
+    /**
+     * {@link #accessKey()}, or the content of {@link #accessKeyFile()}.
+     *
+     * @throws IllegalArgumentException when both are set, or the file cannot be read or is empty
+     */
+    default Optional<String> accessKeyValue() {
+        return credential("access-key", accessKey(), accessKeyFile());
+    }
+
+    /**
+     * {@link #secretKey()}, or the content of {@link #secretKeyFile()}.
+     *
+     * @throws IllegalArgumentException when both are set, or the file cannot be read or is empty
+     */
+    default Optional<String> secretKeyValue() {
+        return credential("secret-key", secretKey(), secretKeyFile());
+    }
+
+    private static Optional<String> credential(String key, Optional<String> value, Optional<String> file) {
+        String name = "twinview.storage." + key;
+        if (file.isEmpty()) {
+            return value;
+        }
+        if (value.isPresent()) {
+            throw new IllegalArgumentException("both " + name + " and " + name + "-file are set: give the " + key
+                    + " one way (" + name + "-file=" + file.get() + " for a mounted Secret)");
+        }
+        String content;
+        try {
+            content = Files.readString(Path.of(file.get())).strip();
+        } catch (IOException
+                | UncheckedIOException
+                | InvalidPathException e) { // the message names the file, never its content
+            throw new IllegalArgumentException(
+                    name + "-file=" + file.get() + " cannot be read: "
+                            + e.getClass().getSimpleName(),
+                    e);
+        }
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException(name + "-file=" + file.get() + " is empty: it must hold the " + key);
+        }
+        return Optional.of(content);
+    }
+
     private static String required(String key, Optional<String> value) {
-        return value.orElseThrow(
-                () -> new NoSuchElementException("twinview.storage." + key + " is required: this service"
-                        + " keeps its data in object storage; set it (environment variable TWINVIEW_STORAGE_"
-                        + key.replace('-', '_').toUpperCase(Locale.ROOT) + ")"));
+        String variable = "TWINVIEW_STORAGE_" + key.replace('-', '_').toUpperCase(Locale.ROOT);
+        return value.orElseThrow(() -> new NoSuchElementException("twinview.storage." + key
+                + " is required: this service keeps its data in object storage; set it (environment variable "
+                + variable + (key.equals("endpoint") ? "" : ", or a file holding it: " + variable + "_FILE") + ")"));
     }
 }

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * message naming the field, the value and what is allowed.
  *
  * @param endpoint  {@code http(s)://host[:port]}, no path
- * @param accessKey non-blank
+ * @param accessKey non-blank; {@link #toString()} prints its first 4 characters of 16 or more, else none
  * @param secretKey non-blank; never printed by {@link #toString()}
  * @param bucket    an S3 bucket name: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit
  * @param region    non-blank; {@value #DEFAULT_REGION} for S3Proxy and MinIO
@@ -42,8 +42,13 @@ public record StorageSettings(String endpoint, String accessKey, String secretKe
 
     @Override
     public String toString() {
-        return "StorageSettings[endpoint=" + endpoint + ", accessKey=" + accessKey + ", secretKey=***, bucket=" + bucket
-                + ", region=" + region + "]";
+        return "StorageSettings[endpoint=" + endpoint + ", accessKey=" + redacted(accessKey)
+                + ", secretKey=***, bucket=" + bucket + ", region=" + region + "]";
+    }
+
+    /** Enough of an access key to tell which one is in use (as AWS consoles show it), never all of it. */
+    static String redacted(String accessKey) {
+        return accessKey.length() >= 16 ? accessKey.substring(0, 4) + "***" : "***";
     }
 
     private static void requireNonBlank(String field, String value) {

@@ -1,6 +1,7 @@
 package io.twinview.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +11,13 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.storage.StorageSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The shared mappings as SmallRye Config (the engine of Quarkus's configuration) binds them. */
 class ServiceConfigTest {
@@ -96,6 +101,69 @@ class ServiceConfigTest {
                 secret.getMessage().startsWith("twinview.storage.secret-key is required")
                         && secret.getMessage().contains("TWINVIEW_STORAGE_SECRET_KEY"),
                 secret.getMessage());
+    }
+
+    @Test
+    void storageKeysComeFromTheEnvironmentOrFromMountedFiles(@TempDir Path secrets) throws IOException {
+        // a Kubernetes Secret mounted as a volume: one file per key, often with a trailing newline
+        Files.writeString(secrets.resolve("access-key"), "mounted-key\n");
+        Files.writeString(secrets.resolve("secret-key"), "mounted-secret");
+        StorageConfig files = bind(
+                StorageConfig.class,
+                Map.of("twinview.storage.endpoint", "http://127.0.0.1:9000"),
+                Map.of(
+                        "TWINVIEW_STORAGE_ACCESS_KEY_FILE",
+                                secrets.resolve("access-key").toString(),
+                        "TWINVIEW_STORAGE_SECRET_KEY_FILE",
+                                secrets.resolve("secret-key").toString()));
+        assertEquals("mounted-key", files.settings().accessKey(), "the file's content without its newline");
+        assertEquals("mounted-secret", files.settings().secretKey(), "the secret from its file");
+
+        StorageConfig environment = bind(
+                StorageConfig.class,
+                Map.of("twinview.storage.endpoint", "http://127.0.0.1:9000"),
+                Map.of("TWINVIEW_STORAGE_ACCESS_KEY", "env-key", "TWINVIEW_STORAGE_SECRET_KEY", "env-secret"));
+        assertEquals("env-key", environment.settings().accessKey(), "the access key from the environment");
+        assertEquals("env-secret", environment.settings().secretKey(), "the secret from the environment");
+
+        StorageConfig both = bind(
+                StorageConfig.class,
+                Map.of("twinview.storage.endpoint", "http://127.0.0.1:9000", "twinview.storage.access-key", "k"),
+                Map.of(
+                        "TWINVIEW_STORAGE_SECRET_KEY",
+                        "env-secret",
+                        "TWINVIEW_STORAGE_SECRET_KEY_FILE",
+                        secrets.resolve("secret-key").toString()));
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, both::settings);
+        assertTrue(
+                twice.getMessage().contains("twinview.storage.secret-key and twinview.storage.secret-key-file"),
+                "one key given two ways is refused naming both settings: " + twice.getMessage());
+        assertFalse(twice.getMessage().contains("env-secret"), "the message never holds the secret");
+
+        Path missing = secrets.resolve("no-such-file");
+        StorageConfig unreadable = bind(
+                StorageConfig.class,
+                Map.of(
+                        "twinview.storage.endpoint", "http://127.0.0.1:9000",
+                        "twinview.storage.access-key", "k",
+                        "twinview.storage.secret-key-file", missing.toString()),
+                Map.of());
+        IllegalArgumentException noFile = assertThrows(IllegalArgumentException.class, unreadable::settings);
+        assertTrue(
+                noFile.getMessage().startsWith("twinview.storage.secret-key-file=" + missing + " cannot be read"),
+                "names the setting and the file: " + noFile.getMessage());
+
+        Files.writeString(secrets.resolve("empty"), "\n");
+        StorageConfig empty = bind(
+                StorageConfig.class,
+                Map.of(
+                        "twinview.storage.endpoint", "http://127.0.0.1:9000",
+                        "twinview.storage.access-key-file",
+                                secrets.resolve("empty").toString(),
+                        "twinview.storage.secret-key", "s"),
+                Map.of());
+        IllegalArgumentException emptyFile = assertThrows(IllegalArgumentException.class, empty::settings);
+        assertTrue(emptyFile.getMessage().contains("is empty"), emptyFile.getMessage());
     }
 
     private static <T> T bind(Class<T> mapping, Map<String, String> properties, Map<String, String> environment) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.stack.LocalStack;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -136,12 +138,19 @@ class ObjectStoreTest {
     @Test
     void failuresNameTheOperationBucketAndKey() {
         LocalStack stack = LocalStack.shared();
-        try (ObjectStore wrongSecret = new ObjectStore(
-                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), "wrong-secret", store.bucket()))) {
+        String wrong = "wrong-secret-" + UUID.randomUUID();
+        try (ObjectStore wrongSecret =
+                new ObjectStore(StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), wrong, store.bucket()))) {
             StorageException e =
                     assertThrows(StorageException.class, () -> wrongSecret.put("runs/x", bytes("v"), null));
 
             assertTrue(e.getMessage().startsWith("put s3://" + store.bucket() + "/runs/x"), e.getMessage());
+            StringWriter logged = new StringWriter();
+            e.printStackTrace(new PrintWriter(logged)); // what a log line with the exception shows
+            assertFalse(logged.toString().contains(wrong), "a refused request never shows its secret:\n" + logged);
+            assertFalse(
+                    logged.toString().contains(stack.s3AccessKey()),
+                    "nor its access key (the MinIO client redacts the Authorization header):\n" + logged);
         }
         try (ObjectStore noBucket = new ObjectStore(StorageSettings.of(
                 stack.s3Endpoint(),

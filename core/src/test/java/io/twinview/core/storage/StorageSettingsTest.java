@@ -49,11 +49,16 @@ class StorageSettingsTest {
     }
 
     @Test
-    void toStringHidesTheSecret() {
+    void toStringHidesTheSecretAndAllButTheStartOfTheAccessKey() {
         String text =
                 StorageSettings.of("http://h:1", "key", "very-secret", "bucket").toString();
 
         assertFalse(text.contains("very-secret"), text);
-        assertTrue(text.contains("accessKey=key"), text);
+        assertTrue(text.contains("accessKey=***"), "a short access key is not shown at all: " + text);
+        String longKey = StorageSettings.of("http://h:1", "AKIAIOSFODNN7EXAMPLE", "very-secret", "bucket")
+                .toString();
+        assertTrue(
+                longKey.contains("accessKey=AKIA***") && !longKey.contains("AKIAIOSFODNN7EXAMPLE"),
+                "a long access key shows its first 4 characters, to tell which key is in use: " + longKey);
     }
 }
