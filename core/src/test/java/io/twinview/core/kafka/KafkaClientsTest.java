@@ -2,6 +2,7 @@ package io.twinview.core.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.stack.LocalStack;
@@ -173,24 +174,46 @@ class KafkaClientsTest {
     }
 
     @Test
-    void aRolesOwnSettingsWinOverACommonPropertyOfTheSameName() {
-        KafkaClients clients = new KafkaClients(
-                "b:1",
-                Map.of(
-                        "enable.auto.commit",
-                        "true",
-                        "acks",
-                        "1",
-                        "bootstrap.servers",
-                        "elsewhere:1",
-                        "client.id",
-                        "shared"));
-        assertEquals(
-                false, clients.tasksConsumerConfig("c", "g", SESSION).get("enable.auto.commit"), "commits stay manual");
-        assertEquals("all", clients.producerConfig("p").get("acks"), "producers keep acks=all");
+    void aRolesOwnSettingsWinOverTheCommonClientIdAndBootstrapServers() {
+        KafkaClients clients =
+                new KafkaClients("b:1", Map.of("bootstrap.servers", "elsewhere:1", "client.id", "shared"));
         assertEquals("c", clients.viewsConsumerConfig("c").get("client.id"), "each client keeps its own id");
         assertEquals("shared", clients.adminConfig().get("client.id"), "where a role sets none, the common one stays");
         assertEquals("b:1", clients.bootstrapServers(), "the bootstrap servers given on their own win");
+    }
+
+    @Test
+    void aCommonPropertyThatARoleSetsItselfIsRefusedNamingIt() {
+        for (String owned : List.of("enable.auto.commit", "acks", "group.id", "key.deserializer", "transactional.id")) {
+            IllegalArgumentException refused = assertThrows(
+                    IllegalArgumentException.class, () -> new KafkaClients("b:1", Map.of(owned, "x")), owned);
+            assertTrue(
+                    refused.getMessage().startsWith("kafka." + owned + " cannot be set: twinview sets it"),
+                    "the message names the key: " + refused.getMessage());
+        }
+    }
+
+    @Test
+    void thePrincipalNamesTheUserOrCertificateNeverAPassword() {
+        KafkaClients scram = new KafkaClients(
+                "b:1",
+                Map.of(
+                        "security.protocol",
+                        "SASL_SSL",
+                        "sasl.mechanism",
+                        "SCRAM-SHA-512",
+                        "sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"twinview-eval\""
+                                + " password=\"s3cr3t\";"));
+        assertEquals("Kafka user 'twinview-eval' (SCRAM-SHA-512 over SASL_SSL)", scram.principal(), "the SCRAM user");
+        KafkaClients mtls = new KafkaClients(
+                "b:1", Map.of("security.protocol", "SSL", "ssl.keystore.location", "/etc/kafka-user/user.p12"));
+        assertEquals(
+                "the TLS client certificate of /etc/kafka-user/user.p12", mtls.principal(), "the mutual-TLS keystore");
+        assertEquals(
+                "an unauthenticated client (security.protocol PLAINTEXT)",
+                KafkaClients.of("b:1").principal(),
+                "the embedded default");
     }
 
     @Test
