@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -126,6 +127,11 @@ public final class KafkaClients {
             return "the TLS client certificate of " + keystore;
         }
         return "an unauthenticated client (security.protocol " + protocol + ")";
+    }
+
+    /** {@link KafkaErrors#security} for a failure of these clients: empty unless the broker refused a login or an ACL. */
+    public Optional<String> security(Throwable error) {
+        return KafkaErrors.security(error, principal());
     }
 
     /** {@link KafkaErrors#describe} for a failure of these clients. */
