@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.stack.LocalStack;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +24,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaClientsTest {
 
@@ -214,6 +221,35 @@ class KafkaClientsTest {
                 "an unauthenticated client (security.protocol PLAINTEXT)",
                 KafkaClients.of("b:1").principal(),
                 "the embedded default");
+    }
+
+    @Test
+    void aSecretMayComeFromAFileThroughKafkasConfigProviderWrittenWithAnEscapedDollar(@TempDir Path dir)
+            throws Exception {
+        Path secret = dir.resolve("kafka-user.properties");
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";";
+        Files.writeString(secret, "sasl.jaas.config=" + jaas.replace("\"", "\\\"") + "\n");
+        // as Quarkus reads application.properties or the environment: with SmallRye's ${...} expressions on
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .addDefaultInterceptors()
+                .withSources(new PropertiesConfigSource(
+                        Map.of(
+                                "kafka.bootstrap.servers", "b:1",
+                                "kafka.config.providers", "file",
+                                "kafka.config.providers.file.class",
+                                        "org.apache.kafka.common.config.provider.FileConfigProvider",
+                                "kafka.sasl.jaas.config", "$${file:" + secret + ":sasl.jaas.config}"),
+                        "test",
+                        400))
+                .withMapping(io.twinview.core.config.KafkaConfig.class)
+                .build();
+        KafkaClients clients = config.getConfigMapping(io.twinview.core.config.KafkaConfig.class)
+                .clients();
+        ProducerConfig resolved = new ProducerConfig(clients.producerConfig("p"));
+        assertEquals(
+                jaas,
+                resolved.getPassword("sasl.jaas.config").value(),
+                "$${file:PATH:KEY} reaches Kafka as ${file:PATH:KEY}, which its FileConfigProvider resolves");
     }
 
     @Test
