@@ -478,7 +478,8 @@ public final class LocalStack implements AutoCloseable {
      * free one".
      *
      * @param workDir             data and logs; created if absent, reused if present
-     * @param kafkaPort           the client listener (PLAINTEXT), default 0
+     * @param kafkaPort           the client listener (PLAINTEXT; SASL_SSL in {@link KafkaSecurity}'s secure
+     *                            mode), default 0
      * @param kafkaControllerPort the KRaft controller listener, default 0
      * @param s3Port              S3Proxy's HTTP port, default 0
      * @param kafkaHeap           the broker JVM's -Xms and -Xmx, default {@code 512m}
