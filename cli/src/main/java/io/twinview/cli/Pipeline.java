@@ -1,6 +1,9 @@
 package io.twinview.cli;
 
+import io.twinview.core.kafka.KafkaAcls;
+import io.twinview.core.kafka.Topics;
 import io.twinview.stack.JavaProcess;
+import io.twinview.stack.KafkaSecurity;
 import io.twinview.stack.LocalStack;
 import io.twinview.stack.Ports;
 import java.nio.file.Path;
@@ -9,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.SaslConfigs;
 
 /**
  * The whole system on one machine: a Kafka broker and an S3 endpoint (children of {@link LocalStack})
@@ -67,12 +71,20 @@ public final class Pipeline implements AutoCloseable {
     private final String evalAddress;
     private final Path logs;
 
-    /** How a service was started, to start it again. */
+    /** How a service was started, to start it again. {@code environment}: its secrets, never on its command line. */
     private record ServiceLaunch(
-            String name, Path jar, String heap, Map<String, String> properties, Path logs, int port, int niceness) {
+            String name,
+            Path jar,
+            String heap,
+            Map<String, String> properties,
+            Map<String, String> environment,
+            Path logs,
+            int port,
+            int niceness) {
         JavaProcess start() {
-            return JavaProcess.builder(name)
-                    .niceness(niceness)
+            JavaProcess.Builder builder = JavaProcess.builder(name);
+            environment.forEach(builder::env);
+            return builder.niceness(niceness)
                     .jar(jar)
                     .jvmArgs("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError")
                     .systemProperties(properties)
@@ -99,6 +111,38 @@ public final class Pipeline implements AutoCloseable {
     }
 
     public static Pipeline start(Options options, Console console) {
+        return start(options, console, null);
+    }
+
+    /**
+     * The three services' Kafka users in the broker's secure mode: the users of {@link KafkaAcls}, and of the
+     * Strimzi KafkaUsers.
+     */
+    static final Map<String, String> KAFKA_USERS = Map.of(
+            "trainer-service", KafkaAcls.TRAINER_USER,
+            "eval-service", KafkaAcls.EVAL_USER,
+            "augment-service", KafkaAcls.AUGMENT_USER);
+
+    /**
+     * The broker's secure mode as a Strimzi cluster would have it: each service's user with {@link KafkaAcls},
+     * and the shared topics created by the admin (KafkaTopics), since no service may create them.
+     */
+    public static KafkaSecurity secureKafka(Path dir) {
+        return KafkaSecurity.generate(
+                dir,
+                KafkaAcls.defaults(),
+                List.of(
+                        Topics.tasksTopic(Topics.DEFAULT_TASKS_TOPIC, Topics.DEFAULT_TASKS_PARTITIONS),
+                        Topics.checkpointsTopic(Topics.DEFAULT_CHECKPOINTS_TOPIC),
+                        Topics.deadLetterTopic(Topics.DEFAULT_DEAD_LETTER_TOPIC)));
+    }
+
+    /**
+     * As {@link #start(Options, Console)}, with the broker in {@code kafkaSecurity}'s secure mode when it is not
+     * null ({@link #secureKafka}): every service speaks SASL_SSL as its own SCRAM user ({@link #KAFKA_USERS}),
+     * its JAAS line (the password) in its environment as {@code KAFKA_SASL_JAAS_CONFIG}.
+     */
+    public static Pipeline start(Options options, Console console, KafkaSecurity kafkaSecurity) {
         ServiceJars jars = ServiceJars.in(options.home());
         PortPlan ports = options.ports();
         LocalStack.Options stackOptions = LocalStack.Options.in(options.workDir())
@@ -106,7 +150,7 @@ public final class Pipeline implements AutoCloseable {
                 .withKafkaControllerPort(ports.kafkaController())
                 .withS3Port(ports.s3());
         console.info("starting Kafka (KRaft) and S3 (S3Proxy) under " + options.workDir());
-        LocalStack stack = LocalStack.start(stackOptions);
+        LocalStack stack = LocalStack.start(stackOptions, kafkaSecurity);
         console.info("  Kafka " + stack.kafkaBootstrapServers() + " (ready in "
                 + stack.kafkaStartup().toMillis() + " ms), S3 " + stack.s3Endpoint() + " (ready in "
                 + stack.s3Startup().toMillis() + " ms)");
@@ -127,18 +171,49 @@ public final class Pipeline implements AutoCloseable {
             Map<String, String> trainer = properties.get("trainer-service");
             Map<String, String> eval = properties.get("eval-service");
             Map<String, String> augment = properties.get("augment-service");
+            Map<String, Map<String, String>> environments = new LinkedHashMap<>();
+            for (String service : properties.keySet()) {
+                environments.put(
+                        service,
+                        kafkaSecurity == null ? Map.of() : kafkaUser(kafkaSecurity, service, properties.get(service)));
+            }
 
             console.info("starting trainer-service, eval-service and augment-service");
             Map<String, ServiceLaunch> launches = new LinkedHashMap<>();
             launches.put(
                     "trainer-service",
-                    new ServiceLaunch("trainer-service", jars.trainer(), "2g", trainer, logs, trainerGrpc, 0));
+                    new ServiceLaunch(
+                            "trainer-service",
+                            jars.trainer(),
+                            "2g",
+                            trainer,
+                            environments.get("trainer-service"),
+                            logs,
+                            trainerGrpc,
+                            0));
             // evaluating intermediate checkpoints is background work: it must not slow the training it reports on
             launches.put(
-                    "eval-service", new ServiceLaunch("eval-service", jars.eval(), "2g", eval, logs, evalGrpc, 10));
+                    "eval-service",
+                    new ServiceLaunch(
+                            "eval-service",
+                            jars.eval(),
+                            "2g",
+                            eval,
+                            environments.get("eval-service"),
+                            logs,
+                            evalGrpc,
+                            10));
             launches.put(
                     "augment-service",
-                    new ServiceLaunch("augment-service", jars.augment(), "1g", augment, logs, augmentHttp, 0));
+                    new ServiceLaunch(
+                            "augment-service",
+                            jars.augment(),
+                            "1g",
+                            augment,
+                            environments.get("augment-service"),
+                            logs,
+                            augmentHttp,
+                            0));
             for (ServiceLaunch launch : launches.values()) {
                 services.add(launch.start());
             }
@@ -253,6 +328,18 @@ public final class Pipeline implements AutoCloseable {
         all.put("eval-service", eval);
         all.put("augment-service", augment);
         return all;
+    }
+
+    /**
+     * Adds {@code service}'s SCRAM client settings to its system properties ({@code kafka.*}), all but the JAAS
+     * line, which is returned as its environment.
+     */
+    private static Map<String, String> kafkaUser(
+            KafkaSecurity kafkaSecurity, String service, Map<String, String> properties) {
+        Map<String, String> client = new LinkedHashMap<>(kafkaSecurity.scramClient(KAFKA_USERS.get(service)));
+        String jaas = client.remove(SaslConfigs.SASL_JAAS_CONFIG);
+        client.forEach((key, value) -> properties.put("kafka." + key, value));
+        return Map.of("KAFKA_SASL_JAAS_CONFIG", jaas);
     }
 
     private static int port(int fixed, String what) {

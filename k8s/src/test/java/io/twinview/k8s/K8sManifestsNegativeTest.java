@@ -108,6 +108,23 @@ class K8sManifestsNegativeTest {
     }
 
     @Test
+    void aWorkerUserAllowedToWriteCheckpointsBreaksLeastPrivilege() {
+        Manifests broken = platform.with("KafkaUser", "twinview-augment", u -> {
+            ObjectNode acl =
+                    ((com.fasterxml.jackson.databind.node.ArrayNode) Json.at(u, "spec.authorization.acls")).addObject();
+            ObjectNode resource = acl.putObject("resource");
+            resource.put("type", "topic").put("name", "twinview.checkpoints").put("patternType", "literal");
+            acl.putArray("operations").add("Write");
+            return u;
+        });
+        assertViolation(
+                broken,
+                "KafkaUser twinview/twinview-augment",
+                "spec.authorization.acls",
+                "differ from io.twinview.core.kafka.KafkaAcls: more [TOPIC twinview.checkpoints WRITE], fewer []");
+    }
+
+    @Test
     void seccompRemovedBreaksTheRestrictedProfile() {
         Manifests broken = platform.with("Deployment", "twinview-trainer", d -> {
             ((ObjectNode) Json.at(d, "spec.template.spec.securityContext")).remove("seccompProfile");

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import kafka.Kafka;
 import kafka.tools.StorageTool;
@@ -20,6 +22,13 @@ import org.apache.kafka.common.Uuid;
  * {@link JavaProcess} appends to the log file.
  */
 public final class KafkaBrokerMain {
+
+    /**
+     * A file of {@code kafka-storage format --add-scram} arguments ({@code SCRAM-SHA-512=[name=u,password=p]}),
+     * one a line: the SCRAM users of {@link KafkaSecurity}, created when the storage is first formatted. A
+     * file, so that no password is on a command line.
+     */
+    static final String SCRAM_CREDENTIALS_PROPERTY = "twinview.stack.kafka.scram-credentials";
 
     private KafkaBrokerMain() {}
 
@@ -40,9 +49,18 @@ public final class KafkaBrokerMain {
             clusterId = Uuid.randomUuid().toString();
             System.out.println("[twinview] formatting " + logDir + " for new cluster " + clusterId);
         }
-        int formatted = StorageTool.execute(
-                new String[] {"format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted"},
-                System.out);
+        List<String> format = new ArrayList<>(
+                List.of("format", "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted"));
+        String scramFile = System.getProperty(SCRAM_CREDENTIALS_PROPERTY);
+        if (scramFile != null) {
+            for (String credential : Files.readAllLines(Path.of(scramFile))) {
+                if (!credential.isBlank()) {
+                    format.add("--add-scram");
+                    format.add(credential.strip());
+                }
+            }
+        }
+        int formatted = StorageTool.execute(format.toArray(String[]::new), System.out);
         if (formatted != 0) {
             System.err.println("[twinview] kafka-storage format failed with exit code " + formatted);
             System.exit(formatted);

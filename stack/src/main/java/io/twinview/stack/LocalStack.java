@@ -106,6 +106,16 @@ public final class LocalStack implements AutoCloseable {
      * @throws IllegalStateException if a fixed port is taken
      */
     public static LocalStack start(Options options) {
+        return start(options, null);
+    }
+
+    /**
+     * As {@link #start(Options)}, with the broker in {@code kafkaSecurity}'s secure mode when it is not null:
+     * the Kafka port is a SASL_SSL listener, the broker has {@link KafkaSecurity#mtlsBootstrapServers()} too,
+     * and its users, ACLs and topics exist when this returns. Meant for a fresh work dir: SCRAM users are
+     * created when the storage is first formatted.
+     */
+    public static LocalStack start(Options options, KafkaSecurity kafkaSecurity) {
         Path workDir = options.workDir().toAbsolutePath().normalize();
         int kafkaPort = Ports.resolve(options.kafkaPort(), "Kafka");
         int controllerPort = Ports.resolve(options.kafkaControllerPort(), "Kafka controller");
@@ -119,14 +129,22 @@ public final class LocalStack implements AutoCloseable {
         String bootstrap = Ports.LOOPBACK + ":" + kafkaPort;
         String endpoint = "http://" + Ports.LOOPBACK + ":" + s3Port;
 
-        Path kafkaConfig = writeKafkaConfig(workDir.resolve("kafka"), kafkaPort, controllerPort);
+        Map<String, Object> secureSettings =
+                kafkaSecurity == null ? Map.of() : kafkaSecurity.brokerSettings(kafkaPort, controllerPort);
+        Path kafkaConfig = writeKafkaConfig(workDir.resolve("kafka"), kafkaPort, controllerPort, secureSettings);
         Path s3Config = writeS3ProxyConfig(workDir.resolve("s3"), endpoint, options);
         Path logs = workDir.resolve("logs");
 
         JavaProcess kafka = null;
         JavaProcess s3proxy = null;
         try {
-            kafka = JavaProcess.builder("kafka")
+            JavaProcess.Builder kafkaBuilder = JavaProcess.builder("kafka");
+            if (kafkaSecurity != null) {
+                Path scram = kafkaSecurity.writeScramCredentials(
+                        workDir.resolve("kafka").resolve("scram-credentials"));
+                kafkaBuilder.systemProperty(KafkaBrokerMain.SCRAM_CREDENTIALS_PROPERTY, scram.toString());
+            }
+            kafka = kafkaBuilder
                     .mainClass(KafkaBrokerMain.class.getName())
                     .classpath(StackArtifacts.kafkaClasspath())
                     .jvmArgs("-Xms" + options.kafkaHeap(), "-Xmx" + options.kafkaHeap(), "-XX:+ExitOnOutOfMemoryError")
@@ -152,10 +170,21 @@ public final class LocalStack implements AutoCloseable {
             LOG.infof(
                     "S3Proxy ready at %s in %d ms (%s, log %s)",
                     endpoint, s3Startup.toMillis(), s3proxy, s3proxy.logFile());
-            Duration kafkaStartup = awaitKafka(kafka, kafkaPort, bootstrap, options.startTimeout());
+            Map<String, Object> adminClient = kafkaSecurity == null
+                    ? Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)
+                    : kafkaSecurity.adminClient(bootstrap);
+            Duration kafkaStartup = awaitKafka(kafka, kafkaPort, bootstrap, adminClient, options.startTimeout());
             LOG.infof(
                     "Kafka ready at %s in %d ms (%s, log %s)",
                     bootstrap, kafkaStartup.toMillis(), kafka, kafka.logFile());
+            if (kafkaSecurity != null) {
+                try (Admin admin = Admin.create(adminClient)) {
+                    kafkaSecurity.apply(admin);
+                }
+                LOG.infof(
+                        "Kafka secure mode: users %s, TLS client certificates at %s",
+                        kafkaSecurity.users(), kafkaSecurity.mtlsBootstrapServers());
+            }
 
             Map<String, String> config = new LinkedHashMap<>();
             config.put(KAFKA_BOOTSTRAP_SERVERS, bootstrap);
@@ -281,17 +310,14 @@ public final class LocalStack implements AutoCloseable {
         return Duration.between(s3proxy.startedAt(), Instant.now());
     }
 
-    private static Duration awaitKafka(JavaProcess kafka, int port, String bootstrap, Duration timeout) {
+    private static Duration awaitKafka(
+            JavaProcess kafka, int port, String bootstrap, Map<String, Object> client, Duration timeout) {
         kafka.awaitPort(Ports.LOOPBACK, port, timeout);
-        Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                "twinview-stack-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                3000));
+        Map<String, Object> readiness = new LinkedHashMap<>(client);
+        readiness.put(AdminClientConfig.CLIENT_ID_CONFIG, "twinview-stack-readiness");
+        readiness.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        readiness.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        Admin admin = Admin.create(readiness);
         try {
             kafka.awaitReady(
                     "Kafka at " + bootstrap + " to describe its cluster",
@@ -311,7 +337,8 @@ public final class LocalStack implements AutoCloseable {
         return left.isNegative() ? Duration.ZERO : left;
     }
 
-    private static Path writeKafkaConfig(Path dir, int port, int controllerPort) {
+    /** The plain single-node settings, then {@code secure} over them (empty in the default local mode). */
+    private static Path writeKafkaConfig(Path dir, int port, int controllerPort, Map<String, Object> secure) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", 1);
@@ -340,6 +367,7 @@ public final class LocalStack implements AutoCloseable {
         settings.put("group.initial.rebalance.delay.ms", 0);
         settings.put("auto.create.topics.enable", false);
         settings.put("message.max.bytes", KAFKA_MESSAGE_MAX_BYTES);
+        settings.putAll(secure);
         return writeProperties(dir.resolve("server.properties"), settings);
     }
 
@@ -466,7 +494,8 @@ public final class LocalStack implements AutoCloseable {
      * free one".
      *
      * @param workDir             data and logs; created if absent, reused if present
-     * @param kafkaPort           the client listener (PLAINTEXT), default 0
+     * @param kafkaPort           the client listener (PLAINTEXT; SASL_SSL in {@link KafkaSecurity}'s secure
+     *                            mode), default 0
      * @param kafkaControllerPort the KRaft controller listener, default 0
      * @param s3Port              S3Proxy's HTTP port, default 0
      * @param kafkaHeap           the broker JVM's -Xms and -Xmx, default {@code 512m}

@@ -236,7 +236,11 @@ public final class TaskWorker implements AutoCloseable {
         } catch (InterruptException e) {
             LOG.infof("worker %s: interrupted", settings.workerId());
         } catch (RuntimeException | Error e) { // e.g. a malformed bootstrap address: health turns DOWN
-            LOG.errorf(e, "worker %s: the poll loop ended", settings.workerId());
+            LOG.errorf(
+                    e,
+                    "worker %s: the poll loop ended%s",
+                    settings.workerId(),
+                    settings.kafka().security(e).map(s -> ": " + s).orElse(""));
             throw e;
         } finally {
             subscribed = false;
@@ -279,9 +283,10 @@ public final class TaskWorker implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.errorf(
                         e,
-                        "worker %s: poll loop error, going on in %d ms",
+                        "worker %s: poll loop error, going on in %d ms%s",
                         settings.workerId(),
-                        settings.retryBackoff().toMillis());
+                        settings.retryBackoff().toMillis(),
+                        settings.kafka().security(e).map(s -> ": " + s).orElse(""));
                 backoff();
             }
             if (System.nanoTime() - nextSummary > 0) {
@@ -325,7 +330,7 @@ public final class TaskWorker implements AutoCloseable {
                     settings.workerId(),
                     name,
                     where,
-                    e.getMessage(),
+                    settings.kafka().security(e).orElse(e.getMessage()),
                     settings.retryBackoff().toMillis());
             producer.discard();
             if (c.assignment().contains(partition)) {
@@ -469,7 +474,7 @@ public final class TaskWorker implements AutoCloseable {
                 LOG.warnf(
                         "worker %s: %s; trying again in %d ms",
                         settings.workerId(),
-                        e.getMessage(),
+                        settings.kafka().security(e).orElse(e.getMessage()),
                         settings.retryBackoff().toMillis());
                 backoff();
             }

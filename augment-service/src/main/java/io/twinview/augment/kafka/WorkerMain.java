@@ -6,6 +6,7 @@ import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * kill and count worker processes. The service itself runs {@code AugmentWorkerService}.
  *
  * <p>Settings are system properties named as the service's configuration keys:
- * {@code kafka.bootstrap.servers} (required) and any other Kafka client property as {@code kafka.*},
+ * {@code kafka.bootstrap.servers} (required) and any other Kafka client property as {@code kafka.*} (or as a
+ * {@code KAFKA_*} environment variable, the way for secrets such as {@code KAFKA_SASL_JAAS_CONFIG}),
  * {@code twinview.augment.tasks-topic}, {@code .tasks-partitions}, {@code .group-id}, {@code .worker-id},
  * {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
@@ -27,6 +29,7 @@ public final class WorkerMain {
 
     private static final String PREFIX = "twinview.augment.";
     private static final String KAFKA_PREFIX = "kafka.";
+    private static final String KAFKA_ENV_PREFIX = "KAFKA_";
 
     private WorkerMain() {}
 
@@ -60,7 +63,7 @@ public final class WorkerMain {
         int threads = integer("threads", 1);
         String workerId = System.getProperty(PREFIX + "worker-id", "").trim();
         return new WorkerSettings(
-                kafka(),
+                kafka(System.getenv()),
                 System.getProperty(PREFIX + "tasks-topic", Topics.DEFAULT_TASKS_TOPIC),
                 integer("tasks-partitions", Topics.DEFAULT_TASKS_PARTITIONS),
                 System.getProperty(PREFIX + "group-id", "twinview-augment"),
@@ -77,15 +80,30 @@ public final class WorkerMain {
                         System.getProperty("twinview.storage.region", StorageSettings.DEFAULT_REGION)));
     }
 
-    /** Clients with {@code kafka.bootstrap.servers} and every other {@code kafka.*} property, as the service has them. */
-    private static KafkaClients kafka() {
+    /**
+     * Clients with {@code kafka.bootstrap.servers} and every other {@code kafka.*} property, as the service has
+     * them: from {@code KAFKA_*} environment variables ({@code KAFKA_SASL_JAAS_CONFIG} is
+     * {@code sasl.jaas.config}: how a secret reaches the worker without a command line), then system properties,
+     * which win.
+     */
+    static KafkaClients kafka(Map<String, String> environment) {
         Map<String, String> properties = new HashMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
+                // Kafka's client keys are dotted lower-case words, so the mapping back is unambiguous
+                properties.put(
+                        name.substring(KAFKA_ENV_PREFIX.length())
+                                .toLowerCase(Locale.ROOT)
+                                .replace('_', '.'),
+                        value);
+            }
+        });
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith(KAFKA_PREFIX)) {
                 properties.put(name.substring(KAFKA_PREFIX.length()), System.getProperty(name));
             }
         }
-        return new KafkaClients(System.getProperty(KAFKA_PREFIX + "bootstrap.servers", ""), properties);
+        return new KafkaClients(properties.getOrDefault("bootstrap.servers", ""), properties);
     }
 
     private static int integer(String key, int fallback) {

@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -13,6 +17,8 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -20,14 +26,49 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Every Kafka producer, consumer and admin client of twinview is made here. The common client
  * properties are given once: the bootstrap servers and whatever else a service is configured with
  * ({@code kafka.*}, see {@code io.twinview.core.config.KafkaConfig}: security protocol, SASL, TLS
- * stores...). Each role adds only what it needs on top, and a role's own settings win over a common
- * property of the same name (they are what the role's code relies on: manual commits, idempotence).
+ * stores...). Each role adds only what it needs on top; a common property that a role sets itself is
+ * refused ({@link #ROLE_SETTINGS}: manual commits, idempotence...), except {@code client.id}, which each role
+ * with an id of its own replaces.
  * Keys and values are bytes: callers encode protobuf messages themselves.
+ *
+ * <p>Security settings pass through as they are: SASL_SSL with SCRAM-SHA-512
+ * ({@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}, a truststore) or mutual TLS
+ * ({@code security.protocol=SSL} with a keystore), Strimzi's two authentications. The settings a role owns
+ * ({@link #ROLE_SETTINGS}) are refused as common properties: the role would silently replace them.
  */
 public final class KafkaClients {
 
     /** Kafka's default heartbeat.interval.ms: the longest a tasks consumer waits to hear of a rebalance. */
     private static final long MAX_HEARTBEAT_MS = 3000;
+
+    /**
+     * What the roles set themselves: their code relies on these values (manual commits, idempotence, one task
+     * per poll, byte serialisation, record sizes), so a common property cannot change them. And
+     * {@code transactional.id}, which would make every producer transactional. ({@code client.id} may be
+     * common: every role but {@link #admin()} replaces it with its own.)
+     */
+    public static final Set<String> ROLE_SETTINGS = Set.of(
+            ProducerConfig.ACKS_CONFIG,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            ProducerConfig.LINGER_MS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+            ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+
+    private static final Pattern JAAS_USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
 
     private final Map<String, Object> common;
 
@@ -35,12 +76,20 @@ public final class KafkaClients {
      * @param bootstrapServers {@code host:port[,host:port...]}
      * @param properties       further client properties every client gets; a {@code bootstrap.servers}
      *                         among them is replaced by {@code bootstrapServers}
-     * @throws IllegalArgumentException when the bootstrap servers are blank
+     * @throws IllegalArgumentException when the bootstrap servers are blank, or naming a property of
+     *                                  {@link #ROLE_SETTINGS}
      */
     public KafkaClients(String bootstrapServers, Map<String, ?> properties) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException(
                     "kafka.bootstrap.servers must name at least one broker, was '" + bootstrapServers + "'");
+        }
+        TreeSet<String> owned = new TreeSet<>(properties.keySet());
+        owned.retainAll(ROLE_SETTINGS);
+        if (!owned.isEmpty()) {
+            throw new IllegalArgumentException("kafka." + owned.first() + " cannot be set: twinview sets it for each"
+                    + " client role (" + String.join(", ", new TreeSet<>(ROLE_SETTINGS))
+                    + "); the kafka.* block is for connection and security settings");
         }
         Map<String, Object> all = new HashMap<>(properties);
         all.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -54,6 +103,40 @@ public final class KafkaClients {
 
     public String bootstrapServers() {
         return (String) common.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+    }
+
+    /**
+     * Who these clients are to the broker, for messages: the SCRAM (or other SASL) user of
+     * {@code sasl.jaas.config}, the certificate of a mutual-TLS keystore, or an unauthenticated client. Never a
+     * secret.
+     */
+    public String principal() {
+        String protocol = String.valueOf(common.getOrDefault(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT"))
+                .toUpperCase(Locale.ROOT);
+        if (protocol.startsWith("SASL")) {
+            String mechanism =
+                    String.valueOf(common.getOrDefault(SaslConfigs.SASL_MECHANISM, SaslConfigs.DEFAULT_SASL_MECHANISM));
+            Object jaas = common.get(SaslConfigs.SASL_JAAS_CONFIG);
+            Matcher user = JAAS_USERNAME.matcher(jaas == null ? "" : jaas.toString());
+            return user.find()
+                    ? "Kafka user '" + user.group(1) + "' (" + mechanism + " over " + protocol + ")"
+                    : "a " + mechanism + " client over " + protocol + " without a username in sasl.jaas.config";
+        }
+        Object keystore = common.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
+        if (protocol.equals("SSL") && keystore != null) {
+            return "the TLS client certificate of " + keystore;
+        }
+        return "an unauthenticated client (security.protocol " + protocol + ")";
+    }
+
+    /** {@link KafkaErrors#security} for a failure of these clients: empty unless the broker refused a login or an ACL. */
+    public Optional<String> security(Throwable error) {
+        return KafkaErrors.security(error, principal());
+    }
+
+    /** {@link KafkaErrors#describe} for a failure of these clients. */
+    public String explain(Throwable error) {
+        return KafkaErrors.describe(error, principal());
     }
 
     /**

@@ -135,7 +135,7 @@ public final class Topics {
             return partitions;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
-                    "cannot raise topic " + name + " to " + partitions + " partitions: " + e.getMessage(), e);
+                    "cannot raise topic " + name + " to " + partitions + " partitions: " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while raising the partitions of " + name, e);
@@ -198,11 +198,17 @@ public final class Topics {
                 }
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topics " + names(topics) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create topics " + names(topics) + ": " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics " + names(topics), e);
         }
+    }
+
+    /** An ACL or a login the broker refused, said so; else the error's own message. */
+    private static String reason(Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return KafkaErrors.security(cause, "this client").orElse(cause.toString());
     }
 
     private static List<String> names(NewTopic... topics) {

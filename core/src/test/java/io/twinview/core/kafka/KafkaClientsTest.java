@@ -2,12 +2,18 @@ package io.twinview.core.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.stack.LocalStack;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +24,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaClientsTest {
 
@@ -173,24 +181,75 @@ class KafkaClientsTest {
     }
 
     @Test
-    void aRolesOwnSettingsWinOverACommonPropertyOfTheSameName() {
-        KafkaClients clients = new KafkaClients(
-                "b:1",
-                Map.of(
-                        "enable.auto.commit",
-                        "true",
-                        "acks",
-                        "1",
-                        "bootstrap.servers",
-                        "elsewhere:1",
-                        "client.id",
-                        "shared"));
-        assertEquals(
-                false, clients.tasksConsumerConfig("c", "g", SESSION).get("enable.auto.commit"), "commits stay manual");
-        assertEquals("all", clients.producerConfig("p").get("acks"), "producers keep acks=all");
+    void aRolesOwnSettingsWinOverTheCommonClientIdAndBootstrapServers() {
+        KafkaClients clients =
+                new KafkaClients("b:1", Map.of("bootstrap.servers", "elsewhere:1", "client.id", "shared"));
         assertEquals("c", clients.viewsConsumerConfig("c").get("client.id"), "each client keeps its own id");
         assertEquals("shared", clients.adminConfig().get("client.id"), "where a role sets none, the common one stays");
         assertEquals("b:1", clients.bootstrapServers(), "the bootstrap servers given on their own win");
+    }
+
+    @Test
+    void aCommonPropertyThatARoleSetsItselfIsRefusedNamingIt() {
+        for (String owned : List.of("enable.auto.commit", "acks", "group.id", "key.deserializer", "transactional.id")) {
+            IllegalArgumentException refused = assertThrows(
+                    IllegalArgumentException.class, () -> new KafkaClients("b:1", Map.of(owned, "x")), owned);
+            assertTrue(
+                    refused.getMessage().startsWith("kafka." + owned + " cannot be set: twinview sets it"),
+                    "the message names the key: " + refused.getMessage());
+        }
+    }
+
+    @Test
+    void thePrincipalNamesTheUserOrCertificateNeverAPassword() {
+        KafkaClients scram = new KafkaClients(
+                "b:1",
+                Map.of(
+                        "security.protocol",
+                        "SASL_SSL",
+                        "sasl.mechanism",
+                        "SCRAM-SHA-512",
+                        "sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"twinview-eval\""
+                                + " password=\"s3cr3t\";"));
+        assertEquals("Kafka user 'twinview-eval' (SCRAM-SHA-512 over SASL_SSL)", scram.principal(), "the SCRAM user");
+        KafkaClients mtls = new KafkaClients(
+                "b:1", Map.of("security.protocol", "SSL", "ssl.keystore.location", "/etc/kafka-user/user.p12"));
+        assertEquals(
+                "the TLS client certificate of /etc/kafka-user/user.p12", mtls.principal(), "the mutual-TLS keystore");
+        assertEquals(
+                "an unauthenticated client (security.protocol PLAINTEXT)",
+                KafkaClients.of("b:1").principal(),
+                "the embedded default");
+    }
+
+    @Test
+    void aSecretMayComeFromAFileThroughKafkasConfigProviderWrittenWithAnEscapedDollar(@TempDir Path dir)
+            throws Exception {
+        Path secret = dir.resolve("kafka-user.properties");
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";";
+        Files.writeString(secret, "sasl.jaas.config=" + jaas.replace("\"", "\\\"") + "\n");
+        // as Quarkus reads application.properties or the environment: with SmallRye's ${...} expressions on
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .addDefaultInterceptors()
+                .withSources(new PropertiesConfigSource(
+                        Map.of(
+                                "kafka.bootstrap.servers", "b:1",
+                                "kafka.config.providers", "file",
+                                "kafka.config.providers.file.class",
+                                        "org.apache.kafka.common.config.provider.FileConfigProvider",
+                                "kafka.sasl.jaas.config", "$${file:" + secret + ":sasl.jaas.config}"),
+                        "test",
+                        400))
+                .withMapping(io.twinview.core.config.KafkaConfig.class)
+                .build();
+        KafkaClients clients = config.getConfigMapping(io.twinview.core.config.KafkaConfig.class)
+                .clients();
+        ProducerConfig resolved = new ProducerConfig(clients.producerConfig("p"));
+        assertEquals(
+                jaas,
+                resolved.getPassword("sasl.jaas.config").value(),
+                "$${file:PATH:KEY} reaches Kafka as ${file:PATH:KEY}, which its FileConfigProvider resolves");
     }
 
     @Test

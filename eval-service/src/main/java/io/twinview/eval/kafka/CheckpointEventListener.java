@@ -165,8 +165,9 @@ public class CheckpointEventListener {
                 LOG.error("the checkpoint event listener was woken up unexpectedly", e);
             }
         } catch (RuntimeException | Error e) {
-            endedBy = e.toString();
-            LOG.error("the checkpoint event listener stopped", e);
+            // an ACL or login the broker refused is named as such (user, topic or group)
+            endedBy = kafkaConfig.clients().security(e).orElse(e.toString());
+            LOG.error("the checkpoint event listener stopped: " + endedBy, e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }

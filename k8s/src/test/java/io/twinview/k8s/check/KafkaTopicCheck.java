@@ -2,6 +2,7 @@ package io.twinview.k8s.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.twinview.augment.config.AugmentConfig;
+import io.twinview.core.kafka.KafkaAcls;
 import io.twinview.core.kafka.Topics;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.k8s.Check;
@@ -13,10 +14,16 @@ import io.twinview.k8s.ServiceSettings.Setting;
 import io.twinview.k8s.Violation;
 import io.twinview.trainer.config.TrainerConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.resource.PatternType;
 
 /**
  * The Kafka the manifests declare agrees with what the services are configured to use (their settings as the
@@ -26,7 +33,9 @@ import java.util.Set;
  *   <li>where the rendering manages topics (Strimzi KafkaTopics), the tasks, checkpoints and dead-letter topics
  *       exist, and the tasks topic has exactly the services' partitions (a worker would raise fewer, and Kafka
  *       cannot lower more);
- *   <li>KafkaUser ACLs name those topics and groups, and the views topics only by their prefix.
+ *   <li>KafkaUser ACLs name those topics and groups, and the views topics only by their prefix;
+ *   <li>the services' KafkaUsers have exactly the ACLs of {@link KafkaAcls} for those names: no more (least
+ *       privilege), no fewer (the secure-broker tests prove the services need each one).
  * </ul>
  */
 public final class KafkaTopicCheck implements Check {
@@ -112,7 +121,68 @@ public final class KafkaTopicCheck implements Check {
                 }
             }
         }
+        String tasks = tasksTopic.value();
+        String deadLetters = augment.get().get("deadLetterTopic").value();
+        String checkpoints = trainer.get().get("checkpointsTopic").value();
+        Map<String, List<AclBinding>> expected = new LinkedHashMap<>();
+        expected.put(
+                KafkaAcls.AUGMENT_USER,
+                KafkaAcls.augment(
+                        KafkaAcls.AUGMENT_USER,
+                        tasks,
+                        augment.get().get("groupId").value(),
+                        deadLetters));
+        expected.put(KafkaAcls.TRAINER_USER, KafkaAcls.trainer(KafkaAcls.TRAINER_USER, tasks, checkpoints));
+        eval.ifPresent(e -> expected.put(
+                KafkaAcls.EVAL_USER,
+                KafkaAcls.eval(
+                        KafkaAcls.EVAL_USER,
+                        e.get("checkpointsTopic").value(),
+                        e.get("groupId").value())));
+        for (Manifest user : manifests.ofKind("KafkaUser")) {
+            List<AclBinding> wantedAcls = expected.get(user.name());
+            if (wantedAcls == null) {
+                continue; // not a service's user (KEDA's)
+            }
+            Set<String> declared = new TreeSet<>();
+            JsonNode acls = user.at("spec.authorization.acls");
+            for (int i = 0; i < acls.size(); i++) {
+                JsonNode resource = acls.get(i).path("resource");
+                boolean prefix = resource.path("patternType").asText("literal").equals("prefix");
+                for (JsonNode operation : acls.get(i).path("operations")) {
+                    declared.add(acl(
+                            resource.path("type").asText(),
+                            resource.path("name").asText(),
+                            prefix,
+                            operation.asText()));
+                }
+            }
+            Set<String> granted = new TreeSet<>();
+            for (AclBinding binding : wantedAcls) {
+                granted.add(acl(
+                        binding.pattern().resourceType().name(),
+                        binding.pattern().name(),
+                        binding.pattern().patternType() == PatternType.PREFIXED,
+                        binding.entry().operation().name()));
+            }
+            if (!declared.equals(granted)) {
+                Set<String> extra = new TreeSet<>(declared);
+                extra.removeAll(granted);
+                Set<String> missing = new TreeSet<>(granted);
+                missing.removeAll(declared);
+                violations.add(Violation.of(
+                        user,
+                        "spec.authorization.acls",
+                        "differ from io.twinview.core.kafka.KafkaAcls: more " + extra + ", fewer " + missing));
+            }
+        }
         return violations;
+    }
+
+    /** {@code TOPIC twinview.views.* WRITE}: one ACL, the same for a manifest's and Kafka's spellings. */
+    private static String acl(String type, String name, boolean prefix, String operation) {
+        return type.toUpperCase(Locale.ROOT) + " " + name + (prefix ? "*" : "") + " "
+                + operation.toUpperCase(Locale.ROOT);
     }
 
     /** The KafkaTopic of a Kafka topic name (spec.topicName, else metadata.name). */

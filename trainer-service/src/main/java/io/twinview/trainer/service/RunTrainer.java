@@ -112,7 +112,7 @@ final class RunTrainer {
                     .build();
             LOG.infof("run %s: %s", runId, outcome.message());
         } catch (RuntimeException | Error e) {
-            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            error = kafka.explain(e); // a refused Kafka login or ACL names the user and the topic
             if (handle.preempted()) { // the shutdown closed the clients under it: the next process resumes the run
                 LOG.warnf(
                         "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
