@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Turns the records of the views topic into pairs for the batch assembler: drops (and counts)
- * records that do not parse or do not fit the run, drops duplicate (task id, sequence) records,
+ * records that do not parse or do not fit the run's task plan ({@link ViewBatches}), drops duplicate (task id, sequence) records,
  * counts the samples workers could not read, and skips the pairs a previous process already
  * trained on at the resume position.
  */
@@ -19,6 +19,7 @@ final class ViewIntake {
     private final String runId;
     private final String viewsTopic;
     private final int imageSize;
+    private final TaskPlan plan;
     private final TaskWindow window;
     private final BatchAssembler assembler;
     private final RunCounters counters;
@@ -30,6 +31,7 @@ final class ViewIntake {
             String runId,
             String viewsTopic,
             int imageSize,
+            TaskPlan plan,
             TaskWindow window,
             BatchAssembler assembler,
             RunCounters counters,
@@ -37,6 +39,7 @@ final class ViewIntake {
         this.runId = runId;
         this.viewsTopic = viewsTopic;
         this.imageSize = imageSize;
+        this.plan = plan;
         this.window = window;
         this.assembler = assembler;
         this.counters = counters;
@@ -60,16 +63,17 @@ final class ViewIntake {
             reject(record, "does not parse as a ViewBatch: " + e.getMessage());
             return;
         }
+        String forged = ViewBatches.identityProblem(batch, runId, plan);
+        if (forged != null) {
+            reject(record, forged); // not a record of the plan: the ledger and the window never see it
+            return;
+        }
         TaskLedger ledger = window.ledger();
-        String problem = ViewBatches.problem(batch, runId, imageSize);
-        if (problem != null) {
-            if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
-                ledger.accept(
-                        batch.getTaskId(),
-                        batch.getSequence(),
-                        batch.getBatchCount()); // its pairs are lost; let the task complete
-            }
-            reject(record, problem);
+        String corrupt = ViewBatches.payloadProblem(batch, imageSize);
+        if (corrupt != null) {
+            // a record of the plan with unusable pixels: its pairs are lost; let the task complete
+            ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount());
+            reject(record, corrupt);
             return;
         }
         window.active(clock.getAsLong());
