@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * Turns the records of the views topic into pairs for the batch assembler: drops (and counts)
@@ -15,6 +16,9 @@ import java.util.function.LongSupplier;
  * trained on at the resume position.
  */
 final class ViewIntake {
+
+    /** Rejected records logged at WARN each, before only every thousandth is. */
+    static final int WARNED_REJECTIONS = 100;
 
     private final String runId;
     private final String viewsTopic;
@@ -114,8 +118,17 @@ final class ViewIntake {
     private void reject(ViewRecord record, String reason) {
         long rejected = counters.rejectedBatch();
         assembler.passed(record.partition(), record.offset());
-        RunExecution.LOG.warnf(
+        // a flood of forged records must not become a flood of log lines: the first ones and every
+        // thousandth at WARN, the rest at DEBUG; the count is exact either way
+        boolean warn = rejected <= WARNED_REJECTIONS || rejected % 1000 == 0;
+        RunExecution.LOG.logf(
+                warn ? Logger.Level.WARN : Logger.Level.DEBUG,
                 "run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
-                runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
+                runId,
+                viewsTopic,
+                record.partition(),
+                record.offset(),
+                reason,
+                rejected);
     }
 }
