@@ -329,6 +329,76 @@ class TaskWorkerTest {
         assertEquals(good, stats.samplesAugmented(), "every good image got its views");
     }
 
+    /**
+     * A WebDataset shard with a {@code .cls} of 1000000000 and a PNG declaring 40,000,000 x 1 among
+     * good samples: both are dead-lettered with their reasons, the rest get views, and the worker
+     * stays up: a second task after them is worked on too.
+     */
+    @Test
+    void aHugeLabelAndAFortyMillionByOnePngAreDeadLetteredAndTheWorkerStaysUp(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> members = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 4; i++) {
+            members.put("s/00" + i + ".png", TestImages.png(TestImages.noise(40, 30, i)));
+            members.put("s/00" + i + ".cls", TestImages.text(i == 1 ? "1000000000" : "3"));
+        }
+        members.put("s/004.png", TestImages.pngDeclaring(TestImages.png(TestImages.gradient(40, 30)), 40_000_000, 1));
+        members.put("s/004.cls", TestImages.text("2"));
+        Path shard = dir.resolve("shard-000.tar");
+        TestImages.writeTar(shard, members);
+        String uri = "webdataset:" + shard + "?size=32";
+        String runId = KafkaTestSupport.unique("poison-samples");
+        String viewsTopic = kafka.createViewsTopic(runId);
+        String deadLetterTopic = KafkaTestSupport.unique("test.dead-letters");
+        WorkerSettings settings = new WorkerSettings(
+                        LocalStack.shared().kafkaBootstrapServers(),
+                        tasksTopic,
+                        3,
+                        group,
+                        KafkaTestSupport.unique("worker"),
+                        2,
+                        Duration.ofMillis(300))
+                .withDeadLetterTopic(deadLetterTopic);
+        TaskWorker worker = TaskWorker.start(settings);
+        workers.add(worker);
+        KafkaTestSupport.await("the worker has subscribed", TIMEOUT, worker::subscribed);
+        AugmentTask poisoned = KafkaTestSupport.task(runId, 0, uri, new long[] {0, 1, 2, 3, 4}, 5)
+                .build();
+        AugmentTask after =
+                KafkaTestSupport.task(runId, 1, uri, new long[] {3, 0, 2}, 5).build();
+
+        kafka.publish(tasksTopic, 0, null, poisoned.toByteArray());
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                kafka.readAll(deadLetterTopic, 2, TIMEOUT, Duration.ofMillis(500));
+        Map<Long, String> reasons = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : letters) {
+            RejectedSample letter = RejectedSample.parseFrom(record.value());
+            reasons.put(letter.getSampleIndex(), letter.getReason());
+            assertTrue(
+                    letter.getDetail().contains(letter.getSampleIndex() == 1 ? "holds 1000000000" : "40000000x1"),
+                    "the detail names the value: " + letter.getDetail());
+        }
+        assertEquals(
+                Map.of(1L, "bad_label", 4L, "too_large"),
+                reasons,
+                "the huge label and the 40,000,000 x 1 PNG are dead-lettered, each once, with its reason");
+        ViewAssertions.assertViewsOf(
+                poisoned,
+                kafka.readAll(viewsTopic, 1, TIMEOUT, Duration.ofMillis(500)),
+                settings.workerId(),
+                Set.of(1L, 4L));
+
+        kafka.publish(tasksTopic, 0, null, after.toByteArray());
+        List<ConsumerRecord<byte[], byte[]>> views = kafka.readAll(viewsTopic, 2, TIMEOUT, Duration.ofMillis(500));
+        Set<Long> tasks = new TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : views) {
+            tasks.add(ViewBatch.parseFrom(record.value()).getTaskId());
+        }
+        assertEquals(Set.of(0L, 1L), tasks, "the worker is up and worked the next task too");
+        WorkerStats.Snapshot stats = worker.stats().snapshot();
+        assertEquals(2, stats.samplesRejected(), "both poison samples are counted");
+        assertEquals(6, stats.samplesAugmented(), "3 good samples of the first task, 3 of the second");
+    }
+
     @Test
     void severalRunsShareOneWorkerPool() {
         String runA = KafkaTestSupport.unique("shared-a");

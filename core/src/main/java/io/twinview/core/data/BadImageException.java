@@ -25,7 +25,9 @@ public class BadImageException extends DatasetException {
         /** Decodes, but in a colour model that cannot be converted to RGB. */
         UNSUPPORTED,
         /** The file or tar member could not be read (I/O error, deleted since the dataset was opened). */
-        UNREADABLE
+        UNREADABLE,
+        /** The sample's label is outside the dataset's class range (a WebDataset {@code .cls} of 1000000000). */
+        BAD_LABEL
     }
 
     private final Reason reason;

@@ -25,7 +25,8 @@ record DatasetUri(String text, String scheme, String path, Map<String, String> p
         String scheme = text.substring(0, colon);
         String rest = text.substring(colon + 1);
         int question = rest.indexOf('?');
-        String path = question < 0 ? rest : rest.substring(0, question);
+        // stripped like the whole text, so that "x:DIR ?a=b" and "x:DIR " name the same DIR (found by fuzzing)
+        String path = (question < 0 ? rest : rest.substring(0, question)).strip();
         Map<String, String> params = new LinkedHashMap<>();
         if (question >= 0) {
             String query = rest.substring(question + 1);

@@ -29,7 +29,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * signature (WRONG_MAGIC); for PNG a walk over the chunks that checks each chunk's CRC-32
  * (CORRUPT) and that the data runs to IEND (TRUNCATED); then the dimensions from the header
  * through {@link ImageReader#getWidth}/{@link ImageReader#getHeight}, before any pixel buffer is
- * allocated: more than {@link #MAX_PIXELS} pixels is TOO_LARGE (a decompression bomb); then the
+ * allocated: a side over {@link #MAX_SIDE} or more than {@link #MAX_PIXELS} pixels is TOO_LARGE
+ * (a decompression bomb, or a 40,000,000 x 1 strip); then the
  * decode, where decoder errors and the JPEG decoder's warnings about a missing end marker or
  * corrupt data are TRUNCATED or CORRUPT (a JPEG error is TRUNCATED when the file lacks its
  * end-of-image marker). JPEG has no checksum: a flipped bit inside the entropy-coded data that
@@ -46,6 +47,12 @@ final class ImageDecoder {
 
     /** Largest width x height decoded: 40 megapixels (e.g. 7300x5475), about 120 MB as 8-bit RGB. */
     static final long MAX_PIXELS = 40_000_000L;
+    /**
+     * Largest width and largest height decoded: 16384 (WebP's limit is 16383). Within
+     * {@link #MAX_PIXELS} a header may still declare 40,000,000 x 1, whose resize to a square side
+     * would need a row billions of pixels wide: each side is bounded too.
+     */
+    static final long MAX_SIDE = 16_384;
     /** Largest encoded file read: 64 MiB. */
     static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -110,6 +117,15 @@ final class ImageDecoder {
             if (width <= 0 || height <= 0) {
                 throw new BadImageException(
                         uri, sample, Reason.CORRUPT, format + " header declares " + width + "x" + height, null);
+            }
+            if (width > MAX_SIDE || height > MAX_SIDE) {
+                throw new BadImageException(
+                        uri,
+                        sample,
+                        Reason.TOO_LARGE,
+                        format + " header declares " + width + "x" + height + "; the limit is " + MAX_SIDE
+                                + " pixels a side",
+                        null);
             }
             if (width * height > MAX_PIXELS) {
                 throw new BadImageException(

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,8 @@ import org.jboss.logging.Logger;
  * error at open. At open every shard's members are indexed with Apache Commons Compress (data
  * offset and size of each image, the labels read), so {@link #readImage} is a positional read of
  * one member plus the {@link ImageDecoder} checks and decode; a bad image fails only its own read
- * with a {@link BadImageException} naming {@code shard.tar:key}.
+ * with a {@link BadImageException} naming {@code shard.tar:key}, and so does a label at or
+ * above {@link #MAX_CLASSES} (BAD_LABEL).
  */
 final class WebDataset extends SquareImages {
 
@@ -40,12 +42,24 @@ final class WebDataset extends SquareImages {
     static final String USAGE = "webdataset:FILE.tar|DIR|shards-{000..009}.tar[?size=N&classes=C]";
     private static final Pattern BRACE = Pattern.compile("\\{(\\d+)\\.\\.(\\d+)}");
     private static final int MAX_SHARDS = 100_000;
+    /**
+     * Most classes a WebDataset may have, and the bound on {@code classes=}: 100,000 (ImageNet-21k
+     * has 21,841). A {@code .cls} label at or above it would make the dataset (and the probes)
+     * allocate a class list of that size: its sample is refused with BAD_LABEL when read, and a
+     * worker dead-letters it; the other samples are unaffected.
+     */
+    static final int MAX_CLASSES = 100_000;
+    /** Label of a sample whose {@code .cls} is at or above {@link #MAX_CLASSES}. */
+    private static final int OUT_OF_RANGE = -1;
 
     private final Path[] shards;
     private final int[] shardOf;
     private final long[] offsets;
     private final int[] sizes;
     private final int[] labels;
+    /** The {@code .cls} text of each sample whose label is {@link #OUT_OF_RANGE}, by index. */
+    private final Map<Integer, String> badLabels;
+
     private final String[] keys;
 
     private WebDataset(
@@ -56,6 +70,7 @@ final class WebDataset extends SquareImages {
             long[] offsets,
             int[] sizes,
             int[] labels,
+            Map<Integer, String> badLabels,
             String[] keys,
             List<String> classNames) {
         super(uri, side, keys.length, classNames);
@@ -64,6 +79,7 @@ final class WebDataset extends SquareImages {
         this.offsets = offsets;
         this.sizes = sizes;
         this.labels = labels;
+        this.badLabels = badLabels;
         this.keys = keys;
     }
 
@@ -76,6 +92,7 @@ final class WebDataset extends SquareImages {
         List<Long> offsets = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        Map<Integer, String> badLabels = new HashMap<>();
         List<String> keys = new ArrayList<>();
         for (int s = 0; s < shards.size(); s++) {
             Path shard = shards.get(s);
@@ -83,6 +100,9 @@ final class WebDataset extends SquareImages {
                 shardOf.add(s);
                 offsets.add(sample.offset);
                 sizes.add(sample.size);
+                if (sample.label == OUT_OF_RANGE) {
+                    badLabels.put(keys.size(), sample.labelText);
+                }
                 labels.add(sample.label);
                 keys.add(sample.key);
             }
@@ -91,7 +111,8 @@ final class WebDataset extends SquareImages {
             throw uri.error(
                     "no samples (an image member with a .cls member) in " + shards.size() + " shard(s) at " + path);
         }
-        int maxLabel = labels.stream().mapToInt(Integer::intValue).max().orElse(0);
+        int maxLabel =
+                Math.max(0, labels.stream().mapToInt(Integer::intValue).max().orElse(0));
         int classes = maxLabel + 1;
         String declared = uri.params().get("classes");
         if (declared != null) {
@@ -99,6 +120,9 @@ final class WebDataset extends SquareImages {
                 classes = Integer.parseInt(declared);
             } catch (NumberFormatException e) {
                 throw uri.error("classes='" + declared + "' is not an integer");
+            }
+            if (classes > MAX_CLASSES) {
+                throw uri.error("classes=" + declared + " is above the limit of " + MAX_CLASSES + " classes");
             }
             if (classes < 1 || maxLabel >= classes) {
                 throw uri.error("classes=" + declared + " but the shards hold label " + maxLabel
@@ -119,6 +143,7 @@ final class WebDataset extends SquareImages {
                 offsets.stream().mapToLong(Long::longValue).toArray(),
                 sizes.stream().mapToInt(Integer::intValue).toArray(),
                 labels.stream().mapToInt(Integer::intValue).toArray(),
+                Map.copyOf(badLabels),
                 keys.toArray(String[]::new),
                 List.copyOf(names));
     }
@@ -212,11 +237,15 @@ final class WebDataset extends SquareImages {
         return out;
     }
 
-    private record Sample(String key, long offset, int size, int label) {}
+    /** @param labelText the {@code .cls} text, kept for the message when {@code label} is {@link #OUT_OF_RANGE} */
+    private record Sample(String key, long offset, int size, int label, String labelText) {}
+
+    /** A {@code .cls} member: its label, or {@link #OUT_OF_RANGE} with its text. */
+    private record Label(int value, String text) {}
 
     private static List<Sample> index(DatasetUri uri, Path shard) {
         Map<String, TarArchiveEntry> images = new LinkedHashMap<>();
-        Map<String, Integer> classes = new LinkedHashMap<>();
+        Map<String, Label> classes = new LinkedHashMap<>();
         try (TarFile tar = new TarFile(shard)) {
             for (TarArchiveEntry entry : tar.getEntries()) {
                 if (!entry.isFile()) {
@@ -256,19 +285,19 @@ final class WebDataset extends SquareImages {
         }
         List<Sample> samples = new ArrayList<>();
         for (Map.Entry<String, TarArchiveEntry> image : images.entrySet()) {
-            Integer label = classes.get(image.getKey());
+            Label label = classes.get(image.getKey());
             if (label == null) {
                 throw uri.error("sample " + image.getKey() + " of " + shard + " has an image but no .cls member");
             }
             TarArchiveEntry entry = image.getValue();
             // members over 2 GiB cannot be images within the decoder's limits: keep the size, reject at read
             int size = (int) Math.min(entry.getSize(), Integer.MAX_VALUE);
-            samples.add(new Sample(image.getKey(), entry.getDataOffset(), size, label));
+            samples.add(new Sample(image.getKey(), entry.getDataOffset(), size, label.value(), label.text()));
         }
         return samples;
     }
 
-    private static int readLabel(DatasetUri uri, Path shard, TarFile tar, TarArchiveEntry entry) throws IOException {
+    private static Label readLabel(DatasetUri uri, Path shard, TarFile tar, TarArchiveEntry entry) throws IOException {
         if (entry.getSize() > 64) {
             throw uri.error("member " + entry.getName() + " of " + shard + " is " + entry.getSize()
                     + " bytes; a .cls member holds one integer");
@@ -277,13 +306,12 @@ final class WebDataset extends SquareImages {
         try (InputStream in = tar.getInputStream(entry)) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
-        try {
-            int label = Integer.parseInt(text);
-            if (label >= 0) {
-                return label;
-            }
-        } catch (NumberFormatException e) {
-            // falls through
+        if (text.matches("\\+?[0-9]+")) { // a label, perhaps out of range: only its sample is refused
+            String digits = text.replaceFirst("^\\+?0*", "");
+            boolean inRange = digits.length() <= 6 && (digits.isEmpty() || Integer.parseInt(digits) < MAX_CLASSES);
+            return inRange
+                    ? new Label(digits.isEmpty() ? 0 : Integer.parseInt(digits), text)
+                    : new Label(OUT_OF_RANGE, text);
         }
         throw uri.error("member " + entry.getName() + " of " + shard + " holds '" + text
                 + "'; a .cls member holds an integer >= 0");
@@ -291,7 +319,21 @@ final class WebDataset extends SquareImages {
 
     @Override
     protected int labelOf(int index) {
+        checkLabel(index);
         return labels[index];
+    }
+
+    /** Throws BAD_LABEL for a sample whose {@code .cls} is at or above {@link #MAX_CLASSES}. */
+    private void checkLabel(int index) {
+        if (labels[index] == OUT_OF_RANGE) {
+            throw new BadImageException(
+                    uri(),
+                    sampleName(index),
+                    BadImageException.Reason.BAD_LABEL,
+                    "its .cls holds " + badLabels.get(index) + "; labels must be below the limit of " + MAX_CLASSES
+                            + " classes",
+                    null);
+        }
     }
 
     /** {@code shard.tar:key} of sample {@code index}, as a {@link BadImageException} names it. */
@@ -302,6 +344,7 @@ final class WebDataset extends SquareImages {
     @Override
     protected void read(int index, byte[] dst, int offset) {
         String sample = sampleName(index);
+        checkLabel(index);
         ImageDecoder.checkFileSize(sizes[index], uri(), sample);
         byte[] data = new byte[sizes[index]];
         try (FileChannel channel = FileChannel.open(shards[shardOf[index]], StandardOpenOption.READ)) {

@@ -25,7 +25,10 @@ public final class TestImages {
     /** An encoded image that must be rejected, its file name, and the reason it must get. */
     public record BadImage(String name, byte[] bytes, BadImageException.Reason reason) {}
 
-    /** One of every kind of bad image: empty, truncated, wrong magic, bit-flipped, decompression bomb, as PNG and JPEG. */
+    /**
+     * One of every kind of bad image: empty, truncated, wrong magic, bit-flipped, decompression bomb,
+     * a 40,000,000 x 1 strip, as PNG and JPEG.
+     */
     public static List<BadImage> badImages() {
         byte[] goodPng = png(gradient(40, 30));
         byte[] noisyJpeg = jpeg(noise(128, 128, 7));
@@ -42,7 +45,10 @@ public final class TestImages {
                 new BadImage("flipped-idat.png", flipBit(goodPng, idat + 8 + 5, 3), BadImageException.Reason.CORRUPT),
                 new BadImage("flipped-sof.jpg", flipBit(noisyJpeg, sof + 2, 4), BadImageException.Reason.CORRUPT),
                 new BadImage("bomb.png", pngDeclaring(goodPng, 100_000, 100_000), BadImageException.Reason.TOO_LARGE),
-                new BadImage("bomb.jpg", jpegDeclaring(noisyJpeg, 60_000, 60_000), BadImageException.Reason.TOO_LARGE));
+                new BadImage("bomb.jpg", jpegDeclaring(noisyJpeg, 60_000, 60_000), BadImageException.Reason.TOO_LARGE),
+                // within the pixel bound, but a resize of 40,000,000 x 1 to a square needs rows billions wide
+                new BadImage("strip.png", pngDeclaring(goodPng, 40_000_000, 1), BadImageException.Reason.TOO_LARGE),
+                new BadImage("strip.jpg", jpegDeclaring(noisyJpeg, 65_000, 1), BadImageException.Reason.TOO_LARGE));
     }
 
     /** Offset of a JPEG's SOF0 marker (0xFFC0), where its frame header with the image size starts. */

@@ -126,6 +126,43 @@ class WebDatasetTest {
     }
 
     @Test
+    void aLabelOutOfTheClassRangeRefusesOnlyItsSample() {
+        Path shard = dir.resolve("labels.tar");
+        Map<String, byte[]> members = new LinkedHashMap<>();
+        members.put("k0.png", png(solid(4, 4, 0)));
+        members.put("k0.cls", text("2"));
+        members.put("k1.png", png(solid(4, 4, 0)));
+        members.put("k1.cls", text("1000000000"));
+        members.put("k2.png", png(solid(4, 4, 0)));
+        members.put("k2.cls", text("99999999999999999999"));
+        TestImages.writeTar(shard, members);
+
+        ImageDataset ds = Datasets.open("webdataset:" + shard + "?size=8");
+        assertEquals(3, ds.size(), "the samples with huge labels are indexed; the dataset opens");
+        assertEquals(3, ds.classCount(), "the class count comes from the labels in range, not from 1000000000");
+        byte[] img = new byte[ds.imageBytes()];
+        ds.readImage(0, img, 0);
+        BadImageException huge = assertThrows(BadImageException.class, () -> ds.readImage(1, img, 0));
+        assertEquals(BadImageException.Reason.BAD_LABEL, huge.reason(), huge.getMessage());
+        assertTrue(
+                huge.getMessage().contains("k1")
+                        && huge.getMessage().contains("holds 1000000000")
+                        && huge.getMessage().contains("100000 classes"),
+                "names the sample, the value and the limit: " + huge.getMessage());
+        assertThrows(BadImageException.class, () -> ds.label(1), "its label is refused too (probes)");
+        assertEquals(
+                BadImageException.Reason.BAD_LABEL,
+                assertThrows(BadImageException.class, () -> ds.readImage(2, img, 0))
+                        .reason(),
+                "beyond a long as well");
+
+        String tooMany = assertThrows(
+                        DatasetException.class, () -> Datasets.open("webdataset:" + shard + "?classes=1000000000"))
+                .getMessage();
+        assertTrue(tooMany.contains("classes=1000000000 is above the limit of 100000"), tooMany);
+    }
+
+    @Test
     void defaultSplitsHaveNoTestSet() {
         Path shard = dir.resolve("a.tar");
         writeShard(shard, 0, 2);

@@ -119,7 +119,7 @@ public final class RunExecution {
         this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
         this.startNanos = clock.getAsLong();
         this.window = new TaskWindow(plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos);
-        this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), window, assembler, counters, clock);
+        this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), plan, window, assembler, counters, clock);
         this.publisher = new CheckpointPublisher(runId, spec, checkpoints);
         this.maxBufferedPairs =
                 Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());

@@ -43,19 +43,20 @@ final class TaskLedger {
     }
 
     /**
-     * Tasks published (or seen) and not complete: the credit they hold. A task whose records all
-     * arrived before this process published it (a resumed run reading what the previous process
-     * published) holds none, or it would keep the window shut in front of its own publication.
+     * Tasks published by this process and not complete: the credit they hold. A task seen in
+     * records before this process published it (a resumed run reading what the previous process
+     * published, or a forged record naming a later task of the plan) holds none: it would keep the
+     * window shut in front of its own publication, and forged records could shut it for good.
      */
     int openCount() {
         return openTaskIds().size();
     }
 
-    /** The incomplete tasks, in id order. */
+    /** The published, incomplete tasks, in id order. */
     Set<Long> openTaskIds() {
         Set<Long> ids = new TreeSet<>();
         open.forEach((taskId, task) -> {
-            if (!task.complete()) {
+            if (taskId < nextTaskId && !task.complete()) {
                 ids.add(taskId);
             }
         });

@@ -4,6 +4,8 @@ import io.twinview.model.Seeds;
 import io.twinview.proto.AugmentSchema;
 import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.RunSpec;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -17,8 +19,13 @@ public final class TaskPlan {
     private final ResolvedRun run;
     private final String viewsTopic;
     private final int maxSamplesPerBatch;
-    private int cachedEpoch = -1;
-    private int[] cachedPermutation;
+    /** The two newest epochs' permutations: records of two epochs interleave at an epoch's end. */
+    private final Map<Integer, int[]> permutations = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, int[]> eldest) {
+            return size() > 2;
+        }
+    };
 
     /**
      * @param maxSamplesPerBatch upper bound on samples in one ViewBatch record (sized from the topic limit)
@@ -39,7 +46,7 @@ public final class TaskPlan {
             throw new IllegalArgumentException("task " + taskId + " outside 0.." + (totalTasks() - 1));
         }
         RunSpec spec = run.spec();
-        int epoch = (int) (taskId / run.tasksPerEpoch());
+        int epoch = epoch(taskId);
         int first = (int) (taskId % run.tasksPerEpoch()) * spec.getSamplesPerTask();
         int last = Math.min(first + spec.getSamplesPerTask(), run.datasetSize());
         int[] permutation = permutation(epoch);
@@ -60,29 +67,63 @@ public final class TaskPlan {
         return task.build();
     }
 
+    /** The epoch a task of the plan belongs to. */
+    public int epoch(long taskId) {
+        return (int) (taskId / run.tasksPerEpoch());
+    }
+
+    /** Samples in a task of the plan. */
+    public int sampleCount(long taskId) {
+        int first = (int) (taskId % run.tasksPerEpoch()) * run.spec().getSamplesPerTask();
+        return Math.min(run.spec().getSamplesPerTask(), run.datasetSize() - first);
+    }
+
+    /** Number of ViewBatch records a worker makes of a task of the plan. */
+    public int recordCount(long taskId) {
+        return batchCount(sampleCount(taskId));
+    }
+
+    /**
+     * The sample indices of record {@code sequence} of a task of the plan, in the task's order:
+     * its {@code sample_indices [sequence*m, (sequence+1)*m)} with m the most samples per record.
+     */
+    public long[] chunk(long taskId, int sequence) {
+        if (taskId < 0 || taskId >= totalTasks() || sequence < 0 || sequence >= recordCount(taskId)) {
+            throw new IllegalArgumentException("task " + taskId + " record " + sequence + " is not in the plan");
+        }
+        int taskFirst = (int) (taskId % run.tasksPerEpoch()) * run.spec().getSamplesPerTask();
+        int first = taskFirst + sequence * maxSamplesPerBatch;
+        int last = Math.min(first + maxSamplesPerBatch, taskFirst + sampleCount(taskId));
+        int[] permutation = permutation(epoch(taskId));
+        long[] chunk = new long[last - first];
+        for (int i = first; i < last; i++) {
+            chunk[i - first] = permutation[i];
+        }
+        return chunk;
+    }
+
     /** Number of ViewBatch records a worker makes of a task. */
     public int batchCount(int samples) {
         return (samples + maxSamplesPerBatch - 1) / maxSamplesPerBatch;
     }
 
     private int[] permutation(int epoch) {
-        if (epoch != cachedEpoch) {
-            // Fisher-Yates on a stream owned by this epoch
-            SplittableRandom random =
-                    new SplittableRandom(Seeds.derive(run.spec().getSeed(), "epoch-order-" + epoch));
-            int[] order = new int[run.datasetSize()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-            cachedPermutation = order;
-            cachedEpoch = epoch;
+        return permutations.computeIfAbsent(epoch, this::drawPermutation);
+    }
+
+    private int[] drawPermutation(int epoch) {
+        // Fisher-Yates on a stream owned by this epoch
+        SplittableRandom random = new SplittableRandom(Seeds.derive(run.spec().getSeed(), "epoch-order-" + epoch));
+        int[] order = new int[run.datasetSize()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
         }
-        return cachedPermutation;
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
     }
 }

@@ -7,18 +7,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * Turns the records of the views topic into pairs for the batch assembler: drops (and counts)
- * records that do not parse or do not fit the run, drops duplicate (task id, sequence) records,
+ * records that do not parse or do not fit the run's task plan ({@link ViewBatches}), drops duplicate (task id, sequence) records,
  * counts the samples workers could not read, and skips the pairs a previous process already
  * trained on at the resume position.
  */
 final class ViewIntake {
 
+    /** Rejected records logged at WARN each, before only every thousandth is. */
+    static final int WARNED_REJECTIONS = 100;
+
     private final String runId;
     private final String viewsTopic;
     private final int imageSize;
+    private final TaskPlan plan;
     private final TaskWindow window;
     private final BatchAssembler assembler;
     private final RunCounters counters;
@@ -30,6 +35,7 @@ final class ViewIntake {
             String runId,
             String viewsTopic,
             int imageSize,
+            TaskPlan plan,
             TaskWindow window,
             BatchAssembler assembler,
             RunCounters counters,
@@ -37,6 +43,7 @@ final class ViewIntake {
         this.runId = runId;
         this.viewsTopic = viewsTopic;
         this.imageSize = imageSize;
+        this.plan = plan;
         this.window = window;
         this.assembler = assembler;
         this.counters = counters;
@@ -60,16 +67,17 @@ final class ViewIntake {
             reject(record, "does not parse as a ViewBatch: " + e.getMessage());
             return;
         }
+        String forged = ViewBatches.identityProblem(batch, runId, plan);
+        if (forged != null) {
+            reject(record, forged); // not a record of the plan: the ledger and the window never see it
+            return;
+        }
         TaskLedger ledger = window.ledger();
-        String problem = ViewBatches.problem(batch, runId, imageSize);
-        if (problem != null) {
-            if (batch.getRunId().equals(runId) && batch.getSequence() < batch.getBatchCount()) {
-                ledger.accept(
-                        batch.getTaskId(),
-                        batch.getSequence(),
-                        batch.getBatchCount()); // its pairs are lost; let the task complete
-            }
-            reject(record, problem);
+        String corrupt = ViewBatches.payloadProblem(batch, imageSize);
+        if (corrupt != null) {
+            // a record of the plan with unusable pixels: its pairs are lost; let the task complete
+            ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount());
+            reject(record, corrupt);
             return;
         }
         window.active(clock.getAsLong());
@@ -110,8 +118,17 @@ final class ViewIntake {
     private void reject(ViewRecord record, String reason) {
         long rejected = counters.rejectedBatch();
         assembler.passed(record.partition(), record.offset());
-        RunExecution.LOG.warnf(
+        // a flood of forged records must not become a flood of log lines: the first ones and every
+        // thousandth at WARN, the rest at DEBUG; the count is exact either way
+        boolean warn = rejected <= WARNED_REJECTIONS || rejected % 1000 == 0;
+        RunExecution.LOG.logf(
+                warn ? Logger.Level.WARN : Logger.Level.DEBUG,
                 "run %s: skipped ViewBatch at %s partition %d offset %d: %s (%d skipped so far)",
-                runId, viewsTopic, record.partition(), record.offset(), reason, rejected);
+                runId,
+                viewsTopic,
+                record.partition(),
+                record.offset(),
+                reason,
+                rejected);
     }
 }

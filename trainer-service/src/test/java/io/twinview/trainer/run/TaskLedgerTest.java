@@ -28,19 +28,22 @@ class TaskLedgerTest {
         TaskLedger ledger = TaskLedger.restore(5, List.of());
         assertEquals(TaskLedger.Verdict.NEW, ledger.accept(5, 0, 2));
         assertEquals(TaskLedger.Verdict.NEW, ledger.accept(6, 0, 2));
-        assertEquals(2, ledger.openCount(), "not yet published here, incomplete: tracked and holding credit");
-        assertEquals(TaskLedger.Verdict.NEW, ledger.accept(5, 1, 2));
         assertEquals(
-                1,
+                0,
                 ledger.openCount(),
-                "complete before its publication: no credit held, or the window "
-                        + "could stay shut in front of the task's own publication");
+                "not yet published here, incomplete: tracked but holding no credit, or records naming later tasks "
+                        + "(a previous process's, or forged) could shut the window in front of their publication");
+        assertEquals(TaskLedger.Verdict.NEW, ledger.accept(5, 1, 2));
+        assertEquals(0, ledger.openCount(), "complete before its publication: no credit either");
         assertEquals(
                 List.of(5L, 6L),
                 ledger.snapshot(Map.of()).stream().map(t -> t.getTaskId()).toList(),
                 "both are still in the checkpoint's ledger, with what arrived of them");
         ledger.published(5, 2);
         assertEquals(6, ledger.nextTaskId());
+        assertEquals(0, ledger.openCount(), "published after all its records arrived: complete, no credit");
+        ledger.published(6, 2);
+        assertEquals(1, ledger.openCount(), "task 6, half arrived, holds credit once published");
         assertEquals(TaskLedger.Verdict.DUPLICATE, ledger.accept(5, 0, 2), "its republished copies are duplicates");
         assertEquals(
                 List.of(6L),
