@@ -40,7 +40,7 @@ public record DatasetLimits(int maxImages, int maxImageSize, int maxClasses, int
 
     /** The error for a URI parameter over its limit: the parameter, its value, the range and the setting. */
     static DatasetException exceeded(DatasetUri uri, String what, long value, long min, long max, String setting) {
-        return uri.error(what + " = " + value + " is not allowed; allowed: " + min + ".." + max
-                + " (twinview.datasets." + setting + ")");
+        return uri.error(what + " = " + value + " is not allowed; allowed: " + min + ".." + max + " (twinview.datasets."
+                + setting + ")");
     }
 }

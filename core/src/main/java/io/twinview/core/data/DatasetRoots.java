@@ -147,8 +147,10 @@ public final class DatasetRoots {
             throw refused(uri, "its key has " + bad + " segment");
         }
         if (bucket.equals(checkpointBucket) && inCheckpoints(key)) {
-            throw refused(uri, (key.isEmpty() ? "the whole bucket includes" : "it lies in") + " the checkpoint prefix s3://"
-                    + bucket + "/" + CheckpointKeys.runsPrefix() + ", which is never a dataset");
+            throw refused(
+                    uri,
+                    (key.isEmpty() ? "the whole bucket includes" : "it lies in") + " the checkpoint prefix s3://"
+                            + bucket + "/" + CheckpointKeys.runsPrefix() + ", which is never a dataset");
         }
         for (S3Root root : s3) {
             if (root.covers(bucket, key)) {
@@ -178,8 +180,10 @@ public final class DatasetRoots {
                         return;
                     }
                 }
-                throw refused(uri, "it resolves to " + real + " (through a symbolic link), outside the allowed"
-                        + " dataset roots");
+                throw refused(
+                        uri,
+                        "it resolves to " + real + " (through a symbolic link), outside the allowed"
+                                + " dataset roots");
             }
         }
         throw refused(uri, "it is outside the allowed dataset roots");
@@ -202,9 +206,8 @@ public final class DatasetRoots {
     }
 
     private DatasetAccessException refused(DatasetUri uri, String why) {
-        return new DatasetAccessException(
-                "dataset URI '" + uri.text() + "' is not allowed: " + why + "; allowed roots: " + describe() + " ("
-                        + SETTING + ")");
+        return new DatasetAccessException("dataset URI '" + uri.text() + "' is not allowed: " + why
+                + "; allowed roots: " + describe() + " (" + SETTING + ")");
     }
 
     private static boolean inCheckpoints(String key) {

@@ -149,7 +149,8 @@ public final class Datasets {
                 ? S3Sources.open(format, parsed, storage, cacheDir)
                 : format.open().apply(parsed);
         if (dataset.size() > policy.limits().maxImages()) {
-            throw DatasetLimits.exceeded(parsed, "images", dataset.size(), 1, policy.limits().maxImages(), "max-images");
+            throw DatasetLimits.exceeded(
+                    parsed, "images", dataset.size(), 1, policy.limits().maxImages(), "max-images");
         }
         return dataset;
     }

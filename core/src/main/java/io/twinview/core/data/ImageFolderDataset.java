@@ -75,7 +75,8 @@ final class ImageFolderDataset extends SquareImages {
                 throw new DatasetException("dataset URI '" + uri.text() + "': cannot list " + classDir + ": " + e, e);
             }
             if (images.size() > room) {
-                throw uri.error("images: the folder holds more than " + uri.limits().maxImages()
+                throw uri.error("images: the folder holds more than "
+                        + uri.limits().maxImages()
                         + " images (counted up to class " + classDir.getFileName()
                         + "); allowed: at most " + uri.limits().maxImages() + " (twinview.datasets.max-images)");
             }

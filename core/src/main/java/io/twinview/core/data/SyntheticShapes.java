@@ -147,8 +147,7 @@ final class SyntheticShapes implements ImageDataset {
                     MIN_SIZE,
                     Math.min(MAX_SIZE, uri.limits().maxImageSize()),
                     " (twinview.datasets.max-image-size)");
-            int classes = intParam(
-                    uri, p, "classes", MAX_CLASSES, MIN_CLASSES, MAX_CLASSES, " (one class per shape)");
+            int classes = intParam(uri, p, "classes", MAX_CLASSES, MIN_CLASSES, MAX_CLASSES, " (one class per shape)");
             long seed = 0;
             if (p.containsKey("seed")) {
                 String s = p.get("seed");

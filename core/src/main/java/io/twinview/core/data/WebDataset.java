@@ -87,9 +87,10 @@ final class WebDataset extends SquareImages {
                 keys.add(sample.key);
             }
             if (keys.size() > uri.limits().maxImages()) {
-                throw uri.error("images: the shards hold more than " + uri.limits().maxImages()
-                        + " samples (counted up to " + shard.getFileName() + "); allowed: at most "
-                        + uri.limits().maxImages() + " (twinview.datasets.max-images)");
+                throw uri.error(
+                        "images: the shards hold more than " + uri.limits().maxImages()
+                                + " samples (counted up to " + shard.getFileName() + "); allowed: at most "
+                                + uri.limits().maxImages() + " (twinview.datasets.max-images)");
             }
         }
         if (keys.isEmpty()) {
@@ -168,8 +169,9 @@ final class WebDataset extends SquareImages {
                 throw uri.error("no .tar shards in directory " + path);
             }
             if (shards.size() > uri.limits().maxShards()) {
-                throw uri.error("shards: directory " + path + " holds " + shards.size() + " .tar shards; allowed: at most "
-                        + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
+                throw uri.error(
+                        "shards: directory " + path + " holds " + shards.size() + " .tar shards; allowed: at most "
+                                + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
             }
         } else if (Files.isRegularFile(path)) {
             shards.add(path);
@@ -205,8 +207,9 @@ final class WebDataset extends SquareImages {
             long count = rangeSize(uri, ranges.group(1), ranges.group(2));
             total = count > uri.limits().maxShards() ? count : total * count; // no overflow: both <= 2^31 here
             if (total > uri.limits().maxShards()) {
-                throw uri.error("shards: the pattern " + pattern + " names more than " + uri.limits().maxShards()
-                        + " shards; allowed: at most " + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
+                throw uri.error("shards: the pattern " + pattern + " names more than "
+                        + uri.limits().maxShards() + " shards; allowed: at most "
+                        + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
             }
         }
         return expandRanges(uri, pattern);

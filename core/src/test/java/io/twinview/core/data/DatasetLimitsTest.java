@@ -36,7 +36,8 @@ class DatasetLimitsTest {
         assertTrue(size.contains("size='65' is not allowed; allowed: an integer in 8..64"), size);
         String classes = refused("synthetic:?classes=11", POLICY);
         assertTrue(classes.contains("classes='11' is not allowed; allowed: an integer in 2..10"), classes);
-        assertEquals(100, Datasets.open("synthetic:?n=100&size=64", null, POLICY).size(), "the limits themselves pass");
+        assertEquals(
+                100, Datasets.open("synthetic:?n=100&size=64", null, POLICY).size(), "the limits themselves pass");
     }
 
     @Test
@@ -78,9 +79,11 @@ class DatasetLimitsTest {
         WebDatasetTest.writeShard(shard, 0, 3);
         String message = refused("webdataset:" + shard + "?classes=6", POLICY);
         assertTrue(
-                message.contains("classes = 6 is not allowed; allowed: 1..5 (twinview.datasets.max-classes)"),
-                message);
-        assertEquals(3, Datasets.open("webdataset:" + shard + "?classes=5", null, POLICY).size());
+                message.contains("classes = 6 is not allowed; allowed: 1..5 (twinview.datasets.max-classes)"), message);
+        assertEquals(
+                3,
+                Datasets.open("webdataset:" + shard + "?classes=5", null, POLICY)
+                        .size());
     }
 
     @Test

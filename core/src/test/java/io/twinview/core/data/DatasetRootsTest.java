@@ -116,7 +116,8 @@ class DatasetRootsTest {
                 "runs/ of another bucket is an ordinary prefix");
         IllegalArgumentException root = assertThrows(
                 IllegalArgumentException.class, () -> DatasetRoots.of(List.of("s3://twinview/runs/x"), "twinview"));
-        assertTrue(root.getMessage().contains("twinview.datasets.roots entry 's3://twinview/runs/x'"), root.getMessage());
+        assertTrue(
+                root.getMessage().contains("twinview.datasets.roots entry 's3://twinview/runs/x'"), root.getMessage());
     }
 
     @Test
@@ -131,8 +132,8 @@ class DatasetRootsTest {
     @Test
     void datasetsOpenWithAPolicyChecksTheRootsBeforeReading() {
         DatasetPolicy policy = new DatasetPolicy(roots, DatasetLimits.DEFAULTS);
-        DatasetAccessException e = assertThrows(
-                DatasetAccessException.class, () -> Datasets.open("cifar10:/etc", null, policy));
+        DatasetAccessException e =
+                assertThrows(DatasetAccessException.class, () -> Datasets.open("cifar10:/etc", null, policy));
         assertTrue(e.getMessage().contains("is not allowed"), e.getMessage());
         assertThrows(DatasetAccessException.class, () -> Datasets.defaultSplits("cifar10:/etc", null, policy));
         DatasetException unknown =
