@@ -233,6 +233,7 @@ public final class Pipeline implements AutoCloseable {
             int augmentHttp) {
         Map<String, String> common = new LinkedHashMap<>(stackConfig);
         common.put("twinview.storage.bucket", BUCKET);
+        common.put("twinview.datasets.roots", datasetRoots(options.home(), System.getenv("TWINVIEW_DATASETS_ROOTS")));
 
         Map<String, String> trainer = new LinkedHashMap<>(common);
         trainer.put("quarkus.grpc.server.port", String.valueOf(trainerGrpc));
@@ -251,6 +252,24 @@ public final class Pipeline implements AutoCloseable {
         all.put("eval-service", eval);
         all.put("augment-service", augment);
         return all;
+    }
+
+    /**
+     * The datasets the embedded services let their callers name ({@code twinview.datasets.roots}):
+     * {@code $TWINVIEW_DATASETS_ROOTS} when set, else the project folder (a {@code data/} folder in it),
+     * the shared datasets folder beside it ({@code ../shared/datasets}, where the README's CIFAR-10 subset
+     * lives) and the embedded bucket (whose checkpoint prefix {@code runs/} stays refused).
+     */
+    static String datasetRoots(Path home, String fromEnvironment) {
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.strip();
+        }
+        Path project = home.toAbsolutePath().normalize();
+        return String.join(
+                ",",
+                project.toString(),
+                project.resolve("../shared/datasets").normalize().toString(),
+                "s3://" + BUCKET);
     }
 
     private static int port(int fixed, String what) {
