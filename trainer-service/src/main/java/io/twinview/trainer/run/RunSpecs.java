@@ -33,6 +33,7 @@ import java.util.List;
  */
 public final class RunSpecs {
 
+    /** Samples per task unless the spec says, or fewer where {@code max-batch-pixels} allows fewer at the image size. */
     public static final int DEFAULT_SAMPLES_PER_TASK = 256;
     /** A run gets a checkpoint every epoch, but no more than this many in all by default. */
     public static final int MAX_DEFAULT_CHECKPOINTS = 20;
@@ -164,10 +165,9 @@ public final class RunSpecs {
         }
 
         int samplesPerTask = positiveOrDefault(
-                "samples_per_task",
-                requested.hasSamplesPerTask(),
-                requested.getSamplesPerTask(),
-                DEFAULT_SAMPLES_PER_TASK);
+                "samples_per_task", requested.hasSamplesPerTask(), requested.getSamplesPerTask(), (int) Math.max(
+                        1,
+                        Math.min(DEFAULT_SAMPLES_PER_TASK, limits.maxBatchPixels() / ((long) imageSize * imageSize))));
         atMost("samples_per_task", samplesPerTask, limits.maxSamplesPerTask(), "max-samples-per-task");
         long taskPixels = (long) samplesPerTask * imageSize * imageSize;
         if (taskPixels > limits.maxBatchPixels()) {
