@@ -26,7 +26,10 @@ class RunLimitsTest {
 
     @Test
     void eachBoundNamesTheFieldTheValueAndTheSetting() {
-        RunSpec.Builder synthetic = RunSpec.newBuilder().setDatasetUri("synthetic:?n=512").setEpochs(2);
+        RunSpec.Builder synthetic = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=512")
+                .setEpochs(2)
+                .setBatchSize(16);
         assertEquals(
                 "epochs = 11 is not valid: 1..10 (twinview.trainer.limits.max-epochs)",
                 invalid(synthetic.clone().setEpochs(11), SMALL).getMessage());
