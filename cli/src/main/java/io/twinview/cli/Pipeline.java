@@ -310,6 +310,7 @@ public final class Pipeline implements AutoCloseable {
             int augmentHttp) {
         Map<String, String> common = new LinkedHashMap<>(stackConfig);
         common.put("twinview.storage.bucket", BUCKET);
+        common.put("twinview.datasets.roots", datasetRoots(options.home(), System.getenv("TWINVIEW_DATASETS_ROOTS")));
 
         Map<String, String> trainer = new LinkedHashMap<>(common);
         trainer.put("quarkus.grpc.server.port", String.valueOf(trainerGrpc));
@@ -340,6 +341,24 @@ public final class Pipeline implements AutoCloseable {
         String jaas = client.remove(SaslConfigs.SASL_JAAS_CONFIG);
         client.forEach((key, value) -> properties.put("kafka." + key, value));
         return Map.of("KAFKA_SASL_JAAS_CONFIG", jaas);
+    }
+
+    /**
+     * The datasets the embedded services let their callers name ({@code twinview.datasets.roots}):
+     * {@code $TWINVIEW_DATASETS_ROOTS} when set, else the project folder (a {@code data/} folder in it),
+     * the shared datasets folder beside it ({@code ../shared/datasets}, where the README's CIFAR-10 subset
+     * lives) and the embedded bucket (whose checkpoint prefix {@code runs/} stays refused).
+     */
+    static String datasetRoots(Path home, String fromEnvironment) {
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.strip();
+        }
+        Path project = home.toAbsolutePath().normalize();
+        return String.join(
+                ",",
+                project.toString(),
+                project.resolve("../shared/datasets").normalize().toString(),
+                "s3://" + BUCKET);
     }
 
     private static int port(int fixed, String what) {

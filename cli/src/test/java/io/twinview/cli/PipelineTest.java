@@ -1,6 +1,7 @@
 package io.twinview.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.stack.LocalStack;
 import java.nio.file.Path;
@@ -37,8 +38,19 @@ class PipelineTest {
                     Pipeline.BUCKET,
                     service.getValue().get("twinview.storage.bucket"),
                     service.getKey() + " gets the bucket");
+            Path home = Path.of(".").toAbsolutePath().normalize();
+            assertEquals(
+                    home + "," + home.resolve("../shared/datasets").normalize() + ",s3://twinview",
+                    service.getValue().get("twinview.datasets.roots"),
+                    service.getKey() + " may read the project's data folders and the embedded bucket");
         }
         assertEquals(
                 "2", services.get("augment-service").get("twinview.augment.threads"), "augment threads pass through");
+    }
+
+    @Test
+    void datasetRootsFromTheEnvironmentReplaceTheEmbeddedDefault() {
+        assertEquals("/data,s3://b/datasets", Pipeline.datasetRoots(Path.of("."), " /data,s3://b/datasets "));
+        assertTrue(Pipeline.datasetRoots(Path.of("/work/main"), "").startsWith("/work/main,/work/shared/datasets,"));
     }
 }

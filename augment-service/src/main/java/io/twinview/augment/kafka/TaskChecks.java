@@ -1,5 +1,7 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.AugmentSchema;
@@ -28,6 +30,11 @@ final class TaskChecks {
         if (task.getViewsTopic().isEmpty()) {
             return "views_topic is empty";
         }
+        String ownTopic = Topics.viewsTopic(task.getRunId());
+        if (!task.getViewsTopic().equals(ownTopic)) { // a task may not write views into another run
+            return "views_topic '" + task.getViewsTopic() + "' is not the views topic of run " + task.getRunId()
+                    + "; allowed: '" + ownTopic + "' (the trainer's twinview.views.<run_id>)";
+        }
         long imageSize = Integer.toUnsignedLong(task.getImageSize());
         if (imageSize < MIN_IMAGE_SIZE || imageSize > MAX_IMAGE_SIZE) {
             return "image_size " + imageSize + " outside " + MIN_IMAGE_SIZE + ".." + MAX_IMAGE_SIZE;
@@ -49,6 +56,20 @@ final class TaskChecks {
                     + " samples per record fit comfortably)";
         }
         return null;
+    }
+
+    /**
+     * Why the task's dataset may not be opened by this worker (outside its {@code twinview.datasets.roots},
+     * or not a dataset URI at all), or null when it may. Runs on every task, before the dataset is
+     * opened or taken from the worker's cache, so a forged task cannot name what the trainer would refuse.
+     */
+    static String datasetProblem(AugmentTask task, DatasetPolicy datasets) {
+        try {
+            datasets.checkRoots(task.getDatasetUri());
+            return null;
+        } catch (DatasetException e) {
+            return "dataset_uri: " + e.getMessage();
+        }
     }
 
     /** Why a sample index is not in the dataset, or null when all are. */

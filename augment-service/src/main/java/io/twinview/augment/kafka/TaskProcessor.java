@@ -5,6 +5,7 @@ import io.twinview.augment.BatchAugmenter;
 import io.twinview.augment.SampleRejection;
 import io.twinview.augment.TwoViewAugmenter;
 import io.twinview.augment.TwoViewPolicy;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.proto.AugmentSchema;
@@ -61,6 +62,7 @@ final class TaskProcessor {
     private final String workerId;
     private final String deadLetterTopic;
     private final Function<String, ImageDataset> opener;
+    private final DatasetPolicy policy;
     private final Map<String, ImageDataset> datasets = lru(CACHE_ENTRIES);
     private final Map<AugmenterKey, TwoViewAugmenter> augmenters = lru(CACHE_ENTRIES);
     private final Map<String, Boolean> knownTopics = lru(256);
@@ -95,14 +97,17 @@ final class TaskProcessor {
     /**
      * @param opener opens a dataset URI ({@link Datasets#open} in production; tests inject datasets
      *               with unreadable samples), throwing {@link io.twinview.core.data.DatasetException}
+     * @param policy the roots every task's dataset URI is checked against before {@code opener} sees it
      */
     TaskProcessor(
             Admin admin,
             BatchAugmenter batches,
             String workerId,
             String deadLetterTopic,
-            Function<String, ImageDataset> opener) {
+            Function<String, ImageDataset> opener,
+            DatasetPolicy policy) {
         this.admin = admin;
+        this.policy = policy;
         this.batches = batches;
         this.workerId = workerId;
         this.deadLetterTopic = deadLetterTopic;
@@ -119,6 +124,9 @@ final class TaskProcessor {
     Outcome process(AugmentTask task, Producer<byte[], byte[]> producer, BooleanSupplier stopping)
             throws ProduceFailure, InterruptedException {
         String problem = TaskChecks.problem(task);
+        if (problem == null) {
+            problem = TaskChecks.datasetProblem(task, policy);
+        }
         if (problem != null) {
             return new Outcome.Skipped(problem);
         }

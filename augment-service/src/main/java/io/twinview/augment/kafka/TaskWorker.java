@@ -106,7 +106,7 @@ public final class TaskWorker implements AutoCloseable {
      * on object storage ({@code SCHEME:s3://...}) is skipped with a reason naming the missing setting.
      */
     public static TaskWorker start(WorkerSettings settings) {
-        return new TaskWorker(settings, WorkerDatasets.opener(settings.storage()));
+        return new TaskWorker(settings, WorkerDatasets.opener(settings.storage(), settings.datasets()));
     }
 
     /** With datasets opened by {@code datasets} instead of {@link Datasets#open} (tests: unreadable samples). */
@@ -214,7 +214,8 @@ public final class TaskWorker implements AutoCloseable {
                     new BatchAugmenter(augmentPool, settings.threads()),
                     settings.workerId(),
                     settings.deadLetterTopic(),
-                    datasets);
+                    datasets,
+                    settings.datasets());
             // the producer is closed after the consumer: leaving the group comes first, so a stopping
             // worker's partitions move at once while sends of an abandoned task drain
             try (ProducerSlot producer = new ProducerSlot(settings)) {

@@ -1,11 +1,15 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.data.DatasetLimits;
+import io.twinview.core.data.DatasetPolicy;
+import io.twinview.core.data.DatasetRoots;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.StorageSettings;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * {@code .threads},
  * {@code .retry-backoff}, {@code .dead-letter-topic}, {@code .session-timeout} (ISO-8601 or
  * {@code 6s}-style durations), and for datasets on object storage {@code twinview.storage.endpoint},
- * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults. Runs until SIGTERM or SIGINT; exits
+ * {@code .access-key}, {@code .secret-key}, {@code .bucket}, {@code .region}, with the service's defaults;
+ * {@code twinview.datasets.roots} (comma separated) when tasks may only name datasets there (unset: any,
+ * as befits a test tool; default dataset limits). Runs until SIGTERM or SIGINT; exits
  * with 1 when the worker's loop ends on its own, 2 for a bad setting.
  */
 public final class WorkerMain {
@@ -60,6 +66,17 @@ public final class WorkerMain {
 
     /** @throws IllegalArgumentException naming the property, the value and what is allowed */
     static WorkerSettings fromSystemProperties() {
+        WorkerSettings settings = withoutRoots();
+        String roots = System.getProperty(DatasetRoots.SETTING);
+        return roots == null
+                ? settings
+                : settings.withDatasets(new DatasetPolicy(
+                        DatasetRoots.of(
+                                List.of(roots.split(",")), System.getProperty("twinview.storage.bucket", "twinview")),
+                        DatasetLimits.DEFAULTS));
+    }
+
+    private static WorkerSettings withoutRoots() {
         int threads = integer("threads", 1);
         String workerId = System.getProperty(PREFIX + "worker-id", "").trim();
         return new WorkerSettings(

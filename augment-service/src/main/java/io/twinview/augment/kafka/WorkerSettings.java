@@ -1,5 +1,6 @@
 package io.twinview.augment.kafka;
 
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.StorageSettings;
@@ -23,6 +24,8 @@ import java.util.Objects;
  * @param storage          the object storage that {@code SCHEME:s3://BUCKET/PREFIX} datasets are read from
  *                         (endpoint, credentials, region; the bucket is each URI's own), or null when this
  *                         worker has none: it then skips tasks of s3:// datasets
+ * @param datasets         the roots every task's dataset URI must lie in, and the dataset size limits
+ *                         ({@code twinview.datasets.*})
  */
 public record WorkerSettings(
         KafkaClients kafka,
@@ -34,7 +37,8 @@ public record WorkerSettings(
         Duration retryBackoff,
         String deadLetterTopic,
         Duration sessionTimeout,
-        StorageSettings storage) {
+        StorageSettings storage,
+        DatasetPolicy datasets) {
 
     /** Kafka's default session.timeout.ms. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
@@ -55,6 +59,7 @@ public record WorkerSettings(
         if (retryBackoff.isNegative()) {
             throw new IllegalArgumentException("retryBackoff must not be negative, was " + retryBackoff);
         }
+        Objects.requireNonNull(datasets, "datasets");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0
                 || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
@@ -85,7 +90,53 @@ public record WorkerSettings(
                 retryBackoff,
                 Topics.DEFAULT_DEAD_LETTER_TOPIC,
                 DEFAULT_SESSION_TIMEOUT,
-                null);
+                null,
+                DatasetPolicy.OPEN);
+    }
+
+    /**
+     * Settings whose tasks may name any dataset (tests, tools): {@link DatasetPolicy#OPEN}. The service
+     * and {@link WorkerMain} pass {@code twinview.datasets.*} instead.
+     */
+    public WorkerSettings(
+            KafkaClients kafka,
+            String tasksTopic,
+            int tasksPartitions,
+            String groupId,
+            String workerId,
+            int threads,
+            Duration retryBackoff,
+            String deadLetterTopic,
+            Duration sessionTimeout,
+            StorageSettings storage) {
+        this(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                deadLetterTopic,
+                sessionTimeout,
+                storage,
+                DatasetPolicy.OPEN);
+    }
+
+    /** The same settings with other dataset roots and limits. */
+    public WorkerSettings withDatasets(DatasetPolicy policy) {
+        return new WorkerSettings(
+                kafka,
+                tasksTopic,
+                tasksPartitions,
+                groupId,
+                workerId,
+                threads,
+                retryBackoff,
+                deadLetterTopic,
+                sessionTimeout,
+                storage,
+                policy);
     }
 
     /** The same settings for another topic and group (tests, tools). */
@@ -100,7 +151,8 @@ public record WorkerSettings(
                 retryBackoff,
                 deadLetterTopic,
                 sessionTimeout,
-                storage);
+                storage,
+                datasets);
     }
 
     /** The same settings with another thread count. */
@@ -115,7 +167,8 @@ public record WorkerSettings(
                 retryBackoff,
                 deadLetterTopic,
                 sessionTimeout,
-                storage);
+                storage,
+                datasets);
     }
 
     /** The same settings with another dead-letter topic. */
@@ -130,7 +183,8 @@ public record WorkerSettings(
                 retryBackoff,
                 topic,
                 sessionTimeout,
-                storage);
+                storage,
+                datasets);
     }
 
     /** The same settings with another session timeout. */
@@ -145,7 +199,8 @@ public record WorkerSettings(
                 retryBackoff,
                 deadLetterTopic,
                 timeout,
-                storage);
+                storage,
+                datasets);
     }
 
     /** The same settings with object storage for s3:// datasets (null: none). */
@@ -160,7 +215,8 @@ public record WorkerSettings(
                 retryBackoff,
                 deadLetterTopic,
                 sessionTimeout,
-                objectStorage);
+                objectStorage,
+                datasets);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.twinview.augment.config.AugmentConfig;
 import io.twinview.augment.kafka.TaskWorker;
 import io.twinview.augment.kafka.WorkerSettings;
+import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
 import io.twinview.core.config.StorageConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,10 +27,14 @@ public class AugmentWorkerService {
     @Inject
     KafkaConfig kafkaConfig;
 
+    @Inject
+    DatasetsConfig datasetsConfig;
+
     private volatile TaskWorker worker;
 
     void onStart(@Observes StartupEvent event) {
-        worker = TaskWorker.start(settings(config, storageConfig, kafkaConfig));
+        worker = TaskWorker.start(settings(config, storageConfig, kafkaConfig)
+                .withDatasets(datasetsConfig.policy(storageConfig.bucket())));
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.data.DatasetLimits;
+import io.twinview.core.data.DatasetPolicy;
+import io.twinview.core.data.DatasetRoots;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.kafka.Topics;
 import io.twinview.proto.v1.AugmentTask;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -76,5 +80,29 @@ class TaskChecksTest {
         assertTrue(
                 problem != null && problem.contains(expected),
                 "expected a problem mentioning '" + expected + "', got " + problem);
+    }
+
+    @Test
+    void viewsGoOnlyToTheRunsOwnTopic() {
+        String problem = TaskChecks.problem(
+                GOOD.toBuilder().setViewsTopic("twinview.views.run-b").build());
+        assertEquals(
+                "views_topic 'twinview.views.run-b' is not the views topic of run run-a; allowed:"
+                        + " 'twinview.views.run-a' (the trainer's twinview.views.<run_id>)",
+                problem);
+    }
+
+    @Test
+    void theDatasetMustLieInTheWorkersRoots() {
+        DatasetPolicy policy = new DatasetPolicy(DatasetRoots.of(List.of("/data"), "twinview"), DatasetLimits.DEFAULTS);
+        assertNull(TaskChecks.datasetProblem(GOOD, policy), "synthetic datasets need no root");
+        assertNull(TaskChecks.datasetProblem(
+                GOOD.toBuilder().setDatasetUri("cifar10:/data/c").build(), policy));
+        String problem = TaskChecks.datasetProblem(
+                GOOD.toBuilder().setDatasetUri("cifar10:/etc").build(), policy);
+        assertTrue(
+                problem.startsWith("dataset_uri: dataset URI 'cifar10:/etc' is not allowed")
+                        && problem.endsWith("allowed roots: /data (twinview.datasets.roots)"),
+                problem);
     }
 }

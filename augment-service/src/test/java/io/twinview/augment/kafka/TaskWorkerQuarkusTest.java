@@ -12,6 +12,8 @@ import io.twinview.stack.LocalStack;
 import io.twinview.stack.quarkus.LocalStackTestResource;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -175,6 +177,95 @@ class TaskWorkerQuarkusTest {
                     offset -> offset >= sent.offset() + 1);
         } finally {
             logger.removeHandler(capture);
+        }
+    }
+
+    /**
+     * Issue 12, acceptance 4: a forged task cannot make the worker read outside its dataset roots (the
+     * test profile's: the temporary folder and s3://twinview-test), nor write views into another run,
+     * nor open an oversized dataset. Each is skipped with a reason naming the URI and what is allowed,
+     * and the worker does the next good task.
+     */
+    @Test
+    void forgedTasksOutsideTheRootsOrIntoAnotherRunAreSkippedAndTheWorkerGoesOn() throws Exception {
+        String runId = KafkaTestSupport.unique("quarkus-forged");
+        String viewsTopic = kafka.createViewsTopic(runId);
+        String victim = KafkaTestSupport.unique("quarkus-victim");
+        String victimTopic = kafka.createViewsTopic(victim);
+        Path root =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path link =
+                root.resolve("twinview-worker-escape-" + ProcessHandle.current().pid());
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, Path.of("/etc"));
+        long[] indices = LongStream.range(0, 8).toArray();
+        AugmentTask good =
+                KafkaTestSupport.task(runId, 7, "synthetic:?n=300", indices, 8).build();
+        List<String> outside = List.of(
+                "imagefolder:/etc",
+                "cifar10:/root",
+                "imagefolder:" + root + "/../..",
+                "imagefolder:" + link,
+                "cifar10:s3://twinview-test/runs/some-run/checkpoints");
+        List<AugmentTask> forged = new ArrayList<>();
+        outside.forEach(uri -> forged.add(good.toBuilder().setDatasetUri(uri).build()));
+        forged.add(good.toBuilder().setViewsTopic(victimTopic).build());
+        forged.add(good.toBuilder().setDatasetUri("synthetic:?n=2000000000").build());
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                Object[] p = record.getParameters();
+                warnings.add(p != null && p.length > 0 ? String.format(record.getMessage(), p) : record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger logger = Logger.getLogger(TaskWorker.class.getName());
+        logger.addHandler(capture);
+        long skippedBefore = worker().stats().snapshot().tasksSkipped();
+        try {
+            int partition = 3; // one partition: the good task is read after the forged ones
+            for (AugmentTask task : forged) {
+                kafka.publish(config.tasksTopic(), partition, key(task), task.toByteArray());
+            }
+            kafka.publish(config.tasksTopic(), partition, key(good), good.toByteArray());
+
+            List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(viewsTopic, 1, TIMEOUT, Duration.ofSeconds(1));
+            ViewAssertions.assertViewsOf(good, records, worker().settings().workerId());
+            assertEquals(
+                    skippedBefore + forged.size(),
+                    worker().stats().snapshot().tasksSkipped(),
+                    "every forged task is skipped, once");
+            for (String uri : outside) {
+                assertTrue(
+                        warnings.stream()
+                                .anyMatch(w -> w.contains("dataset URI '" + uri + "' is not allowed")
+                                        && w.contains("allowed roots: " + root + ", s3://twinview-test")),
+                        "the skip of " + uri + " names it and the allowed roots: " + warnings);
+            }
+            assertTrue(
+                    warnings.stream()
+                            .anyMatch(w -> w.contains("views_topic '" + victimTopic + "' is not the views topic of run "
+                                    + runId + "; allowed: '" + viewsTopic + "'")),
+                    "the skip names the forged topic and the run's own: " + warnings);
+            assertTrue(
+                    warnings.stream()
+                            .anyMatch(w -> w.contains("n='2000000000' is not allowed; allowed: an integer in"
+                                    + " 1..1000000 (twinview.datasets.max-images)")),
+                    "the oversized dataset is refused naming the parameter and range: " + warnings);
+            assertTrue(
+                    kafka.readAll(victimTopic, 0, Duration.ofSeconds(2), Duration.ofSeconds(1))
+                            .isEmpty(),
+                    "nothing reaches the other run's views topic");
+            assertTrue(worker().alive(), "the worker keeps running");
+        } finally {
+            logger.removeHandler(capture);
+            Files.delete(link);
         }
     }
 

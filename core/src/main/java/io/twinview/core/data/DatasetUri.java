@@ -6,12 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A dataset URI split into {@code scheme:path?key=value&key=value}. No percent-decoding: paths
- * and values are taken literally, which is all the supported schemes need.
+ * A dataset URI split into {@code scheme:path?key=value&key=value}, with the size limits its format
+ * must open it within. No percent-decoding: paths and values are taken literally, which is all the
+ * supported schemes need.
  */
-record DatasetUri(String text, String scheme, String path, Map<String, String> params) {
+record DatasetUri(String text, String scheme, String path, Map<String, String> params, DatasetLimits limits) {
 
     static DatasetUri parse(String uri) {
+        return parse(uri, DatasetLimits.DEFAULTS);
+    }
+
+    static DatasetUri parse(String uri, DatasetLimits limits) {
         if (uri == null || uri.isBlank()) {
             throw new DatasetException(
                     "dataset URI is empty; expected e.g. 'cifar10:/data/cifar?split=train' or 'synthetic:?n=4096'");
@@ -44,7 +49,7 @@ record DatasetUri(String text, String scheme, String path, Map<String, String> p
                 }
             }
         }
-        return new DatasetUri(uri, scheme, path, Collections.unmodifiableMap(params));
+        return new DatasetUri(uri, scheme, path, Collections.unmodifiableMap(params), limits);
     }
 
     /** Throws unless every parameter is one of {@code allowed}. */

@@ -23,7 +23,7 @@ import java.util.List;
  *
  * synthetic:                     4096 generated 32x32 shape images, 10 classes, seed 0, split=train
  * synthetic:?n=N&amp;size=S&amp;seed=X&amp;split=train|test&amp;classes=C
- *                                n in 1..2^31-1 (default 4096), size in 8..1024 (default 32),
+ *                                n in 1..max-images (default 4096), size in 8..1024 (default 32),
  *                                seed a 64-bit integer (default 0), classes in 2..10 (default 10)
  *
  * SCHEME:s3://BUCKET/PREFIX[?...]          any of the file formats above on object storage
@@ -65,6 +65,12 @@ import java.util.List;
  *       from there and reports its URI in the s3:// form. {@link #open(String)} rejects s3:// URIs
  *       naming the missing storage settings.</li>
  * </ul>
+ * <h2>Roots and limits</h2>
+ * The services open what their callers name through {@link #open(String, StorageSettings, DatasetPolicy)}:
+ * the URI must lie within the policy's {@link DatasetRoots} (local directories, {@code s3://} prefixes;
+ * never the checkpoint prefix) and its sizes within its {@link DatasetLimits} (images, {@code size},
+ * {@code classes}, shards). The other entry points use {@link DatasetPolicy#OPEN}: any path,
+ * default limits (1,000,000 images, size 1024, 10,000 classes, 10,000 shards).
  * <h2>Bad images</h2>
  * The encoded formats (imagefolder, webdataset) check each image on read, before decoding it:
  * an empty, truncated, wrongly signed, corrupt (PNG CRC, decoder error) or too large image
@@ -103,7 +109,7 @@ public final class Datasets {
      * @throws DatasetException naming the URI and exactly what is wrong
      */
     public static ImageDataset open(String uri) {
-        return open(uri, null, null); // an s3:// URI fails naming the missing storage settings
+        return open(uri, null, (Path) null); // an s3:// URI fails naming the missing storage settings
     }
 
     /**
@@ -120,11 +126,33 @@ public final class Datasets {
 
     /** {@link #open(String, StorageSettings)} with an explicit cache folder. */
     public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir) {
-        DatasetUri parsed = DatasetUri.parse(uri);
+        return open(uri, storage, cacheDir, DatasetPolicy.OPEN);
+    }
+
+    /**
+     * Opens a dataset a caller of a service named: only within the policy's roots and limits
+     * (see {@link DatasetRoots} and {@link DatasetLimits}), checked before anything is read.
+     *
+     * @throws DatasetAccessException for a URI outside the roots, naming the URI and the roots
+     * @throws DatasetException       naming the URI and what is wrong, a size over its limit included
+     */
+    public static ImageDataset open(String uri, StorageSettings storage, DatasetPolicy policy) {
+        return open(uri, storage, S3Sources.defaultCache(), policy);
+    }
+
+    /** {@link #open(String, StorageSettings, DatasetPolicy)} with an explicit cache folder. */
+    public static ImageDataset open(String uri, StorageSettings storage, Path cacheDir, DatasetPolicy policy) {
+        DatasetUri parsed = DatasetUri.parse(uri, policy.limits());
         DatasetFormat format = format(parsed);
-        return S3Sources.isS3(parsed)
+        policy.roots().check(parsed);
+        ImageDataset dataset = S3Sources.isS3(parsed)
                 ? S3Sources.open(format, parsed, storage, cacheDir)
                 : format.open().apply(parsed);
+        if (dataset.size() > policy.limits().maxImages()) {
+            throw DatasetLimits.exceeded(
+                    parsed, "images", dataset.size(), 1, policy.limits().maxImages(), "max-images");
+        }
+        return dataset;
     }
 
     /** {@link #defaultSplits(String)} for a URI that may name an s3:// source; URIs come back in the s3:// form. */
@@ -134,8 +162,25 @@ public final class Datasets {
 
     /** {@link #defaultSplits(String, StorageSettings)} with an explicit cache folder. */
     public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, Path cacheDir) {
-        DatasetUri parsed = DatasetUri.parse(trainingUri);
+        return defaultSplits(trainingUri, storage, cacheDir, DatasetPolicy.OPEN);
+    }
+
+    /**
+     * {@link #defaultSplits(String, StorageSettings)} of a URI a caller of a service named: only within
+     * the policy's roots and limits, checked before anything is read.
+     *
+     * @throws DatasetAccessException for a URI outside the roots, naming the URI and the roots
+     */
+    public static EvalSplits defaultSplits(String trainingUri, StorageSettings storage, DatasetPolicy policy) {
+        return defaultSplits(trainingUri, storage, S3Sources.defaultCache(), policy);
+    }
+
+    /** {@link #defaultSplits(String, StorageSettings, DatasetPolicy)} with an explicit cache folder. */
+    public static EvalSplits defaultSplits(
+            String trainingUri, StorageSettings storage, Path cacheDir, DatasetPolicy policy) {
+        DatasetUri parsed = DatasetUri.parse(trainingUri, policy.limits());
         DatasetFormat format = format(parsed);
+        policy.roots().check(parsed);
         return S3Sources.isS3(parsed)
                 ? S3Sources.defaultSplits(format, parsed, storage, cacheDir)
                 : format.defaultSplits().apply(parsed);
@@ -175,7 +220,7 @@ public final class Datasets {
      * @throws DatasetException for a URI {@link #open} would reject for its syntax, directory or file names
      */
     public static EvalSplits defaultSplits(String trainingUri) {
-        return defaultSplits(trainingUri, null, null); // an s3:// URI fails naming the missing storage settings
+        return defaultSplits(trainingUri, null, (Path) null); // an s3:// URI fails naming the missing storage settings
     }
 
     /** The format of the URI's scheme; an unknown scheme fails naming the known ones. */

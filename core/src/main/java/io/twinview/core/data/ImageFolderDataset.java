@@ -63,14 +63,22 @@ final class ImageFolderDataset extends SquareImages {
             Path classDir = classDirs.get(c);
             names.add(classDir.getFileName().toString());
             List<Path> images;
+            long room = (long) uri.limits().maxImages() - files.size();
             try (Stream<Path> walk = Files.walk(classDir)) {
                 images = walk.filter(Files::isRegularFile)
                         .filter(ImageFolderDataset::isImageName)
                         .filter(p -> !hiddenBelow(classDir, p))
+                        .limit(room + 1) // a path per image: stop listing as soon as there are too many
                         .sorted()
                         .toList();
             } catch (IOException | java.io.UncheckedIOException e) {
                 throw new DatasetException("dataset URI '" + uri.text() + "': cannot list " + classDir + ": " + e, e);
+            }
+            if (images.size() > room) {
+                throw uri.error("images: the folder holds more than "
+                        + uri.limits().maxImages()
+                        + " images (counted up to class " + classDir.getFileName()
+                        + "); allowed: at most " + uri.limits().maxImages() + " (twinview.datasets.max-images)");
             }
             if (images.isEmpty()) {
                 LOG.warnf("%s: class folder %s has no .jpg/.jpeg/.png files", uri.text(), classDir);
@@ -109,15 +117,17 @@ final class ImageFolderDataset extends SquareImages {
         if (value == null) {
             return DEFAULT_SIZE;
         }
+        int max = Math.min(MAX_SIZE, uri.limits().maxImageSize());
         try {
             int side = Integer.parseInt(value);
-            if (side >= MIN_SIZE && side <= MAX_SIZE) {
+            if (side >= MIN_SIZE && side <= max) {
                 return side;
             }
         } catch (NumberFormatException e) {
             // falls through
         }
-        throw uri.error("size='" + value + "' is not allowed; allowed: an integer in " + MIN_SIZE + ".." + MAX_SIZE);
+        throw uri.error("size='" + value + "' is not allowed; allowed: an integer in " + MIN_SIZE + ".." + max
+                + " (twinview.datasets.max-image-size)");
     }
 
     static boolean isImageName(Path path) {

@@ -102,13 +102,13 @@ final class S3Sources {
     /** The dataset opened from the local mirror, reporting the s3:// URI. */
     static ImageDataset open(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
         Localized localized = localize(format, uri, storage, cache);
-        ImageDataset local = format.open().apply(DatasetUri.parse(localized.localUri()));
+        ImageDataset local = format.open().apply(DatasetUri.parse(localized.localUri(), uri.limits()));
         return new Renamed(local, localized.toS3(local.uri()));
     }
 
     static EvalSplits defaultSplits(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
         Localized localized = localize(format, uri, storage, cache);
-        EvalSplits local = format.defaultSplits().apply(DatasetUri.parse(localized.localUri()));
+        EvalSplits local = format.defaultSplits().apply(DatasetUri.parse(localized.localUri(), uri.limits()));
         return new EvalSplits(
                 localized.toS3(local.pretrainUri()),
                 localized.toS3(local.evalTrainUri()),

@@ -138,9 +138,16 @@ final class SyntheticShapes implements ImageDataset {
             }
             uri.requireOnly(PARAMETERS);
             Map<String, String> p = uri.params();
-            int n = intParam(uri, p, "n", DEFAULT_N, 1, Integer.MAX_VALUE);
-            int size = intParam(uri, p, "size", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE);
-            int classes = intParam(uri, p, "classes", MAX_CLASSES, MIN_CLASSES, MAX_CLASSES);
+            int n = intParam(uri, p, "n", DEFAULT_N, 1, uri.limits().maxImages(), " (twinview.datasets.max-images)");
+            int size = intParam(
+                    uri,
+                    p,
+                    "size",
+                    DEFAULT_SIZE,
+                    MIN_SIZE,
+                    Math.min(MAX_SIZE, uri.limits().maxImageSize()),
+                    " (twinview.datasets.max-image-size)");
+            int classes = intParam(uri, p, "classes", MAX_CLASSES, MIN_CLASSES, MAX_CLASSES, " (one class per shape)");
             long seed = 0;
             if (p.containsKey("seed")) {
                 String s = p.get("seed");
@@ -165,7 +172,8 @@ final class SyntheticShapes implements ImageDataset {
             return SCHEME + ":?n=" + n + "&size=" + size + "&seed=" + seed + "&split=" + split + "&classes=" + classes;
         }
 
-        private static int intParam(DatasetUri uri, Map<String, String> p, String key, int fallback, int min, int max) {
+        private static int intParam(
+                DatasetUri uri, Map<String, String> p, String key, int fallback, int min, int max, String why) {
             String s = p.get(key);
             if (s == null) {
                 return fallback;
@@ -178,7 +186,7 @@ final class SyntheticShapes implements ImageDataset {
             } catch (NumberFormatException e) {
                 // falls through to the error below
             }
-            throw uri.error(key + "='" + s + "' is not allowed; allowed: an integer in " + min + ".." + max);
+            throw uri.error(key + "='" + s + "' is not allowed; allowed: an integer in " + min + ".." + max + why);
         }
     }
 

@@ -106,6 +106,12 @@ final class WebDataset extends SquareImages {
                 labels.add(sample.label);
                 keys.add(sample.key);
             }
+            if (keys.size() > uri.limits().maxImages()) {
+                throw uri.error(
+                        "images: the shards hold more than " + uri.limits().maxImages()
+                                + " samples (counted up to " + shard.getFileName() + "); allowed: at most "
+                                + uri.limits().maxImages() + " (twinview.datasets.max-images)");
+            }
         }
         if (keys.isEmpty()) {
             throw uri.error(
@@ -128,6 +134,10 @@ final class WebDataset extends SquareImages {
                 throw uri.error("classes=" + declared + " but the shards hold label " + maxLabel
                         + "; classes must be at least the largest label + 1");
             }
+        }
+        if (classes > uri.limits().maxClasses()) {
+            throw uri.error("classes = " + classes + (declared == null ? " (the largest label + 1)" : "")
+                    + " is not allowed; allowed: 1.." + uri.limits().maxClasses() + " (twinview.datasets.max-classes)");
         }
         List<String> names = new ArrayList<>();
         for (int c = 0; c < classes; c++) {
@@ -183,6 +193,11 @@ final class WebDataset extends SquareImages {
             if (shards.isEmpty()) {
                 throw uri.error("no .tar shards in directory " + path);
             }
+            if (shards.size() > uri.limits().maxShards()) {
+                throw uri.error(
+                        "shards: directory " + path + " holds " + shards.size() + " .tar shards; allowed: at most "
+                                + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
+            }
         } else if (Files.isRegularFile(path)) {
             shards.add(path);
         } else {
@@ -206,8 +221,40 @@ final class WebDataset extends SquareImages {
         return lastPart.endsWith(".tar") || lastPart.contains("{") ? expand(uri, key) : List.of();
     }
 
-    /** Expands every {@code {a..b}} (zero-padded to the width of a when a has a leading zero). */
+    /**
+     * Expands every {@code {a..b}} (zero-padded to the width of a when a has a leading zero), after
+     * checking that all the ranges multiplied name at most {@link DatasetLimits#maxShards()} shards.
+     */
     static List<String> expand(DatasetUri uri, String pattern) {
+        long total = 1;
+        Matcher ranges = BRACE.matcher(pattern);
+        while (ranges.find()) {
+            long count = rangeSize(uri, ranges.group(1), ranges.group(2));
+            total = count > uri.limits().maxShards() ? count : total * count; // no overflow: both <= 2^31 here
+            if (total > uri.limits().maxShards()) {
+                throw uri.error("shards: the pattern " + pattern + " names more than "
+                        + uri.limits().maxShards() + " shards; allowed: at most "
+                        + uri.limits().maxShards() + " (twinview.datasets.max-shards)");
+            }
+        }
+        return expandRanges(uri, pattern);
+    }
+
+    private static long rangeSize(DatasetUri uri, String from, String to) {
+        try {
+            long a = Long.parseLong(from);
+            long b = Long.parseLong(to);
+            if (b >= a && b - a < MAX_SHARDS) {
+                return b - a + 1;
+            }
+        } catch (NumberFormatException e) {
+            throw uri.error("shard range {" + from + ".." + to + "} is not a pair of integers");
+        }
+        throw uri.error(
+                "shard range {" + from + ".." + to + "} must run low..high over at most " + MAX_SHARDS + " shards");
+    }
+
+    private static List<String> expandRanges(DatasetUri uri, String pattern) {
         Matcher m = BRACE.matcher(pattern);
         if (!m.find()) {
             return List.of(pattern);
@@ -230,7 +277,7 @@ final class WebDataset extends SquareImages {
         List<String> out = new ArrayList<>();
         for (long n = a; n <= b; n++) {
             String number = width > 0 ? String.format("%0" + width + "d", n) : Long.toString(n);
-            for (String rest : expand(uri, pattern.substring(m.end()))) {
+            for (String rest : expandRanges(uri, pattern.substring(m.end()))) {
                 out.add(pattern.substring(0, m.start()) + number + rest);
             }
         }

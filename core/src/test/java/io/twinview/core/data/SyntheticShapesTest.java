@@ -151,7 +151,7 @@ class SyntheticShapesTest {
 
     @Test
     void badParametersAreNamedWithWhatIsAllowed() {
-        assertError("synthetic:?n=0", "n='0'", "1..2147483647");
+        assertError("synthetic:?n=0", "n='0'", "1..1000000 (twinview.datasets.max-images)");
         assertError("synthetic:?size=4", "size='4'", "8..1024");
         assertError("synthetic:?classes=11", "classes='11'", "2..10");
         assertError("synthetic:?seed=x", "seed='x' is not a 64-bit integer");

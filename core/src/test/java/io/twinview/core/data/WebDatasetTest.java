@@ -25,7 +25,7 @@ class WebDatasetTest {
     Path dir;
 
     /** Sample i of a shard is a solid image whose red value is {@code id} and whose label is {@code id % 7}. */
-    private static void writeShard(Path tar, int firstId, int count) {
+    static void writeShard(Path tar, int firstId, int count) {
         Map<String, byte[]> members = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             int id = firstId + i;

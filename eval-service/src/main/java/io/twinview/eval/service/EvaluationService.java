@@ -8,6 +8,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
@@ -55,6 +56,9 @@ public class EvaluationService {
     StorageConfig storageConfig;
 
     @Inject
+    DatasetsConfig datasetsConfig;
+
+    @Inject
     MeterRegistry registry;
 
     private Timer reportTimer;
@@ -91,7 +95,8 @@ public class EvaluationService {
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         reports = new ReportStore(objectStore);
-        requests = new RequestResolver(checkpoints, objectStore.bucket(), storage, config.knnK());
+        requests = new RequestResolver(
+                checkpoints, objectStore.bucket(), storage, config.knnK(), datasetsConfig.policy(objectStore.bucket()));
         executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-probe"));
         executor.submit(() -> {
             try {

@@ -4,7 +4,9 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
+import io.twinview.core.data.DatasetAccessException;
 import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
@@ -33,17 +35,27 @@ final class RequestResolver {
     private final String bucket;
     private final StorageSettings storage;
     private final int defaultK;
+    private final DatasetPolicy datasets;
+
+    /** Evaluation sets from anywhere, default limits (tests): {@link DatasetPolicy#OPEN}. */
+    RequestResolver(CheckpointStore checkpoints, String bucket, StorageSettings storage, int defaultK) {
+        this(checkpoints, bucket, storage, defaultK, DatasetPolicy.OPEN);
+    }
 
     /**
      * @param bucket   where the checkpoints are, for messages
      * @param storage  what {@code SCHEME:s3://BUCKET/PREFIX} evaluation sets are read from
      * @param defaultK k of a request that gives 0
+     * @param datasets the roots every evaluation set (named by the request or by the run) must lie in,
+     *                 and the dataset size limits ({@code twinview.datasets.*})
      */
-    RequestResolver(CheckpointStore checkpoints, String bucket, StorageSettings storage, int defaultK) {
+    RequestResolver(
+            CheckpointStore checkpoints, String bucket, StorageSettings storage, int defaultK, DatasetPolicy datasets) {
         this.checkpoints = checkpoints;
         this.bucket = bucket;
         this.storage = storage;
         this.defaultK = defaultK;
+        this.datasets = datasets;
     }
 
     /**
@@ -79,7 +91,7 @@ final class RequestResolver {
         String testUri = firstNonEmpty(request.getEvalTestUri(), spec.getEvalTestUri());
         if ((trainUri == null || testUri == null) && !spec.getDatasetUri().isEmpty()) {
             try {
-                defaults = Datasets.defaultSplits(spec.getDatasetUri(), storage);
+                defaults = Datasets.defaultSplits(spec.getDatasetUri(), storage, datasets);
             } catch (DatasetException e) {
                 LOG.debugf("no default splits for %s: %s", spec.getDatasetUri(), e.getMessage());
             }
@@ -107,8 +119,8 @@ final class RequestResolver {
                                 + "; name one with eval_test_uri, e.g. cifar10:/data/cifar?split=test");
             }
         }
-        ImageDataset train = open("eval_train_uri", trainUri, storage);
-        ImageDataset test = open("eval_test_uri", testUri, storage);
+        ImageDataset train = open("eval_train_uri", trainUri);
+        ImageDataset test = open("eval_test_uri", testUri);
         if (train.size() == 0) {
             throw new InvalidEvalRequestException(
                     "eval_train_uri",
@@ -184,10 +196,12 @@ final class RequestResolver {
     }
 
     /** Opens a labelled set; an s3:// one ({@code SCHEME:s3://BUCKET/PREFIX}) is mirrored into the dataset cache first. */
-    private static ImageDataset open(String field, String uri, StorageSettings storage) {
+    private ImageDataset open(String field, String uri) {
         ImageDataset data;
         try {
-            data = Datasets.open(uri, storage);
+            data = Datasets.open(uri, storage, datasets);
+        } catch (DatasetAccessException e) {
+            throw new InvalidEvalRequestException(field, field + " = '" + uri + "' is not valid: " + e.getMessage(), e);
         } catch (DatasetException e) {
             throw new InvalidEvalRequestException(
                     field,

@@ -240,6 +240,57 @@ class EvalGrpcServiceTest {
                         .build()));
     }
 
+    /**
+     * Issue 12, acceptance 4: evaluation sets only from the roots (the test profile's: the temporary
+     * folder and s3://twinview), never the checkpoint prefix, and within the dataset limits; the
+     * service answers the next request.
+     */
+    @Test
+    void evalSetsOutsideTheRootsOrOversizedAreRefusedNamingWhatIsAllowed() throws IOException {
+        Path root =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path link =
+                root.resolve("twinview-eval-escape-" + ProcessHandle.current().pid());
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, Path.of("/etc"));
+        try {
+            for (String uri : List.of(
+                    "imagefolder:/etc",
+                    "cifar10:/root",
+                    "imagefolder:" + root + "/../..",
+                    "imagefolder:" + link,
+                    "cifar10:s3://" + storage.bucket() + "/runs/" + RUN + "/checkpoints")) {
+                String description = assertStatus(
+                        Status.Code.INVALID_ARGUMENT,
+                        "eval_test_uri = '" + uri + "' is not valid",
+                        () -> eval().evaluate(EvaluateRequest.newBuilder()
+                                .setRunId(RUN)
+                                .setEvalTestUri(uri)
+                                .build()));
+                assertTrue(
+                        description.contains(
+                                "allowed roots: " + root + ", s3://" + storage.bucket() + " (twinview.datasets.roots)"),
+                        "names the allowed roots: " + description);
+            }
+        } finally {
+            Files.delete(link);
+        }
+        String n = assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "eval_train_uri",
+                () -> eval().evaluate(EvaluateRequest.newBuilder()
+                        .setRunId(RUN)
+                        .setEvalTrainUri("synthetic:?n=2000000000")
+                        .build()));
+        assertTrue(
+                n.contains("n='2000000000' is not allowed; allowed: an integer in 1..1000000"
+                        + " (twinview.datasets.max-images)"),
+                n);
+        EvalReport report = eval().evaluate(
+                        EvaluateRequest.newBuilder().setRunId(RUN).setStep(STEP).build());
+        assertEquals(STEP, report.getStep(), "the service answers the next valid request");
+    }
+
     @Test
     void aRunWithoutHeldOutImagesMustNameAnEvalTestSet() throws IOException {
         Path cifar = Files.createTempDirectory("one-batch-cifar");

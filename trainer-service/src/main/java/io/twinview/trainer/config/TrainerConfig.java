@@ -2,6 +2,7 @@ package io.twinview.trainer.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.twinview.trainer.run.RunLimits;
 import java.time.Duration;
 
 /** Settings of trainer-service ({@code twinview.trainer.*}). */
@@ -70,4 +71,57 @@ public interface TrainerConfig {
     /** How long the readiness check waits for Kafka and for S3, each. Default 2 s. */
     @WithDefault("2s")
     Duration readinessTimeout();
+
+    /** Bounds on the sizes a RunSpec controls ({@code twinview.trainer.limits.*}); see {@link RunLimits}. */
+    Limits limits();
+
+    /** {@code twinview.trainer.limits.*}: a spec over one of these is refused naming the field and the bound. */
+    interface Limits {
+
+        /** Most epochs of a run. Default 1000. */
+        @WithDefault("1000")
+        int maxEpochs();
+
+        /** Largest batch_size. Default 4096. */
+        @WithDefault("4096")
+        int maxBatchSize();
+
+        /**
+         * Largest batch_size x image_size^2 (and samples_per_task x image_size^2): the step's memory
+         * grows with it. Default 12845056 (256 x 224^2).
+         */
+        @WithDefault("12845056")
+        long maxBatchPixels();
+
+        /** Largest image_size, 8..512. Default 512. */
+        @WithDefault("512")
+        int maxImageSize();
+
+        /** Largest samples_per_task. Default 4096. */
+        @WithDefault("4096")
+        int maxSamplesPerTask();
+
+        /** Largest queue of negatives (MoCo's queue_size). Default 65536. */
+        @WithDefault("65536")
+        int maxQueueSize();
+
+        /**
+         * Least training time between two periodic checkpoints, whatever checkpoint_every_steps asks
+         * (the last step, a preemption and running out of views checkpoint regardless). Default 10 s.
+         */
+        @WithDefault("10s")
+        Duration minCheckpointInterval();
+
+        /** As the domain type. */
+        default RunLimits toRunLimits() {
+            return new RunLimits(
+                    maxEpochs(),
+                    maxBatchSize(),
+                    maxBatchPixels(),
+                    maxImageSize(),
+                    maxSamplesPerTask(),
+                    maxQueueSize(),
+                    minCheckpointInterval());
+        }
+    }
 }

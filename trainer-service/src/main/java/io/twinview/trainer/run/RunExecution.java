@@ -41,8 +41,16 @@ public final class RunExecution {
      *
      * @param windowTasks most tasks published and not yet complete
      * @param stallTimeout republish open tasks when nothing arrives and nothing trains for this long
+     * @param minCheckpointInterval least time between two periodic checkpoints ({@link CheckpointCadence})
      */
-    public record Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {}
+    public record Settings(
+            int windowTasks, Duration stallTimeout, Duration pollTimeout, Duration minCheckpointInterval) {
+
+        /** No least time between checkpoints: every {@code checkpoint_every_steps} steps. */
+        public Settings(int windowTasks, Duration stallTimeout, Duration pollTimeout) {
+            this(windowTasks, stallTimeout, pollTimeout, Duration.ZERO);
+        }
+    }
 
     /**
      * How a run ended: all its steps, out of views (records were rejected), cancelled, or preempted
@@ -124,7 +132,10 @@ public final class RunExecution {
         this.maxBufferedPairs =
                 Math.max(2L * spec.getBatchSize(), (long) settings.windowTasks() * spec.getSamplesPerTask());
         addListener(new NonFiniteStepWarning());
-        addListener(new CheckpointCadence(spec.getCheckpointEverySteps())); // a step's checkpoint before its progress
+        addListener(new CheckpointCadence(
+                spec.getCheckpointEverySteps(),
+                settings.minCheckpointInterval().toNanos(),
+                clock)); // a step's checkpoint before its progress
         addListener(new CollapseMonitorReader(learner));
         addListener(new ProgressEmitter(progress, clock));
     }

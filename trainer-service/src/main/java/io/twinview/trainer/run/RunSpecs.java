@@ -1,9 +1,12 @@
 package io.twinview.trainer.run;
 
 import ai.djl.Device;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.twinview.core.augment.AugmentRecipes;
+import io.twinview.core.data.DatasetAccessException;
 import io.twinview.core.data.DatasetException;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
@@ -24,10 +27,13 @@ import java.util.List;
 /**
  * Validates a submitted RunSpec and fills in defaults: the method's recipe for anything left at
  * zero or empty, the method's own settings (each method checks its own, see {@link MethodDefinition}),
- * the dataset's default evaluation splits, a checkpoint cadence.
+ * the dataset's default evaluation splits, a checkpoint cadence. Every dataset URI must lie within the
+ * service's dataset roots and every size within its {@link RunLimits} and dataset limits
+ * ({@link DatasetPolicy}).
  */
 public final class RunSpecs {
 
+    /** Samples per task unless the spec says, or fewer where {@code max-batch-pixels} allows fewer at the image size. */
     public static final int DEFAULT_SAMPLES_PER_TASK = 256;
     /** A run gets a checkpoint every epoch, but no more than this many in all by default. */
     public static final int MAX_DEFAULT_CHECKPOINTS = 20;
@@ -54,6 +60,17 @@ public final class RunSpecs {
      * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
      */
     public static ResolvedRun resolve(RunSpec requested, StorageSettings storage) {
+        return resolve(requested, storage, DatasetPolicy.OPEN, RunLimits.DEFAULTS);
+    }
+
+    /**
+     * @param storage  as {@link #resolve(RunSpec, StorageSettings)}
+     * @param datasets where dataset URIs may point and how large the datasets may be
+     * @param limits   bounds on the sizes the spec controls
+     * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
+     */
+    public static ResolvedRun resolve(
+            RunSpec requested, StorageSettings storage, DatasetPolicy datasets, RunLimits limits) {
         RunSpec.Builder spec = requested.toBuilder();
 
         String method = requested.getMethod().isEmpty() ? "simclr" : requested.getMethod();
@@ -70,26 +87,33 @@ public final class RunSpecs {
             throw new InvalidRunSpecException(
                     "dataset_uri", "is required (e.g. cifar10:/data/cifar-10-batches-bin or synthetic:)");
         }
+        int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), defaults.epochs());
+        atMost("epochs", epochs, limits.maxEpochs(), "max-epochs");
+        int batch = positiveOrDefault(
+                "batch_size", requested.hasBatchSize(), requested.getBatchSize(), defaults.batchSize());
+        atMost("batch_size", batch, limits.maxBatchSize(), "max-batch-size");
+        if (requested.hasImageSize()) {
+            checkImageSize(requested.getImageSize(), limits);
+        }
         EvalSplits splits;
         ImageDataset dataset;
         try {
-            splits = Datasets.defaultSplits(requested.getDatasetUri(), storage);
-            dataset = Datasets.open(splits.pretrainUri(), storage);
+            splits = Datasets.defaultSplits(requested.getDatasetUri(), storage, datasets);
+            dataset = Datasets.open(splits.pretrainUri(), storage, datasets);
+        } catch (DatasetAccessException e) {
+            throw new InvalidRunSpecException("dataset_uri", requested.getDatasetUri(), e.getMessage());
         } catch (DatasetException e) {
             throw new InvalidRunSpecException("dataset_uri", "cannot be read: " + e.getMessage());
         }
         String note = splits.pretrainUri().equals(requested.getDatasetUri()) ? "" : splits.note();
         spec.setDatasetUri(splits.pretrainUri());
-        resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri(), storage);
-        resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri(), storage);
+        resolveEvalSet(spec, "eval_train_uri", requested.getEvalTrainUri(), splits.evalTrainUri(), storage, datasets);
+        resolveEvalSet(spec, "eval_test_uri", requested.getEvalTestUri(), splits.evalTestUri(), storage, datasets);
         if (!requested.getEvalTrainUri().isEmpty()
                 || !requested.getEvalTestUri().isEmpty()) {
             note = "";
         }
 
-        int epochs = positiveOrDefault("epochs", requested.hasEpochs(), requested.getEpochs(), defaults.epochs());
-        int batch = positiveOrDefault(
-                "batch_size", requested.hasBatchSize(), requested.getBatchSize(), defaults.batchSize());
         spec.setEpochs(epochs).setBatchSize(batch);
         long totalSteps = (long) epochs * dataset.size() / batch;
         if (totalSteps < 1) {
@@ -110,14 +134,22 @@ public final class RunSpecs {
         spec.setEncoder(encoder.key());
 
         int imageSize = requested.hasImageSize() ? requested.getImageSize() : dataset.height();
-        if (imageSize < 8 || imageSize > 512) {
+        checkImageSize(imageSize, limits);
+        long batchPixels = (long) batch * imageSize * imageSize;
+        if (batchPixels > limits.maxBatchPixels()) {
             throw new InvalidRunSpecException(
-                    "image_size", requested.getImageSize(), "8..512 pixels (unset = the dataset's size)");
+                    "batch_size",
+                    batch,
+                    "batch_size x image_size^2 = " + batch + " x " + imageSize + "^2 = " + batchPixels
+                            + " is over the trainer's memory bound of " + limits.maxBatchPixels()
+                            + " (twinview.trainer.limits.max-batch-pixels): at image_size " + imageSize
+                            + ", batch_size at most " + limits.maxBatchPixels() / ((long) imageSize * imageSize));
         }
         spec.setImageSize(imageSize);
 
         spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults.optimizer(), epochs));
         resolveMethodSettings(spec, requested, definition, new RunShape(encoder, batch));
+        checkQueueSize(spec, definition, limits);
 
         try {
             io.twinview.proto.v1.AugmentRecipe recipe = requested.hasAugment()
@@ -133,10 +165,19 @@ public final class RunSpecs {
         }
 
         int samplesPerTask = positiveOrDefault(
-                "samples_per_task",
-                requested.hasSamplesPerTask(),
-                requested.getSamplesPerTask(),
-                DEFAULT_SAMPLES_PER_TASK);
+                "samples_per_task", requested.hasSamplesPerTask(), requested.getSamplesPerTask(), (int) Math.max(
+                        1,
+                        Math.min(DEFAULT_SAMPLES_PER_TASK, limits.maxBatchPixels() / ((long) imageSize * imageSize))));
+        atMost("samples_per_task", samplesPerTask, limits.maxSamplesPerTask(), "max-samples-per-task");
+        long taskPixels = (long) samplesPerTask * imageSize * imageSize;
+        if (taskPixels > limits.maxBatchPixels()) {
+            throw new InvalidRunSpecException(
+                    "samples_per_task",
+                    samplesPerTask,
+                    "samples_per_task x image_size^2 = " + taskPixels + " is over the trainer's buffer bound of "
+                            + limits.maxBatchPixels() + " (twinview.trainer.limits.max-batch-pixels): at image_size "
+                            + imageSize + ", at most " + limits.maxBatchPixels() / ((long) imageSize * imageSize));
+        }
         spec.setSamplesPerTask(samplesPerTask);
 
         long stepsPerEpoch = Math.max(1, dataset.size() / batch);
@@ -153,14 +194,21 @@ public final class RunSpecs {
     }
 
     private static void resolveEvalSet(
-            RunSpec.Builder spec, String field, String requested, String fallback, StorageSettings storage) {
+            RunSpec.Builder spec,
+            String field,
+            String requested,
+            String fallback,
+            StorageSettings storage,
+            DatasetPolicy datasets) {
         String uri = requested.isEmpty() ? fallback : requested;
         if (uri == null) {
             uri = "";
         }
         if (!requested.isEmpty()) {
             try {
-                Datasets.open(requested, storage);
+                Datasets.open(requested, storage, datasets);
+            } catch (DatasetAccessException e) {
+                throw new InvalidRunSpecException(field, requested, e.getMessage());
             } catch (DatasetException e) {
                 throw new InvalidRunSpecException(field, "cannot be read: " + e.getMessage());
             }
@@ -282,6 +330,40 @@ public final class RunSpecs {
         OptimizerSpec o = spec.getOptimizer();
         return new OptimizerConfig(
                 o.getName(), peakLearningRate(spec), o.getMomentum(), o.getWeightDecay(), o.getTrustCoefficient());
+    }
+
+    private static void atMost(String field, int value, int max, String setting) {
+        if (value > max) {
+            throw new InvalidRunSpecException(field, value, "1.." + max + " (twinview.trainer.limits." + setting + ")");
+        }
+    }
+
+    private static void checkImageSize(int imageSize, RunLimits limits) {
+        if (imageSize < RunLimits.MIN_IMAGE_SIZE || imageSize > limits.maxImageSize()) {
+            throw new InvalidRunSpecException(
+                    "image_size",
+                    imageSize,
+                    RunLimits.MIN_IMAGE_SIZE + ".." + limits.maxImageSize()
+                            + " pixels (twinview.trainer.limits.max-image-size; unset = the dataset's size)");
+        }
+    }
+
+    /** A queue of negatives (MoCo's queue_size) within the trainer's bound, whichever method keeps one. */
+    private static void checkQueueSize(RunSpec.Builder spec, MethodDefinition<?> definition, RunLimits limits) {
+        if (!(spec.getField(definition.field()) instanceof Message settings)) {
+            return;
+        }
+        FieldDescriptor queue = settings.getDescriptorForType().findFieldByName("queue_size");
+        if (queue == null) {
+            return;
+        }
+        int size = ((Number) settings.getField(queue)).intValue();
+        if (size > limits.maxQueueSize()) {
+            throw new InvalidRunSpecException(
+                    definition.settingsField() + ".queue_size",
+                    size,
+                    "at most " + limits.maxQueueSize() + " (twinview.trainer.limits.max-queue-size)");
+        }
     }
 
     private static int positiveOrDefault(String field, boolean present, int value, int fallback) {

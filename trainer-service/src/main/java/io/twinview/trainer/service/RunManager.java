@@ -6,8 +6,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
+import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
@@ -20,6 +22,7 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.metrics.TrainerMetrics;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
+import io.twinview.trainer.run.RunLimits;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.storage.RunRecords;
 import jakarta.annotation.PostConstruct;
@@ -59,6 +62,9 @@ public class RunManager {
     KafkaConfig kafkaConfig;
 
     @Inject
+    DatasetsConfig datasetsConfig;
+
+    @Inject
     MeterRegistry meterRegistry;
 
     private KafkaClients kafka;
@@ -67,6 +73,8 @@ public class RunManager {
     private KafkaProducer<byte[], byte[]> producer;
     private Admin admin;
     private RunTrainer trainer;
+    private DatasetPolicy datasets;
+    private RunLimits limits;
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
 
@@ -81,6 +89,8 @@ public class RunManager {
         if (config.threads() > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
+        datasets = datasetsConfig.policy(storageConfig.bucket());
+        limits = config.limits().toRunLimits();
         objectStore = new ObjectStore(storageConfig.settings());
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
@@ -143,10 +153,33 @@ public class RunManager {
             LOG.infof("run %s was left %s by an earlier trainer process: resuming it", run.getRunId(), run.getState());
             try {
                 start(StartRunRequest.newBuilder().setRunId(run.getRunId()).build());
-            } catch (RuntimeException e) {
+            } catch (InvalidRunSpecException e) {
+                // a spec this trainer now refuses (roots, limits, a dataset gone): failed for good, not retried at
+                // every start
+                LOG.errorf("run %s cannot resume, marking it FAILED: %s", run.getRunId(), e.getMessage());
+                markFailed(run, "cannot resume: " + e.getMessage());
+            } catch (RuntimeException e) { // Kafka or S3 unreachable: the next start tries again
                 LOG.errorf(e, "could not resume run %s", run.getRunId());
             }
         });
+    }
+
+    private void markFailed(Run run, String reason) {
+        try {
+            records.save(run.toBuilder()
+                    .setState(RunState.RUN_STATE_FAILED)
+                    .setError(reason)
+                    .setProgress(run.getProgress().toBuilder()
+                            .setState(RunState.RUN_STATE_FAILED)
+                            .setMessage(reason))
+                    .build());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "run %s: could not record it as FAILED", run.getRunId());
+        }
+    }
+
+    private ResolvedRun resolve(RunSpec spec) {
+        return RunSpecs.resolve(spec, storageConfig.settings(), datasets, limits);
     }
 
     /**
@@ -176,8 +209,7 @@ public class RunManager {
         if (stored.isPresent()) {
             RunSpec storedSpec = stored.get().getSpec();
             if (request.hasSpec() && !request.getSpec().equals(RunSpec.getDefaultInstance())) {
-                RunSpec requested = RunSpecs.resolve(request.getSpec(), storageConfig.settings())
-                        .spec();
+                RunSpec requested = resolve(request.getSpec()).spec();
                 if (!requested.equals(storedSpec)) {
                     throw new InvalidRunSpecException(
                             "run_id",
@@ -186,14 +218,13 @@ public class RunManager {
                 }
             }
             if (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED) {
-                runs.putIfAbsent(
-                        runId, new RunHandle(stored.get(), RunSpecs.resolve(storedSpec, storageConfig.settings())));
+                runs.putIfAbsent(runId, new RunHandle(stored.get(), resolve(storedSpec)));
                 return stored.get();
             }
-            resolved = RunSpecs.resolve(storedSpec, storageConfig.settings());
+            resolved = resolve(storedSpec);
             run = stored.get().toBuilder().clearError();
         } else {
-            resolved = RunSpecs.resolve(request.getSpec(), storageConfig.settings());
+            resolved = resolve(request.getSpec());
             run = Run.newBuilder()
                     .setRunId(runId)
                     .setSpec(resolved.spec())

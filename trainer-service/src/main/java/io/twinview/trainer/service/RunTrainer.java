@@ -93,7 +93,11 @@ final class RunTrainer {
                     new KafkaTaskSink(producer, config.tasksTopic()),
                     new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
                     handle::update,
-                    new RunExecution.Settings(config.windowTasks(), config.stallTimeout(), Duration.ofMillis(200)),
+                    new RunExecution.Settings(
+                            config.windowTasks(),
+                            config.stallTimeout(),
+                            Duration.ofMillis(200),
+                            config.limits().minCheckpointInterval()),
                     System::nanoTime);
             listeners.forEach(execution::addListener);
             handle.executionStarted(execution);

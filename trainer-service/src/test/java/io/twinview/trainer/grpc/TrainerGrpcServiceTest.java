@@ -32,6 +32,8 @@ import io.twinview.stack.quarkus.LocalStackTestResource;
 import io.twinview.trainer.metrics.Scrape;
 import io.twinview.trainer.run.FakeWorkers;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -114,6 +116,80 @@ class TrainerGrpcServiceTest {
         assertTrue(
                 runId.getStatus().getDescription().startsWith("run_id"),
                 runId.getStatus().getDescription());
+    }
+
+    /**
+     * Issue 12, acceptance 4: what a caller may name and how large. The test profile's roots are the
+     * temporary folder and s3://trainer-test ({@code %test.twinview.datasets.roots}).
+     */
+    @Test
+    void datasetsOutsideTheRootsAndOversizedSpecsAreRefusedNamingWhatIsAllowed() throws Exception {
+        Path root =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path link = root.resolve("twinview-escape-" + ProcessHandle.current().pid());
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, Path.of("/etc"));
+        try {
+            for (String uri : List.of(
+                    "imagefolder:/etc",
+                    "cifar10:/root",
+                    "imagefolder:" + root + "/../..",
+                    "imagefolder:" + link,
+                    "cifar10:s3://trainer-test/runs/grpc-run/checkpoints")) {
+                String message = invalidArgument(RunSpec.newBuilder().setDatasetUri(uri));
+                assertTrue(
+                        message.startsWith("dataset_uri = '" + uri + "' is not valid"),
+                        "names field and value: " + message);
+                assertTrue(
+                        message.contains("allowed roots: " + root + ", s3://trainer-test (twinview.datasets.roots)"),
+                        "names the allowed roots: " + message);
+            }
+            String evalSet = invalidArgument(
+                    RunSpec.newBuilder().setDatasetUri("synthetic:?n=64").setEvalTestUri("cifar10:/root"));
+            assertTrue(evalSet.startsWith("eval_test_uri = 'cifar10:/root' is not valid"), evalSet);
+        } finally {
+            Files.delete(link);
+        }
+
+        String n = invalidArgument(RunSpec.newBuilder().setDatasetUri("synthetic:?n=2000000000"));
+        assertTrue(n.startsWith("dataset_uri"), n);
+        assertTrue(
+                n.contains("n='2000000000' is not allowed; allowed: an integer in 1..1000000"
+                        + " (twinview.datasets.max-images)"),
+                n);
+        String batch =
+                invalidArgument(RunSpec.newBuilder().setDatasetUri("synthetic:").setBatchSize(10_000_000));
+        assertEquals("batch_size = 10000000 is not valid: 1..4096 (twinview.trainer.limits.max-batch-size)", batch);
+        String pixels = invalidArgument(
+                RunSpec.newBuilder().setDatasetUri("synthetic:?size=512").setBatchSize(256));
+        assertTrue(
+                pixels.startsWith("batch_size = 256 is not valid: batch_size x image_size^2 = 256 x 512^2 = 67108864"
+                        + " is over the trainer's memory bound of 12845056"),
+                pixels);
+        String epochs =
+                invalidArgument(RunSpec.newBuilder().setDatasetUri("synthetic:").setEpochs(1_000_000));
+        assertEquals("epochs = 1000000 is not valid: 1..1000 (twinview.trainer.limits.max-epochs)", epochs);
+        String queue = invalidArgument(RunSpec.newBuilder()
+                .setDatasetUri("synthetic:")
+                .setMethod("mocov2")
+                .setBatchSize(64)
+                .setMocov2(io.twinview.proto.v1.MoCoSettings.newBuilder().setQueueSize(1 << 20)));
+        assertEquals(
+                "mocov2.queue_size = 1048576 is not valid: at most 65536 (twinview.trainer.limits.max-queue-size)",
+                queue);
+
+        assertTrue(
+                trainer.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount() >= 0,
+                "the service answers the next call");
+    }
+
+    private String invalidArgument(RunSpec.Builder spec) {
+        StatusRuntimeException e = startFails(spec);
+        assertEquals(
+                Status.Code.INVALID_ARGUMENT,
+                e.getStatus().getCode(),
+                e.getStatus().toString());
+        return e.getStatus().getDescription();
     }
 
     @Test
