@@ -28,7 +28,7 @@ public final class KafkaBrokerMain {
      * one a line: the SCRAM users of {@link KafkaSecurity}, created when the storage is first formatted. A
      * file, so that no password is on a command line.
      */
-    static final String SCRAM_CREDENTIALS_PROPERTY = "twinview.stack.kafka.scram-credentials";
+    static final String SCRAM_CREDENTIALS_PROPERTY = "twinview.stack.kafka.scram-credentials-file";
 
     private KafkaBrokerMain() {}
 
