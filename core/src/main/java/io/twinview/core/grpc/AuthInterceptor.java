@@ -4,7 +4,6 @@ import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -23,8 +22,11 @@ import org.jboss.logging.Logger;
  * subject without a role. PERMISSION_DENIED: a role below the RPC's, or an RPC without an entry in
  * the table. Descriptions are plain sentences; no token, stack trace or table is ever sent back.
  * Without any configured credential ({@link Callers#authenticates()} false) every call passes.
+ *
+ * <p>Not a {@code ServerInterceptor} itself: Quarkus would warn about an interceptor in core's bean
+ * archive that is not a bean; each service's {@code grpc.Authentication} is the bean and delegates here.
  */
-public final class AuthInterceptor implements ServerInterceptor {
+public final class AuthInterceptor {
 
     private static final Logger LOG = Logger.getLogger(AuthInterceptor.class);
 
@@ -39,7 +41,7 @@ public final class AuthInterceptor implements ServerInterceptor {
         this.callers = callers;
     }
 
-    @Override
+    /** As {@code ServerInterceptor.interceptCall}. */
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
