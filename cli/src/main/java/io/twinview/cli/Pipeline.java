@@ -66,6 +66,7 @@ public final class Pipeline implements AutoCloseable {
     private final String trainerAddress;
     private final String evalAddress;
     private final Path logs;
+    private final LocalGrpcSecurity grpc;
 
     /** How a service was started, to start it again. */
     private record ServiceLaunch(
@@ -89,13 +90,15 @@ public final class Pipeline implements AutoCloseable {
             Map<String, ServiceLaunch> launches,
             String trainerAddress,
             String evalAddress,
-            Path logs) {
+            Path logs,
+            LocalGrpcSecurity grpc) {
         this.stack = stack;
         this.services = services;
         this.launches = launches;
         this.trainerAddress = trainerAddress;
         this.evalAddress = evalAddress;
         this.logs = logs;
+        this.grpc = grpc;
     }
 
     public static Pipeline start(Options options, Console console) {
@@ -112,7 +115,9 @@ public final class Pipeline implements AutoCloseable {
                 + stack.s3Startup().toMillis() + " ms)");
         Path logs = options.workDir().resolve("logs");
         List<JavaProcess> services = new ArrayList<>();
+        LocalGrpcSecurity grpc = null;
         try {
+            grpc = LocalGrpcSecurity.create(options.workDir());
             int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
             int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
             int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
@@ -126,6 +131,8 @@ public final class Pipeline implements AutoCloseable {
                     augmentHttp);
             Map<String, String> trainer = properties.get("trainer-service");
             Map<String, String> eval = properties.get("eval-service");
+            trainer.putAll(grpc.serverProperties());
+            eval.putAll(grpc.serverProperties());
             Map<String, String> augment = properties.get("augment-service");
 
             console.info("starting trainer-service, eval-service and augment-service");
@@ -152,16 +159,21 @@ public final class Pipeline implements AutoCloseable {
             console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":"
                     + evalGrpc + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in "
                     + logs);
+            console.info("  gRPC over TLS (" + grpc.access().tlsCa() + "), operator token in " + grpc.tokenFile());
             return new Pipeline(
                     stack,
                     services,
                     launches,
                     Ports.LOOPBACK + ":" + trainerGrpc,
                     Ports.LOOPBACK + ":" + evalGrpc,
-                    logs);
+                    logs,
+                    grpc);
         } catch (RuntimeException e) {
             services.forEach(JavaProcess::close);
             stack.close();
+            if (grpc != null) {
+                grpc.delete();
+            }
             throw e;
         }
     }
@@ -176,6 +188,11 @@ public final class Pipeline implements AutoCloseable {
 
     public Path logs() {
         return logs;
+    }
+
+    /** TLS trust and operator token for clients of this pipeline's gRPC services. */
+    GrpcAccess access() {
+        return grpc.access();
     }
 
     public String s3Endpoint() {
@@ -214,6 +231,7 @@ public final class Pipeline implements AutoCloseable {
             services.get(i).close();
         }
         stack.close();
+        grpc.delete();
     }
 
     /** The fixed port, or a free one for 0; a taken fixed port is an error that says so. */
