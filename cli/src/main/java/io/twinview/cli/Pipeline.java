@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The whole system on one machine: a Kafka broker and an S3 endpoint (children of {@link LocalStack})
  * and the three services, each its own JVM started from its Quarkus fast-jar. Everything started
- * here is stopped by {@link #close()}, or by the JVM's shutdown hooks on Ctrl-C.
+ * here is stopped by {@link #close()}, or by the JVM's shutdown hooks on Ctrl-C. trainer and eval
+ * serve gRPC on loopback with TLS and a fresh operator token ({@link LocalGrpcSecurity}).
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -117,10 +118,11 @@ public final class Pipeline implements AutoCloseable {
         List<JavaProcess> services = new ArrayList<>();
         LocalGrpcSecurity grpc = null;
         try {
-            grpc = LocalGrpcSecurity.create(options.workDir());
             int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
             int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
             int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
+            // after the port checks: a second ./twinview up must not replace the running one's token
+            grpc = LocalGrpcSecurity.create(options.workDir());
             Map<String, Map<String, String>> properties = serviceProperties(
                     stack.config(),
                     options,
