@@ -81,11 +81,13 @@ public final class GrpcServerSecurity {
         if (!callers.authenticates()) {
             missing.add("authentication (twinview.grpc.token-file or twinview.grpc.client-subjects-file)");
         }
-        if (insecure) {
+        if (insecure && missing.isEmpty()) {
+            LOG.warn("twinview.grpc.insecure=true changes nothing: TLS and authentication are configured");
+        } else if (insecure) {
             LOG.warnf(
-                    "twinview.grpc.insecure=true: the gRPC server on %s starts%s; anyone who reaches it may"
-                            + " start runs and read every run and report. Never use this outside a trusted network.",
-                    transport.host(), missing.isEmpty() ? "" : " without " + String.join(" and without ", missing));
+                    "twinview.grpc.insecure=true: the gRPC server on %s starts WITHOUT %s: whoever reaches the port"
+                            + " may read or forge calls. Never use this outside a trusted network.",
+                    transport.host(), String.join(" and without ", missing));
         } else if (!transport.loopback() && !missing.isEmpty()) {
             throw new IllegalStateException("the gRPC server is bound to quarkus.grpc.server.host="
                     + transport.host() + ", not a loopback address, and refuses to start without "
