@@ -78,8 +78,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The run and its report, or null (after saying why) when either failed. */
     private JsonLine trainAndEvaluate(Pipeline pipeline, RunSpec spec, Console console, Path work, long start) {
-        ManagedChannel trainer = Grpc.channel(pipeline.trainerAddress());
-        ManagedChannel eval = Grpc.channel(pipeline.evalAddress());
+        ManagedChannel trainer = Grpc.channel(pipeline.trainerAddress(), pipeline.access());
+        ManagedChannel eval = Grpc.channel(pipeline.evalAddress(), pipeline.access());
         try {
             Training training = new Training(console);
             Run run = training.start(trainer, spec, null);

@@ -8,6 +8,7 @@ import io.twinview.proto.v1.EvaluateRequest;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Probes a checkpoint through the eval-service of a running pipeline. */
@@ -38,6 +39,9 @@ final class EvalCommand implements Callable<Integer> {
             description = "eval-service gRPC address (default: ${DEFAULT-VALUE})")
     String eval;
 
+    @Mixin
+    ConnectionFlags connection;
+
     @Option(names = "--json", description = "end with one line of JSON holding the scores")
     boolean json;
 
@@ -45,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         long start = System.nanoTime();
         Console console = new Console(json);
-        ManagedChannel channel = Grpc.channel(eval);
+        ManagedChannel channel = Grpc.channel(eval, connection.access(TwinviewCli.home()));
         try {
             EvaluateRequest.Builder request =
                     EvaluateRequest.newBuilder().setRunId(runId).setStep(step).setKnnK(knnK);

@@ -17,7 +17,8 @@ import org.apache.kafka.common.config.SaslConfigs;
 /**
  * The whole system on one machine: a Kafka broker and an S3 endpoint (children of {@link LocalStack})
  * and the three services, each its own JVM started from its Quarkus fast-jar. Everything started
- * here is stopped by {@link #close()}, or by the JVM's shutdown hooks on Ctrl-C.
+ * here is stopped by {@link #close()}, or by the JVM's shutdown hooks on Ctrl-C. trainer and eval
+ * serve gRPC on loopback with TLS and a fresh operator token ({@link LocalGrpcSecurity}).
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -70,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
     private final String trainerAddress;
     private final String evalAddress;
     private final Path logs;
+    private final LocalGrpcSecurity grpc;
 
     /** How a service was started, to start it again. {@code environment}: its secrets, never on its command line. */
     private record ServiceLaunch(
@@ -101,13 +103,15 @@ public final class Pipeline implements AutoCloseable {
             Map<String, ServiceLaunch> launches,
             String trainerAddress,
             String evalAddress,
-            Path logs) {
+            Path logs,
+            LocalGrpcSecurity grpc) {
         this.stack = stack;
         this.services = services;
         this.launches = launches;
         this.trainerAddress = trainerAddress;
         this.evalAddress = evalAddress;
         this.logs = logs;
+        this.grpc = grpc;
     }
 
     public static Pipeline start(Options options, Console console) {
@@ -156,10 +160,13 @@ public final class Pipeline implements AutoCloseable {
                 + stack.s3Startup().toMillis() + " ms)");
         Path logs = options.workDir().resolve("logs");
         List<JavaProcess> services = new ArrayList<>();
+        LocalGrpcSecurity grpc = null;
         try {
             int trainerGrpc = port(ports.trainerGrpc(), "trainer gRPC");
             int evalGrpc = port(ports.evalGrpc(), "eval gRPC");
             int augmentHttp = port(ports.augmentHttp(), "augment HTTP");
+            // after the port checks: a second ./twinview up must not replace the running one's token
+            grpc = LocalGrpcSecurity.create(options.workDir());
             Map<String, Map<String, String>> properties = serviceProperties(
                     stack.config(),
                     options,
@@ -170,6 +177,8 @@ public final class Pipeline implements AutoCloseable {
                     augmentHttp);
             Map<String, String> trainer = properties.get("trainer-service");
             Map<String, String> eval = properties.get("eval-service");
+            trainer.putAll(grpc.serverProperties());
+            eval.putAll(grpc.serverProperties());
             Map<String, String> augment = properties.get("augment-service");
             Map<String, Map<String, String>> environments = new LinkedHashMap<>();
             for (String service : properties.keySet()) {
@@ -227,16 +236,21 @@ public final class Pipeline implements AutoCloseable {
             console.info("  trainer gRPC " + Ports.LOOPBACK + ":" + trainerGrpc + ", eval gRPC " + Ports.LOOPBACK + ":"
                     + evalGrpc + ", augment health http://" + Ports.LOOPBACK + ":" + augmentHttp + "/q/health; logs in "
                     + logs);
+            console.info("  gRPC over TLS (" + grpc.access().tlsCa() + "), operator token in " + grpc.tokenFile());
             return new Pipeline(
                     stack,
                     services,
                     launches,
                     Ports.LOOPBACK + ":" + trainerGrpc,
                     Ports.LOOPBACK + ":" + evalGrpc,
-                    logs);
+                    logs,
+                    grpc);
         } catch (RuntimeException e) {
             services.forEach(JavaProcess::close);
             stack.close();
+            if (grpc != null) {
+                grpc.delete();
+            }
             throw e;
         }
     }
@@ -251,6 +265,11 @@ public final class Pipeline implements AutoCloseable {
 
     public Path logs() {
         return logs;
+    }
+
+    /** TLS trust and operator token for clients of this pipeline's gRPC services. */
+    GrpcAccess access() {
+        return grpc.access();
     }
 
     public String s3Endpoint() {
@@ -289,6 +308,7 @@ public final class Pipeline implements AutoCloseable {
             services.get(i).close();
         }
         stack.close();
+        grpc.delete();
     }
 
     /** The fixed port, or a free one for 0; a taken fixed port is an error that says so. */

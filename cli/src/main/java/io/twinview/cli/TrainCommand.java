@@ -32,6 +32,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "trainer gRPC address (default: ${DEFAULT-VALUE})")
     String trainer;
 
+    @Mixin
+    ConnectionFlags connection;
+
     @Option(names = "--detach", description = "return once the run is started")
     boolean detach;
 
@@ -51,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
             console.error("--dataset is required for a new run (e.g. --dataset synthetic:?n=4096)");
             return 2;
         }
-        ManagedChannel channel = Grpc.channel(trainer);
+        ManagedChannel channel = Grpc.channel(trainer, connection.access(TwinviewCli.home()));
         try {
             Training training = new Training(console);
             Run run = training.start(

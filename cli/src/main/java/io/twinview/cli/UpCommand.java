@@ -22,6 +22,8 @@ final class UpCommand implements Callable<Integer> {
             console.info("twinview is up. In another terminal:");
             console.info("  ./twinview train --dataset synthetic:?n=4096 --epochs 10");
             console.info("  ./twinview eval --run-id <id>");
+            console.info("  (they find the token and certificate under .twinview/up; other clients:"
+                    + " --tls-ca .twinview/up/grpc/server.crt --token-file .twinview/up/token)");
             console.info("S3 keys for your own uploads (new on every start): " + work.resolve("s3/s3proxy.properties"));
             console.info("Ctrl-C stops everything.");
             while (true) {

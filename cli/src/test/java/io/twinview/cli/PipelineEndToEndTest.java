@@ -57,8 +57,8 @@ class PipelineEndToEndTest {
         pipeline = Pipeline.start(
                 new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(), 0, 1, 1, false),
                 new Console(false));
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        evalChannel = Grpc.channel(pipeline.evalAddress());
+        trainerChannel = Grpc.channel(pipeline.trainerAddress(), pipeline.access());
+        evalChannel = Grpc.channel(pipeline.evalAddress(), pipeline.access());
     }
 
     @AfterAll
@@ -152,7 +152,7 @@ class PipelineEndToEndTest {
         Grpc.close(trainerChannel);
 
         pipeline.restart("trainer-service");
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        trainerChannel = Grpc.channel(pipeline.trainerAddress(), pipeline.access());
         Run resumed = trainer()
                 .startRun(StartRunRequest.newBuilder().setRunId("e2e-resume").build());
         assertEquals(RunState.RUN_STATE_RUNNING, resumed.getState(), "the same run id starts again");
@@ -248,7 +248,7 @@ class PipelineEndToEndTest {
     /** Starts the trainer again, resumes the run and follows it to its end: its last progress. */
     private static RunProgress restartAndFinish(String runId) {
         pipeline.restart("trainer-service");
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
+        trainerChannel = Grpc.channel(pipeline.trainerAddress(), pipeline.access());
         trainer().startRun(StartRunRequest.newBuilder().setRunId(runId).build());
         RunProgress last = null;
         Iterator<RunProgress> after =

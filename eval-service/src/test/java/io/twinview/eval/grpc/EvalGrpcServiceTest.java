@@ -14,6 +14,7 @@ import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.ProtoJson;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.Datasets;
+import io.twinview.core.grpc.GrpcTestSecurity;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.eval.TestCheckpoints;
 import io.twinview.eval.probe.LinearProbe;
@@ -65,7 +66,7 @@ class EvalGrpcServiceTest {
     }
 
     private EvalServiceGrpc.EvalServiceBlockingStub eval() {
-        return client.withDeadlineAfter(5, TimeUnit.MINUTES);
+        return client.withCallCredentials(GrpcTestSecurity.TEST_OPERATOR).withDeadlineAfter(5, TimeUnit.MINUTES);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.config.KafkaConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.grpc.GrpcTestSecurity;
 import io.twinview.eval.TestCheckpoints;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.proto.v1.CheckpointEvent;
@@ -117,7 +118,8 @@ class CheckpointEventListenerTest {
         long end = System.nanoTime() + deadline.toNanos();
         while (System.nanoTime() < end) {
             try {
-                List<EvalReport> reports = client.withDeadlineAfter(30, TimeUnit.SECONDS)
+                List<EvalReport> reports = client.withCallCredentials(GrpcTestSecurity.TEST_OPERATOR)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
                         .listReports(
                                 ListReportsRequest.newBuilder().setRunId(run).build())
                         .getReportsList();

@@ -21,6 +21,9 @@ public final class SecretsCheck implements Check {
     static final Pattern CREDENTIAL =
             Pattern.compile(".*(SECRET|PASSWORD|PASSWD|JAAS|CREDENTIAL|TOKEN|ACCESS_KEY|PRIVATE_KEY).*");
 
+    /** A path to a mounted credential (TWINVIEW_GRPC_TOKEN_FILE), not the credential itself. */
+    static final Pattern PATH_TO_CREDENTIAL = Pattern.compile(".*_FILE");
+
     private final boolean secretDataAllowed;
 
     /**
@@ -58,7 +61,9 @@ public final class SecretsCheck implements Check {
                 JsonNode env = container.node().path("env");
                 for (int i = 0; i < env.size(); i++) {
                     String name = env.get(i).path("name").asText();
-                    if (CREDENTIAL.matcher(name).matches() && env.get(i).has("value")) {
+                    if (CREDENTIAL.matcher(name).matches()
+                            && !PATH_TO_CREDENTIAL.matcher(name).matches()
+                            && env.get(i).has("value")) {
                         violations.add(Violation.of(
                                 pod.manifest(),
                                 Json.index(container.path() + ".env", i) + ".value",

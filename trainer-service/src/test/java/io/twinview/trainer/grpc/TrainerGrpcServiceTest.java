@@ -12,6 +12,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.grpc.GrpcTestSecurity;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
@@ -69,7 +70,9 @@ class TrainerGrpcServiceTest {
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", 19191)
                 .usePlaintext()
                 .build();
-        trainer = TrainerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES);
+        trainer = TrainerServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(GrpcTestSecurity.TEST_OPERATOR)
+                .withDeadlineAfter(3, TimeUnit.MINUTES);
     }
 
     @AfterEach
