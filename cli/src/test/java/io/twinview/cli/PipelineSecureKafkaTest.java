@@ -54,8 +54,8 @@ class PipelineSecureKafkaTest {
                 new Pipeline.Options(TwinviewCli.home(), work, Pipeline.PortPlan.free(), 0, 1, 1, false),
                 new Console(false),
                 security);
-        trainerChannel = Grpc.channel(pipeline.trainerAddress());
-        evalChannel = Grpc.channel(pipeline.evalAddress());
+        trainerChannel = Grpc.channel(pipeline.trainerAddress(), pipeline.access());
+        evalChannel = Grpc.channel(pipeline.evalAddress(), pipeline.access());
     }
 
     @AfterAll
