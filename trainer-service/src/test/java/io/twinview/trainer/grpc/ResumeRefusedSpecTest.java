@@ -10,6 +10,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.twinview.core.grpc.GrpcTestSecurity;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.GetRunRequest;
@@ -92,6 +93,7 @@ class ResumeRefusedSpecTest {
                 .build();
         try {
             Run run = TrainerServiceGrpc.newBlockingStub(channel)
+                    .withCallCredentials(GrpcTestSecurity.TEST_OPERATOR)
                     .withDeadlineAfter(1, TimeUnit.MINUTES)
                     .getRun(GetRunRequest.newBuilder().setRunId(RUN).build());
             assertEquals(RunState.RUN_STATE_FAILED, run.getState(), "the refused run is FAILED: " + run);
