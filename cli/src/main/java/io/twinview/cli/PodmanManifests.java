@@ -135,7 +135,25 @@ final class PodmanManifests {
             throw new IllegalStateException("Deployment " + name + " is not on the host network: podman gives no"
                     + " cluster DNS, so the overlay run here must set hostNetwork (see k8s/overlays/local)");
         }
-        for (Object v : (List<Object>) podSpec.getOrDefault("volumes", List.of())) {
+        List<Object> volumes = (List<Object>) podSpec.getOrDefault("volumes", new ArrayList<>());
+        Set<String> absent = new LinkedHashSet<>();
+        volumes.removeIf(v -> {
+            // a kubelet mounts an optional Secret that does not exist as an empty volume: here, no volume at all
+            if (((Map<String, Object>) v).get("secret") instanceof Map<?, ?> secret
+                    && Boolean.TRUE.equals(secret.get("optional"))
+                    && !secrets.containsKey(String.valueOf(secret.get("secretName")))) {
+                absent.add(String.valueOf(((Map<String, Object>) v).get("name")));
+                return true;
+            }
+            return false;
+        });
+        for (Object c : (List<Object>) podSpec.getOrDefault("containers", List.of())) {
+            Object mounts = ((Map<String, Object>) c).get("volumeMounts");
+            if (mounts instanceof List<?> list) {
+                list.removeIf(m -> absent.contains(String.valueOf(((Map<?, ?>) m).get("name"))));
+            }
+        }
+        for (Object v : volumes) {
             Map<String, Object> volume = (Map<String, Object>) v;
             if (volume.remove("secret") instanceof Map<?, ?> secret) {
                 Map<String, Object> source = new LinkedHashMap<>((Map<String, Object>) secret);

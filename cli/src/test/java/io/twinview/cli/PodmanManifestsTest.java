@@ -68,6 +68,37 @@ class PodmanManifestsTest {
     }
 
     @Test
+    void anOptionalSecretTheOverlayDoesNotHoldMountsNothingAndARequiredOneIsRefused() {
+        String pod = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: eval}
+                spec:
+                  template:
+                    spec:
+                      hostNetwork: true
+                      volumes:
+                        - {name: grpc-tls, secret: {secretName: grpc-tls, optional: %s}}
+                        - {name: tmp, emptyDir: {}}
+                      containers:
+                        - name: eval
+                          image: localhost/twinview/eval:0.1.0
+                          volumeMounts:
+                            - {name: grpc-tls, mountPath: /etc/twinview/grpc-tls}
+                            - {name: tmp, mountPath: /tmp}
+                """;
+        PodmanManifests manifests = PodmanManifests.of(pod.formatted("true"));
+        assertEquals(
+                List.of("tmp"),
+                volumes(manifests).stream().map(v -> v.get("name")).toList(),
+                "a kubelet mounts a missing optional Secret empty: podman gets no volume for it");
+        assertFalse(manifests.playableYaml().contains("/etc/twinview/grpc-tls"), "nor a mount of it");
+        IllegalStateException required =
+                assertThrows(IllegalStateException.class, () -> PodmanManifests.of(pod.formatted("false")));
+        assertEquals("a pod mounts Secret grpc-tls, which the overlay does not hold", required.getMessage());
+    }
+
+    @Test
     void aSecretInTheEnvironmentIsStoredAsPodmanReadsIt() {
         PodmanManifests manifests = PodmanManifests.of(DEPLOYMENT.formatted("true"));
 
