@@ -2,6 +2,7 @@ package io.twinview.trainer.run;
 
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.retry.Waits;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.RunProgress;
@@ -13,6 +14,7 @@ import io.twinview.trainer.train.PairBatch;
 import io.twinview.trainer.train.Stepper;
 import io.twinview.trainer.train.TrainingState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,6 +95,8 @@ public final class RunExecution {
     private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
     private volatile boolean preempted;
+    /** What the trainer process is waiting out (broker, storage, workers, a lease): shown by the progress. */
+    private Waits waits = new Waits();
 
     /**
      * A run with the standard listeners: non-finite step warnings, checkpoint cadence, collapse
@@ -138,6 +142,11 @@ public final class RunExecution {
                 clock)); // a step's checkpoint before its progress
         addListener(new CollapseMonitorReader(learner));
         addListener(new ProgressEmitter(progress, clock));
+    }
+
+    /** Reports the waits of the process's clients (broker, storage) in this run's progress. */
+    public void reportWaits(Waits shared) {
+        this.waits = shared;
     }
 
     /** Called after the standard listeners, in the order added. */
@@ -355,6 +364,7 @@ public final class RunExecution {
     /** The run's progress now, in the given state. */
     public RunProgress snapshot(RunState state) {
         long pairsLeft = (run.totalSteps() - step) * run.spec().getBatchSize();
+        Optional<Waits.Wait> wait = waits.oldest();
         return RunProgress.newBuilder()
                 .setRunId(runId)
                 .setState(state)
@@ -371,7 +381,8 @@ public final class RunExecution {
                 .setRejectedSamples(counters.rejectedSamples())
                 .setDuplicateBatches(counters.duplicateBatches())
                 .setElapsedSeconds((clock.getAsLong() - startNanos) / 1e9)
-                .setMessage(message)
+                .setMessage(wait.map(w -> w.describe(Instant.now())).orElse(message))
+                .setWaitingFor(wait.map(Waits.Wait::on).orElse(""))
                 .setMonitors(monitors)
                 .setNonFiniteSteps(counters.nonFiniteSteps())
                 .setInputWaitFraction(loopTime.inputWaitFraction())

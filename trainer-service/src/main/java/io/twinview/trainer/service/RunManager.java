@@ -12,6 +12,7 @@ import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
@@ -77,6 +78,8 @@ public class RunManager {
     private RunLimits limits;
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
+    /** What this process's clients are waiting out (broker, storage, workers, a lease). */
+    private final Waits waits = new Waits();
 
     /**
      * Clients and topics, made when the bean is first used: the gRPC server accepts calls before
@@ -103,7 +106,7 @@ public class RunManager {
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
         trainer = new RunTrainer(
-                config, kafka, producer, checkpoints, records, List.of(new TrainerMetrics(meterRegistry)));
+                config, kafka, producer, checkpoints, records, List.of(new TrainerMetrics(meterRegistry)), waits);
     }
 
     void onStart(@Observes StartupEvent event) {

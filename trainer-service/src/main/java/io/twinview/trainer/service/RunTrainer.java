@@ -6,6 +6,7 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.retry.Waits;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
@@ -46,12 +47,14 @@ final class RunTrainer {
     private final CheckpointStore checkpoints;
     private final RunRecords records;
     private final List<RunListener> listeners;
+    private final Waits waits;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
     /**
      * @param producer shared with the service: tasks and checkpoint events go through it
      * @param listeners added to every run after the standard ones (metrics)
+     * @param waits what the service's clients are waiting out: every run's progress shows it
      */
     RunTrainer(
             TrainerConfig config,
@@ -59,13 +62,15 @@ final class RunTrainer {
             KafkaProducer<byte[], byte[]> producer,
             CheckpointStore checkpoints,
             RunRecords records,
-            List<RunListener> listeners) {
+            List<RunListener> listeners,
+            Waits waits) {
         this.config = config;
         this.kafka = kafka;
         this.producer = producer;
         this.checkpoints = checkpoints;
         this.records = records;
         this.listeners = List.copyOf(listeners);
+        this.waits = waits;
     }
 
     /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
@@ -99,6 +104,7 @@ final class RunTrainer {
                             Duration.ofMillis(200),
                             config.limits().minCheckpointInterval()),
                     System::nanoTime);
+            execution.reportWaits(waits);
             listeners.forEach(execution::addListener);
             handle.executionStarted(execution);
             Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
