@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -69,8 +70,12 @@ public final class LocalStack implements AutoCloseable {
 
     private final Path workDir;
     private final Map<String, String> config;
-    private final JavaProcess kafka;
-    private final JavaProcess s3proxy;
+    private volatile JavaProcess kafka;
+    private volatile JavaProcess s3proxy;
+    /** Start the children again on their ports and data (fault injection); null on a view of the shared stack. */
+    private final Relaunch kafkaRelaunch;
+
+    private final Relaunch s3Relaunch;
     private final Duration kafkaStartup;
     private final Duration s3Startup;
     private final Duration stopGrace;
@@ -85,11 +90,15 @@ public final class LocalStack implements AutoCloseable {
             Duration kafkaStartup,
             Duration s3Startup,
             Duration stopGrace,
-            boolean closeable) {
+            boolean closeable,
+            Relaunch kafkaRelaunch,
+            Relaunch s3Relaunch) {
         this.workDir = workDir;
         this.config = config;
         this.kafka = kafka;
         this.s3proxy = s3proxy;
+        this.kafkaRelaunch = kafkaRelaunch;
+        this.s3Relaunch = s3Relaunch;
         this.kafkaStartup = kafkaStartup;
         this.s3Startup = s3Startup;
         this.stopGrace = stopGrace;
@@ -138,13 +147,15 @@ public final class LocalStack implements AutoCloseable {
         JavaProcess kafka = null;
         JavaProcess s3proxy = null;
         try {
+            final int port = kafkaPort;
+            final int storagePort = s3Port;
             JavaProcess.Builder kafkaBuilder = JavaProcess.builder("kafka");
             if (kafkaSecurity != null) {
                 Path scram = kafkaSecurity.writeScramCredentials(
                         workDir.resolve("kafka").resolve("scram-credentials"));
                 kafkaBuilder.systemProperty(KafkaBrokerMain.SCRAM_CREDENTIALS_PROPERTY, scram.toString());
             }
-            kafka = kafkaBuilder
+            kafkaBuilder
                     .mainClass(KafkaBrokerMain.class.getName())
                     .classpath(StackArtifacts.kafkaClasspath())
                     .jvmArgs("-Xms" + options.kafkaHeap(), "-Xmx" + options.kafkaHeap(), "-XX:+ExitOnOutOfMemoryError")
@@ -153,9 +164,9 @@ public final class LocalStack implements AutoCloseable {
                     .args(kafkaConfig.toString())
                     .workingDir(kafkaConfig.getParent())
                     .logFile(logs.resolve("kafka.log"))
-                    .shutdownGrace(options.stopGrace())
-                    .start();
-            s3proxy = JavaProcess.builder("s3proxy")
+                    .shutdownGrace(options.stopGrace());
+            kafka = kafkaBuilder.start();
+            JavaProcess.Builder s3Builder = JavaProcess.builder("s3proxy")
                     .jar(StackArtifacts.s3proxyJar())
                     .jvmArgs("-Xmx" + options.s3Heap(), "-XX:+ExitOnOutOfMemoryError")
                     // logback inside the fat jar prints its whole status on a harmless config warning
@@ -163,8 +174,8 @@ public final class LocalStack implements AutoCloseable {
                     .args("--properties", s3Config.toString())
                     .workingDir(s3Config.getParent())
                     .logFile(logs.resolve("s3proxy.log"))
-                    .shutdownGrace(options.stopGrace())
-                    .start();
+                    .shutdownGrace(options.stopGrace());
+            s3proxy = s3Builder.start();
 
             Duration s3Startup = awaitS3(s3proxy, s3Port, endpoint, options.startTimeout());
             LOG.infof(
@@ -191,6 +202,7 @@ public final class LocalStack implements AutoCloseable {
             config.put(STORAGE_ENDPOINT, endpoint);
             config.put(STORAGE_ACCESS_KEY, options.s3AccessKey());
             config.put(STORAGE_SECRET_KEY, options.s3SecretKey());
+            Duration timeout = options.startTimeout();
             return new LocalStack(
                     workDir,
                     Collections.unmodifiableMap(config),
@@ -199,7 +211,9 @@ public final class LocalStack implements AutoCloseable {
                     kafkaStartup,
                     s3Startup,
                     options.stopGrace(),
-                    true);
+                    true,
+                    new Relaunch(kafkaBuilder, child -> awaitKafka(child, port, bootstrap, adminClient, timeout)),
+                    new Relaunch(s3Builder, child -> awaitS3(child, storagePort, endpoint, timeout)));
         } catch (RuntimeException e) {
             stopQuietly(kafka, s3proxy, Duration.ofSeconds(5));
             throw e;
@@ -282,6 +296,72 @@ public final class LocalStack implements AutoCloseable {
         LOG.infof(
                 "stack under %s stopped in %d ms",
                 workDir, Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    /** How to start a child again on its port and data, and wait until it serves. */
+    private record Relaunch(JavaProcess.Builder builder, Function<JavaProcess, Duration> await) {}
+
+    /**
+     * Stops the broker, keeping its data (fault injection: a broker outage). SIGKILL when {@code hard},
+     * else SIGTERM and the stop grace. {@link #startBroker()} brings it back on the same port.
+     */
+    public synchronized void stopBroker(boolean hard) {
+        requireOwned("stopBroker");
+        stopChild(kafka, hard);
+    }
+
+    /** Starts the broker stopped by {@link #stopBroker}, on its port and data; returns when it serves. */
+    public synchronized Duration startBroker() {
+        requireOwned("startBroker");
+        if (kafka.isAlive()) {
+            throw new IllegalStateException("the broker is running: " + kafka);
+        }
+        kafka = kafkaRelaunch.builder().start();
+        Duration ready = kafkaRelaunch.await().apply(kafka);
+        LOG.infof("Kafka back at %s in %d ms", kafkaBootstrapServers(), ready.toMillis());
+        return ready;
+    }
+
+    /** Stops S3Proxy, keeping its data (fault injection: a storage outage); see {@link #startStorage()}. */
+    public synchronized void stopStorage(boolean hard) {
+        requireOwned("stopStorage");
+        stopChild(s3proxy, hard);
+    }
+
+    /** Starts S3Proxy stopped by {@link #stopStorage}, on its port and data; returns when it serves. */
+    public synchronized Duration startStorage() {
+        requireOwned("startStorage");
+        if (s3proxy.isAlive()) {
+            throw new IllegalStateException("S3Proxy is running: " + s3proxy);
+        }
+        s3proxy = s3Relaunch.builder().start();
+        Duration ready = s3Relaunch.await().apply(s3proxy);
+        LOG.infof("S3Proxy back at %s in %d ms", s3Endpoint(), ready.toMillis());
+        return ready;
+    }
+
+    public boolean brokerRunning() {
+        return kafka != null && kafka.isAlive();
+    }
+
+    public boolean storageRunning() {
+        return s3proxy != null && s3proxy.isAlive();
+    }
+
+    private void stopChild(JavaProcess child, boolean hard) {
+        if (hard) {
+            child.kill();
+        } else {
+            child.stop(stopGrace);
+        }
+        LOG.infof("%s stopped (%s)", child, hard ? "SIGKILL" : "SIGTERM");
+    }
+
+    private void requireOwned(String what) {
+        if (kafkaRelaunch == null || !closeable) {
+            throw new IllegalStateException(what + ": only a stack this process started and owns (not the shared"
+                    + " stack) can be stopped and started");
+        }
     }
 
     private void stopChildren() {
@@ -473,11 +553,13 @@ public final class LocalStack implements AutoCloseable {
                 Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + KAFKA_STARTUP_KEY))),
                 Duration.ofMillis(Long.parseLong(System.getProperty(SHARED_PREFIX + S3_STARTUP_KEY))),
                 Duration.ZERO,
-                false));
+                false,
+                null,
+                null));
     }
 
     private LocalStack asShared() {
-        return new LocalStack(workDir, config, kafka, s3proxy, kafkaStartup, s3Startup, stopGrace, false);
+        return new LocalStack(workDir, config, kafka, s3proxy, kafkaStartup, s3Startup, stopGrace, false, null, null);
     }
 
     private static void deleteRecursively(Path dir) {

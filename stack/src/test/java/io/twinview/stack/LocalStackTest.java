@@ -223,6 +223,41 @@ class LocalStackTest {
     }
 
     @Test
+    void theBrokerAndStorageStopAndStartOnTheirPortsAndDataWhileClientsWait(@TempDir Path workDir) throws Exception {
+        try (LocalStack owned = LocalStack.start(LocalStack.Options.in(workDir))) {
+            String topic = createTopic(owned.kafkaBootstrapServers(), Map.of());
+            try (MinioClient client = minio(owned)) {
+                client.makeBucket(MakeBucketArgs.builder().bucket("outage").build());
+            }
+            owned.stopBroker(true);
+            owned.stopStorage(false);
+            assertFalse(owned.brokerRunning() || owned.storageRunning(), "both children are down");
+            assertTrue(
+                    Ports.isFree(port(owned.kafkaBootstrapServers())) && Ports.isFree(port(owned.s3Endpoint())),
+                    "a stopped child holds no port: clients see connection refused");
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> LocalStack.shared().stopBroker(false),
+                    "the shared stack serves other tests: it cannot be stopped");
+
+            owned.startBroker();
+            owned.startStorage();
+            try (Admin admin = admin(owned.kafkaBootstrapServers());
+                    MinioClient client = minio(owned)) {
+                assertTrue(
+                        admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic),
+                        "the broker comes back on its port with its topics");
+                assertTrue(
+                        client.bucketExists(io.minio.BucketExistsArgs.builder()
+                                .bucket("outage")
+                                .build()),
+                        "S3Proxy comes back on its port with its buckets");
+            }
+            assertThrows(IllegalStateException.class, owned::startBroker, "a running broker is not started twice");
+        }
+    }
+
+    @Test
     void aChildThatCannotStartFailsTheStartWithItsLogAndLeavesNothingRunning(@TempDir Path workDir) {
         ChildProcessException e = assertThrows(
                 ChildProcessException.class,
