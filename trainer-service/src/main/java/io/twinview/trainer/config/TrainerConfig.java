@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.twinview.trainer.run.RunLimits;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Settings of trainer-service ({@code twinview.trainer.*}). */
 @ConfigMapping(prefix = "twinview.trainer")
@@ -67,6 +68,40 @@ public interface TrainerConfig {
      */
     @WithDefault("240s")
     Duration shutdownCheckpointTimeout();
+
+    /**
+     * This trainer's name in run leases ({@code runs/<id>/lease.json}): unique among the trainers that
+     * run at once. A process that starts under the name of a lease's holder takes that run over at once
+     * (the earlier process of that name is gone); any other waits the lease out. Default empty:
+     * {@code <hostname>-<pid>} ($HOSTNAME, a pod's name under Kubernetes).
+     */
+    Optional<String> instanceId();
+
+    /** The run lease that lets one trainer at a time train a run ({@code twinview.trainer.lease.*}). */
+    Lease lease();
+
+    /** {@code twinview.trainer.lease.*}; see docs/architecture.md, "Fencing: one trainer per run". */
+    interface Lease {
+
+        /**
+         * How long a lease lives unrenewed: another trainer takes the run over once it has seen the lease
+         * unchanged this long (a crashed trainer's run waits this long before it resumes elsewhere).
+         * Default 30 s.
+         */
+        @WithDefault("30s")
+        Duration ttl();
+
+        /** How often the holder renews its lease: at most half the ttl. Default 10 s. */
+        @WithDefault("10s")
+        Duration renewInterval();
+
+        /**
+         * How long a claimer waits before it reads its claim back to catch a racing claim (the last writer
+         * wins): above the store's latency for a small PUT, below the renew interval. Default 500 ms.
+         */
+        @WithDefault("500ms")
+        Duration settle();
+    }
 
     /** How long the readiness check waits for Kafka and for S3, each. Default 2 s. */
     @WithDefault("2s")

@@ -19,6 +19,9 @@ final class RunHandle {
     private final List<Consumer<RunProgress>> watchers = new CopyOnWriteArrayList<>();
     volatile RunExecution execution;
     volatile Future<?> future;
+    /** This trainer's hold on the run's lease: only a holder trains it and writes its checkpoints. */
+    volatile RunOwnership ownership;
+
     private volatile boolean preempted;
 
     RunHandle(Run run, ResolvedRun resolved) {
@@ -83,6 +86,11 @@ final class RunHandle {
         if (preempted) {
             started.preempt();
         }
+    }
+
+    /** This trainer holds the run now, under {@code epoch}. */
+    synchronized void setOwner(String owner, long epoch) {
+        run = run.toBuilder().setOwner(owner).setLeaseEpoch(epoch).build();
     }
 
     synchronized void setResumedFrom(long step) {

@@ -12,6 +12,7 @@ import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.Run;
@@ -25,6 +26,7 @@ import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
 import io.twinview.trainer.run.RunLimits;
 import io.twinview.trainer.run.RunSpecs;
+import io.twinview.trainer.storage.LeaseStore;
 import io.twinview.trainer.storage.RunRecords;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,6 +83,10 @@ public class RunManager {
     /** What this process's clients are waiting out (broker, storage, workers, a lease). */
     private final Waits waits = new Waits();
 
+    private LeaseStore leases;
+    private RunOwnership.Identity identity;
+    private RunOwnership.Settings leaseSettings;
+
     /**
      * Clients and topics, made when the bean is first used: the gRPC server accepts calls before
      * Quarkus fires StartupEvent, and an early call must find them ready.
@@ -98,6 +104,18 @@ public class RunManager {
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
+        leaseSettings = new RunOwnership.Settings(
+                config.lease().ttl(),
+                config.lease().renewInterval(),
+                config.lease().settle());
+        identity = RunOwnership.Identity.of(config.instanceId().orElse(""));
+        leases = new LeaseStore(storageConfig.settings());
+        LOG.infof(
+                "trainer instance %s (process %s): run leases live %d s, renewed every %d s",
+                identity.owner(),
+                identity.incarnation(),
+                leaseSettings.ttl().toSeconds(),
+                leaseSettings.renewInterval().toSeconds());
         kafka = kafkaConfig.clients();
         producer = kafka.producer("trainer");
         admin = kafka.admin();
@@ -144,6 +162,9 @@ public class RunManager {
         }
         if (objectStore != null) {
             objectStore.close();
+        }
+        if (leases != null) {
+            leases.close();
         }
     }
 
@@ -201,6 +222,10 @@ public class RunManager {
             if (current.runId().equals(runId)) {
                 return current.run();
             }
+            if (current.ownership != null && !current.ownership.held()) {
+                throw new TrainerBusyException("this trainer waits to train run " + current.runId() + " ("
+                        + current.run().getProgress().getMessage() + "); it trains one run at a time");
+            }
             throw new TrainerBusyException("this trainer is training run " + current.runId() + " (step "
                     + current.run().getProgress().getStep() + "/"
                     + current.run().getProgress().getTotalSteps()
@@ -241,16 +266,35 @@ public class RunManager {
                         config.viewsPartitions(),
                         config.viewsRetention().toMillis(),
                         config.viewsRetentionBytes()));
+        // at most one trainer trains a run: a run another trainer holds is waited for on the training thread
+        RunOwnership ownership =
+                new RunOwnership(leases, runId, identity, leaseSettings, System::nanoTime, Backoff.DEFAULT, waits);
+        Optional<RunOwnership.Holder> holder = ownership.tryAcquire();
         run.setState(RunState.RUN_STATE_RUNNING)
                 .setViewsTopic(viewsTopic)
+                .setOwner(holder.map(RunOwnership.Holder::owner).orElse(identity.owner()))
+                .setLeaseEpoch(ownership.epoch())
                 .setProgress(RunProgress.newBuilder()
                         .setRunId(runId)
                         .setState(RunState.RUN_STATE_RUNNING)
                         .setTotalSteps(resolved.totalSteps())
                         .setTotalEpochs(resolved.spec().getEpochs())
-                        .setMessage(resolved.note()));
-        records.save(run.build());
+                        .setMessage(holder.map(RunOwnership.Holder::describe).orElse(resolved.note()))
+                        .setWaitingFor(holder.isPresent() ? Waits.LEASE : "")
+                        .setLeaseOwner(holder.map(RunOwnership.Holder::owner).orElse(identity.owner()))
+                        .setLeaseEpoch(ownership.epoch()));
+        if (holder.isEmpty()) { // the holder's run.json is the holder's to write
+            try {
+                records.save(run.build());
+            } catch (RuntimeException e) {
+                ownership.release();
+                throw e;
+            }
+        } else {
+            LOG.warnf("%s", holder.get().describe());
+        }
         RunHandle handle = new RunHandle(run.build(), resolved);
+        handle.ownership = ownership;
         runs.put(runId, handle);
         active = handle;
         trainer.submit(handle, viewsTopic);

@@ -2,11 +2,14 @@ package io.twinview.trainer.service;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.retry.Waits;
+import io.twinview.core.storage.StorageException;
+import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
@@ -28,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jboss.logging.Logger;
 
@@ -78,7 +82,127 @@ final class RunTrainer {
         handle.future = executor.submit(() -> train(handle, viewsTopic));
     }
 
+    /**
+     * Trains the run while this trainer holds its lease: waits for the lease first when another trainer
+     * holds it, renews it meanwhile, and gives it up when the run ends here. A trainer that loses the
+     * run to another stops at once and writes nothing more of it.
+     */
     private void train(RunHandle handle, String viewsTopic) {
+        RunOwnership ownership = handle.ownership;
+        if (!ownership.held() && !awaitLease(handle)) {
+            return;
+        }
+        try (RunOwnership.Renewing renewing = ownership.keepRenewing(reason -> {
+            RunExecution execution = handle.execution;
+            if (execution != null) {
+                execution.cancel(); // ends after the step in progress: no checkpoint of it (the sink refuses anyway)
+            }
+        })) {
+            trainHeld(handle, viewsTopic);
+        } finally {
+            ownership.release(); // nothing when lost
+        }
+    }
+
+    /**
+     * Waits on the training thread until this trainer holds the run's lease, saying why in the run's
+     * progress and in {@code waits}.
+     *
+     * @return false when it is not to train the run after all: the process shuts down, or the run ended
+     *     under its previous holder meanwhile
+     */
+    private boolean awaitLease(RunHandle handle) {
+        RunOwnership ownership = handle.ownership;
+        String runId = handle.runId();
+        try {
+            while (!handle.preempted()) {
+                Optional<RunOwnership.Holder> holder;
+                try {
+                    holder = ownership.tryAcquire();
+                } catch (StorageException e) {
+                    LOG.warnf("run %s: could not read its lease, trying again: %s", runId, e.getMessage());
+                    holder = ownership.holder();
+                }
+                if (ownership.held()) {
+                    break;
+                }
+                holder.ifPresent(h -> {
+                    waits.begin(Waits.LEASE, h.describe());
+                    handle.update(handle.run().getProgress().toBuilder()
+                            .setState(RunState.RUN_STATE_RUNNING)
+                            .setWaitingFor(Waits.LEASE)
+                            .setMessage(h.describe())
+                            .setLeaseOwner(h.owner())
+                            .setLeaseEpoch(h.epoch())
+                            .setAt(Timestamps.fromMillis(System.currentTimeMillis()))
+                            .build());
+                });
+                pause(ownership.settings().renewInterval(), handle);
+            }
+        } finally {
+            waits.end(Waits.LEASE);
+        }
+        if (!ownership.held()) {
+            handle.finish(
+                    handle.run().getProgress().toBuilder()
+                            .setState(RunState.RUN_STATE_STOPPED)
+                            .setWaitingFor("")
+                            .setMessage("shut down while waiting for run " + runId
+                                    + "'s lease: this trainer never trained it")
+                            .build(),
+                    null);
+            return false;
+        }
+        Optional<Run> stored = records.find(runId);
+        if (stored.isPresent()
+                && (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED
+                        || stored.get().getState() == RunState.RUN_STATE_FAILED)) {
+            Run ended = stored.get();
+            LOG.infof(
+                    "run %s ended %s under %s while this trainer waited: nothing to train",
+                    runId, ended.getState(), ended.getOwner());
+            handle.finish(
+                    ended.getProgress().toBuilder()
+                            .setState(ended.getState())
+                            .setWaitingFor("")
+                            .setMessage("run " + runId + " ended " + ended.getState() + " under " + ended.getOwner()
+                                    + " while this trainer waited for its lease: this trainer did not train it")
+                            .build(),
+                    ended.getError().isEmpty() ? null : ended.getError());
+            ownership.release();
+            return false;
+        }
+        LOG.infof("run %s: this trainer holds its lease now (epoch %d): resuming it", runId, ownership.epoch());
+        handle.setOwner(ownership.identity().owner(), ownership.epoch());
+        handle.update(handle.run().getProgress().toBuilder()
+                .setWaitingFor("")
+                .setMessage("took the run over under lease epoch " + ownership.epoch())
+                .setLeaseOwner(ownership.identity().owner())
+                .setLeaseEpoch(ownership.epoch())
+                .build());
+        records.save(handle.run());
+        return true;
+    }
+
+    /** Sleeps {@code duration}, or less when the process begins to shut down. */
+    private static void pause(Duration duration, RunHandle handle) {
+        long end = System.nanoTime() + duration.toNanos();
+        try {
+            while (!handle.preempted() && System.nanoTime() < end) {
+                Thread.sleep(Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handle.preempt();
+        }
+    }
+
+    private void trainHeld(RunHandle handle, String viewsTopic) {
+        RunOwnership ownership = handle.ownership;
+        Consumer<RunProgress> progress = sample -> handle.update(sample.toBuilder()
+                .setLeaseOwner(ownership.identity().owner())
+                .setLeaseEpoch(ownership.epoch())
+                .build());
         String runId = handle.runId();
         RunSpec spec = handle.resolved.spec();
         RunProgress last = handle.run().getProgress();
@@ -96,8 +220,9 @@ final class RunTrainer {
                     plan,
                     views,
                     new KafkaTaskSink(producer, config.tasksTopic()),
-                    new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()),
-                    handle::update,
+                    new FencedCheckpointSink(
+                            new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()), ownership),
+                    progress,
                     new RunExecution.Settings(
                             config.windowTasks(),
                             config.stallTimeout(),
@@ -107,6 +232,9 @@ final class RunTrainer {
             execution.reportWaits(waits);
             listeners.forEach(execution::addListener);
             handle.executionStarted(execution);
+            if (ownership.lost()) {
+                execution.cancel();
+            }
             Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
             if (checkpoint.isPresent()) {
                 execution.resumeFrom(checkpoint.get());
@@ -117,12 +245,28 @@ final class RunTrainer {
                 case CANCELLED, PREEMPTED -> RunState.RUN_STATE_STOPPED; // stored as running: resumed later
                 case COMPLETE, VIEWS_EXHAUSTED -> RunState.RUN_STATE_SUCCEEDED;
             };
+            if (ownership.lost()) {
+                finalState = RunState.RUN_STATE_STOPPED;
+            }
             last = execution.snapshot(finalState).toBuilder()
-                    .setMessage(outcome.message())
+                    .setMessage(ownership.lost() ? ownership.lostReason() : outcome.message())
+                    .setLeaseOwner(ownership.identity().owner())
+                    .setLeaseEpoch(ownership.epoch())
                     .build();
             LOG.infof("run %s: %s", runId, outcome.message());
         } catch (RuntimeException | Error e) {
             error = kafka.explain(e); // a refused Kafka login or ACL names the user and the topic
+            if (ownership.lost()) { // another trainer holds the run: its run.json is that trainer's to write
+                LOG.warnf("run %s: stopped, another trainer took it over: %s", runId, ownership.lostReason());
+                finalState = RunState.RUN_STATE_STOPPED;
+                error = null;
+                last = last.toBuilder()
+                        .setState(finalState)
+                        .setMessage(ownership.lostReason())
+                        .build();
+                handle.finish(last, null);
+                return;
+            }
             if (handle.preempted()) { // the shutdown closed the clients under it: the next process resumes the run
                 LOG.warnf(
                         "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
