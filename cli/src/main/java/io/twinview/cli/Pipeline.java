@@ -301,6 +301,36 @@ public final class Pipeline implements AutoCloseable {
         return started.awaitPort(Ports.LOOPBACK, launch.port(), SERVICE_START);
     }
 
+    /**
+     * Starts one more process of service {@code name} beside the running one, as {@code processName} (its
+     * log file), with {@code overrides} over its settings (its own ports, ...) and listening on
+     * {@code port}: two trainers on one stack. The caller closes it.
+     */
+    public JavaProcess startAnother(String name, String processName, Map<String, String> overrides, int port) {
+        ServiceLaunch launch = launches.get(name);
+        if (launch == null) {
+            throw new IllegalArgumentException("no service " + name);
+        }
+        Map<String, String> properties = new LinkedHashMap<>(launch.properties());
+        properties.putAll(overrides);
+        JavaProcess started = new ServiceLaunch(
+                        processName,
+                        launch.jar(),
+                        launch.heap(),
+                        properties,
+                        launch.environment(),
+                        launch.logs(),
+                        port,
+                        launch.niceness())
+                .start();
+        try {
+            return started.awaitPort(Ports.LOOPBACK, port, SERVICE_START);
+        } catch (RuntimeException e) {
+            started.close();
+            throw e;
+        }
+    }
+
     /** Stops the services, then Kafka and S3. */
     @Override
     public void close() {
@@ -337,6 +367,8 @@ public final class Pipeline implements AutoCloseable {
         trainer.put("quarkus.http.port", String.valueOf(trainerHttp));
         trainer.put("twinview.trainer.threads", String.valueOf(options.trainerThreads()));
         trainer.put("twinview.trainer.resume-unfinished", String.valueOf(options.resumeUnfinished()));
+        // one name across restarts: a trainer started again after a crash takes its run's lease back at once
+        trainer.put("twinview.trainer.instance-id", "trainer-service");
         Map<String, String> eval = new LinkedHashMap<>(common);
         eval.put("quarkus.grpc.server.port", String.valueOf(evalGrpc));
         eval.put("quarkus.http.port", String.valueOf(evalHttp));

@@ -1,6 +1,7 @@
 package io.twinview.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,17 +22,22 @@ import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
+import io.twinview.proto.v1.StoredObject;
 import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.proto.v1.WatchRunRequest;
 import io.twinview.stack.JavaProcess;
+import io.twinview.stack.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -243,6 +249,97 @@ class PipelineEndToEndTest {
         System.out.printf(
                 "SIGTERM at step %d (seen %d); resumed there; %d duplicate record(s) dropped; input wait %.2f%n",
                 stoppedAt, seenStep, last.getDuplicateBatches(), last.getInputWaitFraction());
+    }
+
+    /**
+     * Two trainer processes on one run id (a rolling update with surge, a second StartRun): exactly one
+     * trains it. The second waits on the run's lease, says why (StartRun, GetRun, WatchRun), and when the
+     * first has finished and released the run it finds it ended and trains nothing. Every manifest verifies.
+     */
+    @Test
+    void aSecondTrainerOnTheSameRunWaitsAndNeverTrainsIt() throws Exception {
+        String runId = "e2e-fenced";
+        RunSpec spec = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=256&seed=21")
+                .setEpochs(2)
+                .setBatchSize(64)
+                .setCheckpointEverySteps(2)
+                .build();
+        int secondGrpc = Ports.free();
+        JavaProcess second = pipeline.startAnother(
+                "trainer-service",
+                "trainer-second",
+                Map.of(
+                        "quarkus.grpc.server.port",
+                        String.valueOf(secondGrpc),
+                        "quarkus.http.port",
+                        String.valueOf(Ports.free()),
+                        "twinview.trainer.instance-id",
+                        "trainer-second",
+                        "twinview.trainer.lease.renew-interval",
+                        "2s"),
+                secondGrpc);
+        ManagedChannel secondChannel = Grpc.channel(Ports.LOOPBACK + ":" + secondGrpc, pipeline.access());
+        try {
+            TrainerServiceGrpc.TrainerServiceBlockingStub other =
+                    TrainerServiceGrpc.newBlockingStub(secondChannel).withDeadlineAfter(10, TimeUnit.MINUTES);
+            Run first = trainer()
+                    .startRun(StartRunRequest.newBuilder()
+                            .setRunId(runId)
+                            .setSpec(spec)
+                            .build());
+            assertEquals("trainer-service", first.getProgress().getLeaseOwner(), "the first trainer holds the run");
+
+            Run refused =
+                    other.startRun(StartRunRequest.newBuilder().setRunId(runId).build());
+            Run asked = other.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+
+            for (Run seen : List.of(refused, asked)) {
+                assertEquals("lease", seen.getProgress().getWaitingFor(), "the second waits for the lease: " + seen);
+                assertEquals("trainer-service", seen.getProgress().getLeaseOwner(), "naming the holder: " + seen);
+                assertTrue(
+                        seen.getProgress().getMessage().contains("is trained by trainer-service"),
+                        "and says why it does not train: " + seen.getProgress().getMessage());
+                assertEquals(0, seen.getProgress().getStep(), "it trained nothing");
+            }
+            RunProgress firstLast = null;
+            Iterator<RunProgress> firstStream = trainer()
+                    .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+            while (firstStream.hasNext()) {
+                firstLast = firstStream.next();
+            }
+            assertEquals(RunState.RUN_STATE_SUCCEEDED, firstLast.getState(), "the holder finishes the run");
+            assertEquals(8, firstLast.getStep(), "2 epochs x 256 / 64 = 8 steps");
+
+            RunProgress secondLast = null;
+            Iterator<RunProgress> secondStream =
+                    other.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+            while (secondStream.hasNext()) {
+                secondLast = secondStream.next();
+            }
+            assertTrue(
+                    secondLast.getMessage().contains("this trainer did not train it"),
+                    "the second took the released lease, found the run ended and trained nothing: " + secondLast);
+            String secondLog = second.logTail(400);
+            assertTrue(secondLog.contains("waiting for lease"), "its log says it waited for the lease:\n" + secondLog);
+            assertFalse(secondLog.contains("checkpoint at step"), "it wrote no checkpoint:\n" + secondLog);
+            List<Long> steps = checkpointSteps(runId);
+            assertEquals(List.of(2L, 4L, 6L, 8L), steps, "one checkpoint every 2 steps, by the holder alone");
+            for (long step : steps) {
+                for (StoredObject object : manifest(runId, step).getObjectsList()) {
+                    byte[] stored = Files.readAllBytes(bucketDir().resolve(object.getKey()));
+                    assertEquals(
+                            object.getSha256(),
+                            HexFormat.of()
+                                    .formatHex(
+                                            MessageDigest.getInstance("SHA-256").digest(stored)),
+                            "every manifest verifies: " + object.getKey());
+                }
+            }
+        } finally {
+            Grpc.close(secondChannel);
+            second.close();
+        }
     }
 
     /** Starts the trainer again, resumes the run and follows it to its end: its last progress. */

@@ -28,7 +28,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,12 +46,12 @@ class RunOwnershipTest {
     private static final Backoff SHORT =
             new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(2));
 
-    private ObjectStore objects;
-    private LeaseStore leases;
+    private static ObjectStore objects;
+    private static LeaseStore leases;
     private String runId;
 
-    @BeforeEach
-    void freshBucket() {
+    @BeforeAll
+    static void bucket() {
         LocalStack stack = LocalStack.shared();
         StorageSettings settings = StorageSettings.of(
                 stack.s3Endpoint(),
@@ -60,11 +61,15 @@ class RunOwnershipTest {
         objects = new ObjectStore(settings);
         objects.ensureBucket();
         leases = new LeaseStore(settings);
+    }
+
+    @BeforeEach
+    void freshRun() {
         runId = "fenced-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
-    @AfterEach
-    void close() {
+    @AfterAll
+    static void close() {
         leases.close();
         objects.close();
     }
@@ -205,20 +210,25 @@ class RunOwnershipTest {
 
     @Test
     void renewalsKeepALiveLeaseHeldForLongerThanItsTtl() throws Exception {
-        RunOwnership a = trainer("trainer-a");
-        RunOwnership b = trainer("trainer-b");
+        // a ttl of several renewals, so that a renewal thread starved on a loaded machine still keeps it
+        RunOwnership.Settings settings =
+                new RunOwnership.Settings(Duration.ofSeconds(6), Duration.ofSeconds(1), Duration.ofMillis(200));
+        RunOwnership a = new RunOwnership(
+                leases, runId, RunOwnership.Identity.of("trainer-a"), settings, System::nanoTime, SHORT, new Waits());
+        RunOwnership b = new RunOwnership(
+                leases, runId, RunOwnership.Identity.of("trainer-b"), settings, System::nanoTime, SHORT, new Waits());
         a.tryAcquire();
         List<String> losses = new ArrayList<>();
         try (RunOwnership.Renewing renewing = a.keepRenewing(losses::add)) {
-            long end = System.nanoTime() + TTL.multipliedBy(3).toNanos();
+            long end = System.nanoTime() + settings.ttl().multipliedBy(2).toNanos();
             while (System.nanoTime() < end) {
                 Optional<RunOwnership.Holder> seen = b.tryAcquire();
                 assertTrue(
                         seen.isPresent() && seen.get().owner().equals("trainer-a"), "b keeps waiting for a: " + seen);
-                Thread.sleep(150);
+                Thread.sleep(300);
             }
         }
-        assertTrue(a.held() && !b.held(), "three ttls later a still holds the run it renewed");
+        assertTrue(a.held() && !b.held(), "two ttls later a still holds the run it renewed");
         assertTrue(losses.isEmpty(), "a never lost it: " + losses);
         a.confirm(); // a checkpoint write may go ahead
         assertEquals(1, a.epoch(), "renewals keep the epoch");
