@@ -89,7 +89,21 @@ final class RunTrainer {
      */
     private void train(RunHandle handle, String viewsTopic) {
         RunOwnership ownership = handle.ownership;
-        if (!ownership.held() && !awaitLease(handle)) {
+        try {
+            if (!ownership.held() && !awaitLease(handle)) {
+                return;
+            }
+        } catch (RuntimeException e) { // storage refused the take-over's reads or writes: the run stays as stored
+            LOG.errorf(e, "run %s: could not take the run over", handle.runId());
+            ownership.release();
+            String error = "could not take run " + handle.runId() + " over: " + e.getMessage();
+            handle.finish(
+                    handle.run().getProgress().toBuilder()
+                            .setState(RunState.RUN_STATE_STOPPED)
+                            .setWaitingFor("")
+                            .setMessage(error)
+                            .build(),
+                    error);
             return;
         }
         try (RunOwnership.Renewing renewing = ownership.keepRenewing(reason -> {
