@@ -14,6 +14,9 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.kafka.ViewsTopicCleanup;
+import io.twinview.trainer.run.CheckpointRetention;
+import io.twinview.trainer.run.RetentionPolicy;
 import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunListener;
 import io.twinview.trainer.run.RunSpecs;
@@ -48,6 +51,7 @@ final class RunTrainer {
     private final RunRecords records;
     private final List<RunListener> listeners;
     private final Waits waits;
+    private final ViewsTopicCleanup viewsTopics;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
@@ -71,6 +75,7 @@ final class RunTrainer {
         this.records = records;
         this.listeners = List.copyOf(listeners);
         this.waits = waits;
+        this.viewsTopics = new ViewsTopicCleanup(kafka, Duration.ofSeconds(30));
     }
 
     /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
@@ -84,6 +89,7 @@ final class RunTrainer {
         RunProgress last = handle.run().getProgress();
         String error = null;
         RunState finalState;
+        boolean endedForGood; // succeeded, failed or cancelled: not preempted, which the next process resumes
         try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
                 KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
             TaskPlan plan = new TaskPlan(
@@ -106,6 +112,7 @@ final class RunTrainer {
                     System::nanoTime);
             execution.reportWaits(waits);
             listeners.forEach(execution::addListener);
+            execution.addListener(new CheckpointRetention(checkpoints, RetentionPolicy.of(spec.getRetention())));
             handle.executionStarted(execution);
             Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
             if (checkpoint.isPresent()) {
@@ -117,6 +124,7 @@ final class RunTrainer {
                 case CANCELLED, PREEMPTED -> RunState.RUN_STATE_STOPPED; // stored as running: resumed later
                 case COMPLETE, VIEWS_EXHAUSTED -> RunState.RUN_STATE_SUCCEEDED;
             };
+            endedForGood = outcome.end() != RunExecution.End.PREEMPTED;
             last = execution.snapshot(finalState).toBuilder()
                     .setMessage(outcome.message())
                     .build();
@@ -128,15 +136,20 @@ final class RunTrainer {
                         "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
                         runId, error);
                 finalState = RunState.RUN_STATE_STOPPED;
+                endedForGood = false;
             } else {
                 LOG.errorf(e, "run %s failed", runId);
                 finalState = RunState.RUN_STATE_FAILED;
+                endedForGood = true;
             }
             last = last.toBuilder().setState(finalState).setMessage(error).build();
         }
         handle.finish(last, error);
         if (finalState != RunState.RUN_STATE_STOPPED) {
             records.save(handle.run());
+        }
+        if (endedForGood) {
+            viewsTopics.delete(runId, viewsTopic);
         }
     }
 
