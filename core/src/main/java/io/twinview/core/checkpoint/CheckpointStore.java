@@ -1,8 +1,11 @@
 package io.twinview.core.checkpoint;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.CheckpointManifest;
+import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.StoredObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -26,6 +32,8 @@ public final class CheckpointStore {
 
     public static final int FORMAT_VERSION = 1;
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
+    private static final Pattern MANIFEST_KEY = Pattern.compile("runs/[^/]+/checkpoints/[0-9]+/manifest\\.json");
+    private static final Pattern REPORT_KEY = Pattern.compile("runs/[^/]+/checkpoints/[0-9]+/reports/[^/]+\\.json");
 
     private final ObjectStore store;
 
@@ -163,6 +171,101 @@ public final class CheckpointStore {
             return Optional.empty();
         }
         return Optional.of(new Checkpoint(manifestKey, manifest, read));
+    }
+
+    /**
+     * The objects under the run's checkpoints, by step, oldest first, from one listing: each
+     * step's manifest, parameters and evaluation reports. A step folder without objects is absent.
+     */
+    public SortedMap<Long, List<ObjectInfo>> folders(String runId) {
+        String prefix = CheckpointKeys.checkpointsPrefix(runId);
+        SortedMap<Long, List<ObjectInfo>> folders = new TreeMap<>();
+        for (ObjectInfo object : store.list(prefix, true)) {
+            String rest = object.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            long step = slash < 0 ? -1 : CheckpointKeys.stepOf(rest.substring(0, slash));
+            if (step >= 0) {
+                folders.computeIfAbsent(step, s -> new ArrayList<>()).add(object);
+            }
+        }
+        return folders;
+    }
+
+    /** Whether a step's objects (as {@link #folders} lists them) include its manifest. */
+    public static boolean hasManifest(List<ObjectInfo> folder) {
+        return folder.stream()
+                .anyMatch(object -> MANIFEST_KEY.matcher(object.key()).matches());
+    }
+
+    /** Whether a listed object is an evaluation report ({@link CheckpointKeys#reportKey}). */
+    public static boolean isReport(ObjectInfo object) {
+        return REPORT_KEY.matcher(object.key()).matches();
+    }
+
+    /**
+     * Deletes one step's checkpoint whole: the manifest first, so a half-deleted checkpoint never
+     * reads as complete (it is then an orphan, see {@link #orphans}), then every other object of
+     * its folder, the evaluation reports included.
+     *
+     * @return the objects deleted, the manifest included when there was one
+     */
+    public int delete(String runId, long step) {
+        String manifestKey = CheckpointKeys.manifestKey(runId, step);
+        List<ObjectInfo> objects = store.list(CheckpointKeys.checkpointPrefix(runId, step), true);
+        store.delete(manifestKey); // first, whether listed or not: deleting a missing key is no error
+        for (ObjectInfo object : objects) {
+            if (!object.key().equals(manifestKey)) {
+                store.delete(object.key());
+            }
+        }
+        return objects.size();
+    }
+
+    /**
+     * Steps that hold objects but no manifest and are older than the newest step with a manifest:
+     * what a failed or crashed write attempt (or an interrupted {@link #delete}) left, never to be
+     * completed. A step newer than the newest manifest may be a write in progress and is not one.
+     * Oldest first.
+     */
+    public List<Long> orphans(String runId) {
+        return orphans(folders(runId));
+    }
+
+    /** {@link #orphans(String)} of a listing made by {@link #folders}. */
+    public static List<Long> orphans(SortedMap<Long, List<ObjectInfo>> folders) {
+        long newestComplete = folders.entrySet().stream()
+                .filter(folder -> hasManifest(folder.getValue()))
+                .mapToLong(Map.Entry::getKey)
+                .max()
+                .orElse(-1);
+        return folders.entrySet().stream()
+                .filter(folder -> folder.getKey() < newestComplete && !hasManifest(folder.getValue()))
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /**
+     * An evaluation report stored beside a checkpoint, unless it is marked failed ({@code "failed":
+     * true}: the evaluator gave up on that checkpoint), is gone, or does not parse (logged).
+     */
+    public Optional<EvalReport> report(String key) {
+        Optional<byte[]> json = store.find(key);
+        if (json.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Struct fields =
+                    ProtoJson.parse(json.get(), Struct.newBuilder(), key).build();
+            Value failed = fields.getFieldsOrDefault("failed", Value.getDefaultInstance());
+            if (failed.getKindCase() == Value.KindCase.BOOL_VALUE && failed.getBoolValue()) {
+                return Optional.empty();
+            }
+            return Optional.of(
+                    ProtoJson.parse(json.get(), EvalReport.newBuilder(), key).build());
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("ignoring report %s: %s", key, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     static String sha256(byte[] data) {

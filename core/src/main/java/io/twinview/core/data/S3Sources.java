@@ -39,8 +39,44 @@ final class S3Sources {
         return Path.of(System.getProperty("user.home"), ".cache", "twinview", "datasets");
     }
 
-    /** A URI whose s3:// path is mirrored locally, and the means to map local URIs back. */
-    record Localized(String localUri, String localPath, String s3Path) {
+    /** The default bound of the dataset cache, 4 GiB. */
+    static final long DEFAULT_MAX_BYTES = 4L << 30;
+
+    /**
+     * The most bytes the mirrored datasets keep in the cache folder ({@link LocalMirror}: least recently
+     * used whole datasets are evicted beyond it, never one in use): {@code -Dtwinview.dataset-cache-max-bytes},
+     * else $TWINVIEW_DATASET_CACHE_MAX_BYTES, else 4 GiB; 0 = no bound.
+     *
+     * @throws IllegalArgumentException naming the setting when it is not a number of bytes
+     */
+    static long defaultMaxBytes() {
+        String property = System.getProperty("twinview.dataset-cache-max-bytes");
+        String setting = "-Dtwinview.dataset-cache-max-bytes";
+        if (property == null || property.isBlank()) {
+            property = System.getenv("TWINVIEW_DATASET_CACHE_MAX_BYTES");
+            setting = "TWINVIEW_DATASET_CACHE_MAX_BYTES";
+        }
+        if (property == null || property.isBlank()) {
+            return DEFAULT_MAX_BYTES;
+        }
+        try {
+            long bytes = Long.parseLong(property.trim());
+            if (bytes >= 0) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException(setting + " = '" + property
+                + "' is not valid: a number of bytes >= 0 (0 = no bound; unset = " + DEFAULT_MAX_BYTES + ")");
+    }
+
+    /**
+     * A URI whose s3:// path is mirrored locally, and the means to map local URIs back.
+     *
+     * @param mirrored the sync: the dataset stays in use (not evicted) while it or the opened dataset is held
+     */
+    record Localized(String localUri, String localPath, String s3Path, LocalMirror.Result mirrored) {
 
         String toS3(String uri) {
             return uri == null ? null : uri.replace(":" + localPath, ":" + s3Path);
@@ -72,13 +108,15 @@ final class S3Sources {
         Path root = cache.toAbsolutePath().normalize().resolve(endpointFolder(storage.endpoint()));
         List<String> files = format.s3().files(uri, key);
         Path local;
+        LocalMirror.Result mirrored;
         try (ObjectStore store = new ObjectStore(settings)) {
-            LocalMirror mirror = new LocalMirror(store, root);
+            LocalMirror mirror = new LocalMirror(store, root, defaultMaxBytes());
             if (!files.isEmpty()) {
-                mirror.syncKeys(files);
+                mirrored = mirror.syncKeys(files);
                 local = mirror.localPath(key);
             } else {
-                local = mirror.syncPrefix(key).local();
+                mirrored = mirror.syncPrefix(key);
+                local = mirrored.local();
             }
         } catch (StorageException e) {
             throw new DatasetException("dataset URI '" + uri.text() + "': " + e.getMessage(), e);
@@ -90,7 +128,7 @@ final class S3Sources {
             text.append(separator).append(p.getKey()).append('=').append(p.getValue());
             separator = "&";
         }
-        return new Localized(text.toString(), localPath, PREFIX + bucket + (key.isEmpty() ? "" : "/" + key));
+        return new Localized(text.toString(), localPath, PREFIX + bucket + (key.isEmpty() ? "" : "/" + key), mirrored);
     }
 
     private static String endpointFolder(String endpoint) {
@@ -103,7 +141,9 @@ final class S3Sources {
     static ImageDataset open(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {
         Localized localized = localize(format, uri, storage, cache);
         ImageDataset local = format.open().apply(DatasetUri.parse(localized.localUri(), uri.limits()));
-        return new Renamed(local, localized.toS3(local.uri()));
+        ImageDataset opened = new Renamed(local, localized.toS3(local.uri()));
+        LocalMirror.holdWhileReachable(localized.mirrored().local(), opened); // in use while it is
+        return opened;
     }
 
     static EvalSplits defaultSplits(DatasetFormat format, DatasetUri uri, StorageSettings storage, Path cache) {

@@ -22,7 +22,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li>augment workers: Read the tasks topic in their group; Write ViewBatches to every
  *       {@code twinview.views.*} topic and dead letters to the dead-letter topic. Not the checkpoints topic.
  *   <li>trainer: Write tasks and checkpoint events; Create and Read its runs' {@code twinview.views.*}
- *       topics (by assignment, no group: offsets live in checkpoints).
+ *       topics (by assignment, no group: offsets live in checkpoints), and Delete each when its run ends.
  *   <li>eval: Read checkpoint events in its group. Nothing else.
  * </ul>
  * Describe comes with every topic (producers and {@link Topics#ensure} look topics up). Idempotent
@@ -71,7 +71,8 @@ public final class KafkaAcls {
                 PatternType.PREFIXED,
                 AclOperation.CREATE,
                 AclOperation.READ,
-                AclOperation.DESCRIBE));
+                AclOperation.DESCRIBE,
+                AclOperation.DELETE));
         acls.addAll(topic(user, checkpointsTopic, PatternType.LITERAL, AclOperation.WRITE, AclOperation.DESCRIBE));
         return List.copyOf(acls);
     }

@@ -2,21 +2,27 @@ package io.twinview.core.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.CheckpointManifest;
+import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.PartitionCursor;
+import io.twinview.proto.v1.ProbeScores;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.TaskProgress;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.stack.LocalStack;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,6 +154,64 @@ class CheckpointStoreTest {
                 10,
                 store.latest(run, Set.of("encoder")).orElseThrow().manifest().getStep(),
                 "a corrupt manifest is skipped, not fatal");
+    }
+
+    @Test
+    void deleteRemovesACheckpointWholeAndOrphansAreOnlyOlderStepsWithoutAManifest() {
+        String run = newRun();
+        store.write(manifest(run, 10), objects(10));
+        store.write(manifest(run, 20), objects(20));
+        String report = CheckpointKeys.reportKey(run, 10, "r1");
+        objects.put(report, "{}".getBytes(StandardCharsets.UTF_8), null);
+        objects.put(CheckpointKeys.objectKey(run, 15, "encoder.params"), new byte[] {1}, null); // crashed attempt
+        objects.put(CheckpointKeys.objectKey(run, 25, "encoder.params"), new byte[] {2}, null); // write in progress
+
+        SortedMap<Long, List<ObjectInfo>> folders = store.folders(run);
+        assertEquals(List.of(10L, 15L, 20L, 25L), List.copyOf(folders.keySet()), "every step folder, oldest first");
+        assertEquals(5, folders.get(10L).size(), "encoder, heads, optimizer, manifest and a report");
+        assertTrue(CheckpointStore.hasManifest(folders.get(10L)), "step 10 is complete");
+        assertFalse(CheckpointStore.hasManifest(folders.get(15L)), "step 15 is not");
+        assertEquals(
+                List.of(report),
+                folders.get(10L).stream()
+                        .filter(CheckpointStore::isReport)
+                        .map(ObjectInfo::key)
+                        .toList(),
+                "the report is told apart from the checkpoint's objects");
+        assertEquals(
+                List.of(15L),
+                store.orphans(run),
+                "only a manifest-less step older than the newest manifest is orphaned");
+
+        assertEquals(5, store.delete(run, 10), "the manifest and every other object, the report included");
+        assertFalse(store.folders(run).containsKey(10L), "nothing of step 10 is left");
+        assertEquals(List.of(20L), store.steps(run), "the deleted checkpoint is no longer listed");
+        assertEquals(1, store.delete(run, 15), "deleting an orphan removes its objects");
+        assertEquals(List.of(), store.orphans(run), "no orphan left; step 25 is newer than any manifest");
+    }
+
+    @Test
+    void aReportIsReadUnlessItFailedOrDoesNotParse() {
+        String run = newRun();
+        EvalReport good = EvalReport.newBuilder()
+                .setReportId(run + ".10.0000aaaa")
+                .setStep(10)
+                .setSsl(ProbeScores.newBuilder().setKnnTop1(0.75))
+                .build();
+        String goodKey = CheckpointKeys.reportKey(run, 10, "good");
+        objects.put(goodKey, ProtoJson.toJson(good), null);
+        String failedKey = CheckpointKeys.reportKey(run, 20, "failed");
+        objects.put(
+                failedKey,
+                "{\"step\": 20, \"failed\": true, \"failure\": \"out of memory\"}".getBytes(StandardCharsets.UTF_8),
+                null);
+        String garbageKey = CheckpointKeys.reportKey(run, 20, "garbage");
+        objects.put(garbageKey, "not json".getBytes(StandardCharsets.UTF_8), null);
+
+        assertEquals(Optional.of(good), store.report(goodKey), "a stored report reads back");
+        assertEquals(Optional.empty(), store.report(failedKey), "a failed report is no evaluation");
+        assertEquals(Optional.empty(), store.report(garbageKey), "a document that does not parse is skipped");
+        assertEquals(Optional.empty(), store.report(CheckpointKeys.reportKey(run, 30, "gone")), "nor is a missing one");
     }
 
     @Test

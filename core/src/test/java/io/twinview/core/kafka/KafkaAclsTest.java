@@ -107,6 +107,30 @@ class KafkaAclsTest {
     }
 
     @Test
+    void theTrainerDeletesARunsViewsTopicAndNoSharedTopic() throws Exception {
+        KafkaClients trainer = scram(KafkaAcls.TRAINER_USER);
+        String ended = Topics.viewsTopic("acl-ended-run");
+        try (Admin admin = trainer.admin("acl-trainer-delete")) {
+            Topics.ensure(admin, Topics.viewsTopic("acl-ended-run", 1, 3_600_000L, 64L << 20));
+            admin.deleteTopics(List.of(ended)).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            boolean listed = true;
+            while (listed && System.nanoTime() < deadline) { // the broker's metadata follows the controller
+                listed = admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(ended);
+                Thread.sleep(listed ? 100 : 0);
+            }
+            assertFalse(listed, "the trainer deletes an ended run's views topic (Delete on twinview.views.*)");
+            ExecutionException refused = assertThrows(
+                    ExecutionException.class,
+                    () -> admin.deleteTopics(List.of(Topics.DEFAULT_TASKS_TOPIC))
+                            .all()
+                            .get(30, TimeUnit.SECONDS),
+                    "the trainer may not delete the shared tasks topic");
+            assertInstanceOf(TopicAuthorizationException.class, refused.getCause(), refused.toString());
+        }
+    }
+
+    @Test
     void aWorkerReadsTasksInItsGroupWritesViewsAndDeadLettersAndCannotWriteCheckpoints() throws Exception {
         KafkaClients worker = scram(KafkaAcls.AUGMENT_USER);
         try (KafkaProducer<byte[], byte[]> trainer =

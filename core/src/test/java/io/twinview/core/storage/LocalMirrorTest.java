@@ -2,6 +2,7 @@ package io.twinview.core.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,52 @@ class LocalMirrorTest {
                             .toList(),
                     "only the current object's file: no stale copy, no temporary file");
         }
+    }
+
+    @Test
+    void aBoundedMirrorEvictsTheLeastRecentlyUsedDatasetButNeverOneInUse() throws Exception {
+        for (String dataset : List.of("d1", "d2", "d3")) {
+            store.put(dataset + "/part-0.bin", new byte[600], null);
+            store.put(dataset + "/sub/part-1.bin", new byte[400], null);
+        }
+        LocalMirror mirror = new LocalMirror(store, cache, 2_500); // room for two 1000-byte datasets
+
+        Path d1;
+        try (LocalMirror.Result first = mirror.syncPrefix("d1")) { // used, then no longer
+            d1 = first.local();
+        }
+        Thread.sleep(20); // distinct last-use times
+        LocalMirror.Result second = mirror.syncPrefix("d2"); // held: in use
+        Thread.sleep(20);
+        LocalMirror.Result third = mirror.syncPrefix("d3");
+
+        assertFalse(Files.exists(d1), "3000 bytes over a 2500 bound: the least recently used d1 is evicted whole");
+        assertTrue(Files.isRegularFile(third.local().resolve("sub/part-1.bin")), "the dataset just synced stays");
+        assertTrue(Files.isRegularFile(second.local().resolve("part-0.bin")), "d2 stays");
+
+        third.close(); // d3 no longer in use; d2 still is
+        Thread.sleep(20);
+        LocalMirror.Result again = mirror.syncPrefix("d1");
+
+        assertEquals(2, again.downloaded(), "the evicted dataset is downloaded again when used again");
+        assertTrue(
+                Files.isRegularFile(second.local().resolve("sub/part-1.bin")),
+                "d2 is now the least recently used, but in use: never evicted");
+        assertFalse(Files.exists(third.local()), "so the least recently used dataset not in use, d3, goes");
+        assertTrue(Files.isRegularFile(again.local().resolve("part-0.bin")));
+        assertEquals(
+                0,
+                mirror.syncPrefix("d2").downloaded(),
+                "the dataset kept in use was never touched: nothing to download");
+        second.close();
+        again.close();
+    }
+
+    @Test
+    void aNegativeBoundIsRefusedNamingTheValue() {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new LocalMirror(store, cache, -1));
+        assertTrue(e.getMessage().contains("-1") && e.getMessage().contains("0 (no bound)"), e.getMessage());
     }
 
     @Test

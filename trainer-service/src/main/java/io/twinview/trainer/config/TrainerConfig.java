@@ -107,6 +107,25 @@ public interface TrainerConfig {
     @WithDefault("2s")
     Duration readinessTimeout();
 
+    /** Which checkpoints of a run stay in object storage ({@code twinview.trainer.retention.*}). */
+    Retention retention();
+
+    /**
+     * {@code twinview.trainer.retention.*}: the defaults of a RunSpec's {@code retention} fields. A
+     * run keeps its newest {@code keep-last} checkpoints, its {@code keep-best} best-evaluated ones
+     * and always its newest; the rest are deleted as new checkpoints are published.
+     */
+    interface Retention {
+
+        /** Newest checkpoints a run keeps; 0 keeps every checkpoint. Default 5. */
+        @WithDefault("5")
+        int keepLast();
+
+        /** Best-scoring checkpoints (k-NN top-1 of the eval-service's reports) a run keeps besides. Default 1. */
+        @WithDefault("1")
+        int keepBest();
+    }
+
     /** Bounds on the sizes a RunSpec controls ({@code twinview.trainer.limits.*}); see {@link RunLimits}. */
     Limits limits();
 

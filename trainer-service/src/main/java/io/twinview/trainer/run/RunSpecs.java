@@ -71,6 +71,22 @@ public final class RunSpecs {
      */
     public static ResolvedRun resolve(
             RunSpec requested, StorageSettings storage, DatasetPolicy datasets, RunLimits limits) {
+        return resolve(requested, storage, datasets, limits, RetentionPolicy.DEFAULTS);
+    }
+
+    /**
+     * @param storage   as {@link #resolve(RunSpec, StorageSettings)}
+     * @param datasets  where dataset URIs may point and how large the datasets may be
+     * @param limits    bounds on the sizes the spec controls
+     * @param retention the trainer's defaults of the spec's {@code retention} fields
+     * @throws InvalidRunSpecException naming the first invalid field, its value and what is allowed
+     */
+    public static ResolvedRun resolve(
+            RunSpec requested,
+            StorageSettings storage,
+            DatasetPolicy datasets,
+            RunLimits limits,
+            RetentionPolicy retention) {
         RunSpec.Builder spec = requested.toBuilder();
 
         String method = requested.getMethod().isEmpty() ? "simclr" : requested.getMethod();
@@ -189,6 +205,7 @@ public final class RunSpecs {
                 requested.getCheckpointEverySteps(),
                 (int) Math.min(defaultEvery, Integer.MAX_VALUE));
         spec.setCheckpointEverySteps(every);
+        spec.setRetention(retention.resolve(requested.getRetention()));
 
         return new ResolvedRun(spec.build(), dataset.size(), totalSteps, note);
     }

@@ -24,6 +24,7 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.metrics.TrainerMetrics;
 import io.twinview.trainer.run.InvalidRunSpecException;
 import io.twinview.trainer.run.ResolvedRun;
+import io.twinview.trainer.run.RetentionPolicy;
 import io.twinview.trainer.run.RunLimits;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.storage.LeaseStore;
@@ -78,6 +79,7 @@ public class RunManager {
     private RunTrainer trainer;
     private DatasetPolicy datasets;
     private RunLimits limits;
+    private RetentionPolicy retention;
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
     /** What this process's clients are waiting out (broker, storage, workers, a lease). */
@@ -100,6 +102,8 @@ public class RunManager {
         }
         datasets = datasetsConfig.policy(storageConfig.bucket());
         limits = config.limits().toRunLimits();
+        retention = new RetentionPolicy(
+                config.retention().keepLast(), config.retention().keepBest());
         objectStore = new ObjectStore(storageConfig.settings());
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
@@ -203,7 +207,7 @@ public class RunManager {
     }
 
     private ResolvedRun resolve(RunSpec spec) {
-        return RunSpecs.resolve(spec, storageConfig.settings(), datasets, limits);
+        return RunSpecs.resolve(spec, storageConfig.settings(), datasets, limits, retention);
     }
 
     /**

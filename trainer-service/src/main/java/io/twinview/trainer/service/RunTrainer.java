@@ -17,6 +17,9 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.kafka.ViewsTopicCleanup;
+import io.twinview.trainer.run.CheckpointRetention;
+import io.twinview.trainer.run.RetentionPolicy;
 import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunListener;
 import io.twinview.trainer.run.RunSpecs;
@@ -52,6 +55,7 @@ final class RunTrainer {
     private final RunRecords records;
     private final List<RunListener> listeners;
     private final Waits waits;
+    private final ViewsTopicCleanup viewsTopics;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
@@ -75,6 +79,7 @@ final class RunTrainer {
         this.records = records;
         this.listeners = List.copyOf(listeners);
         this.waits = waits;
+        this.viewsTopics = new ViewsTopicCleanup(kafka, Duration.ofSeconds(30));
     }
 
     /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
@@ -222,6 +227,7 @@ final class RunTrainer {
         RunProgress last = handle.run().getProgress();
         String error = null;
         RunState finalState;
+        boolean endedForGood; // succeeded, failed or cancelled: not preempted, which the next process resumes
         try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
                 KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
             TaskPlan plan = new TaskPlan(
@@ -245,6 +251,7 @@ final class RunTrainer {
                     System::nanoTime);
             execution.reportWaits(waits);
             listeners.forEach(execution::addListener);
+            execution.addListener(new CheckpointRetention(checkpoints, RetentionPolicy.of(spec.getRetention())));
             handle.executionStarted(execution);
             if (ownership.lost()) {
                 execution.cancel();
@@ -262,6 +269,7 @@ final class RunTrainer {
             if (ownership.lost()) {
                 finalState = RunState.RUN_STATE_STOPPED;
             }
+            endedForGood = outcome.end() != RunExecution.End.PREEMPTED && !ownership.lost();
             last = execution.snapshot(finalState).toBuilder()
                     .setMessage(ownership.lost() ? ownership.lostReason() : outcome.message())
                     .setLeaseOwner(ownership.identity().owner())
@@ -286,15 +294,20 @@ final class RunTrainer {
                         "run %s: ended by an error after the shutdown began, left RUNNING to resume (%s)",
                         runId, error);
                 finalState = RunState.RUN_STATE_STOPPED;
+                endedForGood = false;
             } else {
                 LOG.errorf(e, "run %s failed", runId);
                 finalState = RunState.RUN_STATE_FAILED;
+                endedForGood = true;
             }
             last = last.toBuilder().setState(finalState).setMessage(error).build();
         }
         handle.finish(last, error);
         if (finalState != RunState.RUN_STATE_STOPPED) {
             records.save(handle.run());
+        }
+        if (endedForGood) {
+            viewsTopics.delete(runId, viewsTopic);
         }
     }
 

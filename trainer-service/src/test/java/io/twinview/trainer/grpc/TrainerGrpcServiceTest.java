@@ -1,6 +1,7 @@
 package io.twinview.trainer.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -265,6 +267,7 @@ class TrainerGrpcServiceTest {
                                 .isPresent(),
                         "the last checkpoint verifies against its manifest");
             }
+            assertViewsTopicDeleted(stack.kafkaBootstrapServers(), Topics.viewsTopic("grpc-run"));
             List<CheckpointEvent> events = checkpointEvents(stack.kafkaBootstrapServers());
             assertEquals(
                     List.of(4L, 8L),
@@ -355,6 +358,19 @@ class TrainerGrpcServiceTest {
             }
         } catch (Exception e) {
             throw new IllegalStateException("test worker failed", e);
+        }
+    }
+
+    /** A run that ended for good leaves no views topic behind (the trainer deletes it after the run's end). */
+    private static void assertViewsTopicDeleted(String bootstrap, String topic) throws Exception {
+        try (Admin admin = KafkaClients.of(bootstrap).admin("test-views-gone")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            boolean listed = true;
+            while (listed && System.nanoTime() < deadline) {
+                listed = admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
+                Thread.sleep(listed ? 200 : 0);
+            }
+            assertFalse(listed, "the views topic " + topic + " is deleted once its run succeeded");
         }
     }
 

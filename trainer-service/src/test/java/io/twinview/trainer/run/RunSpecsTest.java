@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.AugmentRecipe;
 import io.twinview.proto.v1.ByolSettings;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.PredictorSpec;
+import io.twinview.proto.v1.RetentionSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.ViewPolicy;
 import io.twinview.stack.LocalStack;
@@ -57,6 +59,44 @@ class RunSpecsTest {
     void resolvingAResolvedSpecChangesNothing() {
         RunSpec once = RunSpecs.resolve(synthetic().setBatchSize(64).build()).spec();
         assertEquals(once, RunSpecs.resolve(once).spec(), "a stored spec resolves to itself (resume relies on it)");
+    }
+
+    @Test
+    void retentionTakesTheTrainersDefaultsAndRefusesNegativeCountsNamingTheField() {
+        RetentionPolicy trainerDefaults = new RetentionPolicy(7, 2);
+        RunSpec unset = RunSpecs.resolve(
+                        synthetic().build(), null, DatasetPolicy.OPEN, RunLimits.DEFAULTS, trainerDefaults)
+                .spec();
+        assertEquals(7, unset.getRetention().getKeepLast(), "unset keep_last = twinview.trainer.retention.keep-last");
+        assertEquals(2, unset.getRetention().getKeepBest(), "unset keep_best = twinview.trainer.retention.keep-best");
+        RunSpec keepAll = RunSpecs.resolve(
+                        synthetic()
+                                .setRetention(RetentionSpec.newBuilder().setKeepLast(0))
+                                .build(),
+                        null,
+                        DatasetPolicy.OPEN,
+                        RunLimits.DEFAULTS,
+                        trainerDefaults)
+                .spec();
+        assertEquals(0, keepAll.getRetention().getKeepLast(), "a set 0 stays 0: keep every checkpoint");
+        assertEquals(2, keepAll.getRetention().getKeepBest(), "the unset field still takes the default");
+        assertEquals(
+                RetentionPolicy.DEFAULTS.keepLast(),
+                RunSpecs.resolve(synthetic().build()).spec().getRetention().getKeepLast(),
+                "without a trainer, the documented defaults");
+
+        InvalidRunSpecException last =
+                invalid(synthetic().setRetention(RetentionSpec.newBuilder().setKeepLast(-1)));
+        assertEquals("retention.keep_last", last.field());
+        assertTrue(
+                last.getMessage().contains("-1") && last.getMessage().contains("0 (keep every checkpoint) or more"),
+                "message names the value and what is allowed: " + last.getMessage());
+        InvalidRunSpecException best =
+                invalid(synthetic().setRetention(RetentionSpec.newBuilder().setKeepBest(-3)));
+        assertEquals("retention.keep_best", best.field());
+        assertTrue(
+                best.getMessage().contains("-3") && best.getMessage().contains("0 or more"),
+                "message names the value and what is allowed: " + best.getMessage());
     }
 
     @Test
