@@ -20,29 +20,23 @@ import io.twinview.eval.config.EvalConfig;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.stack.LocalStack;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Automatic evaluation against a real S3Proxy this test owns (so that it can stop it): an outage is
- * waited out, a checkpoint that fails every time gets a failed report after its tries while the
- * next one gets scores, and a checkpoint deleted before its turn is skipped unless it is final.
+ * Automatic evaluation against the real S3Proxy of the JVM's shared stack: a checkpoint that fails
+ * every time gets a failed report after its tries while the next one gets scores, and a checkpoint
+ * deleted before its turn is skipped unless it is final. Outages: {@code CheckpointEventLoopOutageTest}.
  */
 class AutoEvaluatorTest {
-
-    @TempDir
-    static Path work;
 
     private static LocalStack stack;
     private static StorageConfig storage;
@@ -67,7 +61,7 @@ class AutoEvaluatorTest {
 
     @BeforeAll
     static void startStack() {
-        stack = LocalStack.start(LocalStack.Options.in(work.resolve("stack")));
+        stack = LocalStack.shared();
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withConverter(Duration.class, 100, new DurationConverter()) // as Quarkus reads "10m"
                 .withSources(new PropertiesConfigSource(stack.config(), "stack", 400))
@@ -90,42 +84,11 @@ class AutoEvaluatorTest {
         if (service != null) {
             service.shutdown();
         }
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     /** As the listener makes it, with the default settings (3 tries, transient failures retried for 10 minutes). */
     private static AutoEvaluator auto(Waits waits) {
         return new AutoEvaluator(service, evalConfig.maxAttempts(), evalConfig.backoff(), waits);
-    }
-
-    @Test
-    void aStorageOutageDuringAnEvaluationIsWaitedOutAndTheReportProduced() throws Exception {
-        String run = TestCheckpoints.runId("outage");
-        RunSpec spec = TestCheckpoints.spec();
-        TestCheckpoints.write(storage.settings(), run, 10, spec, TestCheckpoints.initialEncoder(spec));
-        Waits waits = new Waits();
-        Polling polling = new Polling();
-
-        stack.stopStorage(true);
-        Future<AutoEvaluator.Outcome> outcome;
-        try {
-            outcome = caller.submit(() -> auto(waits).evaluate(run, 10, true, polling));
-            Thread.sleep(5_000);
-            assertFalse(outcome.isDone(), "storage down: the evaluation waits instead of failing or skipping");
-        } finally {
-            stack.startStorage();
-        }
-
-        AutoEvaluator.Outcome done = outcome.get(3, TimeUnit.MINUTES);
-        assertEquals(AutoEvaluator.Result.EVALUATED, done.result(), "once storage is back the report is made: " + done);
-        EvalReport report = done.report();
-        assertFalse(report.getFailed(), "a report with scores");
-        assertEquals(1, report.getAttempts(), "waiting out an outage costs no try");
-        assertEquals(report, service.report(report.getReportId()), "the report is stored and fetched by its id");
-        assertTrue(report.getSsl().getKnnTop1() > 0, "scored: " + report.getSsl());
-        assertTrue(waits.all().isEmpty(), "nothing is waited for any more: " + waits.all());
     }
 
     @Test
