@@ -4,12 +4,17 @@ import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.ProbeScores;
 
-/** An EvalReport as a short table. */
+/** An EvalReport as a short table; a failed one as one line with its reason. */
 final class Reports {
 
     private Reports() {}
 
     static String table(EvalReport r) {
+        if (r.getFailed()) {
+            return String.format(
+                    "evaluation of %s step %d FAILED after %d attempt(s): %s%n  report %s",
+                    r.getRunId(), r.getStep(), r.getAttempts(), r.getFailure(), r.getReportId());
+        }
         StringBuilder s = new StringBuilder();
         s.append(String.format(
                 "evaluation of %s step %d (epoch %.1f), %s encoder, %d-d features%n",

@@ -2,6 +2,8 @@ package io.twinview.eval.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.twinview.core.retry.Backoff;
+import java.time.Duration;
 
 /** Settings of eval-service ({@code twinview.eval.*}); checked at startup by {@link #validate}. */
 @ConfigMapping(prefix = "twinview.eval")
@@ -28,6 +30,29 @@ public interface EvalConfig {
     boolean auto();
 
     /**
+     * Tries an automatic evaluation gets before its checkpoint gets a failed report with the last
+     * error (an out-of-memory, a corrupt object), so that one bad checkpoint does not block the
+     * others. Transient outages waited out within a try (see {@link #retryFor()}) do not count.
+     * Default 3.
+     */
+    @WithDefault("3")
+    int maxAttempts();
+
+    /**
+     * How long a transient storage or broker failure (unreachable, a server error, a commit timeout)
+     * is retried, with capped exponential backoff and jitter (200 ms doubling to 10 s), before the
+     * try fails. Storing a report and committing its event are retried until they succeed. Default
+     * 10 minutes ({@code 10m}).
+     */
+    @WithDefault("10m")
+    Duration retryFor();
+
+    /** {@link #retryFor()} as the backoff of every retry of eval-service. */
+    default Backoff backoff() {
+        return new Backoff(Backoff.DEFAULT.initial(), Backoff.DEFAULT.max(), retryFor());
+    }
+
+    /**
      * @throws IllegalArgumentException naming the setting, its value and what is allowed
      */
     default void validate() {
@@ -37,6 +62,14 @@ public interface EvalConfig {
         if (threads() < 0) {
             throw new IllegalArgumentException(
                     "twinview.eval.threads must be 0 (PyTorch's default) or more, was " + threads());
+        }
+        if (maxAttempts() < 1) {
+            throw new IllegalArgumentException(
+                    "twinview.eval.max-attempts must be at least 1 (one try, no retry), was " + maxAttempts());
+        }
+        if (retryFor().isNegative()) {
+            throw new IllegalArgumentException(
+                    "twinview.eval.retry-for must be 0s (no retry) or more, e.g. 10m, was " + retryFor());
         }
         if (checkpointsTopic().isBlank() || groupId().isBlank()) {
             throw new IllegalArgumentException(

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.StorageConfig;
@@ -118,6 +119,26 @@ public class EvaluationService {
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 100) ShutdownEvent event) {
+        shutdown();
+    }
+
+    /**
+     * An evaluation service outside CDI (tests that own their stack): the same clients and
+     * evaluation thread as the bean; {@link #shutdown()} stops them.
+     */
+    public static EvaluationService create(
+            EvalConfig config, StorageConfig storage, DatasetsConfig datasets, MeterRegistry registry) {
+        EvaluationService service = new EvaluationService();
+        service.config = config;
+        service.storageConfig = storage;
+        service.datasetsConfig = datasets;
+        service.registry = registry;
+        service.init();
+        return service;
+    }
+
+    /** Stops the evaluation thread (interrupting a running evaluation) and closes the storage client. */
+    public void shutdown() {
         if (executor != null) {
             executor.shutdownNow(); // evaluations check the interrupt flag between batches and iterations
             try {
@@ -157,16 +178,48 @@ public class EvaluationService {
 
     /**
      * Resolves the request now (throwing for a bad one) and returns the stored report, or a future
-     * of the evaluation queued on the evaluation thread.
+     * of the evaluation queued on the evaluation thread. A stored failed report is evaluated again.
      */
     public Future<EvalReport> submit(EvaluateRequest request) {
-        ResolvedRequest resolved = requests.resolve(request);
-        Optional<EvalReport> stored = reports.find(resolved.id());
+        return submit(requests.resolve(request), 1);
+    }
+
+    /** Checks the request and finds its checkpoint and sets (reading storage): what names its report. */
+    ResolvedRequest resolve(EvaluateRequest request) {
+        return requests.resolve(request);
+    }
+
+    /**
+     * The stored report with scores of a resolved request, or a future of its evaluation.
+     *
+     * @param attempt which try this is, stored in the report ({@code attempts})
+     */
+    Future<EvalReport> submit(ResolvedRequest resolved, int attempt) {
+        Optional<EvalReport> stored = scored(resolved.id());
         if (stored.isPresent()) {
             LOG.debugf("report %s exists: not evaluating again", resolved.id());
             return CompletableFuture.completedFuture(stored.get());
         }
-        return executor.submit(() -> measured(resolved));
+        return executor.submit(() -> measured(resolved, attempt));
+    }
+
+    /** Whether the checkpoint's manifest exists (it may be incomplete or corrupt); false once retention deleted it. */
+    boolean checkpointExists(String runId, long step) {
+        return objectStore.exists(CheckpointKeys.manifestKey(runId, step));
+    }
+
+    /** Stores a report (a failed one: {@link ReportMapper#failed}); returns its key. */
+    String store(EvalReport report) {
+        return reports.save(report);
+    }
+
+    /** k of an automatic evaluation ({@code twinview.eval.knn-k}). */
+    int defaultK() {
+        return config.knnK();
+    }
+
+    private Optional<EvalReport> scored(ReportId id) {
+        return reports.find(id).filter(report -> !report.getFailed());
     }
 
     /**
@@ -174,14 +227,14 @@ public class EvaluationService {
      * {@code twinview_eval_report_seconds}, or counted into {@code twinview_eval_failures_total} when
      * it fails.
      */
-    private EvalReport measured(ResolvedRequest resolved) {
-        Optional<EvalReport> stored = reports.find(resolved.id());
+    private EvalReport measured(ResolvedRequest resolved, int attempt) {
+        Optional<EvalReport> stored = scored(resolved.id());
         if (stored.isPresent()) {
             return stored.get(); // evaluated while this request waited
         }
         Timer.Sample sample = Timer.start(registry);
         try {
-            EvalReport report = run(resolved);
+            EvalReport report = run(resolved, attempt);
             sample.stop(reportTimer);
             return report;
         } catch (RuntimeException | Error e) {
@@ -208,7 +261,7 @@ public class EvaluationService {
         return reports.list(runId);
     }
 
-    private EvalReport run(ResolvedRequest resolved) {
+    private EvalReport run(ResolvedRequest resolved, int attempt) {
         long start = System.nanoTime();
         ReportId id = resolved.id();
         Checkpoint checkpoint = checkpoints
@@ -248,7 +301,10 @@ public class EvaluationService {
                     "checkpoint " + resolved.manifestKey() + " cannot be probed: " + e.getMessage(), e);
         }
         EvalReport report =
-                ReportMapper.toReport(resolved, outcome, (System.nanoTime() - start) / 1e9, System.currentTimeMillis());
+                ReportMapper.toReport(resolved, outcome, (System.nanoTime() - start) / 1e9, System.currentTimeMillis())
+                        .toBuilder()
+                        .setAttempts(attempt)
+                        .build();
         report.getWarningsList().forEach(warning -> LOG.warnf("report %s: %s", id, warning));
         String key = reports.save(report);
         LOG.infof(

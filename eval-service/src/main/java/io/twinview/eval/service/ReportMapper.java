@@ -1,6 +1,7 @@
 package io.twinview.eval.service;
 
 import com.google.protobuf.util.Timestamps;
+import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointMetrics;
 import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.eval.probe.Evaluator;
@@ -49,6 +50,46 @@ final class ReportMapper {
                 .setFeatureMonitors(
                         outcome.featureMonitors().toProto(resolved.manifest().getStep()))
                 .addAllWarnings(warnings(resolved.manifest(), outcome.featureMonitors()))
+                .build();
+    }
+
+    /**
+     * The report of a checkpoint that could not be evaluated: no scores, {@code failed} with the
+     * reason. With the request resolved it has that request's id and names its sets; without (the
+     * checkpoint unreadable or gone), the id hashes empty sets and the default k, one id per step.
+     *
+     * @param resolved the request as resolved by the last attempt, or null when none got that far
+     */
+    static EvalReport failed(
+            String runId,
+            long step,
+            ResolvedRequest resolved,
+            int defaultK,
+            String failure,
+            int attempts,
+            long createdAtMillis) {
+        EvalReport.Builder report = EvalReport.newBuilder()
+                .setRunId(runId)
+                .setStep(step)
+                .setFailed(true)
+                .setFailure(failure)
+                .setAttempts(attempts)
+                .setCreatedAt(Timestamps.fromMillis(createdAtMillis));
+        if (resolved == null) {
+            return report.setReportId(ReportId.of(runId, step, "", "", defaultK).toString())
+                    .setCheckpointManifestKey(CheckpointKeys.manifestKey(runId, step))
+                    .setKnnK(defaultK)
+                    .build();
+        }
+        RunSpec spec = resolved.manifest().getSpec();
+        return report.setReportId(resolved.id().toString())
+                .setEpoch(resolved.manifest().getEpoch())
+                .setMethod(spec.getMethod())
+                .setEncoder(resolved.encoder().key())
+                .setCheckpointManifestKey(resolved.manifestKey())
+                .setEvalTrainUri(resolved.train().uri())
+                .setEvalTestUri(resolved.test().uri())
+                .setKnnK(resolved.k())
                 .build();
     }
 

@@ -50,7 +50,8 @@ class CheckpointListenerHealthCheckTest {
                 up.body().contains("\"checkpoint-event-listener\"") && up.body().contains("\"running\""),
                 "the check names the listener, running: " + up.body());
 
-        ClientProxy.unwrap(listener).injectFailure(new IllegalStateException("the consumer failed (injected)"));
+        // an Error, not only an exception: whatever ends the thread must make the service not live
+        ClientProxy.unwrap(listener).injectFailure(new OutOfMemoryError("the consumer failed (injected)"));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Response down = get();

@@ -27,6 +27,20 @@ class ReportMapperTest {
             0.001, 0.01, 1.1, 128, OptionalDouble.empty(), "COLLAPSE: embeddings have std 0.0010");
 
     @Test
+    void aFailedReportOfAnUnresolvedCheckpointHasOneIdPerStepAndTheReason() {
+        EvalReport failed = ReportMapper.failed("run-1", 40, null, 200, "the final checkpoint was deleted", 1, 5_000);
+
+        assertEquals(ReportId.of("run-1", 40, "", "", 200).toString(), failed.getReportId(), "empty sets, default k");
+        assertEquals(ReportId.parse(failed.getReportId()).orElseThrow().step(), 40, "a report id GetReport accepts");
+        assertEquals(true, failed.getFailed(), "marked failed");
+        assertEquals("the final checkpoint was deleted", failed.getFailure(), "with the reason");
+        assertEquals(1, failed.getAttempts(), "and its tries");
+        assertEquals("runs/run-1/checkpoints/0000000040/manifest.json", failed.getCheckpointManifestKey(), "naming it");
+        assertEquals(false, failed.hasSsl(), "no scores");
+        assertEquals(5, failed.getCreatedAt().getSeconds(), "created when stored");
+    }
+
+    @Test
     void aHealthyCheckpointHasNoWarnings() {
         assertEquals(
                 List.of(),
