@@ -49,7 +49,11 @@ public interface TrainerConfig {
     @WithDefault("auto")
     String device();
 
-    /** PyTorch intra-op threads; 0 = PyTorch's default (the number of cores). Default 0. */
+    /**
+     * PyTorch intra-op threads a run trains with when its spec sets none (RunSpec {@code threads});
+     * 0 = the engine's default (the number of cores). The resolved spec stores the number, so a
+     * resumed run trains on as many threads as before, and its weights stay bit-identical. Default 0.
+     */
     @WithDefault("0")
     int threads();
 

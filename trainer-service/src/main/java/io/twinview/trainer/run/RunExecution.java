@@ -76,6 +76,10 @@ public final class RunExecution {
     private final Settings settings;
     private final LongSupplier clock;
     private final LearningRateSchedule schedule;
+    private final TaskPlan plan;
+    /** Per epoch, every sample trained: the checkpoints' "samples" object. */
+    private final SampleTally tally;
+
     private final BatchAssembler assembler;
     private final TaskWindow window;
     private final ViewIntake intake;
@@ -128,9 +132,13 @@ public final class RunExecution {
                 warmupSteps,
                 run.totalSteps(),
                 spec.getOptimizer().getSchedule().equals("cosine"));
-        this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
+        this.plan = plan;
+        this.tally = new SampleTally(run.datasetSize());
+        this.assembler =
+                new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize(), plan, tally);
         this.startNanos = clock.getAsLong();
-        this.window = new TaskWindow(plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos);
+        this.window = new TaskWindow(
+                plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos, assembler::frontierTask);
         this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), plan, window, assembler, counters, clock);
         this.publisher = new CheckpointPublisher(runId, spec, checkpoints);
         this.maxBufferedPairs =
@@ -154,7 +162,11 @@ public final class RunExecution {
         listeners.add(listener);
     }
 
-    /** Continues from a checkpoint of this run: weights, optimizer, ledger, counters and read positions. */
+    /**
+     * Continues from a checkpoint of this run: weights, optimizer and method state, the position in
+     * the ordered pair stream, the sample account, counters and read positions. The next batch is
+     * the one the uninterrupted run trained after that checkpoint's step, bit for bit.
+     */
     public void resumeFrom(Checkpoint checkpoint) {
         CheckpointManifest manifest = checkpoint.manifest();
         learner.restore(TrainingState.fromObjects(checkpoint::object));
@@ -162,19 +174,63 @@ public final class RunExecution {
         step = manifest.getStep();
         lastCheckpointStep = step;
         pairsTrained = cursor.getPairsTrained();
-        window.restore(TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList()));
+        BatchAssembler.Position position = streamPosition(cursor);
+        assembler.resumeAt(position);
+        window.restore(TaskLedger.resumeAt(
+                cursor.getNextTaskId(), position.taskId(), position.sequence(), plan::recordCount));
+        if (checkpoint.objects().containsKey(SAMPLES)) {
+            tally.restore(parseSamples(checkpoint.object(SAMPLES)));
+        } else {
+            LOG.warnf("run %s: checkpoint %s has no samples object: the sample account starts empty", runId,
+                    checkpoint.manifestKey());
+        }
         counters.restore(manifest.getMetricsMap());
         monitors = manifest.getMonitors();
         views.seek(cursor.getPartitionsList());
-        intake.resumeAt(cursor.getPartitionsList());
         message = "resumed from step " + step;
         LOG.infof(
-                "run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
+                "run %s: resumed from checkpoint %s at step %d (%d pairs trained; stream at task %d record %d pair %d)",
                 runId,
                 checkpoint.manifestKey(),
                 step,
                 pairsTrained,
-                window.ledger().openCount());
+                position.taskId(),
+                position.sequence(),
+                position.skip());
+    }
+
+    /** The checkpoint object holding the sample account ({@link io.twinview.proto.v1.SampleCounts}). */
+    public static final String SAMPLES = io.twinview.core.checkpoint.SampleAccount.OBJECT;
+
+    private static io.twinview.proto.v1.SampleCounts parseSamples(byte[] data) {
+        try {
+            return io.twinview.proto.v1.SampleCounts.parseFrom(data);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("the checkpoint's samples object is not a SampleCounts: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where the stream starts again. A checkpoint written before the ordered stream has none: it
+     * starts at its lowest open task (pairs of that task trained before may be trained again).
+     */
+    private BatchAssembler.Position streamPosition(ViewsCursor cursor) {
+        if (cursor.hasStreamTaskId()) {
+            return new BatchAssembler.Position(
+                    cursor.getStreamTaskId(), cursor.getStreamSequence(), cursor.getStreamSkipPairs());
+        }
+        @SuppressWarnings("deprecation")
+        long first = cursor.getOpenTasksList().stream()
+                .mapToLong(io.twinview.proto.v1.TaskProgress::getTaskId)
+                .min()
+                .orElse(cursor.getNextTaskId());
+        LOG.warnf(
+                "run %s: the checkpoint predates the ordered pair stream: resuming at task %d; pairs of it trained"
+                        + " before may be trained again, and batches differ from an uninterrupted run's",
+                runId,
+                first);
+        return new BatchAssembler.Position(first, 0, 0);
     }
 
     public long step() {
@@ -297,7 +353,14 @@ public final class RunExecution {
         listeners.forEach(listener -> listener.onCheckpoint(this));
         long started = clock.getAsLong();
         String key = publisher.publish(
-                step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors, state, last);
+                step,
+                epoch(),
+                cursor(),
+                counters.metrics(meter.pairsPerSecond()),
+                monitors,
+                state,
+                tally.toProto().toByteArray(),
+                last);
         long publishNanos = clock.getAsLong() - started;
         lastCheckpointStep = step;
         listeners.forEach(listener -> listener.onCheckpointPublished(this, publishNanos));
@@ -306,12 +369,15 @@ public final class RunExecution {
 
     /** Where a run resumed from this moment reads again, and what it has trained. */
     private ViewsCursor cursor() {
+        BatchAssembler.Position position = assembler.position();
         return ViewsCursor.newBuilder()
                 .setTopic(viewsTopic)
                 .addAllPartitions(assembler.cursor(views.partitions()))
                 .setNextTaskId(window.ledger().nextTaskId())
-                .addAllOpenTasks(window.ledger().snapshot(assembler.untrained()))
                 .setPairsTrained(pairsTrained)
+                .setStreamTaskId(position.taskId())
+                .setStreamSequence(position.sequence())
+                .setStreamSkipPairs(position.skip())
                 .build();
     }
 

@@ -40,6 +40,8 @@ final class RunTrainer {
 
     private static final Logger LOG = RunManager.LOG;
     private static final Set<String> ALL_OBJECTS = Set.copyOf(TrainingState.OBJECTS);
+    /** With the sample account (checkpoints since the ordered pair stream). */
+    private static final Set<String> WITH_SAMPLES = Set.of("encoder", "heads", "optimizer", RunExecution.SAMPLES);
 
     private final TrainerConfig config;
     private final KafkaClients kafka;
@@ -107,7 +109,9 @@ final class RunTrainer {
             execution.reportWaits(waits);
             listeners.forEach(execution::addListener);
             handle.executionStarted(execution);
-            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
+            Optional<Checkpoint> checkpoint = checkpoints
+                    .latest(runId, WITH_SAMPLES)
+                    .or(() -> checkpoints.latest(runId, ALL_OBJECTS)); // one written before the sample account
             if (checkpoint.isPresent()) {
                 execution.resumeFrom(checkpoint.get());
                 handle.setResumedFrom(checkpoint.get().manifest().getStep());
