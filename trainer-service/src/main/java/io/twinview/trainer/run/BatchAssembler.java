@@ -38,6 +38,8 @@ final class BatchAssembler {
         final long[] unreadable;
         final boolean gap;
         int taken;
+        /** Its unreadable samples are in the tally: the stream reached the record. */
+        boolean accounted;
 
         Segment(
                 int partition,
@@ -74,10 +76,9 @@ final class BatchAssembler {
     /** Records in stream order from the first untrained pair, every one present. */
     private final ArrayDeque<Segment> ready = new ArrayDeque<>();
     /** Records that arrived before the ones in front of them, by (task id, sequence). */
-    private final TreeMap<Position, Segment> early =
-            new TreeMap<>((a, b) -> a.taskId() != b.taskId()
-                    ? Long.compare(a.taskId(), b.taskId())
-                    : Integer.compare(a.sequence(), b.sequence()));
+    private final TreeMap<Position, Segment> early = new TreeMap<>((a, b) -> a.taskId() != b.taskId()
+            ? Long.compare(a.taskId(), b.taskId())
+            : Integer.compare(a.sequence(), b.sequence()));
     /** Per partition: the offset after the last record handed to this assembler (accepted or not). */
     private final Map<Integer, Long> nextOffsets = new TreeMap<>();
 
@@ -155,9 +156,8 @@ final class BatchAssembler {
             }
             if (resumeSkip != null && resumeSkip.taskId() == nextTask && resumeSkip.sequence() == nextSequence) {
                 next.taken = Math.min(resumeSkip.skip(), next.samples.length);
+                next.accounted = true; // the previous process trained into it: it accounted for it
                 resumeSkip = null;
-            } else {
-                tally.unreadable(plan.epoch(next.taskId), next.unreadable); // once, when first in order
             }
             ready.add(next);
             available += next.remaining();
@@ -189,8 +189,7 @@ final class BatchAssembler {
 
     /** Whether record {@code sequence} of task {@code taskId} is in hand or passed. */
     boolean has(long taskId, int sequence) {
-        return before(taskId, sequence, nextTask, nextSequence)
-                || early.containsKey(new Position(taskId, sequence, 0));
+        return before(taskId, sequence, nextTask, nextSequence) || early.containsKey(new Position(taskId, sequence, 0));
     }
 
     /** The next {@code batchSize} pairs of the stream; each trained sample goes to the tally. */
@@ -204,6 +203,11 @@ final class BatchAssembler {
         int filled = 0;
         while (filled < batchSize) {
             Segment head = ready.peek();
+            if (!head.accounted) {
+                // when the trained stream reaches the record: a function of the stream, not of arrivals
+                tally.unreadable(plan.epoch(head.taskId), head.unreadable);
+                head.accounted = true;
+            }
             int n = Math.min(head.remaining(), batchSize - filled);
             if (n > 0) {
                 System.arraycopy(head.view1, head.taken * pairBytes, view1, filled * pairBytes, n * pairBytes);
@@ -214,11 +218,8 @@ final class BatchAssembler {
                 filled += n;
             }
             if (head.remaining() == 0) {
-                ready.poll();
+                ready.poll(); // records without pairs (gaps, all unreadable) are passed here, in order
             }
-        }
-        while (!ready.isEmpty() && ready.peek().remaining() == 0) {
-            ready.poll(); // records without pairs (gaps, all unreadable) the stream has passed
         }
         available -= batchSize;
         return new PairBatch(view1, view2, batchSize, height, width, samples);

@@ -2,6 +2,7 @@ package io.twinview.trainer.run;
 
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.CollapseMonitors;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
@@ -99,6 +101,16 @@ public final class RunExecution {
     private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
     private volatile boolean preempted;
+    /** Asked whether any augment worker is there when the run stalls. */
+    private WorkerProbe workers = WorkerProbe.UNKNOWN;
+
+    private boolean waitingForWorkers;
+    private int workerRepublishes;
+    private long nextWorkerProbeNanos;
+    private long nextWorkerRepublishNanos;
+    /** The window's activity time after the last republish while waiting: a later one means views came. */
+    private long activityAtWait;
+
     /** What the trainer process is waiting out (broker, storage, workers, a lease): shown by the progress. */
     private Waits waits = new Waits();
 
@@ -134,8 +146,7 @@ public final class RunExecution {
                 spec.getOptimizer().getSchedule().equals("cosine"));
         this.plan = plan;
         this.tally = new SampleTally(run.datasetSize());
-        this.assembler =
-                new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize(), plan, tally);
+        this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize(), plan, tally);
         this.startNanos = clock.getAsLong();
         this.window = new TaskWindow(
                 plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos, assembler::frontierTask);
@@ -150,6 +161,20 @@ public final class RunExecution {
                 clock)); // a step's checkpoint before its progress
         addListener(new CollapseMonitorReader(learner));
         addListener(new ProgressEmitter(progress, clock));
+    }
+
+    /**
+     * How often a run waiting for workers asks the probe again: a worker that joins gets the open
+     * tasks within this time.
+     */
+    static final Duration WORKER_PROBE_INTERVAL = Duration.ofSeconds(2);
+
+    /** Republishing while no worker is in the group: 5 s doubling to 5 minutes (the wait itself never gives up). */
+    static final Backoff WORKER_REPUBLISH = new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ZERO);
+
+    /** Asks {@code probe} whether any augment worker is there when the run stalls ({@link WorkerProbe}). */
+    public void probeWorkers(WorkerProbe probe) {
+        this.workers = probe;
     }
 
     /** Reports the waits of the process's clients (broker, storage) in this run's progress. */
@@ -176,13 +201,14 @@ public final class RunExecution {
         pairsTrained = cursor.getPairsTrained();
         BatchAssembler.Position position = streamPosition(cursor);
         assembler.resumeAt(position);
-        window.restore(TaskLedger.resumeAt(
-                cursor.getNextTaskId(), position.taskId(), position.sequence(), plan::recordCount));
+        window.restore(
+                TaskLedger.resumeAt(cursor.getNextTaskId(), position.taskId(), position.sequence(), plan::recordCount));
         if (checkpoint.objects().containsKey(SAMPLES)) {
             tally.restore(parseSamples(checkpoint.object(SAMPLES)));
         } else {
-            LOG.warnf("run %s: checkpoint %s has no samples object: the sample account starts empty", runId,
-                    checkpoint.manifestKey());
+            LOG.warnf(
+                    "run %s: checkpoint %s has no samples object: the sample account starts empty",
+                    runId, checkpoint.manifestKey());
         }
         counters.restore(manifest.getMetricsMap());
         monitors = manifest.getMonitors();
@@ -206,8 +232,8 @@ public final class RunExecution {
         try {
             return io.twinview.proto.v1.SampleCounts.parseFrom(data);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("the checkpoint's samples object is not a SampleCounts: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the checkpoint's samples object is not a SampleCounts: " + e.getMessage(), e);
         }
     }
 
@@ -228,8 +254,7 @@ public final class RunExecution {
         LOG.warnf(
                 "run %s: the checkpoint predates the ordered pair stream: resuming at task %d; pairs of it trained"
                         + " before may be trained again, and batches differ from an uninterrupted run's",
-                runId,
-                first);
+                runId, first);
         return new BatchAssembler.Position(first, 0, 0);
     }
 
@@ -319,17 +344,74 @@ public final class RunExecution {
 
     private void republishIfStalled() {
         long now = clock.getAsLong();
+        if (waitingForWorkers) {
+            awaitWorkers(now);
+            return;
+        }
         window.stalled(now).ifPresent(again -> {
-            note(
-                    Logger.Level.WARN,
-                    "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
-                            + " open tasks (are augment workers running?)");
+            OptionalInt members = workers.members();
+            if (members.isPresent() && members.getAsInt() == 0) {
+                waitingForWorkers = true;
+                workerRepublishes = 1;
+                nextWorkerProbeNanos = now + WORKER_PROBE_INTERVAL.toNanos();
+                nextWorkerRepublishNanos = now + WORKER_REPUBLISH.delay(1).toNanos();
+                waits.begin(
+                        Waits.WORKERS,
+                        "no augment worker is a member of " + workers.describe() + "; " + again.size()
+                                + " open tasks go out again as soon as one joins");
+                note(
+                        Logger.Level.WARN,
+                        "no views for " + settings.stallTimeout().toSeconds() + " s and no augment worker in "
+                                + workers.describe() + ": waiting for workers (" + again.size()
+                                + " open tasks republished)");
+            } else {
+                note(
+                        Logger.Level.WARN,
+                        "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
+                                + " open tasks (are augment workers running?)");
+            }
             window.republish(again, now);
+            activityAtWait = window.lastActivityNanos();
             listeners.forEach(listener -> listener.onStall(this));
         });
     }
 
+    /**
+     * While no worker is in the group: asks again every {@link #WORKER_PROBE_INTERVAL}, republishes
+     * the open tasks at once when a worker is back (or views arrive), and meanwhile with a capped
+     * exponential backoff (in case the probe looks at the wrong group).
+     */
+    private void awaitWorkers(long now) {
+        boolean viewsArrived = window.lastActivityNanos() > activityAtWait; // a record arrived or a step trained
+        if (!viewsArrived && now < nextWorkerProbeNanos && now < nextWorkerRepublishNanos) {
+            return;
+        }
+        OptionalInt members = viewsArrived ? OptionalInt.empty() : workers.members();
+        nextWorkerProbeNanos = now + WORKER_PROBE_INTERVAL.toNanos();
+        List<io.twinview.proto.v1.AugmentTask> open = window.openTasks();
+        if (viewsArrived || open.isEmpty() || (members.isPresent() && members.getAsInt() > 0)) {
+            waitingForWorkers = false;
+            waits.end(Waits.WORKERS);
+            if (!viewsArrived && !open.isEmpty()) {
+                window.republish(open, now); // the new worker takes them now, not after the next backoff
+            }
+            note(Logger.Level.INFO, "augment workers are back: " + open.size() + " open tasks republished");
+            return;
+        }
+        if (now >= nextWorkerRepublishNanos) {
+            window.republish(open, now);
+            activityAtWait = window.lastActivityNanos();
+            workerRepublishes++;
+            nextWorkerRepublishNanos =
+                    now + WORKER_REPUBLISH.delay(workerRepublishes).toNanos();
+        }
+    }
+
     private void ended(End end) {
+        if (waitingForWorkers) {
+            waitingForWorkers = false;
+            waits.end(Waits.WORKERS);
+        }
         listeners.forEach(listener -> listener.onEnd(this, end));
     }
 

@@ -1,7 +1,6 @@
 package io.twinview.trainer.run;
 
 import java.util.BitSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -105,8 +104,7 @@ final class TaskLedger {
      * @param nextTaskId every task below it was published by an earlier process
      * @param recordCount records in each task of the plan
      */
-    static TaskLedger resumeAt(
-            long nextTaskId, long taskId, int sequence, LongToIntFunction recordCount) {
+    static TaskLedger resumeAt(long nextTaskId, long taskId, int sequence, LongToIntFunction recordCount) {
         TaskLedger ledger = new TaskLedger();
         ledger.nextTaskId = Math.max(nextTaskId, sequence > 0 ? taskId + 1 : taskId);
         for (long task = taskId; task < ledger.nextTaskId; task++) {
@@ -118,5 +116,4 @@ final class TaskLedger {
         }
         return ledger;
     }
-
 }

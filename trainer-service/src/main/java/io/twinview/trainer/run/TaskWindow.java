@@ -87,13 +87,23 @@ final class TaskWindow {
         if (ledger.openCount() == 0 || nowNanos - lastActivityNanos < stallTimeout.toNanos()) {
             return Optional.empty();
         }
-        List<AugmentTask> again = new ArrayList<>();
+        return Optional.of(openTasks());
+    }
+
+    /** The published tasks whose records have not all arrived, in id order. */
+    List<AugmentTask> openTasks() {
+        List<AugmentTask> open = new ArrayList<>();
         for (long taskId : ledger.openTaskIds()) {
             if (taskId < plan.totalTasks()) {
-                again.add(plan.task(taskId));
+                open.add(plan.task(taskId));
             }
         }
-        return Optional.of(again);
+        return open;
+    }
+
+    /** When a record last arrived or a step last trained. */
+    long lastActivityNanos() {
+        return lastActivityNanos;
     }
 
     /** Publishes {@link #stalled} tasks again; the stall timeout starts over. */

@@ -14,6 +14,7 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.kafka.KafkaWorkerProbe;
 import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunListener;
 import io.twinview.trainer.run.RunSpecs;
@@ -87,7 +88,8 @@ final class RunTrainer {
         String error = null;
         RunState finalState;
         try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
-                KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
+                KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic);
+                KafkaWorkerProbe workers = new KafkaWorkerProbe(kafka, config.augmentGroup())) {
             TaskPlan plan = new TaskPlan(
                     runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
             RunExecution execution = new RunExecution(
@@ -107,6 +109,7 @@ final class RunTrainer {
                             config.limits().minCheckpointInterval()),
                     System::nanoTime);
             execution.reportWaits(waits);
+            execution.probeWorkers(workers);
             listeners.forEach(execution::addListener);
             handle.executionStarted(execution);
             Optional<Checkpoint> checkpoint = checkpoints

@@ -30,8 +30,8 @@ class CheckpointPublisherTest {
         Map<String, Double> metrics = Map.of("loss", 1.5);
         TrainingState state = new TrainingState(new byte[] {1}, new byte[] {2, 2}, new byte[] {3, 3, 3});
 
-        String key =
-                new CheckpointPublisher("run-1", spec, sink).publish(5, 1.25, views, metrics, monitors, state, new byte[] {4}, true);
+        String key = new CheckpointPublisher("run-1", spec, sink)
+                .publish(5, 1.25, views, metrics, monitors, state, new byte[] {4}, true);
 
         Checkpoint stored = sink.byStep.get(5L);
         assertEquals(key, stored.manifestKey(), "the key returned is the stored manifest's");

@@ -2,7 +2,6 @@ package io.twinview.trainer.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.twinview.core.checkpoint.Checkpoint;
@@ -91,8 +90,9 @@ class DeterministicRunTest {
                 int count = (n + max - 1) / max;
                 for (int seq = 0; seq < count; seq++) {
                     List<Long> chunk = task.getSampleIndicesList().subList(seq * max, Math.min(n, (seq + 1) * max));
-                    List<Long> read =
-                            chunk.stream().filter(s -> s % UNREADABLE_EVERY != 0).toList();
+                    List<Long> read = chunk.stream()
+                            .filter(s -> s % UNREADABLE_EVERY != 0)
+                            .toList();
                     ViewBatch batch = FakeWorkers.batch(task, seq, count, read, task.getImageSize()).toBuilder()
                             .addAllRejectedSampleIndices(chunk.stream()
                                     .filter(s -> s % UNREADABLE_EVERY == 0)

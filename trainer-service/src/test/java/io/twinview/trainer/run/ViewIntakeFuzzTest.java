@@ -21,7 +21,8 @@ class ViewIntakeFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void handle(byte[] data) {
         TaskPlan plan = new TaskPlan("r", ViewBatchesTest.RUN, "views", 3);
-        BatchAssembler assembler = new BatchAssembler(1, 8, 8, plan, new SampleTally(ViewBatchesTest.RUN.datasetSize()));
+        BatchAssembler assembler =
+                new BatchAssembler(1, 8, 8, plan, new SampleTally(ViewBatchesTest.RUN.datasetSize()));
         TaskWindow window = new TaskWindow(plan, tasks -> {}, 100, Duration.ofMinutes(5), 0, assembler::frontierTask);
         window.publish();
         RunCounters counters = new RunCounters();
