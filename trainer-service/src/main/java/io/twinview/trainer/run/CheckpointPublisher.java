@@ -30,7 +30,7 @@ final class CheckpointPublisher {
     /**
      * @param views where a resumed run reads again
      * @param metrics the run's counters ({@link RunCounters#metrics})
-     * @param samples the sample account, stored as the "samples" object ({@link io.twinview.proto.v1.SampleCounts})
+     * @param samples the sample account, stored as the "samples" object ({@code SampleCounts})
      * @param last whether this is the run's last checkpoint (the event says so)
      * @return the manifest's key
      */

@@ -1,14 +1,19 @@
 package io.twinview.trainer.run;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.SampleAccount;
 import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
+import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.SampleCounts;
+import io.twinview.proto.v1.TaskProgress;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.train.PairBatch;
@@ -225,13 +230,13 @@ public final class RunExecution {
                 position.skip());
     }
 
-    /** The checkpoint object holding the sample account ({@link io.twinview.proto.v1.SampleCounts}). */
-    public static final String SAMPLES = io.twinview.core.checkpoint.SampleAccount.OBJECT;
+    /** The checkpoint object holding the sample account ({@link SampleCounts}). */
+    public static final String SAMPLES = SampleAccount.OBJECT;
 
-    private static io.twinview.proto.v1.SampleCounts parseSamples(byte[] data) {
+    private static SampleCounts parseSamples(byte[] data) {
         try {
-            return io.twinview.proto.v1.SampleCounts.parseFrom(data);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return SampleCounts.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException(
                     "the checkpoint's samples object is not a SampleCounts: " + e.getMessage(), e);
         }
@@ -248,7 +253,7 @@ public final class RunExecution {
         }
         @SuppressWarnings("deprecation")
         long first = cursor.getOpenTasksList().stream()
-                .mapToLong(io.twinview.proto.v1.TaskProgress::getTaskId)
+                .mapToLong(TaskProgress::getTaskId)
                 .min()
                 .orElse(cursor.getNextTaskId());
         LOG.warnf(
@@ -388,7 +393,7 @@ public final class RunExecution {
         }
         OptionalInt members = viewsArrived ? OptionalInt.empty() : workers.members();
         nextWorkerProbeNanos = now + WORKER_PROBE_INTERVAL.toNanos();
-        List<io.twinview.proto.v1.AugmentTask> open = window.openTasks();
+        List<AugmentTask> open = window.openTasks();
         if (viewsArrived || open.isEmpty() || (members.isPresent() && members.getAsInt() > 0)) {
             waitingForWorkers = false;
             waits.end(Waits.WORKERS);
