@@ -9,6 +9,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import io.grpc.ManagedChannel;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.ProtoJson;
+import io.twinview.core.checkpoint.SampleAccount;
 import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
@@ -239,9 +240,22 @@ class PipelineEndToEndTest {
         assertEquals(4 * 1024, views.getPairsTrained(), "4 epochs of 1024 pairs trained");
         assertEquals(64, views.getNextTaskId(), "every planned task (4 x 1024 / 64) was published");
         assertEquals(
-                List.of(),
-                views.getOpenTasksList(),
-                "and complete, with no pair left untrained: none lost, so none trained twice");
+                64,
+                views.getStreamTaskId(),
+                "and the ordered pair stream is past the last task's records: no pair left untrained");
+        SampleAccount account = SampleAccount.parse(Files.readAllBytes(bucketDir()
+                .resolve(manifest(runId, 64).getObjectsList().stream()
+                        .filter(o -> o.getName().equals(SampleAccount.OBJECT))
+                        .findFirst()
+                        .orElseThrow()
+                        .getKey())));
+        for (int epoch = 0; epoch < 4; epoch++) {
+            assertEquals(
+                    List.of(),
+                    account.missing(epoch),
+                    "the trainer's account across the SIGTERM: no sample of epoch " + epoch + " lost");
+            assertEquals(List.of(), account.duplicated(epoch), "and none trained twice in epoch " + epoch);
+        }
         assertEquals(0, last.getRejectedBatches() + last.getRejectedSamples(), "nothing was skipped");
         assertTrue(
                 last.getInputWaitFraction() > 0 && last.getInputWaitFraction() < 1,

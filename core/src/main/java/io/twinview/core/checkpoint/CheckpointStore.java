@@ -74,6 +74,7 @@ public final class CheckpointStore {
     private static String fileName(String objectName) {
         return switch (objectName) {
             case "optimizer" -> "optimizer.ndlist";
+            case SampleAccount.OBJECT -> "samples.pb";
             default -> objectName + ".params";
         };
     }

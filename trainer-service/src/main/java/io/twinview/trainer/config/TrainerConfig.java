@@ -42,15 +42,30 @@ public interface TrainerConfig {
     @WithDefault("8")
     int windowTasks();
 
-    /** Republish open tasks when no view arrives for this long. Default 60 s. */
+    /**
+     * Republish open tasks when no view arrives for this long. A stalled run then asks the broker
+     * whether any augment worker is in {@link #augmentGroup}: when none is, it reports waiting for
+     * workers and republishes with a capped exponential backoff, and at once when one joins. Default 60 s.
+     */
     @WithDefault("60s")
     Duration stallTimeout();
+
+    /**
+     * The augment workers' consumer group (their {@code twinview.augment.group-id}): a stalled run asks
+     * the broker for its members. Default {@code twinview-augment}.
+     */
+    @WithDefault("twinview-augment")
+    String augmentGroup();
 
     /** cpu, gpu, or auto (a GPU when the engine sees one). Default auto. */
     @WithDefault("auto")
     String device();
 
-    /** PyTorch intra-op threads; 0 = PyTorch's default (the number of cores). Default 0. */
+    /**
+     * PyTorch intra-op threads a run trains with when its spec sets none (RunSpec {@code threads});
+     * 0 = the engine's default (the number of cores). The resolved spec stores the number, so a
+     * resumed run trains on as many threads as before, and its weights stay bit-identical. Default 0.
+     */
     @WithDefault("0")
     int threads();
 

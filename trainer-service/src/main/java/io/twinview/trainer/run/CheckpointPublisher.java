@@ -7,6 +7,7 @@ import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.trainer.train.TrainingState;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -29,6 +30,7 @@ final class CheckpointPublisher {
     /**
      * @param views where a resumed run reads again
      * @param metrics the run's counters ({@link RunCounters#metrics})
+     * @param samples the sample account, stored as the "samples" object ({@code SampleCounts})
      * @param last whether this is the run's last checkpoint (the event says so)
      * @return the manifest's key
      */
@@ -39,6 +41,7 @@ final class CheckpointPublisher {
             Map<String, Double> metrics,
             CollapseMonitors monitors,
             TrainingState state,
+            byte[] samples,
             boolean last) {
         CheckpointManifest manifest = CheckpointManifest.newBuilder()
                 .setRunId(runId)
@@ -50,7 +53,9 @@ final class CheckpointPublisher {
                 .setMonitors(monitors)
                 .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                 .build();
-        String key = sink.write(manifest, state.objects());
+        Map<String, byte[]> objects = new LinkedHashMap<>(state.objects());
+        objects.put(RunExecution.SAMPLES, samples);
+        String key = sink.write(manifest, objects);
         sink.announce(CheckpointEvent.newBuilder()
                 .setRunId(runId)
                 .setStep(step)

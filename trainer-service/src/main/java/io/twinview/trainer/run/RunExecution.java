@@ -1,13 +1,19 @@
 package io.twinview.trainer.run;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
+import io.twinview.core.checkpoint.SampleAccount;
+import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
+import io.twinview.proto.v1.AugmentTask;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.CollapseMonitors;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
+import io.twinview.proto.v1.SampleCounts;
+import io.twinview.proto.v1.TaskProgress;
 import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.trainer.optim.LearningRateSchedule;
 import io.twinview.trainer.train.PairBatch;
@@ -18,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
@@ -76,6 +83,10 @@ public final class RunExecution {
     private final Settings settings;
     private final LongSupplier clock;
     private final LearningRateSchedule schedule;
+    private final TaskPlan plan;
+    /** Per epoch, every sample trained: the checkpoints' "samples" object. */
+    private final SampleTally tally;
+
     private final BatchAssembler assembler;
     private final TaskWindow window;
     private final ViewIntake intake;
@@ -95,6 +106,16 @@ public final class RunExecution {
     private CollapseMonitors monitors = CollapseMonitors.getDefaultInstance();
     private volatile boolean cancelled;
     private volatile boolean preempted;
+    /** Asked whether any augment worker is there when the run stalls. */
+    private WorkerProbe workers = WorkerProbe.UNKNOWN;
+
+    private boolean waitingForWorkers;
+    private int workerRepublishes;
+    private long nextWorkerProbeNanos;
+    private long nextWorkerRepublishNanos;
+    /** The window's activity time after the last republish while waiting: a later one means views came. */
+    private long activityAtWait;
+
     /** What the trainer process is waiting out (broker, storage, workers, a lease): shown by the progress. */
     private Waits waits = new Waits();
 
@@ -128,9 +149,12 @@ public final class RunExecution {
                 warmupSteps,
                 run.totalSteps(),
                 spec.getOptimizer().getSchedule().equals("cosine"));
-        this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize());
+        this.plan = plan;
+        this.tally = new SampleTally(run.datasetSize());
+        this.assembler = new BatchAssembler(spec.getBatchSize(), spec.getImageSize(), spec.getImageSize(), plan, tally);
         this.startNanos = clock.getAsLong();
-        this.window = new TaskWindow(plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos);
+        this.window = new TaskWindow(
+                plan, tasks, settings.windowTasks(), settings.stallTimeout(), startNanos, assembler::frontierTask);
         this.intake = new ViewIntake(runId, viewsTopic, spec.getImageSize(), plan, window, assembler, counters, clock);
         this.publisher = new CheckpointPublisher(runId, spec, checkpoints);
         this.maxBufferedPairs =
@@ -144,6 +168,20 @@ public final class RunExecution {
         addListener(new ProgressEmitter(progress, clock));
     }
 
+    /**
+     * How often a run waiting for workers asks the probe again: a worker that joins gets the open
+     * tasks within this time.
+     */
+    static final Duration WORKER_PROBE_INTERVAL = Duration.ofSeconds(2);
+
+    /** Republishing while no worker is in the group: 5 s doubling to 5 minutes (the wait itself never gives up). */
+    static final Backoff WORKER_REPUBLISH = new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ZERO);
+
+    /** Asks {@code probe} whether any augment worker is there when the run stalls ({@link WorkerProbe}). */
+    public void probeWorkers(WorkerProbe probe) {
+        this.workers = probe;
+    }
+
     /** Reports the waits of the process's clients (broker, storage) in this run's progress. */
     public void reportWaits(Waits shared) {
         this.waits = shared;
@@ -154,7 +192,11 @@ public final class RunExecution {
         listeners.add(listener);
     }
 
-    /** Continues from a checkpoint of this run: weights, optimizer, ledger, counters and read positions. */
+    /**
+     * Continues from a checkpoint of this run: weights, optimizer and method state, the position in
+     * the ordered pair stream, the sample account, counters and read positions. The next batch is
+     * the one the uninterrupted run trained after that checkpoint's step, bit for bit.
+     */
     public void resumeFrom(Checkpoint checkpoint) {
         CheckpointManifest manifest = checkpoint.manifest();
         learner.restore(TrainingState.fromObjects(checkpoint::object));
@@ -162,19 +204,63 @@ public final class RunExecution {
         step = manifest.getStep();
         lastCheckpointStep = step;
         pairsTrained = cursor.getPairsTrained();
-        window.restore(TaskLedger.restore(cursor.getNextTaskId(), cursor.getOpenTasksList()));
+        BatchAssembler.Position position = streamPosition(cursor);
+        assembler.resumeAt(position);
+        window.restore(
+                TaskLedger.resumeAt(cursor.getNextTaskId(), position.taskId(), position.sequence(), plan::recordCount));
+        if (checkpoint.objects().containsKey(SAMPLES)) {
+            tally.restore(parseSamples(checkpoint.object(SAMPLES)));
+        } else {
+            LOG.warnf(
+                    "run %s: checkpoint %s has no samples object: the sample account starts empty",
+                    runId, checkpoint.manifestKey());
+        }
         counters.restore(manifest.getMetricsMap());
         monitors = manifest.getMonitors();
         views.seek(cursor.getPartitionsList());
-        intake.resumeAt(cursor.getPartitionsList());
         message = "resumed from step " + step;
         LOG.infof(
-                "run %s: resumed from checkpoint %s at step %d (%d pairs trained, %d tasks open)",
+                "run %s: resumed from checkpoint %s at step %d (%d pairs trained; stream at task %d record %d pair %d)",
                 runId,
                 checkpoint.manifestKey(),
                 step,
                 pairsTrained,
-                window.ledger().openCount());
+                position.taskId(),
+                position.sequence(),
+                position.skip());
+    }
+
+    /** The checkpoint object holding the sample account ({@link SampleCounts}). */
+    public static final String SAMPLES = SampleAccount.OBJECT;
+
+    private static SampleCounts parseSamples(byte[] data) {
+        try {
+            return SampleCounts.parseFrom(data);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException(
+                    "the checkpoint's samples object is not a SampleCounts: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where the stream starts again. A checkpoint written before the ordered stream has none: it
+     * starts at its lowest open task (pairs of that task trained before may be trained again).
+     */
+    private BatchAssembler.Position streamPosition(ViewsCursor cursor) {
+        if (cursor.hasStreamTaskId()) {
+            return new BatchAssembler.Position(
+                    cursor.getStreamTaskId(), cursor.getStreamSequence(), cursor.getStreamSkipPairs());
+        }
+        @SuppressWarnings("deprecation")
+        long first = cursor.getOpenTasksList().stream()
+                .mapToLong(TaskProgress::getTaskId)
+                .min()
+                .orElse(cursor.getNextTaskId());
+        LOG.warnf(
+                "run %s: the checkpoint predates the ordered pair stream: resuming at task %d; pairs of it trained"
+                        + " before may be trained again, and batches differ from an uninterrupted run's",
+                runId, first);
+        return new BatchAssembler.Position(first, 0, 0);
     }
 
     public long step() {
@@ -263,17 +349,74 @@ public final class RunExecution {
 
     private void republishIfStalled() {
         long now = clock.getAsLong();
+        if (waitingForWorkers) {
+            awaitWorkers(now);
+            return;
+        }
         window.stalled(now).ifPresent(again -> {
-            note(
-                    Logger.Level.WARN,
-                    "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
-                            + " open tasks (are augment workers running?)");
+            OptionalInt members = workers.members();
+            if (members.isPresent() && members.getAsInt() == 0) {
+                waitingForWorkers = true;
+                workerRepublishes = 1;
+                nextWorkerProbeNanos = now + WORKER_PROBE_INTERVAL.toNanos();
+                nextWorkerRepublishNanos = now + WORKER_REPUBLISH.delay(1).toNanos();
+                waits.begin(
+                        Waits.WORKERS,
+                        "no augment worker is a member of " + workers.describe() + "; " + again.size()
+                                + " open tasks go out again as soon as one joins");
+                note(
+                        Logger.Level.WARN,
+                        "no views for " + settings.stallTimeout().toSeconds() + " s and no augment worker in "
+                                + workers.describe() + ": waiting for workers (" + again.size()
+                                + " open tasks republished)");
+            } else {
+                note(
+                        Logger.Level.WARN,
+                        "no views for " + settings.stallTimeout().toSeconds() + " s: republished " + again.size()
+                                + " open tasks (are augment workers running?)");
+            }
             window.republish(again, now);
+            activityAtWait = window.lastActivityNanos();
             listeners.forEach(listener -> listener.onStall(this));
         });
     }
 
+    /**
+     * While no worker is in the group: asks again every {@link #WORKER_PROBE_INTERVAL}, republishes
+     * the open tasks at once when a worker is back (or views arrive), and meanwhile with a capped
+     * exponential backoff (in case the probe looks at the wrong group).
+     */
+    private void awaitWorkers(long now) {
+        boolean viewsArrived = window.lastActivityNanos() > activityAtWait; // a record arrived or a step trained
+        if (!viewsArrived && now < nextWorkerProbeNanos && now < nextWorkerRepublishNanos) {
+            return;
+        }
+        OptionalInt members = viewsArrived ? OptionalInt.empty() : workers.members();
+        nextWorkerProbeNanos = now + WORKER_PROBE_INTERVAL.toNanos();
+        List<AugmentTask> open = window.openTasks();
+        if (viewsArrived || open.isEmpty() || (members.isPresent() && members.getAsInt() > 0)) {
+            waitingForWorkers = false;
+            waits.end(Waits.WORKERS);
+            if (!viewsArrived && !open.isEmpty()) {
+                window.republish(open, now); // the new worker takes them now, not after the next backoff
+            }
+            note(Logger.Level.INFO, "augment workers are back: " + open.size() + " open tasks republished");
+            return;
+        }
+        if (now >= nextWorkerRepublishNanos) {
+            window.republish(open, now);
+            activityAtWait = window.lastActivityNanos();
+            workerRepublishes++;
+            nextWorkerRepublishNanos =
+                    now + WORKER_REPUBLISH.delay(workerRepublishes).toNanos();
+        }
+    }
+
     private void ended(End end) {
+        if (waitingForWorkers) {
+            waitingForWorkers = false;
+            waits.end(Waits.WORKERS);
+        }
         listeners.forEach(listener -> listener.onEnd(this, end));
     }
 
@@ -297,7 +440,14 @@ public final class RunExecution {
         listeners.forEach(listener -> listener.onCheckpoint(this));
         long started = clock.getAsLong();
         String key = publisher.publish(
-                step, epoch(), cursor(), counters.metrics(meter.pairsPerSecond()), monitors, state, last);
+                step,
+                epoch(),
+                cursor(),
+                counters.metrics(meter.pairsPerSecond()),
+                monitors,
+                state,
+                tally.toProto().toByteArray(),
+                last);
         long publishNanos = clock.getAsLong() - started;
         lastCheckpointStep = step;
         listeners.forEach(listener -> listener.onCheckpointPublished(this, publishNanos));
@@ -306,12 +456,15 @@ public final class RunExecution {
 
     /** Where a run resumed from this moment reads again, and what it has trained. */
     private ViewsCursor cursor() {
+        BatchAssembler.Position position = assembler.position();
         return ViewsCursor.newBuilder()
                 .setTopic(viewsTopic)
                 .addAllPartitions(assembler.cursor(views.partitions()))
                 .setNextTaskId(window.ledger().nextTaskId())
-                .addAllOpenTasks(window.ledger().snapshot(assembler.untrained()))
                 .setPairsTrained(pairsTrained)
+                .setStreamTaskId(position.taskId())
+                .setStreamSequence(position.sequence())
+                .setStreamSkipPairs(position.skip())
                 .build();
     }
 

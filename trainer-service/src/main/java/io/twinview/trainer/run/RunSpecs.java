@@ -41,6 +41,9 @@ public final class RunSpecs {
     private static final List<String> SCHEDULES = List.of("cosine", "constant");
     private static final List<String> LR_SCALINGS = List.of("linear", "none");
 
+    /** Most PyTorch intra-op threads a run may ask for. */
+    public static final int MAX_THREADS = 256;
+
     private RunSpecs() {}
 
     /**
@@ -195,6 +198,10 @@ public final class RunSpecs {
                             + imageSize + ", at most " + limits.maxBatchPixels() / ((long) imageSize * imageSize));
         }
         spec.setSamplesPerTask(samplesPerTask);
+        if (requested.hasThreads() && (requested.getThreads() < 1 || requested.getThreads() > MAX_THREADS)) {
+            throw new InvalidRunSpecException(
+                    "threads", requested.getThreads(), "1.." + MAX_THREADS + " (PyTorch intra-op threads), or unset");
+        }
 
         long stepsPerEpoch = Math.max(1, dataset.size() / batch);
         long defaultEvery =
@@ -339,7 +346,8 @@ public final class RunSpecs {
                 spec.getSeed(),
                 methodSettings(spec),
                 optimizer(spec),
-                device);
+                device,
+                spec.getThreads());
     }
 
     /** The optimizer of a resolved spec. */

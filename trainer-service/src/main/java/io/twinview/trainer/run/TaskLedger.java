@@ -1,13 +1,11 @@
 package io.twinview.trainer.run;
 
-import io.twinview.proto.v1.TaskProgress;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongToIntFunction;
 
 /**
  * Which tasks are published, which of their records arrived, which are complete. Drops duplicate
@@ -99,52 +97,23 @@ final class TaskLedger {
     }
 
     /**
-     * The ledger as a checkpoint stores it: records still waiting to be trained on are left out,
-     * because a resumed trainer reads them again from the views topic. A task complete here but
-     * with untrained records is stored as open without those records.
+     * The ledger of a run resumed at a position of its ordered pair stream: every record before
+     * record {@code sequence} of task {@code taskId} was trained, every other is read again from
+     * the views topic. Tasks from there up to {@code nextTaskId} are open.
      *
-     * @param untrained by task id: its batch count and the sequences not yet entirely trained on
+     * @param nextTaskId every task below it was published by an earlier process
+     * @param recordCount records in each task of the plan
      */
-    List<TaskProgress> snapshot(Map<Long, Untrained> untrained) {
-        Map<Long, TaskProgress> tasks = new TreeMap<>();
-        open.forEach((taskId, task) -> {
-            Untrained pending = untrained.get(taskId);
-            tasks.put(
-                    taskId, progress(taskId, task.batchCount, task.seen, pending == null ? null : pending.sequences()));
-        });
-        untrained.forEach((taskId, pending) -> {
-            if (!tasks.containsKey(taskId)) {
-                BitSet all = new BitSet();
-                all.set(0, pending.batchCount());
-                tasks.put(taskId, progress(taskId, pending.batchCount(), all, pending.sequences()));
-            }
-        });
-        return new ArrayList<>(tasks.values());
-    }
-
-    /** Sequences of one task that are not yet entirely trained on. */
-    record Untrained(int batchCount, BitSet sequences) {}
-
-    /** A ledger as a checkpoint stored it. */
-    static TaskLedger restore(long nextTaskId, List<TaskProgress> openTasks) {
+    static TaskLedger resumeAt(long nextTaskId, long taskId, int sequence, LongToIntFunction recordCount) {
         TaskLedger ledger = new TaskLedger();
-        ledger.nextTaskId = nextTaskId;
-        for (TaskProgress task : openTasks) {
-            Open restored = new Open(task.getBatchCount());
-            task.getSeenSequencesList().forEach(restored.seen::set);
-            ledger.open.put(task.getTaskId(), restored);
+        ledger.nextTaskId = Math.max(nextTaskId, sequence > 0 ? taskId + 1 : taskId);
+        for (long task = taskId; task < ledger.nextTaskId; task++) {
+            Open restored = new Open(recordCount.applyAsInt(task));
+            if (task == taskId) {
+                restored.seen.set(0, sequence);
+            }
+            ledger.open.put(task, restored);
         }
         return ledger;
-    }
-
-    private static TaskProgress progress(long taskId, int batchCount, BitSet seen, BitSet untrained) {
-        TaskProgress.Builder progress =
-                TaskProgress.newBuilder().setTaskId(taskId).setBatchCount(batchCount);
-        for (int seq = seen.nextSetBit(0); seq >= 0; seq = seen.nextSetBit(seq + 1)) {
-            if (untrained == null || !untrained.get(seq)) {
-                progress.addSeenSequences(seq);
-            }
-        }
-        return progress.build();
     }
 }

@@ -1,19 +1,16 @@
 package io.twinview.trainer.run;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.twinview.proto.v1.PartitionCursor;
 import io.twinview.proto.v1.ViewBatch;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * Turns the records of the views topic into pairs for the batch assembler: drops (and counts)
- * records that do not parse or do not fit the run's task plan ({@link ViewBatches}), drops duplicate (task id, sequence) records,
- * counts the samples workers could not read, and skips the pairs a previous process already
- * trained on at the resume position.
+ * Turns the records of the views topic into records of the ordered pair stream
+ * ({@link BatchAssembler}): drops (and counts) records that do not parse or do not fit the run's
+ * task plan ({@link ViewBatches}), drops duplicate (task id, sequence) records and records of
+ * places the stream has passed (trained before a resume), marks a record with unusable pixels as
+ * a gap, and counts the samples workers could not read.
  */
 final class ViewIntake {
 
@@ -28,8 +25,6 @@ final class ViewIntake {
     private final BatchAssembler assembler;
     private final RunCounters counters;
     private final LongSupplier clock;
-    /** Per partition, the record a resumed run must skip pairs of: offset and count. */
-    private final Map<Integer, PartitionCursor> resumeSkips = new HashMap<>();
 
     ViewIntake(
             String runId,
@@ -50,15 +45,6 @@ final class ViewIntake {
         this.clock = clock;
     }
 
-    /** Resumes reading at a checkpoint's positions: pairs before them in their record were trained on. */
-    void resumeAt(List<PartitionCursor> partitions) {
-        for (PartitionCursor partition : partitions) {
-            if (partition.getSkipSamples() > 0) {
-                resumeSkips.put(partition.getPartition(), partition);
-            }
-        }
-    }
-
     void handle(ViewRecord record) {
         ViewBatch batch;
         try {
@@ -75,14 +61,30 @@ final class ViewIntake {
         TaskLedger ledger = window.ledger();
         String corrupt = ViewBatches.payloadProblem(batch, imageSize);
         if (corrupt != null) {
-            // a record of the plan with unusable pixels: its pairs are lost; let the task complete
-            ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount());
+            // a record of the plan with unusable pixels: its pairs are lost; the stream steps over its
+            // place and the task completes
+            if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount())
+                    == TaskLedger.Verdict.NEW) {
+                assembler.gap(record.partition(), record.offset(), batch.getTaskId(), batch.getSequence());
+            }
             reject(record, corrupt);
             return;
         }
         window.active(clock.getAsLong());
-        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount())
-                == TaskLedger.Verdict.DUPLICATE) {
+        if (ledger.accept(batch.getTaskId(), batch.getSequence(), batch.getBatchCount()) == TaskLedger.Verdict.DUPLICATE
+                || !assembler.add(
+                        record.partition(),
+                        record.offset(),
+                        batch.getTaskId(),
+                        batch.getSequence(),
+                        batch.getView1().toByteArray(),
+                        batch.getView2().toByteArray(),
+                        batch.getSampleIndicesList().stream()
+                                .mapToLong(Long::longValue)
+                                .toArray(),
+                        batch.getRejectedSampleIndicesList().stream()
+                                .mapToLong(Long::longValue)
+                                .toArray())) {
             counters.duplicateBatch();
             assembler.passed(record.partition(), record.offset());
             return;
@@ -97,22 +99,6 @@ final class ViewIntake {
                     batch.getRejectedSampleIndicesCount(),
                     batch.getWorkerId());
         }
-        int skip = 0;
-        PartitionCursor resume = resumeSkips.get(record.partition());
-        if (resume != null && resume.getOffset() == record.offset()) {
-            skip = resume.getSkipSamples();
-            resumeSkips.remove(record.partition());
-        }
-        assembler.add(
-                record.partition(),
-                record.offset(),
-                batch.getTaskId(),
-                batch.getSequence(),
-                batch.getBatchCount(),
-                batch.getView1().toByteArray(),
-                batch.getView2().toByteArray(),
-                batch.getSampleIndicesList().stream().mapToLong(Long::longValue).toArray(),
-                skip);
     }
 
     private void reject(ViewRecord record, String reason) {

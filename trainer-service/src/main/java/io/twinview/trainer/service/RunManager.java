@@ -206,8 +206,18 @@ public class RunManager {
         }
     }
 
+    /** The spec resolved; its threads, when unset, are this trainer's ({@link TrainerConfig#threads}). */
     private ResolvedRun resolve(RunSpec spec) {
-        return RunSpecs.resolve(spec, storageConfig.settings(), datasets, limits, retention);
+        ResolvedRun resolved = RunSpecs.resolve(spec, storageConfig.settings(), datasets, limits, retention);
+        if (resolved.spec().hasThreads()) {
+            return resolved;
+        }
+        int threads = config.threads() > 0 ? config.threads() : io.twinview.trainer.train.Learner.engineThreads();
+        return new ResolvedRun(
+                resolved.spec().toBuilder().setThreads(threads).build(),
+                resolved.datasetSize(),
+                resolved.totalSteps(),
+                resolved.note());
     }
 
     /**

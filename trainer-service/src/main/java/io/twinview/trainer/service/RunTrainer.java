@@ -17,6 +17,7 @@ import io.twinview.trainer.config.TrainerConfig;
 import io.twinview.trainer.kafka.KafkaCheckpointSink;
 import io.twinview.trainer.kafka.KafkaTaskSink;
 import io.twinview.trainer.kafka.KafkaViewSource;
+import io.twinview.trainer.kafka.KafkaWorkerProbe;
 import io.twinview.trainer.kafka.ViewsTopicCleanup;
 import io.twinview.trainer.run.CheckpointRetention;
 import io.twinview.trainer.run.RetentionPolicy;
@@ -47,6 +48,8 @@ final class RunTrainer {
 
     private static final Logger LOG = RunManager.LOG;
     private static final Set<String> ALL_OBJECTS = Set.copyOf(TrainingState.OBJECTS);
+    /** With the sample account (checkpoints since the ordered pair stream). */
+    private static final Set<String> WITH_SAMPLES = Set.of("encoder", "heads", "optimizer", RunExecution.SAMPLES);
 
     private final TrainerConfig config;
     private final KafkaClients kafka;
@@ -229,7 +232,8 @@ final class RunTrainer {
         RunState finalState;
         boolean endedForGood; // succeeded, failed or cancelled: not preempted, which the next process resumes
         try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
-                KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic)) {
+                KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic);
+                KafkaWorkerProbe workers = new KafkaWorkerProbe(kafka, config.augmentGroup())) {
             TaskPlan plan = new TaskPlan(
                     runId, handle.resolved, viewsTopic, Topics.maxSamplesPerViewBatch(spec.getImageSize()));
             RunExecution execution = new RunExecution(
@@ -250,13 +254,16 @@ final class RunTrainer {
                             config.limits().minCheckpointInterval()),
                     System::nanoTime);
             execution.reportWaits(waits);
+            execution.probeWorkers(workers);
             listeners.forEach(execution::addListener);
             execution.addListener(new CheckpointRetention(checkpoints, RetentionPolicy.of(spec.getRetention())));
             handle.executionStarted(execution);
             if (ownership.lost()) {
                 execution.cancel();
             }
-            Optional<Checkpoint> checkpoint = checkpoints.latest(runId, ALL_OBJECTS);
+            Optional<Checkpoint> checkpoint = checkpoints
+                    .latest(runId, WITH_SAMPLES)
+                    .or(() -> checkpoints.latest(runId, ALL_OBJECTS)); // one written before the sample account
             if (checkpoint.isPresent()) {
                 execution.resumeFrom(checkpoint.get());
                 handle.setResumedFrom(checkpoint.get().manifest().getStep());

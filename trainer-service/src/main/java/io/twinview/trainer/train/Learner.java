@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -42,7 +43,10 @@ import java.util.Optional;
  */
 public final class Learner implements Stepper, AutoCloseable {
 
-    /** @param settings the method's own settings message, resolved (a field of RunSpec's method_settings) */
+    /**
+     * @param settings the method's own settings message, resolved (a field of RunSpec's method_settings)
+     * @param threads PyTorch intra-op threads to train with (RunSpec {@code threads}); 0 leaves the engine's
+     */
     public record Config(
             String method,
             EncoderKind encoder,
@@ -50,7 +54,21 @@ public final class Learner implements Stepper, AutoCloseable {
             long seed,
             Message settings,
             OptimizerConfig optimizer,
-            Device device) {}
+            Device device,
+            int threads) {
+
+        /** The engine's threads. */
+        public Config(
+                String method,
+                EncoderKind encoder,
+                int imageSize,
+                long seed,
+                Message settings,
+                OptimizerConfig optimizer,
+                Device device) {
+            this(method, encoder, imageSize, seed, settings, optimizer, device, 0);
+        }
+    }
 
     private final NDManager manager;
     private final SslMethod method;
@@ -61,8 +79,17 @@ public final class Learner implements Stepper, AutoCloseable {
 
     private final Config config;
 
+    /**
+     * Builds the method's blocks and optimizer. Construct it on the thread that trains: PyTorch's
+     * intra-op thread count ({@link Config#threads}) is set here, for the calling thread.
+     *
+     * @throws IllegalStateException when PyTorch does not run the run's number of threads
+     */
     public Learner(Config config) {
         this.config = config;
+        if (config.threads() > 0) {
+            useThreads(config.threads());
+        }
         this.manager = NDManager.newBaseManager(config.device());
         Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
         this.method = Methods.get(config.method())
@@ -72,6 +99,31 @@ public final class Learner implements Stepper, AutoCloseable {
         this.parameters = trainableParameters(method, config.optimizer().peakLearningRate());
         this.optimizer = Optimizers.create(config.optimizer(), manager);
         this.store = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Sets PyTorch's intra-op threads for this run. DJL reads {@code ai.djl.pytorch.num_threads} only
+     * when the engine starts, but its {@code JniUtils.setNumThreads} calls {@code at::set_num_threads},
+     * which PyTorch allows at any time (OpenMP keeps it per calling thread: hence on the training
+     * thread). Float sums split across another number of threads add in another order, so a run that
+     * cannot get its number must not train: the weights would differ from its spec's.
+     */
+    /** The intra-op threads PyTorch runs on the calling thread now (the engine's default until a run sets them). */
+    public static int engineThreads() {
+        Engine.getEngine("PyTorch"); // loads the natives
+        return JniUtils.getNumThreads();
+    }
+
+    private static void useThreads(int threads) {
+        Engine.getEngine("PyTorch"); // loads the natives
+        JniUtils.setNumThreads(threads);
+        int actual = JniUtils.getNumThreads();
+        if (actual != threads) {
+            throw new IllegalStateException("the run trains with threads = " + threads
+                    + " (RunSpec threads), but PyTorch runs " + actual
+                    + " intra-op threads after asking for it: its weights would not be bit-identical to"
+                    + " another run of the spec; start the run with threads = " + actual);
+        }
     }
 
     private static List<TrainableParameter> trainableParameters(SslMethod method, double peakLearningRate) {

@@ -30,8 +30,8 @@ class CheckpointPublisherTest {
         Map<String, Double> metrics = Map.of("loss", 1.5);
         TrainingState state = new TrainingState(new byte[] {1}, new byte[] {2, 2}, new byte[] {3, 3, 3});
 
-        String key =
-                new CheckpointPublisher("run-1", spec, sink).publish(5, 1.25, views, metrics, monitors, state, true);
+        String key = new CheckpointPublisher("run-1", spec, sink)
+                .publish(5, 1.25, views, metrics, monitors, state, new byte[] {4}, true);
 
         Checkpoint stored = sink.byStep.get(5L);
         assertEquals(key, stored.manifestKey(), "the key returned is the stored manifest's");
@@ -42,8 +42,12 @@ class CheckpointPublisherTest {
         assertEquals(metrics, stored.manifest().getMetricsMap());
         assertEquals(monitors, stored.manifest().getMonitors());
         assertTrue(stored.manifest().hasCreatedAt(), "and when it was made");
-        assertEquals(TrainingState.OBJECTS.size(), stored.objects().size(), "one object per part of the state");
+        assertEquals(
+                TrainingState.OBJECTS.size() + 1,
+                stored.objects().size(),
+                "one object per part of the state, and the sample account");
         assertArrayEquals(state.heads(), stored.object("heads"));
+        assertArrayEquals(new byte[] {4}, stored.object("samples"), "the sample account is the \"samples\" object");
 
         assertEquals(
                 List.of(CheckpointEvent.newBuilder()

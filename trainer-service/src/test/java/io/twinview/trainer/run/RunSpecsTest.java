@@ -121,6 +121,23 @@ class RunSpecsTest {
     }
 
     @Test
+    void threadsOutsideOneTo256AreRejectedNamingTheFieldAndAUnsetOneStaysUnsetForTheTrainerToFill() {
+        for (int bad : new int[] {0, -1, 257}) {
+            InvalidRunSpecException e = invalid(synthetic().setThreads(bad));
+            assertEquals("threads", e.field(), "threads " + bad + " is blamed on threads");
+            assertTrue(
+                    e.getMessage().contains(String.valueOf(bad))
+                            && e.getMessage().contains("1..256"),
+                    "message names the value and the range: " + e.getMessage());
+        }
+        assertEquals(
+                4, RunSpecs.resolve(synthetic().setThreads(4).build()).spec().getThreads(), "a valid count stays");
+        assertTrue(
+                !RunSpecs.resolve(synthetic().build()).spec().hasThreads(),
+                "unset: the trainer's twinview.trainer.threads fills it (RunManager)");
+    }
+
+    @Test
     void aBatchLargerThanTheWholeRunIsRejected() {
         InvalidRunSpecException e = invalid(synthetic().setEpochs(1).setBatchSize(1024));
         assertEquals("batch_size", e.field(), e.getMessage());

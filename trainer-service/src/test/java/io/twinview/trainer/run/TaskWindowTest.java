@@ -25,16 +25,21 @@ class TaskWindowTest {
             .build());
 
     private final List<List<Long>> publications = new ArrayList<>();
+    /** The task the ordered pair stream waits for: tasks complete in order here. */
+    private long frontier;
+
     private final TaskWindow window = new TaskWindow(
             new TaskPlan("r", RUN, "views", 4),
             tasks -> publications.add(tasks.stream().map(AugmentTask::getTaskId).toList()),
             2,
             STALL,
-            0);
+            0,
+            () -> frontier);
 
     private void complete(long taskId) {
         window.ledger().accept(taskId, 0, 2);
         window.ledger().accept(taskId, 1, 2);
+        frontier = Math.max(frontier, taskId + 1);
     }
 
     @Test
@@ -49,6 +54,22 @@ class TaskWindowTest {
         complete(0);
         window.publish();
         assertEquals(List.of(2L), publications.get(1), "a completed task frees one place");
+    }
+
+    @Test
+    void publishesNothingAWindowAheadOfTheTaskTheStreamWaitsFor() {
+        window.publish();
+        window.ledger().accept(1, 0, 2);
+        window.ledger().accept(1, 1, 2); // task 1 complete, task 0 not: the stream still waits for task 0
+        window.publish();
+        assertEquals(
+                1,
+                publications.size(),
+                "task 2 would be a window ahead of task 0: the records held for order stay within the window");
+        complete(0);
+        frontier = 2; // tasks 0 and 1 are in: the stream waits for task 2
+        window.publish();
+        assertEquals(List.of(2L, 3L), publications.get(1), "once task 0 is in, both places open");
     }
 
     @Test

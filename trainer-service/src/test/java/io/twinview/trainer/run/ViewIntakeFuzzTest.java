@@ -21,9 +21,10 @@ class ViewIntakeFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void handle(byte[] data) {
         TaskPlan plan = new TaskPlan("r", ViewBatchesTest.RUN, "views", 3);
-        TaskWindow window = new TaskWindow(plan, tasks -> {}, 100, Duration.ofMinutes(5), 0);
+        BatchAssembler assembler =
+                new BatchAssembler(1, 8, 8, plan, new SampleTally(ViewBatchesTest.RUN.datasetSize()));
+        TaskWindow window = new TaskWindow(plan, tasks -> {}, 100, Duration.ofMinutes(5), 0, assembler::frontierTask);
         window.publish();
-        BatchAssembler assembler = new BatchAssembler(1, 8, 8);
         RunCounters counters = new RunCounters();
         ViewIntake intake = new ViewIntake("r", "views", 8, plan, window, assembler, counters, () -> 0L);
 
