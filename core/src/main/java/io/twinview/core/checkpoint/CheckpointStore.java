@@ -1,7 +1,5 @@
 package io.twinview.core.checkpoint;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.CheckpointManifest;
@@ -246,8 +244,8 @@ public final class CheckpointStore {
     }
 
     /**
-     * An evaluation report stored beside a checkpoint, unless it is marked failed ({@code "failed":
-     * true}: the evaluator gave up on that checkpoint), is gone, or does not parse (logged).
+     * An evaluation report stored beside a checkpoint, unless it is a failed one (the evaluator gave
+     * up on that checkpoint: {@link EvalReport#getFailed()}), is gone, or does not parse (logged).
      */
     public Optional<EvalReport> report(String key) {
         Optional<byte[]> json = store.find(key);
@@ -255,14 +253,9 @@ public final class CheckpointStore {
             return Optional.empty();
         }
         try {
-            Struct fields =
-                    ProtoJson.parse(json.get(), Struct.newBuilder(), key).build();
-            Value failed = fields.getFieldsOrDefault("failed", Value.getDefaultInstance());
-            if (failed.getKindCase() == Value.KindCase.BOOL_VALUE && failed.getBoolValue()) {
-                return Optional.empty();
-            }
-            return Optional.of(
-                    ProtoJson.parse(json.get(), EvalReport.newBuilder(), key).build());
+            EvalReport report =
+                    ProtoJson.parse(json.get(), EvalReport.newBuilder(), key).build();
+            return report.getFailed() ? Optional.empty() : Optional.of(report);
         } catch (IllegalArgumentException e) {
             LOG.warnf("ignoring report %s: %s", key, e.getMessage());
             return Optional.empty();

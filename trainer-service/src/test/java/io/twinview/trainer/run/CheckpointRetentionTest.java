@@ -102,10 +102,14 @@ class CheckpointRetentionTest {
                     .setStep(step)
                     .setSsl(ProbeScores.newBuilder().setKnnTop1(score))
                     .build();
-            String json = new String(ProtoJson.toJson(report), StandardCharsets.UTF_8);
             if (step == 12) {
-                json = "{\"failed\": true, \"failure\": \"out of memory\"," + json.substring(1);
-            } else if (step == 14) {
+                report = report.toBuilder()
+                        .setFailed(true)
+                        .setFailure("out of memory")
+                        .build();
+            }
+            String json = new String(ProtoJson.toJson(report), StandardCharsets.UTF_8);
+            if (step == 14) {
                 json = "not json";
             }
             objects.put(key, json.getBytes(StandardCharsets.UTF_8), "application/json");
