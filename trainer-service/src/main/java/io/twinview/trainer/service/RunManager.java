@@ -8,6 +8,7 @@ import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
@@ -66,6 +67,9 @@ public class RunManager {
     DatasetsConfig datasetsConfig;
 
     @Inject
+    RetryConfig retryConfig;
+
+    @Inject
     MeterRegistry meterRegistry;
 
     private KafkaClients kafka;
@@ -94,7 +98,7 @@ public class RunManager {
         }
         datasets = datasetsConfig.policy(storageConfig.bucket());
         limits = config.limits().toRunLimits();
-        objectStore = new ObjectStore(storageConfig.settings());
+        objectStore = new ObjectStore(storageConfig.settings(), retryConfig.backoff(), waits);
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
@@ -106,7 +110,13 @@ public class RunManager {
                 Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
                 Topics.checkpointsTopic(config.checkpointsTopic()));
         trainer = new RunTrainer(
-                config, kafka, producer, checkpoints, records, List.of(new TrainerMetrics(meterRegistry)), waits);
+                config,
+                kafka,
+                producer,
+                checkpoints,
+                records,
+                List.of(new TrainerMetrics(meterRegistry, waits)),
+                waits);
     }
 
     void onStart(@Observes StartupEvent event) {
