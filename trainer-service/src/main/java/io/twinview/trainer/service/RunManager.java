@@ -12,6 +12,7 @@ import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
+import io.twinview.core.kafka.KafkaRetry;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
@@ -105,10 +106,13 @@ public class RunManager {
         kafka = kafkaConfig.clients();
         producer = kafka.producer("trainer");
         admin = kafka.admin();
-        Topics.ensure(
-                admin,
-                Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
-                Topics.checkpointsTopic(config.checkpointsTopic()));
+        KafkaRetry.call(retryConfig.backoff(), waits, "create the tasks and checkpoints topics", () -> {
+            Topics.ensure(
+                    admin,
+                    Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
+                    Topics.checkpointsTopic(config.checkpointsTopic()));
+            return null;
+        });
         trainer = new RunTrainer(
                 config,
                 kafka,
@@ -116,7 +120,8 @@ public class RunManager {
                 checkpoints,
                 records,
                 List.of(new TrainerMetrics(meterRegistry, waits)),
-                waits);
+                waits,
+                retryConfig.backoff());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -244,13 +249,16 @@ public class RunManager {
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
         }
         String viewsTopic = Topics.viewsTopic(runId);
-        Topics.ensure(
-                admin,
-                Topics.viewsTopic(
-                        runId,
-                        config.viewsPartitions(),
-                        config.viewsRetention().toMillis(),
-                        config.viewsRetentionBytes()));
+        KafkaRetry.call(retryConfig.backoff(), waits, "create topic " + viewsTopic, () -> {
+            Topics.ensure(
+                    admin,
+                    Topics.viewsTopic(
+                            runId,
+                            config.viewsPartitions(),
+                            config.viewsRetention().toMillis(),
+                            config.viewsRetentionBytes()));
+            return null;
+        });
         run.setState(RunState.RUN_STATE_RUNNING)
                 .setViewsTopic(viewsTopic)
                 .setProgress(RunProgress.newBuilder()
