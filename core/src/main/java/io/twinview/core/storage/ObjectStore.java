@@ -263,6 +263,21 @@ public final class ObjectStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Removes an object with one try, whatever the store's backoff: for best-effort clean-up after a
+     * failure, which must not wait out the outage that caused it.
+     */
+    public void deleteOnce(String key) {
+        if (key == null) {
+            throw new StorageException("delete s3://" + bucket() + "/: the key must not be null");
+        }
+        once("delete", key, () -> {
+            client.removeObject(
+                    RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            return null;
+        });
+    }
+
     @Override
     public void close() {
         try {
