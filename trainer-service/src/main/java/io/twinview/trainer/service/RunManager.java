@@ -84,7 +84,8 @@ public class RunManager {
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
     /** What this process's clients are waiting out (broker, storage, workers, a lease). */
-    private final Waits waits = new Waits();
+    @Inject
+    Waits waits;
 
     /**
      * Clients and topics, made when the bean is first used: the gRPC server accepts calls before
