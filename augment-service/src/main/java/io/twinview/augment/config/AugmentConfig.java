@@ -49,7 +49,11 @@ public interface AugmentConfig {
     @WithDefault("0")
     int threads();
 
-    /** Wait before re-reading a task whose views could not be produced. Default 2 s. */
+    /**
+     * Wait before re-reading a task whose views could not be produced (a broker away, a refused
+     * record); it doubles with each failure in a row, up to 10 s, so a long broker outage is waited
+     * out without giving up. Default 2 s.
+     */
     @WithDefault("2s")
     Duration retryBackoff();
 }

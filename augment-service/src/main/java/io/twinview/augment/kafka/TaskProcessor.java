@@ -221,11 +221,23 @@ final class TaskProcessor {
                             .toList())
                     .setWorkerId(workerId)
                     .build();
+            Future<RecordMetadata> send;
             try {
-                sends.add(producer.send(new ProducerRecord<>(task.getViewsTopic(), key, batch.toByteArray())));
+                send = producer.send(new ProducerRecord<>(task.getViewsTopic(), key, batch.toByteArray()));
             } catch (KafkaException | IllegalStateException e) {
                 throw failure(task, "sending ViewBatch " + sequence + " of " + batchCount + " failed: " + e, e);
             }
+            if (send.isDone()) { // failed at once (no broker within max.block.ms): the rest of the task would too
+                try {
+                    send.get();
+                } catch (ExecutionException e) {
+                    throw failure(
+                            task,
+                            "sending ViewBatch " + sequence + " of " + batchCount + " failed: " + e.getCause(),
+                            e.getCause());
+                }
+            }
+            sends.add(send);
         }
         producer.flush();
         for (int sequence = 0; sequence < sends.size(); sequence++) {

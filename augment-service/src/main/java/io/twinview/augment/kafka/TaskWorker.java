@@ -4,7 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.twinview.augment.BatchAugmenter;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.core.kafka.KafkaErrors;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.retry.Backoff;
+import io.twinview.core.retry.Waits;
 import io.twinview.proto.v1.AugmentTask;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -56,7 +59,13 @@ import org.jboss.logging.Logger;
  *   <li>A worker that dies or stops mid-task leaves the task uncommitted; after the rebalance
  *       another worker redoes it, and the trainer drops the duplicates of (task_id, sequence).</li>
  * </ul>
- * One thread runs the poll loop; {@link WorkerSettings#threads()} threads augment (none extra
+ * A broker outage is waited out, however long: the task in hand is read again with a capped exponential
+ * backoff (from {@link WorkerSettings#retryBackoff()} up to {@link #MAX_RETRY_DELAY}), a finished task's
+ * commit is tried again while its partition is still this worker's, and the consumer rejoins the group
+ * when the broker is back (a task whose partition moved meanwhile is redone by its new owner). While it
+ * waits, {@link #waits()} says {@link Waits#BROKER}.
+ *
+ * <p>One thread runs the poll loop; {@link WorkerSettings#threads()} threads augment (none extra
  * for one). {@link #close()} wakes the consumer and joins the loop.
  */
 public final class TaskWorker implements AutoCloseable {
@@ -74,10 +83,22 @@ public final class TaskWorker implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     /** How long a finished task's commit waits for a rebalance in progress to complete. */
     private static final Duration REBALANCE_WAIT = Duration.ofSeconds(30);
+    /** The longest wait between two tries of a task or a commit while the broker is away. */
+    static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(10);
+    /**
+     * How long a finished task's commit is tried again while the broker is away: by then the group has
+     * moved the partition (max.poll.interval.ms), and its new owner redoes the task.
+     */
+    private static final Duration COMMIT_WAIT = Duration.ofMinutes(5);
 
     private final WorkerSettings settings;
     private final Function<String, ImageDataset> datasets;
     private final WorkerStats stats = new WorkerStats();
+    private final Waits waits = new Waits();
+    private final Backoff backoff;
+    /** Tries of the task in hand (or the poll) that failed in a row: the next delay's exponent. */
+    private int failuresInARow;
+
     private final ExecutorService loopExecutor;
     private final ExecutorService augmentPool;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -91,6 +112,9 @@ public final class TaskWorker implements AutoCloseable {
     private TaskWorker(WorkerSettings settings, Function<String, ImageDataset> datasets) {
         this.settings = settings;
         this.datasets = datasets;
+        Duration initial = settings.retryBackoff().isZero() ? Duration.ofMillis(1) : settings.retryBackoff();
+        this.backoff =
+                new Backoff(initial, initial.compareTo(MAX_RETRY_DELAY) > 0 ? initial : MAX_RETRY_DELAY, COMMIT_WAIT);
         // thread names carry the worker id, as the Kafka clients' ids do
         this.loopExecutor = Executors.newSingleThreadExecutor(named("augment-" + settings.workerId() + "-loop"));
         this.augmentPool = settings.threads() > 1
@@ -138,6 +162,11 @@ public final class TaskWorker implements AutoCloseable {
 
     public WorkerStats stats() {
         return stats;
+    }
+
+    /** What the worker is waiting out right now ({@link Waits#BROKER}). */
+    public Waits waits() {
+        return waits;
     }
 
     /** The poll loop is running (it ends only on {@link #close()} or an Error). */
@@ -282,13 +311,14 @@ public final class TaskWorker implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
+                Duration delay = nextDelay(e);
                 LOG.errorf(
                         e,
                         "worker %s: poll loop error, going on in %d ms%s",
                         settings.workerId(),
-                        settings.retryBackoff().toMillis(),
+                        delay.toMillis(),
                         settings.kafka().security(e).map(s -> ": " + s).orElse(""));
-                backoff();
+                pause(delay);
             }
             if (System.nanoTime() - nextSummary > 0) {
                 WorkerStats.Snapshot now = stats.snapshot();
@@ -326,20 +356,22 @@ public final class TaskWorker implements AutoCloseable {
             outcome = processor.process(task, producer.get(), () -> stopping);
         } catch (TaskProcessor.ProduceFailure e) {
             stats.produceFailed();
+            Duration delay = nextDelay(e);
             LOG.warnf(
                     "worker %s: %s at %s: %s; reading it again in %d ms",
                     settings.workerId(),
                     name,
                     where,
                     settings.kafka().security(e).orElse(e.getMessage()),
-                    settings.retryBackoff().toMillis());
+                    delay.toMillis());
             producer.discard();
             if (c.assignment().contains(partition)) {
                 c.seek(partition, record.offset());
             }
-            backoff();
+            pause(delay);
             return;
         }
+        recovered();
         if (outcome instanceof TaskProcessor.Outcome.Done done) {
             stats.completed(done.batches(), done.samples(), System.nanoTime() - started);
             stats.rejected(done.rejected(), done.lastRejection());
@@ -391,9 +423,14 @@ public final class TaskWorker implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> next = Map.of(partition, new OffsetAndMetadata(offset + 1));
         boolean woken = false;
         long rebalanceDeadline = System.nanoTime() + REBALANCE_WAIT.toNanos();
+        long commitDeadline = System.nanoTime() + COMMIT_WAIT.toNanos();
+        int commitFailures = 0;
         while (true) {
             try {
                 c.commitSync(next);
+                if (commitFailures > 0) {
+                    waits.end(Waits.BROKER);
+                }
                 return;
             } catch (WakeupException e) {
                 if (woken) {
@@ -424,8 +461,32 @@ public final class TaskWorker implements AutoCloseable {
             } catch (InterruptException e) {
                 throw e;
             } catch (KafkaException e) {
+                boolean retry = KafkaErrors.isTransient(e)
+                        && !stopping
+                        && System.nanoTime() - commitDeadline < 0
+                        && c.assignment().contains(partition);
+                if (retry) { // the broker is away: the work is done, so its commit is worth waiting for
+                    commitFailures++;
+                    waits.begin(Waits.BROKER, "commit " + what + ": " + e.getMessage());
+                    Duration delay = backoff.delay(commitFailures);
+                    LOG.warnf(
+                            "worker %s: could not commit %s at %s-%d@%d yet (%s); trying again in %d ms",
+                            settings.workerId(),
+                            what,
+                            partition.topic(),
+                            partition.partition(),
+                            offset,
+                            e.getMessage(),
+                            delay.toMillis());
+                    pause(delay);
+                    continue;
+                }
+                if (commitFailures > 0) {
+                    waits.end(Waits.BROKER);
+                }
                 LOG.warnf(
-                        "worker %s: could not commit %s at %s-%d@%d: %s",
+                        "worker %s: could not commit %s at %s-%d@%d: %s; if its partition moves, the new owner"
+                                + " redoes it and the trainer drops the duplicates",
                         settings.workerId(), what, partition.topic(), partition.partition(), offset, e.getMessage());
                 return;
             }
@@ -467,29 +528,47 @@ public final class TaskWorker implements AutoCloseable {
                         Topics.tasksTopic(settings.tasksTopic(), settings.tasksPartitions()),
                         Topics.deadLetterTopic(settings.deadLetterTopic()));
                 Topics.ensurePartitions(a, settings.tasksTopic(), settings.tasksPartitions());
+                recovered();
                 return true;
             } catch (IllegalStateException | KafkaException e) {
                 if (stopping || Thread.currentThread().isInterrupted()) {
                     return false;
                 }
+                Duration delay = nextDelay(e);
                 LOG.warnf(
                         "worker %s: %s; trying again in %d ms",
-                        settings.workerId(),
-                        settings.kafka().security(e).orElse(e.getMessage()),
-                        settings.retryBackoff().toMillis());
-                backoff();
+                        settings.workerId(), settings.kafka().security(e).orElse(e.getMessage()), delay.toMillis());
+                pause(delay);
             }
         }
         return false;
     }
 
-    /** Waits the retry backoff, or less when the worker is closed meanwhile. */
-    private void backoff() {
+    /** Waits {@code delay}, or less when the worker is closed meanwhile. */
+    private void pause(Duration delay) {
         try {
-            stopSignal.await(settings.retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+            stopSignal.await(delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * One more failure in a row: the delay before the next try, doubling from the retry backoff up to
+     * {@link #MAX_RETRY_DELAY}. A transient Kafka failure means the worker waits for the broker.
+     */
+    private Duration nextDelay(Exception failure) {
+        failuresInARow++;
+        if (KafkaErrors.isTransient(failure)) {
+            waits.begin(Waits.BROKER, failure.getMessage() == null ? failure.toString() : failure.getMessage());
+        }
+        return settings.retryBackoff().isZero() ? Duration.ZERO : backoff.delay(failuresInARow);
+    }
+
+    /** A task went through: the broker is back. */
+    private void recovered() {
+        failuresInARow = 0;
+        waits.end(Waits.BROKER);
     }
 
     private void awaitTermination(ExecutorService executor, String what) {

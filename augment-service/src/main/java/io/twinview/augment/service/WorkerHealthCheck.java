@@ -4,6 +4,7 @@ import io.twinview.augment.kafka.TaskWorker;
 import io.twinview.augment.kafka.WorkerStats;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -38,6 +39,7 @@ public class WorkerHealthCheck implements HealthCheck {
                 .withData("tasks-skipped", stats.tasksSkipped())
                 .withData("batches-produced", stats.batchesProduced())
                 .withData("produce-failures", stats.produceFailures());
+        w.waits().oldest().ifPresent(wait -> response.withData("waiting-for", wait.describe(Instant.now())));
         if (stats.lastSkip() != null) {
             response.withData("last-skip", stats.lastSkip());
         }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.twinview.augment.kafka.WorkerStats;
+import io.twinview.core.retry.Waits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -26,7 +27,9 @@ import java.util.function.ToDoubleFunction;
  *       acknowledged, read again); {@code skipped} (unusable record, committed);
  *       {@code abandoned} (left uncommitted by a stopping worker);</li>
  *   <li>{@code twinview_worker_dead_letters_total}: unreadable samples sent to the dead-letter topic;</li>
- *   <li>{@code twinview_worker_partitions}: partitions of the tasks topic the worker holds.</li>
+ *   <li>{@code twinview_worker_partitions}: partitions of the tasks topic the worker holds;</li>
+ *   <li>{@code twinview_waiting{on="broker|storage"}}: 1 while the worker waits out the broker (retrying a
+ *       task or a commit), else 0.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -66,6 +69,15 @@ public class WorkerMetrics {
         Gauge.builder("twinview.worker.partitions", service, svc -> read(svc, WorkerStats::partitions))
                 .description("partitions of the tasks topic this worker holds")
                 .register(registry);
+        for (String on : java.util.List.of(Waits.BROKER, Waits.STORAGE)) {
+            Gauge.builder(
+                            "twinview.waiting",
+                            service,
+                            svc -> svc.worker().map(w -> w.waits().waiting(on)).orElse(false) ? 1 : 0)
+                    .description("1 while the worker waits out this dependency (retrying), else 0")
+                    .tag("on", on)
+                    .register(registry);
+        }
     }
 
     private void counter(String name, String description, ToDoubleFunction<WorkerStats> value) {

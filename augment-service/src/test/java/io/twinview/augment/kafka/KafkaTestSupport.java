@@ -117,6 +117,18 @@ final class KafkaTestSupport implements AutoCloseable {
         }
     }
 
+    /** The offset after a partition's last record. */
+    long endOffset(TopicPartition partition) {
+        try {
+            return admin.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(partition)
+                    .get(30, TimeUnit.SECONDS)
+                    .offset();
+        } catch (Exception e) {
+            throw new AssertionError("the test could not read the end of " + partition + ": " + e, e);
+        }
+    }
+
     /** The group's committed offset of a partition, or -1 when it has none. */
     long committed(String group, TopicPartition partition) {
         try {

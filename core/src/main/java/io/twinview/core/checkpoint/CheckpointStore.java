@@ -2,6 +2,7 @@ package io.twinview.core.checkpoint;
 
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageException;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.StoredObject;
@@ -45,28 +46,61 @@ public final class CheckpointStore {
 
     /**
      * Writes the objects, then the manifest. The manifest's run id and step place it; its object
-     * list is filled in here.
+     * list is filled in here. All or nothing: when a write fails (permanently, or after the store's
+     * retries gave up), the objects this attempt wrote are deleted, manifest first (best effort, one
+     * try each, logged), and the failure is thrown.
      *
      * @param objects by name; stored as "name + extension" files ("encoder" -> encoder.params)
      * @return the manifest's key
+     * @throws StorageException naming the checkpoint, the failure, and what was left behind if clean-up failed
      */
     public String write(CheckpointManifest manifest, Map<String, byte[]> objects) {
         String runId = manifest.getRunId();
         long step = manifest.getStep();
         CheckpointManifest.Builder complete =
                 manifest.toBuilder().clearObjects().setFormatVersion(FORMAT_VERSION);
-        for (Map.Entry<String, byte[]> object : objects.entrySet()) {
-            String key = CheckpointKeys.objectKey(runId, step, fileName(object.getKey()));
-            store.put(key, object.getValue(), "application/octet-stream");
-            complete.addObjects(StoredObject.newBuilder()
-                    .setName(object.getKey())
-                    .setKey(key)
-                    .setSha256(sha256(object.getValue()))
-                    .setSizeBytes(object.getValue().length));
+        List<String> attempted = new ArrayList<>(); // a failed put may still have stored its object
+        try {
+            for (Map.Entry<String, byte[]> object : objects.entrySet()) {
+                String key = CheckpointKeys.objectKey(runId, step, fileName(object.getKey()));
+                attempted.add(key);
+                store.put(key, object.getValue(), "application/octet-stream");
+                complete.addObjects(StoredObject.newBuilder()
+                        .setName(object.getKey())
+                        .setKey(key)
+                        .setSha256(sha256(object.getValue()))
+                        .setSizeBytes(object.getValue().length));
+            }
+            String manifestKey = CheckpointKeys.manifestKey(runId, step);
+            attempted.add(manifestKey);
+            store.put(manifestKey, ProtoJson.toJson(complete.build()), "application/json");
+            return manifestKey;
+        } catch (RuntimeException e) {
+            java.util.Collections.reverse(attempted); // the manifest first: no reader meets a half-deleted checkpoint
+            List<String> left = deleteQuietly(attempted);
+            String where = "checkpoint of step " + step + " of run " + runId;
+            throw new StorageException(
+                    where + " not written: " + e.getMessage()
+                            + (left.isEmpty()
+                                    ? "; the objects of this attempt were deleted"
+                                    : "; could not delete " + left + " (incomplete: readers skip it)"),
+                    e);
         }
-        String manifestKey = CheckpointKeys.manifestKey(runId, step);
-        store.put(manifestKey, ProtoJson.toJson(complete.build()), "application/json");
-        return manifestKey;
+    }
+
+    /** Deletes each key with one try; returns those that could not be deleted. */
+    private List<String> deleteQuietly(List<String> keys) {
+        List<String> left = new ArrayList<>();
+        for (String key : keys) {
+            try {
+                store.deleteOnce(key);
+                LOG.infof("deleted %s of a failed checkpoint write", key);
+            } catch (RuntimeException e) {
+                LOG.warnf("could not delete %s of a failed checkpoint write: %s", key, e.getMessage());
+                left.add(key);
+            }
+        }
+        return left;
     }
 
     private static String fileName(String objectName) {

@@ -2,8 +2,11 @@ package io.twinview.core.kafka;
 
 import java.util.Optional;
 import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -35,6 +38,30 @@ public final class KafkaErrors {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether {@code error} may pass if the call is tried again once the broker is back: Kafka's
+     * retriable errors among it and its causes (a timeout, a lost connection, no leader yet, a
+     * coordinator moving) and a {@link java.util.concurrent.TimeoutException} of a future. A refused
+     * login or ACL, an interrupt, and every other error are permanent.
+     */
+    public static boolean isTransient(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof AuthenticationException
+                    || cause instanceof AuthorizationException
+                    || cause instanceof InterruptException
+                    || cause instanceof InterruptedException) {
+                return false;
+            }
+            if (cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** {@link #security}'s sentence, or else the error's class and message. */

@@ -12,8 +12,11 @@ import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 import io.minio.messages.Item;
+import io.twinview.core.retry.Backoff;
+import io.twinview.core.retry.Waits;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +31,12 @@ import org.jboss.logging.Logger;
  * <p>Every failure is a {@link StorageException} naming the operation, bucket and key; a missing
  * key on {@link #get(String)} is an {@link ObjectNotFoundException}. Thread-safe (the MinIO client
  * is). Close it to release the HTTP connection pool.
+ *
+ * <p>A store made with a {@link Backoff} retries every operation whose failure is transient
+ * ({@link StorageErrors#isTransient}: storage unreachable, a 5xx, SlowDown...) until the backoff
+ * gives up, and says meanwhile that its process is waiting for {@link Waits#STORAGE}; a permanent
+ * failure (bad credentials, a missing bucket) fails at once. A store made without one tries once
+ * (readiness checks, tools).
  */
 public final class ObjectStore implements AutoCloseable {
 
@@ -37,11 +46,29 @@ public final class ObjectStore implements AutoCloseable {
     private static final Set<String> MISSING_OBJECT = Set.of("NoSuchKey", "NoSuchObject");
     private static final Set<String> BUCKET_ALREADY_THERE = Set.of("BucketAlreadyOwnedByYou", "BucketAlreadyExists");
 
+    /** Try once: {@link #ObjectStore(StorageSettings)}'s behaviour. */
+    private static final Backoff NO_RETRY = new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ZERO);
+
     private final StorageSettings settings;
     private final MinioClient client;
+    private final Backoff backoff;
+    private final Backoff.Waiter waiter;
 
+    /** A store that tries each operation once. */
     public ObjectStore(StorageSettings settings) {
+        this(settings, NO_RETRY, new Waits());
+    }
+
+    /**
+     * A store that waits out transient failures.
+     *
+     * @param backoff how long and how often to retry ({@code twinview.retry.*})
+     * @param waits the process's waits: {@link Waits#STORAGE} while an operation is retried
+     */
+    public ObjectStore(StorageSettings settings, Backoff backoff, Waits waits) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        this.waiter = waits.on(Waits.STORAGE);
         this.client = MinioClient.builder()
                 .endpoint(settings.endpoint())
                 .credentials(settings.accessKey(), settings.secretKey())
@@ -236,6 +263,21 @@ public final class ObjectStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Removes an object with one try, whatever the store's backoff: for best-effort clean-up after a
+     * failure, which must not wait out the outage that caused it.
+     */
+    public void deleteOnce(String key) {
+        if (key == null) {
+            throw new StorageException("delete s3://" + bucket() + "/: the key must not be null");
+        }
+        once("delete", key, () -> {
+            client.removeObject(
+                    RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            return null;
+        });
+    }
+
     @Override
     public void close() {
         try {
@@ -262,20 +304,43 @@ public final class ObjectStore implements AutoCloseable {
         return "s3://" + bucket() + "/" + key;
     }
 
-    /** Runs a client call; any failure becomes a StorageException naming operation, bucket and key. */
+    /**
+     * Runs a client call, retrying transient failures with the store's backoff; any failure becomes a
+     * StorageException naming operation, bucket and key, and for a permanent one what to check.
+     */
     private <T> T call(String operation, String key, ClientCall<T> call) {
         if (key == null) {
             throw new StorageException(operation + " s3://" + bucket() + "/: the key must not be null");
         }
+        long started = System.nanoTime();
+        try {
+            return backoff.call(() -> once(operation, key, call), StorageErrors::isTransient, waiter);
+        } catch (StorageException e) {
+            if (!StorageErrors.isTransient(e) || backoff.giveUpAfter().isZero()) {
+                throw e;
+            }
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+            throw new StorageException(
+                    e.getMessage() + "; gave up after " + waited.toSeconds() + " s of retries"
+                            + " (twinview.retry.give-up-after=" + backoff.giveUpAfter() + ")",
+                    e.getCause());
+        }
+    }
+
+    private <T> T once(String operation, String key, ClientCall<T> call) {
         try {
             return call.run();
         } catch (StorageException e) {
             throw e;
         } catch (ErrorResponseException e) {
+            String code = e.errorResponse().code();
             throw new StorageException(
                     operation + " " + uri(key) + " at " + settings.endpoint() + ": "
-                            + e.errorResponse().code() + " ("
-                            + e.errorResponse().message() + ")",
+                            + code + " ("
+                            + e.errorResponse().message() + ")"
+                            + StorageErrors.advice(code)
+                                    .map(advice -> ": " + advice)
+                                    .orElse(""),
                     e);
         } catch (MinioException | IOException | RuntimeException e) {
             throw new StorageException(operation + " " + uri(key) + " at " + settings.endpoint() + ": " + e, e);

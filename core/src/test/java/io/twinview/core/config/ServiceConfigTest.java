@@ -166,6 +166,52 @@ class ServiceConfigTest {
         assertTrue(emptyFile.getMessage().contains("is empty"), emptyFile.getMessage());
     }
 
+    @Test
+    void retryDefaultsWaitMinutesAndABadValueNamesItsSetting() {
+        RetryConfig defaults = bindWithDurations(RetryConfig.class, Map.of(), Map.of());
+
+        assertEquals(
+                new io.twinview.core.retry.Backoff(
+                        java.time.Duration.ofMillis(200),
+                        java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofMinutes(10)),
+                defaults.backoff(),
+                "200 ms doubling to 10 s, for 10 minutes");
+        RetryConfig bad = bindWithDurations(
+                RetryConfig.class,
+                Map.of("twinview.retry.initial-delay", "5s", "twinview.retry.max-delay", "1s"),
+                Map.of("TWINVIEW_RETRY_GIVE_UP_AFTER", "30s"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad::backoff);
+        assertTrue(e.getMessage().startsWith("twinview.retry.max-delay must be at least"), e.getMessage());
+        assertEquals(java.time.Duration.ofSeconds(30), bad.giveUpAfter(), "the environment sets it too");
+    }
+
+    /** {@link #bind} with Quarkus's duration syntax ({@code 200ms}, {@code 10m}, or ISO-8601), as services read it. */
+    private static <T> T bindWithDurations(
+            Class<T> mapping, Map<String, String> properties, Map<String, String> environment) {
+        java.util.regex.Pattern simple = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)");
+        org.eclipse.microprofile.config.spi.Converter<java.time.Duration> durations = value -> {
+            java.util.regex.Matcher m = simple.matcher(value.strip());
+            if (!m.matches()) {
+                return java.time.Duration.parse(value.strip());
+            }
+            long amount = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(amount);
+                case "s" -> java.time.Duration.ofSeconds(amount);
+                case "m" -> java.time.Duration.ofMinutes(amount);
+                default -> java.time.Duration.ofHours(amount);
+            };
+        };
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(properties, "test", 400), new EnvConfigSource(environment, 300))
+                .withConverter(java.time.Duration.class, 200, durations)
+                .withMapping(mapping)
+                .withValidateUnknown(true)
+                .build();
+        return config.getConfigMapping(mapping);
+    }
+
     private static <T> T bind(Class<T> mapping, Map<String, String> properties, Map<String, String> environment) {
         return bind(mapping, properties, 400, environment);
     }

@@ -2,6 +2,7 @@ package io.twinview.eval.service;
 
 import ai.djl.engine.Engine;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -10,7 +11,9 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.config.DatasetsConfig;
+import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.eval.config.EvalConfig;
@@ -62,6 +65,12 @@ public class EvaluationService {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    RetryConfig retryConfig;
+
+    /** What this service's clients are waiting out (storage): {@code twinview_waiting{on}}. */
+    private final Waits waits = new Waits();
+
     private Timer reportTimer;
     private Counter failures;
 
@@ -92,7 +101,13 @@ public class EvaluationService {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
         StorageSettings storage = storageConfig.settings();
-        objectStore = new ObjectStore(storage);
+        for (String on : List.of(Waits.BROKER, Waits.STORAGE)) {
+            Gauge.builder("twinview.waiting", waits, w -> w.waiting(on) ? 1 : 0)
+                    .description("1 while the service waits out this dependency (retrying), else 0")
+                    .tag("on", on)
+                    .register(registry);
+        }
+        objectStore = new ObjectStore(storage, retryConfig.backoff(), waits);
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         reports = new ReportStore(objectStore);

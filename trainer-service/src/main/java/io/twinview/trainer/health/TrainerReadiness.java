@@ -2,6 +2,7 @@ package io.twinview.trainer.health;
 
 import io.twinview.core.config.KafkaConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.trainer.config.TrainerConfig;
@@ -10,6 +11,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -36,6 +39,9 @@ public class TrainerReadiness implements HealthCheck {
     @Inject
     KafkaConfig kafkaConfig;
 
+    @Inject
+    Waits waits;
+
     private Admin admin;
     private ObjectStore store;
     private Dependencies dependencies;
@@ -57,11 +63,17 @@ public class TrainerReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return response(dependencies.ask());
+        return response(dependencies.ask(), waits.oldest());
     }
 
     static HealthCheckResponse response(Dependencies.Answer answer) {
+        return response(answer, Optional.empty());
+    }
+
+    /** With {@code waiting}: what the service's clients wait out now, as {@code waiting-for}. */
+    static HealthCheckResponse response(Dependencies.Answer answer, Optional<Waits.Wait> waiting) {
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME).status(answer.up());
+        waiting.ifPresent(wait -> response.withData("waiting-for", wait.describe(Instant.now())));
         answer.details().forEach(response::withData);
         if (!answer.up()) {
             response.withData("failed", String.join(", ", answer.failed()));

@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.twinview.core.retry.Waits;
 import io.twinview.trainer.run.LoopTime;
 import io.twinview.trainer.run.RunExecution;
 import io.twinview.trainer.run.RunListener;
 import io.twinview.trainer.run.RunTally;
 import io.twinview.trainer.train.Stepper;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * {@code twinview_trainer_run_active{run, method}} series (1 while it trains, gone after). Counts a
  * resumed run inherits from its checkpoint are not counted again: a counter counts this process's
  * work. Everything is read on the training thread; scrapes read volatile copies.
+ *
+ * <p>{@code twinview_waiting{on="broker|storage|workers|lease"}} is 1 while the service waits out
+ * that dependency (its {@link Waits}), else 0.
  */
 public final class TrainerMetrics implements RunListener {
 
@@ -42,8 +47,15 @@ public final class TrainerMetrics implements RunListener {
     private long pairsSeen;
     private RunTally tallySeen;
 
-    public TrainerMetrics(MeterRegistry registry) {
+    /** @param waits what the service's clients are waiting out, as {@code twinview_waiting{on}} */
+    public TrainerMetrics(MeterRegistry registry, Waits waits) {
         this.registry = registry;
+        for (String on : List.of(Waits.BROKER, Waits.STORAGE, Waits.WORKERS, Waits.LEASE)) {
+            Gauge.builder("twinview.waiting", waits, w -> w.waiting(on) ? 1 : 0)
+                    .description("1 while the service waits out this dependency (retrying), else 0")
+                    .tag("on", on)
+                    .register(registry);
+        }
         pairs = counter("pairs.trained", "Pairs of views trained on (a step trains batch-size pairs)");
         steps = counter("steps", "Optimizer steps taken");
         rejectedRecords = counter("records.rejected", "View records skipped: unparseable or not fitting the run");

@@ -8,11 +8,12 @@ import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.RunIds;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
+import io.twinview.core.kafka.KafkaRetry;
 import io.twinview.core.kafka.Topics;
-import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.Run;
@@ -69,6 +70,9 @@ public class RunManager {
     DatasetsConfig datasetsConfig;
 
     @Inject
+    RetryConfig retryConfig;
+
+    @Inject
     MeterRegistry meterRegistry;
 
     private KafkaClients kafka;
@@ -83,7 +87,8 @@ public class RunManager {
     private final Map<String, RunHandle> runs = new ConcurrentHashMap<>();
     private volatile RunHandle active;
     /** What this process's clients are waiting out (broker, storage, workers, a lease). */
-    private final Waits waits = new Waits();
+    @Inject
+    Waits waits;
 
     private LeaseStore leases;
     private RunOwnership.Identity identity;
@@ -104,7 +109,7 @@ public class RunManager {
         limits = config.limits().toRunLimits();
         retention = new RetentionPolicy(
                 config.retention().keepLast(), config.retention().keepBest());
-        objectStore = new ObjectStore(storageConfig.settings());
+        objectStore = new ObjectStore(storageConfig.settings(), retryConfig.backoff(), waits);
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
@@ -123,12 +128,22 @@ public class RunManager {
         kafka = kafkaConfig.clients();
         producer = kafka.producer("trainer");
         admin = kafka.admin();
-        Topics.ensure(
-                admin,
-                Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
-                Topics.checkpointsTopic(config.checkpointsTopic()));
+        KafkaRetry.call(retryConfig.backoff(), waits, "create the tasks and checkpoints topics", () -> {
+            Topics.ensure(
+                    admin,
+                    Topics.tasksTopic(config.tasksTopic(), config.tasksPartitions()),
+                    Topics.checkpointsTopic(config.checkpointsTopic()));
+            return null;
+        });
         trainer = new RunTrainer(
-                config, kafka, producer, checkpoints, records, List.of(new TrainerMetrics(meterRegistry)), waits);
+                config,
+                kafka,
+                producer,
+                checkpoints,
+                records,
+                List.of(new TrainerMetrics(meterRegistry, waits)),
+                waits,
+                retryConfig.backoff());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -273,16 +288,19 @@ public class RunManager {
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
         }
         String viewsTopic = Topics.viewsTopic(runId);
-        Topics.ensure(
-                admin,
-                Topics.viewsTopic(
-                        runId,
-                        config.viewsPartitions(),
-                        config.viewsRetention().toMillis(),
-                        config.viewsRetentionBytes()));
+        KafkaRetry.call(retryConfig.backoff(), waits, "create topic " + viewsTopic, () -> {
+            Topics.ensure(
+                    admin,
+                    Topics.viewsTopic(
+                            runId,
+                            config.viewsPartitions(),
+                            config.viewsRetention().toMillis(),
+                            config.viewsRetentionBytes()));
+            return null;
+        });
         // at most one trainer trains a run: a run another trainer holds is waited for on the training thread
-        RunOwnership ownership =
-                new RunOwnership(leases, runId, identity, leaseSettings, System::nanoTime, Backoff.DEFAULT, waits);
+        RunOwnership ownership = new RunOwnership(
+                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
         Optional<RunOwnership.Holder> holder = ownership.tryAcquire();
         run.setState(RunState.RUN_STATE_RUNNING)
                 .setViewsTopic(viewsTopic)

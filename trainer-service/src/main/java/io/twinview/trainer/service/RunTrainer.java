@@ -7,6 +7,7 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.StorageException;
 import io.twinview.proto.v1.Run;
@@ -59,6 +60,7 @@ final class RunTrainer {
     private final List<RunListener> listeners;
     private final Waits waits;
     private final ViewsTopicCleanup viewsTopics;
+    private final Backoff backoff;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
@@ -66,6 +68,7 @@ final class RunTrainer {
      * @param producer shared with the service: tasks and checkpoint events go through it
      * @param listeners added to every run after the standard ones (metrics)
      * @param waits what the service's clients are waiting out: every run's progress shows it
+     * @param backoff how long the run's Kafka calls wait out an absent broker ({@code twinview.retry.*})
      */
     RunTrainer(
             TrainerConfig config,
@@ -74,7 +77,8 @@ final class RunTrainer {
             CheckpointStore checkpoints,
             RunRecords records,
             List<RunListener> listeners,
-            Waits waits) {
+            Waits waits,
+            Backoff backoff) {
         this.config = config;
         this.kafka = kafka;
         this.producer = producer;
@@ -83,6 +87,7 @@ final class RunTrainer {
         this.listeners = List.copyOf(listeners);
         this.waits = waits;
         this.viewsTopics = new ViewsTopicCleanup(kafka, Duration.ofSeconds(30));
+        this.backoff = backoff;
     }
 
     /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
@@ -243,9 +248,10 @@ final class RunTrainer {
                     learner,
                     plan,
                     views,
-                    new KafkaTaskSink(producer, config.tasksTopic()),
+                    new KafkaTaskSink(producer, config.tasksTopic(), backoff, waits),
                     new FencedCheckpointSink(
-                            new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic()), ownership),
+                            new KafkaCheckpointSink(checkpoints, producer, config.checkpointsTopic(), backoff, waits),
+                            ownership),
                     progress,
                     new RunExecution.Settings(
                             config.windowTasks(),
@@ -310,8 +316,17 @@ final class RunTrainer {
             last = last.toBuilder().setState(finalState).setMessage(error).build();
         }
         handle.finish(last, error);
-        if (finalState != RunState.RUN_STATE_STOPPED) {
-            records.save(handle.run());
+        if (finalState != RunState.RUN_STATE_STOPPED) { // a stopped run stays RUNNING: the next process resumes it
+            try {
+                records.save(handle.run()); // waits out a storage outage like every write
+            } catch (RuntimeException e) {
+                LOG.errorf(
+                        "run %s: could not record that it %s (%s); run.json still says %s",
+                        runId,
+                        finalState == RunState.RUN_STATE_FAILED ? "failed: " + error : "succeeded",
+                        e.getMessage(),
+                        RunState.RUN_STATE_RUNNING);
+            }
         }
         if (endedForGood) {
             viewsTopics.delete(runId, viewsTopic);
