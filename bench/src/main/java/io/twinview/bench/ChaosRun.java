@@ -385,6 +385,7 @@ final class ChaosRun {
                         .startRun(StartRunRequest.newBuilder().setRunId(runId).build());
                 return "resumed from step " + resumed.getResumedFromStep() + " (" + resumed.getState() + ")";
             } catch (StatusRuntimeException e) {
+                trainerChannel.resetConnectBackoff();
                 if (System.nanoTime() > deadline) {
                     return "could not resume: " + e.getStatus();
                 }
@@ -439,7 +440,9 @@ final class ChaosRun {
                     return last;
                 }
             } catch (StatusRuntimeException e) {
-                // the trainer is down or starting again: keep polling until the deadline
+                // the trainer is down or starting again: keep polling until the deadline, without the channel's
+                // reconnect backoff (up to 2 min) in the way once it serves again
+                trainerChannel.resetConnectBackoff();
             }
             if (System.nanoTime() > deadline) {
                 return last;
@@ -463,7 +466,7 @@ final class ChaosRun {
                     }
                 }
             } catch (StatusRuntimeException e) {
-                // eval-service is starting again
+                evalChannel.resetConnectBackoff(); // eval-service is starting again
             }
             Thread.sleep(1000);
         }
