@@ -41,8 +41,8 @@ final class ChaosBench implements Callable<Integer> {
 
     @Option(
             names = "--dataset",
-            description = "training images (default: synthetic:?n=1024&seed=11 for short, synthetic:?n=2048&seed=11"
-                    + " for full)")
+            description = "training images, a multiple of the batch size (default: synthetic:?n=512&seed=11 for short,"
+                    + " synthetic:?n=2048&seed=11 for full)")
     String dataset;
 
     @Option(names = "--epochs", description = "epochs of the run (default: 4 for short, 6 for full)")
@@ -53,8 +53,6 @@ final class ChaosBench implements Callable<Integer> {
 
     @Option(names = "--json", description = "end with one line of JSON holding the result")
     boolean json;
-
-    static final int BATCH_SIZE = 64;
 
     @Override
     public Integer call() throws Exception {
@@ -79,10 +77,11 @@ final class ChaosBench implements Callable<Integer> {
 
     ChaosRun.Settings settings(ChaosSchedule.Length length, Path work) {
         boolean isShort = length == ChaosSchedule.Length.SHORT;
-        String uri = dataset != null ? dataset : isShort ? "synthetic:?n=1024&seed=11" : "synthetic:?n=2048&seed=11";
+        String uri = dataset != null ? dataset : isShort ? "synthetic:?n=512&seed=11" : "synthetic:?n=2048&seed=11";
+        int batchSize = isShort ? 32 : 64;
         int size = Datasets.open(uri).size();
-        if (size < BATCH_SIZE || size % BATCH_SIZE != 0) {
-            throw new IllegalArgumentException("--dataset must hold a multiple of " + BATCH_SIZE
+        if (size < batchSize || size % batchSize != 0) {
+            throw new IllegalArgumentException("--dataset must hold a multiple of " + batchSize
                     + " images (the batch size: every sample of every epoch is then trained), " + uri + " holds "
                     + size);
         }
@@ -90,7 +89,7 @@ final class ChaosBench implements Callable<Integer> {
         if (runEpochs < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, was " + runEpochs);
         }
-        long steps = (long) runEpochs * (size / BATCH_SIZE);
+        long steps = (long) runEpochs * (size / batchSize);
         int checkpointEvery = (int) Math.max(1, steps / 8); // about 8 checkpoints
         return new ChaosRun.Settings(
                 seed,
@@ -98,7 +97,7 @@ final class ChaosBench implements Callable<Integer> {
                 uri,
                 size,
                 runEpochs,
-                BATCH_SIZE,
+                batchSize,
                 checkpointEvery,
                 Path.of(System.getProperty("twinview.home", "."))
                         .toAbsolutePath()
@@ -123,11 +122,11 @@ final class ChaosBench implements Callable<Integer> {
         for (ChaosRun.Injected fault : result.faults()) {
             out.append(String.format(
                     Locale.ROOT,
-                    "%7.1fs  %-28s %8s %9.1fs %15s  %s%n",
+                    "%7.1fs  %-28s %8s %10s %15s  %s%n",
                     fault.at(),
                     fault.fault().kind().describe,
                     fault.step() < 0 ? "-" : String.valueOf(fault.step()),
-                    fault.lasted(),
+                    fault.lasted() < 0 ? "-" : String.format(Locale.ROOT, "%.1fs", fault.lasted()),
                     fault.recoveredAfter() < 0 ? "never" : String.format(Locale.ROOT, "%.1fs", fault.recoveredAfter()),
                     fault.note()));
         }

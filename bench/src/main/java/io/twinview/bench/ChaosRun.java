@@ -14,7 +14,6 @@ import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.RunState;
 import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.proto.v1.TrainerServiceGrpc;
-import io.twinview.stack.JavaProcess;
 import io.twinview.stack.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +117,9 @@ final class ChaosRun {
     });
     /** The checkpoint step each storage outage was to span, and when S3 went down. */
     private final Map<Long, Instant> storageOutages = new LinkedHashMap<>();
+
+    /** Seconds from eval-service's SIGKILL until it served again, once it does. */
+    private CompletableFuture<Double> evalBack = CompletableFuture.completedFuture(-1.0);
 
     private Pipeline pipeline;
     private ManagedChannel trainerChannel;
@@ -332,14 +334,17 @@ final class ChaosRun {
             }
             case KILL_EVAL -> {
                 pipeline.service(EVAL).kill();
-                CompletableFuture<JavaProcess> back =
-                        CompletableFuture.supplyAsync(() -> pipeline.restart(EVAL), background);
-                double lasted = secondsSince(before);
-                back.whenComplete((p, e) -> log.accept(
+                evalBack = CompletableFuture.supplyAsync(
+                        () -> {
+                            pipeline.restart(EVAL);
+                            return secondsSince(before);
+                        },
+                        background);
+                evalBack.whenComplete((s, e) -> log.accept(
                         e == null
                                 ? String.format("  %6.1f s  eval-service serves again", seconds())
                                 : "  eval-service did not start again: " + e));
-                return new Injected(fault, at, step, lasted, 0, "restarted in the background");
+                return new Injected(fault, at, step, -1, -1, "started again in the background");
             }
             case STOP_BROKER -> {
                 pipeline.stack().stopBroker(true);
@@ -358,6 +363,9 @@ final class ChaosRun {
         long back = System.nanoTime();
         Run after = awaitStep(
                 runId, step + 1, Duration.ofMinutes(settings.length() == ChaosSchedule.Length.SHORT ? 3 : 15));
+        if (fault.kind() == ChaosSchedule.Kind.KILL_TRAINER) {
+            note = "resumed from step " + after.getResumedFromStep() + "; " + note;
+        }
         double recovered = after.getProgress().getStep() > step || after.getState() == RunState.RUN_STATE_SUCCEEDED
                 ? secondsSince(back)
                 : -1;
@@ -383,7 +391,7 @@ final class ChaosRun {
             try {
                 Run resumed = trainer()
                         .startRun(StartRunRequest.newBuilder().setRunId(runId).build());
-                return "resumed from step " + resumed.getResumedFromStep() + " (" + resumed.getState() + ")";
+                return "StartRun: " + resumed.getState().name().replace("RUN_STATE_", "");
             } catch (StatusRuntimeException e) {
                 trainerChannel.resetConnectBackoff();
                 if (System.nanoTime() > deadline) {
@@ -482,7 +490,9 @@ final class ChaosRun {
 
     static String describe(Run run) {
         String state = run.getState().name().replace("RUN_STATE_", "");
-        String line = state + " at step " + run.getProgress().getStep();
+        String line = run.getProgress().getStep() > 0
+                ? state + " at step " + run.getProgress().getStep()
+                : state;
         if (!run.getError().isBlank()) {
             line += ": " + run.getError();
         } else if (!run.getProgress().getMessage().isBlank()) {
@@ -492,11 +502,11 @@ final class ChaosRun {
     }
 
     private Duration runDeadline() {
-        return settings.length() == ChaosSchedule.Length.SHORT ? Duration.ofMinutes(6) : Duration.ofMinutes(40);
+        return settings.length() == ChaosSchedule.Length.SHORT ? Duration.ofMinutes(15) : Duration.ofMinutes(60);
     }
 
     private Duration evalDeadline() {
-        return settings.length() == ChaosSchedule.Length.SHORT ? Duration.ofMinutes(2) : Duration.ofMinutes(10);
+        return settings.length() == ChaosSchedule.Length.SHORT ? Duration.ofMinutes(3) : Duration.ofMinutes(10);
     }
 
     private Path bucket() {

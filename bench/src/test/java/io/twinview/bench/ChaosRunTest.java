@@ -32,13 +32,17 @@ class ChaosRunTest {
                 RunState.RUN_STATE_SUCCEEDED,
                 result.disturbed().getState(),
                 "the disturbed run finished: " + ChaosRun.describe(result.disturbed()));
-        assertTrue(result.samples().accounted(), "the final checkpoint holds the trainer's account: "
-                + result.samples().problem());
+        assertTrue(
+                result.samples().accounted(),
+                "the final checkpoint holds the trainer's account: "
+                        + result.samples().problem());
         assertEquals(0, result.samples().missing(), "no sample of any epoch was lost");
         assertEquals(0, result.samples().duplicated(), "no sample of any epoch was trained twice");
         assertTrue(result.weightsIdentical(), "bit-identical to the undisturbed run: " + result.weightsNote());
         assertTrue(result.finalCheckpointEvaluated(), "eval-service reported on the final checkpoint");
-        assertTrue(result.manifests().verified(), "every manifest verifies: " + result.manifests().failures());
+        assertTrue(
+                result.manifests().verified(),
+                "every manifest verifies: " + result.manifests().failures());
         assertTrue(result.passed(), "so the run passes");
         for (String field : new String[] {
             "\"faults_injected\":5",
