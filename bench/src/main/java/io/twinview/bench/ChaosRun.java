@@ -286,10 +286,16 @@ final class ChaosRun {
         }
         List<Injected> faults = new ArrayList<>();
         for (Injected fault : injected) {
-            faults.add(
-                    fault.fault().kind() == ChaosSchedule.Kind.STOP_STORAGE && fault.step() >= 0
-                            ? spanned(fault, runId)
-                            : fault);
+            if (fault.step() < 0) {
+                faults.add(fault);
+            } else if (fault.fault().kind() == ChaosSchedule.Kind.STOP_STORAGE) {
+                faults.add(spanned(fault, runId));
+            } else if (fault.fault().kind() == ChaosSchedule.Kind.KILL_EVAL) {
+                double back = evalBack.getNow(-1.0); // -1: not serving again yet
+                faults.add(new Injected(fault.fault(), fault.at(), fault.step(), back, back, fault.note()));
+            } else {
+                faults.add(fault);
+            }
         }
         return new Result(
                 settings,
@@ -311,7 +317,14 @@ final class ChaosRun {
         long step = reached.getProgress().getStep();
         if (terminal(reached)) {
             log.accept("  not injected: " + fault.kind().describe + " (the run had ended: " + describe(reached) + ")");
-            return new Injected(fault, seconds(), -1, 0, -1, "not injected: the run had ended at step " + step);
+            return new Injected(
+                    fault,
+                    seconds(),
+                    -1,
+                    0,
+                    -1,
+                    "not injected: the run had already ended ("
+                            + reached.getState().name().replace("RUN_STATE_", "") + ")");
         }
         double at = seconds();
         log.accept(String.format("  %6.1f s  step %d: %s", at, step, fault.kind().describe));
