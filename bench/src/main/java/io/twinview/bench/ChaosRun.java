@@ -64,8 +64,9 @@ final class ChaosRun {
      * @param at seconds since the disturbed run started
      * @param step the run's step when it was injected, -1 when it was not (see {@code note})
      * @param lasted how long the broker or storage was down, or the SIGKILLed service was gone (until it serves again)
-     * @param recoveredAfter seconds from the end of the fault until the run trained past {@code step} (or
-     *     ended), -1 when it did not
+     * @param recoveredAfter seconds from the end of the fault until the run trained a step past the one it had
+     *     reached then ({@code step} for the trainer, which starts again from a checkpoint), or ended; -1 when it
+     *     did not
      */
     record Injected(
             ChaosSchedule.Fault fault, double at, long step, double lasted, double recoveredAfter, String note) {}
@@ -116,7 +117,7 @@ final class ChaosRun {
         return thread;
     });
     /** The checkpoint step each storage outage was to span, and when S3 went down. */
-    private final Map<Long, Instant> storageOutages = new LinkedHashMap<>();
+    private final Map<Long, Instant[]> storageOutages = new LinkedHashMap<>();
 
     /** Seconds from eval-service's SIGKILL until it served again, once it does. */
     private CompletableFuture<Double> evalBack = CompletableFuture.completedFuture(-1.0);
@@ -369,17 +370,22 @@ final class ChaosRun {
                 pipeline.stack().stopStorage(true);
                 Thread.sleep(fault.outage().toMillis());
                 pipeline.stack().startStorage();
-                storageOutages.put(nextCheckpoint(step), down);
+                storageOutages.put(nextCheckpoint(step), new Instant[] {down, Instant.now()});
             }
         }
         double lasted = secondsSince(before);
         long back = System.nanoTime();
+        // past the step of the fault's end: a run may train a few steps on buffered views, or up to its
+        // checkpoint, while the broker or S3 is down; a trainer's progress starts again from its checkpoint
+        long from = fault.kind() == ChaosSchedule.Kind.KILL_TRAINER
+                ? step
+                : Math.max(step, current(runId).getProgress().getStep());
         Run after = awaitStep(
-                runId, step + 1, Duration.ofMinutes(settings.length() == ChaosSchedule.Length.SHORT ? 3 : 15));
+                runId, from + 1, Duration.ofMinutes(settings.length() == ChaosSchedule.Length.SHORT ? 3 : 15));
         if (fault.kind() == ChaosSchedule.Kind.KILL_TRAINER) {
             note = "resumed from step " + after.getResumedFromStep() + "; " + note;
         }
-        double recovered = after.getProgress().getStep() > step || after.getState() == RunState.RUN_STATE_SUCCEEDED
+        double recovered = after.getProgress().getStep() > from || after.getState() == RunState.RUN_STATE_SUCCEEDED
                 ? secondsSince(back)
                 : -1;
         log.accept(String.format(
@@ -415,10 +421,13 @@ final class ChaosRun {
         }
     }
 
-    /** A storage outage with a note on whether its checkpoint was written while, or after, S3 was down. */
+    /**
+     * A storage outage with a note on its checkpoint: made while S3 was down (its manifest's {@code created_at}
+     * is when the trainer began it) and so stored only once S3 was back, or missed.
+     */
     private Injected spanned(Injected fault, String runId) {
         long checkpoint = nextCheckpoint(fault.step());
-        Instant down = storageOutages.get(checkpoint);
+        Instant[] outage = storageOutages.get(checkpoint);
         Path manifest = bucket().resolve(io.twinview.core.checkpoint.CheckpointKeys.manifestKey(runId, checkpoint));
         String note;
         if (!java.nio.file.Files.isRegularFile(manifest)) {
@@ -427,17 +436,26 @@ final class ChaosRun {
             com.google.protobuf.Timestamp created =
                     ChaosCheck.manifest(manifest).getCreatedAt();
             Instant at = Instant.ofEpochSecond(created.getSeconds(), created.getNanos());
-            note = at.isBefore(down)
-                    ? "checkpoint " + checkpoint + " was written before S3 stopped: the outage missed it"
-                    : String.format(
-                            "checkpoint %d written %.1f s after S3 stopped",
-                            checkpoint, Duration.between(down, at).toMillis() / 1e3);
+            if (at.isBefore(outage[0])) {
+                note = "checkpoint " + checkpoint + " was made before S3 stopped: the outage missed it";
+            } else if (at.isAfter(outage[1])) {
+                note = "checkpoint " + checkpoint + " was made after S3 was back: the outage missed it";
+            } else {
+                note = String.format(
+                        "checkpoint %d made %.1f s into the outage, stored once S3 was back",
+                        checkpoint, Duration.between(outage[0], at).toMillis() / 1e3);
+            }
         }
         return new Injected(fault.fault(), fault.at(), fault.step(), fault.lasted(), fault.recoveredAfter(), note);
     }
 
     private long nextCheckpoint(long step) {
         return Math.min(totalSteps(), (step / settings.checkpointEvery() + 1) * settings.checkpointEvery());
+    }
+
+    /** The run as GetRun has it now (the trainer is up: the fault was not the trainer's). */
+    private Run current(String runId) throws InterruptedException {
+        return poll(runId, run -> true, Duration.ofSeconds(30));
     }
 
     /** Polls GetRun until the run reaches {@code step} or ends, or {@code timeout} passes: the last Run read. */
