@@ -289,8 +289,6 @@ final class ChaosRun {
         for (Injected fault : injected) {
             if (fault.step() < 0) {
                 faults.add(fault);
-            } else if (fault.fault().kind() == ChaosSchedule.Kind.STOP_STORAGE) {
-                faults.add(spanned(fault, runId));
             } else if (fault.fault().kind() == ChaosSchedule.Kind.KILL_EVAL) {
                 double back = evalBack.getNow(-1.0); // -1: not serving again yet
                 faults.add(new Injected(fault.fault(), fault.at(), fault.step(), back, back, fault.note()));
@@ -382,6 +380,14 @@ final class ChaosRun {
                 : Math.max(step, current(runId).getProgress().getStep());
         Run after = awaitStep(
                 runId, from + 1, Duration.ofMinutes(settings.length() == ChaosSchedule.Length.SHORT ? 3 : 15));
+        if (fault.kind() == ChaosSchedule.Kind.STOP_STORAGE) {
+            long checkpoint = nextCheckpoint(step);
+            poll(
+                    runId,
+                    run -> run.getProgress().getLastCheckpointStep() >= checkpoint || terminal(run),
+                    Duration.ofMinutes(1));
+            note = spanned(runId, checkpoint); // now: retention may delete the checkpoint later
+        }
         if (fault.kind() == ChaosSchedule.Kind.KILL_TRAINER) {
             note = "resumed from step " + after.getResumedFromStep() + "; " + note;
         }
@@ -422,31 +428,26 @@ final class ChaosRun {
     }
 
     /**
-     * A storage outage with a note on its checkpoint: made while S3 was down (its manifest's {@code created_at}
-     * is when the trainer began it) and so stored only once S3 was back, or missed.
+     * A note on the checkpoint a storage outage was to span: made while S3 was down (its manifest's {@code
+     * created_at} is when the trainer began it) and so stored only once S3 was back, or missed.
      */
-    private Injected spanned(Injected fault, String runId) {
-        long checkpoint = nextCheckpoint(fault.step());
+    private String spanned(String runId, long checkpoint) {
         Instant[] outage = storageOutages.get(checkpoint);
         Path manifest = bucket().resolve(io.twinview.core.checkpoint.CheckpointKeys.manifestKey(runId, checkpoint));
-        String note;
         if (!java.nio.file.Files.isRegularFile(manifest)) {
-            note = "checkpoint " + checkpoint + " was never written";
-        } else {
-            com.google.protobuf.Timestamp created =
-                    ChaosCheck.manifest(manifest).getCreatedAt();
-            Instant at = Instant.ofEpochSecond(created.getSeconds(), created.getNanos());
-            if (at.isBefore(outage[0])) {
-                note = "checkpoint " + checkpoint + " was made before S3 stopped: the outage missed it";
-            } else if (at.isAfter(outage[1])) {
-                note = "checkpoint " + checkpoint + " was made after S3 was back: the outage missed it";
-            } else {
-                note = String.format(
-                        "checkpoint %d made %.1f s into the outage, stored once S3 was back",
-                        checkpoint, Duration.between(outage[0], at).toMillis() / 1e3);
-            }
+            return "checkpoint " + checkpoint + " not stored yet when the run went on";
         }
-        return new Injected(fault.fault(), fault.at(), fault.step(), fault.lasted(), fault.recoveredAfter(), note);
+        com.google.protobuf.Timestamp created = ChaosCheck.manifest(manifest).getCreatedAt();
+        Instant at = Instant.ofEpochSecond(created.getSeconds(), created.getNanos());
+        if (at.isBefore(outage[0])) {
+            return "checkpoint " + checkpoint + " was made before S3 stopped: the outage missed it";
+        }
+        if (at.isAfter(outage[1])) {
+            return "checkpoint " + checkpoint + " was made after S3 was back: the outage missed it";
+        }
+        return String.format(
+                "checkpoint %d made %.1f s into the outage, stored once S3 was back",
+                checkpoint, Duration.between(outage[0], at).toMillis() / 1e3);
     }
 
     private long nextCheckpoint(long step) {
@@ -500,7 +501,7 @@ final class ChaosRun {
                         .listReports(
                                 ListReportsRequest.newBuilder().setRunId(runId).build())
                         .getReportsList()) {
-                    if (report.getStep() == step) {
+                    if (report.getStep() == step && !failed(report)) {
                         return true;
                     }
                 }
@@ -510,6 +511,16 @@ final class ChaosRun {
             Thread.sleep(1000);
         }
         return false;
+    }
+
+    /**
+     * A report that says its evaluation failed ({@code EvalReport.failed}, where the proto has the field) is no
+     * evaluation.
+     */
+    static boolean failed(EvalReport report) {
+        com.google.protobuf.Descriptors.FieldDescriptor field =
+                report.getDescriptorForType().findFieldByName("failed");
+        return field != null && Boolean.TRUE.equals(report.getField(field));
     }
 
     private static boolean terminal(Run run) {
