@@ -90,6 +90,11 @@ final class ChaosBench implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs must be at least 1, was " + runEpochs);
         }
         long steps = (long) runEpochs * (size / batchSize);
+        if (steps < 4L * ChaosSchedule.Kind.values().length) {
+            throw new IllegalArgumentException("--epochs and --dataset give " + steps + " steps of " + batchSize
+                    + " (" + runEpochs + " epochs of " + size + " images); a chaos run needs at least "
+                    + 4 * ChaosSchedule.Kind.values().length + ", four per fault");
+        }
         int checkpointEvery = (int) Math.max(1, steps / 8); // about 8 checkpoints
         return new ChaosRun.Settings(
                 seed,
