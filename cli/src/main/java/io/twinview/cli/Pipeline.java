@@ -147,6 +147,19 @@ public final class Pipeline implements AutoCloseable {
      * its JAAS line (the password) in its environment as {@code KAFKA_SASL_JAAS_CONFIG}.
      */
     public static Pipeline start(Options options, Console console, KafkaSecurity kafkaSecurity) {
+        return start(options, console, kafkaSecurity, Map.of());
+    }
+
+    /**
+     * As {@link #start(Options, Console, KafkaSecurity)}, with further system properties for some services, by
+     * service name ({@code trainer-service}, {@code eval-service}, {@code augment-service}): settings a test or a
+     * bench changes, such as lowered client timeouts ({@code ./twinview bench chaos}).
+     */
+    public static Pipeline start(
+            Options options,
+            Console console,
+            KafkaSecurity kafkaSecurity,
+            Map<String, Map<String, String>> serviceSettings) {
         ServiceJars jars = ServiceJars.in(options.home());
         PortPlan ports = options.ports();
         LocalStack.Options stackOptions = LocalStack.Options.in(options.workDir())
@@ -175,6 +188,13 @@ public final class Pipeline implements AutoCloseable {
                     evalGrpc,
                     port(ports.evalHttp(), "eval HTTP"),
                     augmentHttp);
+            serviceSettings.forEach((service, settings) -> {
+                if (!properties.containsKey(service)) {
+                    throw new IllegalArgumentException("no service " + service + " to set " + settings.keySet()
+                            + " on; services: " + properties.keySet());
+                }
+                properties.get(service).putAll(settings);
+            });
             Map<String, String> trainer = properties.get("trainer-service");
             Map<String, String> eval = properties.get("eval-service");
             trainer.putAll(grpc.serverProperties());
@@ -329,6 +349,51 @@ public final class Pipeline implements AutoCloseable {
             started.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts one more augment worker, as the first one but on its own HTTP port and with {@code name} as its worker
+     * id and log name; {@link #service}, {@link #restart} and {@link #close} know it by that name.
+     */
+    public synchronized JavaProcess startWorker(String name) {
+        if (launches.containsKey(name)) {
+            throw new IllegalArgumentException("a service named " + name + " was already started");
+        }
+        ServiceLaunch first = launches.get("augment-service");
+        int port = Ports.free();
+        Map<String, String> properties = new LinkedHashMap<>(first.properties());
+        properties.put("quarkus.http.port", String.valueOf(port));
+        properties.put("twinview.augment.worker-id", name);
+        ServiceLaunch launch = new ServiceLaunch(
+                name, first.jar(), first.heap(), properties, first.environment(), first.logs(), port, first.niceness());
+        launches.put(name, launch);
+        JavaProcess started = launch.start();
+        services.add(started);
+        return started;
+    }
+
+    /** The HTTP (health) port of an augment worker, or the gRPC port of trainer or eval, by service name. */
+    public synchronized int port(String name) {
+        ServiceLaunch launch = launches.get(name);
+        if (launch == null) {
+            throw new IllegalArgumentException("no service " + name);
+        }
+        return launch.port();
+    }
+
+    /** The broker and S3 endpoint this pipeline started (owned: they can be stopped and started again). */
+    public LocalStack stack() {
+        return stack;
+    }
+
+    /** A channel to trainer-service with this pipeline's TLS trust and operator token. */
+    public io.grpc.ManagedChannel trainerChannel() {
+        return Grpc.channel(trainerAddress, grpc.access());
+    }
+
+    /** A channel to eval-service with this pipeline's TLS trust and operator token. */
+    public io.grpc.ManagedChannel evalChannel() {
+        return Grpc.channel(evalAddress, grpc.access());
     }
 
     /** Stops the services, then Kafka and S3. */
