@@ -309,15 +309,20 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Starts a service again, same ports and settings, after it stopped or was killed. */
-    public synchronized JavaProcess restart(String name) {
-        ServiceLaunch launch = launches.get(name);
-        if (launch == null) {
-            throw new IllegalArgumentException("no service " + name);
+    public JavaProcess restart(String name) {
+        ServiceLaunch launch;
+        JavaProcess started;
+        synchronized (this) {
+            launch = launches.get(name);
+            if (launch == null) {
+                throw new IllegalArgumentException("no service " + name);
+            }
+            JavaProcess old = service(name);
+            old.close();
+            started = launch.start();
+            services.set(services.indexOf(old), started);
         }
-        JavaProcess old = service(name);
-        old.close();
-        JavaProcess started = launch.start();
-        services.set(services.indexOf(old), started);
+        // waited for without the lock: a slow start of one service must not hold up a kill of another
         return started.awaitPort(Ports.LOOPBACK, launch.port(), SERVICE_START);
     }
 

@@ -100,8 +100,10 @@ class DependenciesTest {
         assertEquals(
                 Dependencies.KAFKA,
                 TrainerReadiness.response(answer).getData().orElseThrow().get("failed"));
+        // the bound is loose on purpose: a loaded 2-core CI machine took 6 s; a hang would be the admin
+        // client's 60 s default API timeout
         assertTrue(
-                took.compareTo(TIMEOUT.plusSeconds(3)) < 0,
+                took.compareTo(TIMEOUT.plusSeconds(12)) < 0,
                 "a probe never hangs past its timeout (and closing the admin client): " + took);
     }
 }
