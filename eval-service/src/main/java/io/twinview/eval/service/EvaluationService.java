@@ -142,9 +142,14 @@ public class EvaluationService {
      * evaluation thread as the bean; {@link #shutdown()} stops them.
      */
     public static EvaluationService create(
-            EvalConfig config, StorageConfig storage, DatasetsConfig datasets, MeterRegistry registry) {
+            EvalConfig config,
+            StorageConfig storage,
+            DatasetsConfig datasets,
+            RetryConfig retry,
+            MeterRegistry registry) {
         EvaluationService service = new EvaluationService();
         service.config = config;
+        service.retryConfig = retry;
         service.storageConfig = storage;
         service.datasetsConfig = datasets;
         service.registry = registry;

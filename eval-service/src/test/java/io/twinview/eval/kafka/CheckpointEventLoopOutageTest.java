@@ -13,6 +13,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
+import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
@@ -71,13 +72,18 @@ class CheckpointEventLoopOutageTest {
                 .withMapping(EvalConfig.class)
                 .withMapping(StorageConfig.class)
                 .withMapping(DatasetsConfig.class)
+                .withMapping(RetryConfig.class)
                 .withMapping(KafkaConfig.class)
                 .build();
         storage = config.getConfigMapping(StorageConfig.class);
         evalConfig = config.getConfigMapping(EvalConfig.class);
         kafka = config.getConfigMapping(KafkaConfig.class).clients();
         service = EvaluationService.create(
-                evalConfig, storage, config.getConfigMapping(DatasetsConfig.class), new SimpleMeterRegistry());
+                evalConfig,
+                storage,
+                config.getConfigMapping(DatasetsConfig.class),
+                config.getConfigMapping(RetryConfig.class),
+                new SimpleMeterRegistry());
     }
 
     @AfterAll

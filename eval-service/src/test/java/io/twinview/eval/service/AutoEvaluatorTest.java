@@ -12,6 +12,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.config.DatasetsConfig;
+import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
@@ -68,11 +69,16 @@ class AutoEvaluatorTest {
                 .withMapping(EvalConfig.class)
                 .withMapping(StorageConfig.class)
                 .withMapping(DatasetsConfig.class)
+                .withMapping(RetryConfig.class)
                 .build();
         storage = config.getConfigMapping(StorageConfig.class);
         evalConfig = config.getConfigMapping(EvalConfig.class);
         service = EvaluationService.create(
-                evalConfig, storage, config.getConfigMapping(DatasetsConfig.class), new SimpleMeterRegistry());
+                evalConfig,
+                storage,
+                config.getConfigMapping(DatasetsConfig.class),
+                config.getConfigMapping(RetryConfig.class),
+                new SimpleMeterRegistry());
         caller = Executors.newSingleThreadExecutor();
     }
 
