@@ -45,7 +45,6 @@ public class CheckpointEventListener {
     @Inject
     KafkaConfig kafkaConfig;
 
-    private final Waits waits = new Waits();
     private volatile CheckpointEventLoop eventLoop;
     private ExecutorService thread;
     private volatile Future<?> loop;
@@ -95,9 +94,9 @@ public class CheckpointEventListener {
         return current == null ? Optional.empty() : current.evaluating();
     }
 
-    /** What the listener is waiting out now (storage, the broker). */
+    /** What the listener is waiting out now (storage, the broker): the process's one {@link Waits}, shared with the storage client. */
     public Waits waits() {
-        return waits;
+        return evaluations.waits();
     }
 
     /** Tests: the loop throws {@code failure} at its next turn, as if its consumer had failed. */
@@ -117,9 +116,9 @@ public class CheckpointEventListener {
         eventLoop = new CheckpointEventLoop(
                 kafka.checkpointEventsConsumer("eval-" + config.groupId(), config.groupId()),
                 config.checkpointsTopic(),
-                new AutoEvaluator(evaluations, config.maxAttempts(), config.backoff(), waits),
+                new AutoEvaluator(evaluations, config.maxAttempts(), config.backoff(), evaluations.waits()),
                 config.backoff(),
-                waits,
+                evaluations.waits(),
                 // an ACL or login the broker refused is named as such (user, topic or group)
                 e -> kafka.security(e).orElse(e.toString()));
         thread = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-checkpoint-events"));

@@ -157,6 +157,11 @@ public class EvaluationService {
         return service;
     }
 
+    /** What this process is waiting out: its storage client's retries, and the checkpoint listener's. */
+    public Waits waits() {
+        return waits;
+    }
+
     /** Stops the evaluation thread (interrupting a running evaluation) and closes the storage client. */
     public void shutdown() {
         if (executor != null) {

@@ -103,7 +103,7 @@ class CheckpointEventLoopOutageTest {
         String run = TestCheckpoints.runId("outage");
         RunSpec spec = TestCheckpoints.spec();
         TestCheckpoints.write(storage.settings(), run, 10, spec, TestCheckpoints.initialEncoder(spec));
-        Waits waits = new Waits();
+        Waits waits = service.waits(); // one per process: the storage client's retries show here too
         CheckpointEventLoop loop = new CheckpointEventLoop(
                 kafka.checkpointEventsConsumer("eval-outage", group),
                 topic,
