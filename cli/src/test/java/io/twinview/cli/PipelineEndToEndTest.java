@@ -18,6 +18,7 @@ import io.twinview.proto.v1.EvaluateRequest;
 import io.twinview.proto.v1.GetReportRequest;
 import io.twinview.proto.v1.GetRunRequest;
 import io.twinview.proto.v1.ListReportsRequest;
+import io.twinview.proto.v1.ListRunsRequest;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
@@ -275,9 +276,9 @@ class PipelineEndToEndTest {
         String runId = "e2e-fenced";
         RunSpec spec = RunSpec.newBuilder()
                 .setDatasetUri("synthetic:?n=256&seed=21")
-                .setEpochs(2)
+                .setEpochs(8) // 32 steps: long enough on a quiet machine for the second StartRun to meet it training
                 .setBatchSize(64)
-                .setCheckpointEverySteps(2)
+                .setCheckpointEverySteps(8)
                 .build();
         int secondGrpc = Ports.free();
         JavaProcess second = pipeline.startAnother(
@@ -297,6 +298,8 @@ class PipelineEndToEndTest {
         try {
             TrainerServiceGrpc.TrainerServiceBlockingStub other =
                     TrainerServiceGrpc.newBlockingStub(secondChannel).withDeadlineAfter(10, TimeUnit.MINUTES);
+            // the second trainer makes its clients on its first call: make them before the run starts
+            other.listRuns(ListRunsRequest.getDefaultInstance());
             Run first = trainer()
                     .startRun(StartRunRequest.newBuilder()
                             .setRunId(runId)
@@ -323,7 +326,7 @@ class PipelineEndToEndTest {
                 firstLast = firstStream.next();
             }
             assertEquals(RunState.RUN_STATE_SUCCEEDED, firstLast.getState(), "the holder finishes the run");
-            assertEquals(8, firstLast.getStep(), "2 epochs x 256 / 64 = 8 steps");
+            assertEquals(32, firstLast.getStep(), "8 epochs x 256 / 64 = 32 steps");
 
             RunProgress secondLast = null;
             Iterator<RunProgress> secondStream =
@@ -338,7 +341,7 @@ class PipelineEndToEndTest {
             assertTrue(secondLog.contains("waiting for lease"), "its log says it waited for the lease:\n" + secondLog);
             assertFalse(secondLog.contains("checkpoint at step"), "it wrote no checkpoint:\n" + secondLog);
             List<Long> steps = checkpointSteps(runId);
-            assertEquals(List.of(2L, 4L, 6L, 8L), steps, "one checkpoint every 2 steps, by the holder alone");
+            assertEquals(List.of(8L, 16L, 24L, 32L), steps, "one checkpoint every 8 steps, by the holder alone");
             for (long step : steps) {
                 for (StoredObject object : manifest(runId, step).getObjectsList()) {
                     byte[] stored = Files.readAllBytes(bucketDir().resolve(object.getKey()));
