@@ -143,7 +143,11 @@ class TaskWorkerOutageTest {
     }
 
     /** A real dataset read at 20 ms a sample, as from a slow disk: a task takes long enough to be in hand. */
-    private record SlowSamples(ImageDataset images) implements ImageDataset {
+    private static final class SlowSamples extends ForwardingDataset {
+
+        SlowSamples(ImageDataset images) {
+            super(images);
+        }
 
         @Override
         public void readImage(int index, byte[] dst, int offset) {
@@ -152,47 +156,7 @@ class TaskWorkerOutageTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            images.readImage(index, dst, offset);
-        }
-
-        @Override
-        public String uri() {
-            return images.uri();
-        }
-
-        @Override
-        public int size() {
-            return images.size();
-        }
-
-        @Override
-        public int height() {
-            return images.height();
-        }
-
-        @Override
-        public int width() {
-            return images.width();
-        }
-
-        @Override
-        public int channels() {
-            return images.channels();
-        }
-
-        @Override
-        public int classCount() {
-            return images.classCount();
-        }
-
-        @Override
-        public java.util.List<String> classNames() {
-            return images.classNames();
-        }
-
-        @Override
-        public int label(int index) {
-            return images.label(index);
+            super.readImage(index, dst, offset);
         }
     }
 }

@@ -2,17 +2,15 @@ package io.twinview.augment.kafka;
 
 import io.twinview.core.data.DatasetException;
 import io.twinview.core.data.ImageDataset;
-import java.util.List;
 import java.util.Set;
 
 /** A dataset whose chosen samples cannot be read, as a corrupt file would be: a test fixture. */
-final class UnreadableSamples implements ImageDataset {
+final class UnreadableSamples extends ForwardingDataset {
 
-    private final ImageDataset images;
     private final Set<Long> unreadable;
 
     UnreadableSamples(ImageDataset images, Set<Long> unreadable) {
-        this.images = images;
+        super(images);
         this.unreadable = Set.copyOf(unreadable);
     }
 
@@ -26,46 +24,6 @@ final class UnreadableSamples implements ImageDataset {
         if (unreadable.contains((long) index)) {
             throw new DatasetException(message(images, index));
         }
-        images.readImage(index, dst, offset);
-    }
-
-    @Override
-    public String uri() {
-        return images.uri();
-    }
-
-    @Override
-    public int size() {
-        return images.size();
-    }
-
-    @Override
-    public int height() {
-        return images.height();
-    }
-
-    @Override
-    public int width() {
-        return images.width();
-    }
-
-    @Override
-    public int channels() {
-        return images.channels();
-    }
-
-    @Override
-    public int classCount() {
-        return images.classCount();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return images.classNames();
-    }
-
-    @Override
-    public int label(int index) {
-        return images.label(index);
+        super.readImage(index, dst, offset);
     }
 }
