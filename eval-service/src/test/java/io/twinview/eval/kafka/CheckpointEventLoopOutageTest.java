@@ -5,20 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.core.checkpoint.CheckpointKeys;
-import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.KafkaConfig;
-import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.retry.Waits;
 import io.twinview.eval.TestCheckpoints;
+import io.twinview.eval.TestEvaluations;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.service.AutoEvaluator;
 import io.twinview.eval.service.EvaluationService;
@@ -66,24 +61,11 @@ class CheckpointEventLoopOutageTest {
     @BeforeAll
     static void startStack() {
         stack = LocalStack.start(LocalStack.Options.in(work.resolve("stack")));
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 100, new DurationConverter()) // as Quarkus reads "10m"
-                .withSources(new PropertiesConfigSource(stack.config(), "stack", 400))
-                .withMapping(EvalConfig.class)
-                .withMapping(StorageConfig.class)
-                .withMapping(DatasetsConfig.class)
-                .withMapping(RetryConfig.class)
-                .withMapping(KafkaConfig.class)
-                .build();
+        SmallRyeConfig config = TestEvaluations.config(stack);
         storage = config.getConfigMapping(StorageConfig.class);
         evalConfig = config.getConfigMapping(EvalConfig.class);
         kafka = config.getConfigMapping(KafkaConfig.class).clients();
-        service = EvaluationService.create(
-                evalConfig,
-                storage,
-                config.getConfigMapping(DatasetsConfig.class),
-                config.getConfigMapping(RetryConfig.class),
-                new SimpleMeterRegistry());
+        service = TestEvaluations.service(config);
     }
 
     @AfterAll

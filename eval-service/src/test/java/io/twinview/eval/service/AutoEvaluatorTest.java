@@ -5,23 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twinview.core.checkpoint.CheckpointKeys;
-import io.twinview.core.config.DatasetsConfig;
-import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.eval.TestCheckpoints;
+import io.twinview.eval.TestEvaluations;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.stack.LocalStack;
-import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -63,22 +57,10 @@ class AutoEvaluatorTest {
     @BeforeAll
     static void startStack() {
         stack = LocalStack.shared();
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 100, new DurationConverter()) // as Quarkus reads "10m"
-                .withSources(new PropertiesConfigSource(stack.config(), "stack", 400))
-                .withMapping(EvalConfig.class)
-                .withMapping(StorageConfig.class)
-                .withMapping(DatasetsConfig.class)
-                .withMapping(RetryConfig.class)
-                .build();
+        SmallRyeConfig config = TestEvaluations.config(stack);
         storage = config.getConfigMapping(StorageConfig.class);
         evalConfig = config.getConfigMapping(EvalConfig.class);
-        service = EvaluationService.create(
-                evalConfig,
-                storage,
-                config.getConfigMapping(DatasetsConfig.class),
-                config.getConfigMapping(RetryConfig.class),
-                new SimpleMeterRegistry());
+        service = TestEvaluations.service(config);
         caller = Executors.newSingleThreadExecutor();
     }
 
