@@ -30,6 +30,15 @@ public interface EvalConfig {
     boolean auto();
 
     /**
+     * Skip a run's intermediate checkpoints that a newer checkpoint of the same run overtook while
+     * they waited for their evaluation: for an evaluator slower than the run's checkpoint cadence,
+     * which then reports the newest (and every final) checkpoint instead of falling further behind.
+     * Default false: every checkpoint gets a report.
+     */
+    @WithDefault("false")
+    boolean skipSuperseded();
+
+    /**
      * Tries an automatic evaluation gets before its checkpoint gets a failed report with the last
      * error (an out-of-memory, a corrupt object), so that one bad checkpoint does not block the
      * others. Transient outages waited out within a try (see {@link #retryFor()}) do not count.

@@ -120,13 +120,18 @@ public class CheckpointEventListener {
                 config.backoff(),
                 evaluations.waits(),
                 // an ACL or login the broker refused is named as such (user, topic or group)
-                e -> kafka.security(e).orElse(e.toString()));
+                e -> kafka.security(e).orElse(e.toString()),
+                config.skipSuperseded());
         thread = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-checkpoint-events"));
         loop = thread.submit(eventLoop::run);
         LOG.infof(
-                "evaluating checkpoint events of %s (group %s, %d tries per checkpoint, transient failures retried"
-                        + " for %s)",
-                config.checkpointsTopic(), config.groupId(), config.maxAttempts(), config.retryFor());
+                "evaluating checkpoint events of %s (group %s, %s, %d tries per checkpoint, transient failures"
+                        + " retried for %s)",
+                config.checkpointsTopic(),
+                config.groupId(),
+                config.skipSuperseded() ? "superseded intermediate checkpoints skipped" : "every checkpoint",
+                config.maxAttempts(),
+                config.retryFor());
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {

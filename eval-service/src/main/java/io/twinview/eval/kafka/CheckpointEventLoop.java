@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The loop of the checkpoint-event listener, on the thread that owns its consumer: poll a batch,
- * keep per run the newest event and every final one ({@link PendingEvents}), have each evaluated
+ * keep each (run, step) once, or with skip-superseded only each run's newest and every final one
+ * ({@link PendingEvents}), have each evaluated
  * ({@link AutoEvaluator}: retried, or a failed report), then commit the batch. While an evaluation
  * runs the partitions are paused and the loop keeps polling, so the group does not evict it.
  *
@@ -46,6 +47,7 @@ final class CheckpointEventLoop {
     private final Backoff backoff;
     private final Waits waits;
     private final Function<Throwable, String> describe;
+    private final boolean skipSuperseded;
 
     private volatile boolean stopping;
     private volatile Throwable injected;
@@ -55,6 +57,7 @@ final class CheckpointEventLoop {
     /**
      * @param consumer  used only by the thread that calls {@link #run()}, which closes it
      * @param describe  how a fatal error is named in {@link #endedBy()} (Kafka security failures as such)
+     * @param skipSuperseded twinview.eval.skip-superseded
      */
     CheckpointEventLoop(
             Consumer<byte[], byte[]> consumer,
@@ -62,13 +65,15 @@ final class CheckpointEventLoop {
             AutoEvaluator evaluator,
             Backoff backoff,
             Waits waits,
-            Function<Throwable, String> describe) {
+            Function<Throwable, String> describe,
+            boolean skipSuperseded) {
         this.consumer = consumer;
         this.topic = topic;
         this.evaluator = evaluator;
         this.backoff = backoff;
         this.waits = waits;
         this.describe = describe;
+        this.skipSuperseded = skipSuperseded;
     }
 
     /** Stops the loop at its next turn, committing nothing not yet evaluated; any thread. */
@@ -163,12 +168,13 @@ final class CheckpointEventLoop {
                         record.topic(), record.partition(), record.offset(), e.getMessage());
             }
         }
-        List<CheckpointEvent> selected = PendingEvents.select(events);
+        List<CheckpointEvent> selected = PendingEvents.select(events, skipSuperseded);
         if (selected.size() < events.size()) {
             LOG.infof(
-                    "%d checkpoint events waited; evaluating %s (newest of each run and every final one)",
+                    "%d checkpoint events waited; evaluating %s (%s)",
                     events.size(),
-                    selected.stream().map(e -> e.getRunId() + "@" + e.getStep()).toList());
+                    selected.stream().map(e -> e.getRunId() + "@" + e.getStep()).toList(),
+                    skipSuperseded ? "newest of each run and every final one" : "each checkpoint once");
         }
         AutoEvaluator.Caller caller = new AutoEvaluator.Caller() {
             @Override

@@ -9,20 +9,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Which of the checkpoint events that waited together to evaluate: per run, the newest step, and
- * every event marked final (never skipped). Intermediate events of a run with a newer one waiting
- * are stale: their checkpoints are superseded before they could be probed.
+ * Which of the checkpoint events that waited together to evaluate: by default every checkpoint, once.
+ * With {@code twinview.eval.skip-superseded}, per run only the newest step and every event marked final
+ * (never skipped): intermediate events of a run with a newer one waiting count as stale, for an
+ * evaluator too slow to keep up with a run's checkpoints.
  */
 final class PendingEvents {
 
     private PendingEvents() {}
 
     /**
-     * @param events in arrival order
+     * @param events          in arrival order
+     * @param skipSuperseded  drop a run's intermediate events that have a newer one waiting
      * @return the events to evaluate: runs in order of first arrival, steps ascending within a run,
      *     one event per (run, step)
      */
-    static List<CheckpointEvent> select(List<CheckpointEvent> events) {
+    static List<CheckpointEvent> select(List<CheckpointEvent> events, boolean skipSuperseded) {
         Map<String, List<CheckpointEvent>> byRun = new LinkedHashMap<>();
         for (CheckpointEvent event : events) {
             byRun.computeIfAbsent(event.getRunId(), run -> new ArrayList<>()).add(event);
@@ -32,13 +34,17 @@ final class PendingEvents {
             TreeMap<Long, CheckpointEvent> chosen = new TreeMap<>();
             for (CheckpointEvent event : run) {
                 if (event.getFinal()) {
-                    chosen.putIfAbsent(event.getStep(), event);
+                    chosen.putIfAbsent(event.getStep(), event); // a final event wins over a plain one of its step
                 }
             }
-            CheckpointEvent newest = run.stream()
-                    .max(Comparator.comparingLong(CheckpointEvent::getStep))
-                    .orElseThrow();
-            chosen.putIfAbsent(newest.getStep(), newest);
+            if (skipSuperseded) {
+                CheckpointEvent newest = run.stream()
+                        .max(Comparator.comparingLong(CheckpointEvent::getStep))
+                        .orElseThrow();
+                chosen.putIfAbsent(newest.getStep(), newest);
+            } else {
+                run.forEach(event -> chosen.putIfAbsent(event.getStep(), event));
+            }
             selected.addAll(chosen.values());
         }
         return selected;

@@ -124,8 +124,11 @@ class CheckpointEventListenerTest {
         byte[] notParameters = new byte[4096];
         new Random(11).nextBytes(notParameters); // complete (its sha256 matches) but no encoder loads it
         TestCheckpoints.write(storage.settings(), failing, 10, spec, notParameters);
-        TestCheckpoints.write(storage.settings(), other, 10, spec, encoder);
-        publish(event(failing, 10, false), event(other, 10, true));
+        for (long step : new long[] {10, 20, 30}) {
+            TestCheckpoints.write(storage.settings(), other, step, spec, encoder);
+        }
+        // waiting together behind the failing one: intermediate checkpoints a newer one overtook
+        publish(event(failing, 10, false), event(other, 10, false), event(other, 20, false), event(other, 30, true));
 
         EvalReport failed = awaitReport(failing, r -> r.getStep() == 10, Duration.ofMinutes(3));
         assertTrue(failed.getFailed(), "the checkpoint that fails every time gets a failed report: " + failed);
@@ -139,8 +142,13 @@ class CheckpointEventListenerTest {
                                 .build()),
                 "GetReport returns the failed report like any other");
 
-        EvalReport next = awaitReport(other, r -> r.getStep() == 10, Duration.ofMinutes(3));
-        assertFalse(next.getFailed(), "the final checkpoint of another run waiting behind it is evaluated: " + next);
+        for (long step : new long[] {10, 20, 30}) {
+            EvalReport next = awaitReport(other, r -> r.getStep() == step, Duration.ofMinutes(3));
+            assertFalse(
+                    next.getFailed(),
+                    "every checkpoint of another run waiting behind it, intermediate (10, 20) and final (30), gets"
+                            + " scores, none skipped as superseded: " + next);
+        }
 
         TestCheckpoints.write(storage.settings(), failing, 20, spec, encoder);
         publish(event(failing, 20, true));
@@ -207,7 +215,8 @@ class CheckpointEventListenerTest {
                 new AutoEvaluator(evaluations, config.maxAttempts(), config.backoff(), new Waits()),
                 config.backoff(),
                 new Waits(),
-                Throwable::toString);
+                Throwable::toString,
+                false);
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String group) throws Exception {

@@ -92,7 +92,8 @@ class CheckpointEventLoopOutageTest {
                 new AutoEvaluator(service, evalConfig.maxAttempts(), evalConfig.backoff(), waits),
                 evalConfig.backoff(),
                 waits,
-                Throwable::toString);
+                Throwable::toString,
+                false);
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try (Admin admin = kafka.admin()) {
             Topics.ensure(admin, Topics.checkpointsTopic(topic));

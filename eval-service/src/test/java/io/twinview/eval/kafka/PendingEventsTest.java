@@ -8,21 +8,54 @@ import org.junit.jupiter.api.Test;
 
 class PendingEventsTest {
 
+    private static final boolean EVERY = false;
+    private static final boolean SKIP = true;
+
     @Test
-    void evaluatesOnlyTheNewestEventOfARun() {
+    void evaluatesEveryCheckpointOnceByDefault() {
+        List<CheckpointEvent> selected = PendingEvents.select(
+                List.of(
+                        event("a", 300, false),
+                        event("a", 100, false),
+                        event("b", 10, true),
+                        event("a", 200, false),
+                        event("a", 100, false)),
+                EVERY);
+        assertEquals(
+                List.of("a@100", "a@200", "a@300", "b@10"),
+                names(selected),
+                "without skip-superseded every (run, step) waiting is evaluated once: runs in arrival order,"
+                        + " steps ascending, the redelivered a@100 once");
+    }
+
+    @Test
+    void aFinalEventWinsOverAPlainOneOfItsStep() {
         List<CheckpointEvent> selected =
-                PendingEvents.select(List.of(event("a", 100, false), event("a", 200, false), event("a", 300, false)));
+                PendingEvents.select(List.of(event("a", 200, false), event("a", 200, true)), EVERY);
+        assertEquals(1, selected.size(), "one evaluation per (run, step)");
+        assertEquals(
+                true,
+                selected.get(0).getFinal(),
+                "the final event is the one kept, so a deleted final checkpoint" + " still gets its failed report");
+    }
+
+    @Test
+    void skipSupersededEvaluatesOnlyTheNewestEventOfARun() {
+        List<CheckpointEvent> selected = PendingEvents.select(
+                List.of(event("a", 100, false), event("a", 200, false), event("a", 300, false)), SKIP);
         assertEquals(List.of("a@300"), names(selected), "stale intermediate checkpoints of a run are skipped");
     }
 
     @Test
-    void neverSkipsAFinalEvent() {
-        List<CheckpointEvent> selected = PendingEvents.select(List.of(
-                event("a", 100, false),
-                event("a", 500, true),
-                event("b", 10, false),
-                event("a", 20, true),
-                event("b", 30, false)));
+    void skipSupersededNeverSkipsAFinalEvent() {
+        List<CheckpointEvent> selected = PendingEvents.select(
+                List.of(
+                        event("a", 100, false),
+                        event("a", 500, true),
+                        event("b", 10, false),
+                        event("a", 20, true),
+                        event("b", 30, false)),
+                SKIP);
         assertEquals(
                 List.of("a@20", "a@500", "b@30"),
                 names(selected),
@@ -31,15 +64,16 @@ class PendingEventsTest {
     }
 
     @Test
-    void aFinalEventThatIsAlsoTheNewestIsEvaluatedOnce() {
-        List<CheckpointEvent> selected =
-                PendingEvents.select(List.of(event("a", 100, false), event("a", 200, true), event("a", 200, true)));
+    void skipSupersededEvaluatesAFinalEventThatIsAlsoTheNewestOnce() {
+        List<CheckpointEvent> selected = PendingEvents.select(
+                List.of(event("a", 100, false), event("a", 200, true), event("a", 200, true)), SKIP);
         assertEquals(List.of("a@200"), names(selected), "one evaluation per (run, step), duplicates dropped");
     }
 
     @Test
-    void keepsNewerNonFinalEventsAfterAFinalOne() {
-        List<CheckpointEvent> selected = PendingEvents.select(List.of(event("a", 200, true), event("a", 300, false)));
+    void skipSupersededKeepsNewerNonFinalEventsAfterAFinalOne() {
+        List<CheckpointEvent> selected =
+                PendingEvents.select(List.of(event("a", 200, true), event("a", 300, false)), SKIP);
         assertEquals(List.of("a@200", "a@300"), names(selected), "a resumed run's newer checkpoint is evaluated too");
     }
 
