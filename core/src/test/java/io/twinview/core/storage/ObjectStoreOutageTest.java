@@ -43,7 +43,7 @@ class ObjectStoreOutageTest {
                     Thread.sleep(50);
                 }
                 assertTrue(waits.waiting(Waits.STORAGE), "the process says it is waiting for storage");
-                Thread.sleep(15_000);
+                Thread.sleep(6_000); // several retries (1 s apart at most) meet the outage
                 assertFalse(put.isDone(), "a put is retried while storage is down, not failed: " + put);
                 assertFalse(get.isDone(), "so is a get: " + get);
                 assertTrue(

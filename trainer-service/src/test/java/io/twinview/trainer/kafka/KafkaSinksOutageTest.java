@@ -42,7 +42,7 @@ class KafkaSinksOutageTest {
 
     private static final String TASKS = "sinks-outage.tasks";
     private static final String CHECKPOINTS = "sinks-outage.checkpoints";
-    private static final Duration OUTAGE = Duration.ofSeconds(15);
+    private static final Duration OUTAGE = Duration.ofSeconds(9); // twice the longest producer timeout
 
     @Test
     void tasksAndCheckpointEventsPublishedDuringABrokerOutageArriveAfterIt(@TempDir Path tmp) throws Exception {
