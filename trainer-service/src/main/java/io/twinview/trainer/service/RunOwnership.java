@@ -4,6 +4,7 @@ import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
+import io.twinview.core.storage.StorageErrors;
 import io.twinview.core.storage.StorageException;
 import io.twinview.proto.v1.RunLease;
 import io.twinview.trainer.storage.LeaseStore;
@@ -351,7 +352,8 @@ public final class RunOwnership {
 
     /**
      * The check before a checkpoint write: renews the lease (so the write has a whole ttl ahead of it),
-     * waiting a storage outage out as long as {@code storageBackoff} allows.
+     * waiting a storage outage out as long as {@code storageBackoff} allows; a permanent storage error
+     * (bad credentials, a missing bucket, a lease that does not parse) fails at once.
      *
      * @throws OwnershipLostException when another trainer holds the run: write nothing
      */
@@ -361,7 +363,7 @@ public final class RunOwnership {
                     renew();
                     return null;
                 },
-                e -> e instanceof StorageException,
+                e -> e instanceof StorageException && StorageErrors.isTransient(e), // bad credentials fail at once
                 waits.on(Waits.STORAGE));
     }
 
