@@ -40,6 +40,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -413,16 +414,26 @@ class PipelineEndToEndTest {
     }
 
     /**
+     * Methods whose checkpoints carry state of their own besides encoder, heads and optimizer: MoCo's
+     * queue and key encoder, BYOL's EMA target, DirectPred's F estimate. Their trainer is SIGKILLed
+     * after a checkpoint and the run resumed by a new process; the others run through. Every method's
+     * die-and-resume is also covered in process by trainer-service's EveryMethodRunTest, and the
+     * process-level kill of one run by {@link #aTrainerKilledAfterACheckpointResumesFromThatStep}: a
+     * trainer restart per method here cost CI minutes for no new path.
+     */
+    private static final Set<String> KILLED_AND_RESUMED = Set.of("mocov2", "byol", "directpred");
+
+    /**
      * Every method key through the real pipeline: trained from workers' views over Kafka, checkpointed
-     * to S3 with its method state (a MoCo queue, DirectPred's F, EMA targets), the trainer SIGKILLed after
-     * a checkpoint, started again, resumed from that checkpoint, finished, and the final checkpoint
+     * to S3 with its method state, for {@link #KILLED_AND_RESUMED} the trainer SIGKILLed after a
+     * checkpoint, started again and resumed from that checkpoint, then finished, and the final checkpoint
      * evaluated. Tiny runs: 512 synthetic images, batch 64, 2 epochs (16 steps), small heads.
      */
     @ParameterizedTest
     @ValueSource(
             strings = {"simclr", "mocov1", "mocov2", "byol", "simsiam", "barlow", "barlow-mean", "directpred", "vicreg"
             })
-    void everyMethodTrainsResumesAndIsEvaluated(String method) throws Exception {
+    void everyMethodTrainsAndIsEvaluated(String method) throws Exception {
         String runId = "e2e-method-" + method;
         RunSpec.Builder spec = RunSpec.newBuilder()
                 .setMethod(method)
@@ -436,26 +447,30 @@ class PipelineEndToEndTest {
                         .setRunId(runId)
                         .setSpec(spec.build())
                         .build());
+        boolean kill = KILLED_AND_RESUMED.contains(method);
         long seenCheckpoint = 0;
+        RunProgress last = null;
         Iterator<RunProgress> stream =
                 trainer().watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-        while (stream.hasNext() && seenCheckpoint < 4) {
-            RunProgress progress = stream.next();
-            assertTrue(progress.getState() != RunState.RUN_STATE_FAILED, method + ": " + progress.getMessage());
-            seenCheckpoint = progress.getLastCheckpointStep();
+        while (stream.hasNext() && (!kill || seenCheckpoint < 4)) {
+            last = stream.next();
+            assertTrue(last.getState() != RunState.RUN_STATE_FAILED, method + ": " + last.getMessage());
+            seenCheckpoint = last.getLastCheckpointStep();
         }
-        assertTrue(
-                seenCheckpoint >= 4 && seenCheckpoint < 16,
-                method + ": killed mid-run, after a checkpoint: " + seenCheckpoint);
-        pipeline.service("trainer-service").kill();
-        Grpc.close(trainerChannel);
-
-        RunProgress last = restartAndFinish(runId);
-        Run done = trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
-        assertTrue(
-                done.getResumedFromStep() >= seenCheckpoint,
-                method + ": resumed from the newest checkpoint (>= " + seenCheckpoint + "): "
-                        + done.getResumedFromStep());
+        if (kill) {
+            assertTrue(
+                    seenCheckpoint >= 4 && seenCheckpoint < 16,
+                    method + ": killed mid-run, after a checkpoint: " + seenCheckpoint);
+            pipeline.service("trainer-service").kill();
+            Grpc.close(trainerChannel);
+            last = restartAndFinish(runId);
+            Run done =
+                    trainer().getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+            assertTrue(
+                    done.getResumedFromStep() >= seenCheckpoint,
+                    method + ": resumed from the newest checkpoint (>= " + seenCheckpoint + "): "
+                            + done.getResumedFromStep());
+        }
         assertEquals(RunState.RUN_STATE_SUCCEEDED, last.getState(), method + ": finished: " + last.getMessage());
         assertEquals(16, last.getStep(), method + ": 2 epochs x 512 / 64 = 16 steps in all");
         assertEquals(0, last.getNonFiniteSteps(), method + ": every step finite");
