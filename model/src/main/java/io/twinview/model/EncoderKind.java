@@ -84,7 +84,8 @@ public enum EncoderKind {
 
     /** Every key a request may name: the explicit ones and the automatic {@code resnet18}, {@code resnet50}. */
     public static List<String> keys() {
-        List<String> keys = new ArrayList<>(Arrays.stream(values()).map(EncoderKind::key).toList());
+        List<String> keys =
+                new ArrayList<>(Arrays.stream(values()).map(EncoderKind::key).toList());
         keys.addAll(1, AUTOMATIC);
         return keys;
     }

@@ -34,7 +34,10 @@ public final class EncoderWeights {
         Map<String, Safetensors.Tensor> ordered = new LinkedHashMap<>();
         for (String key : names.stateDictKeys()) {
             ordered.put(
-                    key, key.endsWith(TorchvisionNames.NUM_BATCHES_TRACKED) ? Safetensors.Tensor.i64Scalar(0) : byKey.get(key));
+                    key,
+                    key.endsWith(TorchvisionNames.NUM_BATCHES_TRACKED)
+                            ? Safetensors.Tensor.i64Scalar(0)
+                            : byKey.get(key));
         }
         return ordered;
     }
@@ -49,9 +52,8 @@ public final class EncoderWeights {
         TorchvisionNames names = TorchvisionNames.of(kind);
         for (String key : tensors.keySet()) {
             if (!names.stateDictKeys().contains(key)) {
-                throw new IllegalArgumentException(
-                        "weights key " + key + " is not a parameter of encoder " + kind.key()
-                                + " (torchvision names; drop fc.* and set model.fc = Identity before saving)");
+                throw new IllegalArgumentException("weights key " + key + " is not a parameter of encoder " + kind.key()
+                        + " (torchvision names; drop fc.* and set model.fc = Identity before saving)");
             }
         }
         Map<String, Pair<String, Parameter>> byPath = new LinkedHashMap<>();

@@ -140,11 +140,15 @@ public enum ResNet {
 
         Block block(int width, int stride, boolean projectShortcut) {
             Block shortcut = projectShortcut
-                    ? new SequentialBlock().add(conv(width * expansion, 1, stride)).add(batchNorm())
+                    ? new SequentialBlock()
+                            .add(conv(width * expansion, 1, stride))
+                            .add(batchNorm())
                     : Blocks.identityBlock();
             return new ParallelBlock(
                     outputs -> {
-                        NDArray sum = outputs.get(0).singletonOrThrow().add(outputs.get(1).singletonOrThrow());
+                        NDArray sum = outputs.get(0)
+                                .singletonOrThrow()
+                                .add(outputs.get(1).singletonOrThrow());
                         return new NDList(Activation.relu(sum));
                     },
                     List.of(branch(width, stride), shortcut));

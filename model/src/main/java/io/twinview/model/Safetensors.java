@@ -55,7 +55,8 @@ public final class Safetensors {
         }
 
         public static Tensor i64Scalar(long value) {
-            ByteBuffer bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+            ByteBuffer bytes =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
             return new Tensor(DType.I64, new long[0], bytes.array());
         }
 
@@ -97,7 +98,10 @@ public final class Safetensors {
         int padded = (json.length + 7) / 8 * 8;
         byte[] headerBytes = Arrays.copyOf(json, padded);
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+        out.write(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(padded)
+                .array());
         out.write(headerBytes);
         for (Tensor tensor : tensors.values()) {
             out.write(tensor.data());
@@ -112,23 +116,24 @@ public final class Safetensors {
         if (length.length < 8) {
             throw new IllegalArgumentException("not a safetensors file: shorter than its 8-byte header length");
         }
-        long headerLength = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(
                     "not a safetensors file: header length " + headerLength + " is not in 1.." + MAX_HEADER_BYTES);
         }
         JsonObject header;
         try {
-            header = JsonParser.parseString(
-                            new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8))
+            header = JsonParser.parseString(new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8))
                     .getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException("not a safetensors file: the header is not a JSON object", e);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         if (header.has(METADATA)) {
-            header.getAsJsonObject(METADATA).entrySet().forEach(e -> metadata.put(e.getKey(), e.getValue()
-                    .getAsString()));
+            header.getAsJsonObject(METADATA)
+                    .entrySet()
+                    .forEach(e -> metadata.put(e.getKey(), e.getValue().getAsString()));
         }
         record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
         List<Entry> entries = header.entrySet().stream()
@@ -139,8 +144,8 @@ public final class Safetensors {
                     try {
                         dtype = DType.valueOf(info.get("dtype").getAsString());
                     } catch (IllegalArgumentException ex) {
-                        throw new IllegalArgumentException("tensor " + e.getKey() + ": dtype "
-                                + info.get("dtype") + " is not supported; allowed: F32, I64");
+                        throw new IllegalArgumentException("tensor " + e.getKey() + ": dtype " + info.get("dtype")
+                                + " is not supported; allowed: F32, I64");
                     }
                     long[] shape = new long[info.getAsJsonArray("shape").size()];
                     int i = 0;
@@ -160,8 +165,8 @@ public final class Safetensors {
         long position = 0;
         for (Entry entry : entries) {
             if (entry.begin() != position || entry.end() < entry.begin()) {
-                throw new IllegalArgumentException("tensor " + entry.name() + ": data_offsets [" + entry.begin()
-                        + ", " + entry.end() + "] do not follow the previous tensor's end " + position);
+                throw new IllegalArgumentException("tensor " + entry.name() + ": data_offsets [" + entry.begin() + ", "
+                        + entry.end() + "] do not follow the previous tensor's end " + position);
             }
             byte[] data = in.readNBytes(Math.toIntExact(entry.end() - entry.begin()));
             if (data.length != entry.end() - entry.begin()) {

@@ -72,7 +72,8 @@ public final class TorchvisionNames {
         for (Pair<String, Parameter> parameter : kind.newBlock().getParameters()) {
             djlPaths.add(parameter.getKey());
         }
-        List<Module> modules = kind.resNet() == null ? SmallConvNet.modules() : kind.resNet().torchvisionModules();
+        List<Module> modules =
+                kind.resNet() == null ? SmallConvNet.modules() : kind.resNet().torchvisionModules();
         return new TorchvisionNames(modules, djlPaths);
     }
 
