@@ -103,7 +103,7 @@ final class SslBench implements Callable<Integer> {
         ImageDataset images = Datasets.open(spec.getDatasetUri());
         ImageDataset probeTrain = Datasets.open(spec.getEvalTrainUri());
         ImageDataset probeTest = Datasets.open(spec.getEvalTestUri());
-        EncoderKind kind = EncoderKind.fromKey(spec.getEncoder());
+        EncoderKind kind = EncoderKind.stored(spec.getEncoder());
         int size = spec.getImageSize();
         TwoViewAugmenter augmenter = new TwoViewAugmenter(PolicyMapper.toDomain(spec.getAugment()), size);
         int bytes = augmenter.viewBytes();

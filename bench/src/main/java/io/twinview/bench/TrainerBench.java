@@ -81,7 +81,7 @@ final class TrainerBench implements Callable<Integer> {
                 Engine.getInstance().getVersion());
         Map<String, Object> figures = new LinkedHashMap<>();
         for (String key : encoders) {
-            EncoderKind kind = EncoderKind.fromKey(key);
+            EncoderKind kind = EncoderKind.resolve(key, size);
             try (Learner learner = new Learner(new Learner.Config(
                     "simclr",
                     kind,

@@ -25,7 +25,10 @@ public final class RunFlags {
     @Option(names = "--batch-size", description = "pairs per optimizer step")
     Integer batchSize;
 
-    @Option(names = "--encoder", description = "small | resnet18 (default: small)")
+    @Option(
+            names = "--encoder",
+            description =
+                    "small | resnet18 | resnet50 (stem by image size) | resnet18-cifar | resnet18-imagenet | resnet50-cifar | resnet50-imagenet (default: small)")
     String encoder;
 
     @Option(names = "--seed", description = "seed of weights, data order and augmentation (default: 0)")

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PreviewCommand.class,
             DataCommand.class,
-            K8sCommand.class
+            K8sCommand.class,
+            ExportCommand.class
         })
 public final class TwinviewCli implements Runnable {
 

@@ -44,7 +44,7 @@ public final class TestCheckpoints {
     public static byte[] initialEncoder(RunSpec spec) {
         try (NDManager manager = NDManager.newBaseManager()) {
             return BlockParameters.toBytes(Encoders.create(
-                    EncoderKind.fromKey(spec.getEncoder()), spec.getSeed(), spec.getImageSize(), manager));
+                    EncoderKind.stored(spec.getEncoder()), spec.getSeed(), spec.getImageSize(), manager));
         }
     }
 

@@ -16,6 +16,16 @@ public final class ImageTensors {
 
     private ImageTensors() {}
 
+    /** The per-channel (R, G, B) mean subtracted from pixels in [0, 1]. */
+    public static float[] mean() {
+        return MEAN.clone();
+    }
+
+    /** The per-channel (R, G, B) standard deviation pixels in [0, 1] are divided by. */
+    public static float[] std() {
+        return STD.clone();
+    }
+
     /**
      * @param pixels n * height * width * 3 bytes, HWC per image
      * @param from index of the first image to take

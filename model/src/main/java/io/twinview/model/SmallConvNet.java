@@ -8,6 +8,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A small ConvNet for CPU runs and tests: four conv3x3-BN-ReLU stages of 32, 64, 128 and 256
@@ -39,5 +41,15 @@ final class SmallConvNet {
         net.add(Pool.globalAvgPool2dBlock()); // (N, 256, 1, 1) -> (N, 256)
         net.add(Blocks.batchFlattenBlock());
         return net;
+    }
+
+    /** Our own torch-style names (no torchvision counterpart): stage1.conv, stage1.bn, ... stage4.bn. */
+    static List<TorchvisionNames.Module> modules() {
+        List<TorchvisionNames.Module> modules = new ArrayList<>();
+        for (int stage = 1; stage <= 4; stage++) {
+            modules.add(TorchvisionNames.Module.conv("stage" + stage + ".conv"));
+            modules.add(TorchvisionNames.Module.batchNorm("stage" + stage + ".bn"));
+        }
+        return modules;
     }
 }

@@ -65,7 +65,7 @@ class EncodersTest {
                             parameter.getKey() + " can still be trained after loading");
                 }
             }
-            Block other = EncoderKind.RESNET18.newBlock();
+            Block other = EncoderKind.RESNET18_CIFAR.newBlock();
             Encoders.initialize(other, 1, new Shape(1, 3, 16, 16), manager);
             assertThrows(
                     IllegalArgumentException.class,
@@ -87,7 +87,7 @@ class EncodersTest {
 
     @Test
     void unknownEncoderKeyNamesTheAllowedOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderKind.fromKey("vit"));
-        assertTrue(e.getMessage().contains("small") && e.getMessage().contains("resnet18"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderKind.resolve("vit", 32));
+        assertTrue(e.getMessage().contains("small") && e.getMessage().contains("resnet50-imagenet"), e.getMessage());
     }
 }

@@ -82,7 +82,7 @@ final class RequestResolver {
         RunSpec spec = manifest.getSpec();
         EncoderKind encoder;
         try {
-            encoder = EncoderKind.fromKey(spec.getEncoder());
+            encoder = EncoderKind.stored(spec.getEncoder());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("checkpoint " + checkpoint.manifestKey() + ": " + e.getMessage(), e);
         }

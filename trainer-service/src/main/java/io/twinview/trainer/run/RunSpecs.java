@@ -143,17 +143,16 @@ public final class RunSpecs {
                             + " pairs, or there is not one step to train");
         }
 
+        int imageSize = requested.hasImageSize() ? requested.getImageSize() : dataset.height();
+        checkImageSize(imageSize, limits);
         String encoderKey = requested.getEncoder().isEmpty() ? "small" : requested.getEncoder();
         EncoderKind encoder;
         try {
-            encoder = EncoderKind.fromKey(encoderKey);
+            encoder = EncoderKind.resolve(encoderKey, imageSize);
         } catch (IllegalArgumentException e) {
             throw new InvalidRunSpecException("encoder", encoderKey, "one of " + String.join(", ", EncoderKind.keys()));
         }
         spec.setEncoder(encoder.key());
-
-        int imageSize = requested.hasImageSize() ? requested.getImageSize() : dataset.height();
-        checkImageSize(imageSize, limits);
         long batchPixels = (long) batch * imageSize * imageSize;
         if (batchPixels > limits.maxBatchPixels()) {
             throw new InvalidRunSpecException(
@@ -341,7 +340,7 @@ public final class RunSpecs {
     public static Learner.Config learnerConfig(RunSpec spec, Device device) {
         return new Learner.Config(
                 spec.getMethod(),
-                EncoderKind.fromKey(spec.getEncoder()),
+                EncoderKind.stored(spec.getEncoder()),
                 spec.getImageSize(),
                 spec.getSeed(),
                 methodSettings(spec),

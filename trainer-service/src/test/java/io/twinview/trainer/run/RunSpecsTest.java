@@ -56,6 +56,29 @@ class RunSpecsTest {
     }
 
     @Test
+    void automaticEncoderKeysResolveToTheExplicitKeyOfTheirImageSize() {
+        RunSpec cifar = RunSpecs.resolve(
+                        synthetic().setEncoder("resnet18").setBatchSize(64).build())
+                .spec();
+        assertEquals("resnet18-cifar", cifar.getEncoder(), "32 px: the CIFAR stem, recorded explicitly");
+        RunSpec imagenet = RunSpecs.resolve(synthetic()
+                        .setEncoder("resnet50")
+                        .setImageSize(96)
+                        .setBatchSize(16)
+                        .build())
+                .spec();
+        assertEquals("resnet50-imagenet", imagenet.getEncoder(), "96 px: the ImageNet stem, recorded explicitly");
+        assertEquals(
+                2048,
+                imagenet.getSimclr().getProjector().getHiddenDim(),
+                "projector hidden width = ResNet-50's 2048 features");
+        assertEquals(
+                imagenet,
+                RunSpecs.resolve(imagenet).spec(),
+                "the recorded explicit key resolves to itself: a run reproduces from its manifest");
+    }
+
+    @Test
     void resolvingAResolvedSpecChangesNothing() {
         RunSpec once = RunSpecs.resolve(synthetic().setBatchSize(64).build()).spec();
         assertEquals(once, RunSpecs.resolve(once).spec(), "a stored spec resolves to itself (resume relies on it)");
