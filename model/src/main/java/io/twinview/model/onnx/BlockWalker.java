@@ -98,12 +98,12 @@ final class BlockWalker {
             }
             NDArray expected =
                     single(function.apply(branches.stream().map(NDList::new).toList()), path);
-            Functions.Candidate join = Functions.recognise(Functions.joins(), "", branches, expected)
+            Functions.Candidate join = Functions.recognise(Functions.JOINS, "", branches, expected)
                     .orElseThrow(() -> unsupported(
                             parallel,
                             path,
                             "a ParallelBlock whose join function is none of "
-                                    + labels(Functions.joins())
+                                    + labels(Functions.JOINS)
                                     + " on a probe input"));
             String out = join.onnx()
                     .emit(
@@ -119,8 +119,7 @@ final class BlockWalker {
         try (NDManager scope = probes.newSubManager()) {
             NDArray x = scope.randomNormal(input.shape());
             NDArray expected = single(lambda.forward(new ParameterStore(scope, false), new NDList(x), false), path);
-            List<Functions.Candidate> candidates = Functions.unary();
-            Functions.Candidate function = Functions.recognise(candidates, lambda.getName(), List.of(x), expected)
+            Functions.Candidate function = Functions.recognise(Functions.UNARY, lambda.getName(), List.of(x), expected)
                     .orElseThrow(() -> unsupported(
                             lambda,
                             path,

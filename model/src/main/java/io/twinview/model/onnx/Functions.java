@@ -40,7 +40,12 @@ final class Functions {
     private Functions() {}
 
     /** Functions of one tensor, in the order they are tried. */
-    static List<Candidate> unary() {
+    static final List<Candidate> UNARY = unary();
+
+    /** Joins of a ParallelBlock's branch outputs (one tensor each), in the order they are tried. */
+    static final List<Candidate> JOINS = joins();
+
+    private static List<Candidate> unary() {
         List<Candidate> all = new ArrayList<>();
         all.add(new Candidate("identity", List.of("identity"), x -> x.get(0), (g, p, in, s) -> in.get(0)));
         all.add(single("relu", List.of("ReLU", "relu"), Activation::relu, "Relu"));
@@ -64,11 +69,10 @@ final class Functions {
                 }
             }
         }
-        return all;
+        return List.copyOf(all);
     }
 
-    /** Joins of a ParallelBlock's branch outputs (one tensor each), in the order they are tried. */
-    static List<Candidate> joins() {
+    private static List<Candidate> joins() {
         return List.of(
                 new Candidate("add", List.of(), Functions::sum, Functions::emitSum),
                 new Candidate(
