@@ -21,6 +21,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -48,6 +49,11 @@ final class BlockWalker {
     private final OnnxGraph graph;
     /** Probe tensors live here; closed by the caller after the walk. */
     private final NDManager probes;
+    /**
+     * Probe values come from here, not from the engine's generator, so that an export leaves the
+     * engine's random state (and a training run's determinism) untouched.
+     */
+    private final Random random = new Random(0x6f6e6e78L);
 
     BlockWalker(OnnxGraph graph, NDManager probes) {
         this.graph = graph;
@@ -94,7 +100,7 @@ final class BlockWalker {
         try (NDManager scope = probes.newSubManager()) {
             List<NDArray> branches = new ArrayList<>(); // random tensors of the branches' output shapes
             for (OnnxGraph.Value branch : branchOutputs) {
-                branches.add(scope.randomNormal(branch.shape()));
+                branches.add(probe(scope, branch.shape()));
             }
             NDArray expected =
                     single(function.apply(branches.stream().map(NDList::new).toList()), path);
@@ -117,7 +123,7 @@ final class BlockWalker {
 
     private OnnxGraph.Value lambda(LambdaBlock lambda, String path, OnnxGraph.Value input) {
         try (NDManager scope = probes.newSubManager()) {
-            NDArray x = scope.randomNormal(input.shape());
+            NDArray x = probe(scope, input.shape());
             NDArray expected = single(lambda.forward(new ParameterStore(scope, false), new NDList(x), false), path);
             Functions.Candidate function = Functions.recognise(Functions.UNARY, lambda.getName(), List.of(x), expected)
                     .orElseThrow(() -> unsupported(
@@ -237,6 +243,15 @@ final class BlockWalker {
                             + " (did a DJL release rename it?): " + e,
                     e);
         }
+    }
+
+    /** Standard normal values of the given shape: negative and positive, no two alike. */
+    private NDArray probe(NDManager scope, Shape shape) {
+        float[] values = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return scope.create(values, shape);
     }
 
     private static NDArray single(NDList outputs, String path) {

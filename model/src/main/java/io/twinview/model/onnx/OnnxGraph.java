@@ -101,12 +101,8 @@ final class OnnxGraph {
     OnnxMl.GraphProto build(String graphName, Value input, Value output, String outputName, String batchDim) {
         List<OnnxMl.NodeProto> built = new ArrayList<>();
         String last = output.name();
-        if (last.equals(input.name())) {
-            nodes.add(OnnxMl.NodeProto.newBuilder()
-                    .setOpType("Identity")
-                    .setName(unique("identity"))
-                    .addInput(last)
-                    .addOutput(outputName));
+        if (last.equals(input.name())) { // an encoder that computes nothing: output = input
+            last = node("Identity", "identity", List.of(last));
         }
         for (OnnxMl.NodeProto.Builder node : nodes) {
             for (int i = 0; i < node.getOutputCount(); i++) {

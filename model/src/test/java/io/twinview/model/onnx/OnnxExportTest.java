@@ -1,9 +1,11 @@
 package io.twinview.model.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -245,6 +247,22 @@ class OnnxExportTest {
             assertTrue(
                     e.getMessage().contains("LambdaBlock") && e.getMessage().contains("net/02"),
                     "an unknown function is named with its place: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void exportLeavesTheEnginesRandomStreamAlone() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block encoder = Encoders.create(EncoderKind.SMALL, 1, 32, manager);
+            Engine.getInstance().setRandomSeed(5);
+            float[] undisturbed = manager.randomNormal(new Shape(8)).toFloatArray();
+            Engine.getInstance().setRandomSeed(5);
+            OnnxExport.toModel(encoder, "small", 32, MEAN, STD);
+            float[] afterExport = manager.randomNormal(new Shape(8)).toFloatArray();
+            assertArrayEquals(
+                    undisturbed,
+                    afterExport,
+                    "probing draws from its own generator: exporting mid-run does not change what training draws next");
         }
     }
 
