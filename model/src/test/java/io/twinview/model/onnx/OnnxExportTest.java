@@ -247,6 +247,20 @@ class OnnxExportTest {
             assertTrue(
                     e.getMessage().contains("LambdaBlock") && e.getMessage().contains("net/02"),
                     "an unknown function is named with its place: " + e.getMessage());
+
+            SequentialBlock gated = new SequentialBlock()
+                    .add(new ParallelBlock(
+                            outputs -> new NDList(outputs.get(0)
+                                    .singletonOrThrow()
+                                    .mul(outputs.get(1).singletonOrThrow())),
+                            List.of(conv(4, 3, 1), conv(4, 1, 1))))
+                    .add(Pool.globalAvgPool2dBlock());
+            Encoders.initialize(gated, 1, new Shape(1, 3, 8, 8), manager);
+            e = assertThrows(IllegalArgumentException.class, () -> OnnxExport.toModel(gated, "net", 8, MEAN, STD));
+            assertTrue(
+                    e.getMessage().contains("join function is none of add, add then relu, concat on axis 1")
+                            && e.getMessage().contains("net/01ParallelBlock"),
+                    "a join other than add, add + relu or concat is refused with its place: " + e.getMessage());
         }
     }
 
