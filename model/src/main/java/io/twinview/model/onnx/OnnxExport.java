@@ -34,6 +34,18 @@ import java.util.stream.IntStream;
  * {@code encoder}, {@code feature_dim}, {@code image_size}, {@code layout} (NCHW),
  * {@code channel_order} (RGB), {@code value_range} (0..1: pixel / 255 before normalisation),
  * {@code mean} and {@code std} (comma-separated, R, G, B), {@code normalization} (the formula).
+ *
+ * <pre>{@code
+ * try (NDManager manager = NDManager.newBaseManager();
+ *         OutputStream out = Files.newOutputStream(path)) {
+ *     Block encoder = Encoders.create(kind, seed, imageSize, manager);
+ *     BlockParameters.load(encoder, checkpointEncoderBytes, manager);
+ *     OnnxExport.write(encoder, kind.key(), imageSize, mean, std, out); // mean, std: ImageTensors' statistics
+ * }
+ * }</pre>
+ *
+ * Export runs each lambda function of the encoder once on a probe tensor (see {@link Functions});
+ * it takes about as long as one inference forward of a single image, plus writing the weights.
  */
 public final class OnnxExport {
 
