@@ -2,6 +2,7 @@ package io.twinview.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.onnx.proto.OnnxMl;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.storage.ObjectInfo;
@@ -11,6 +12,7 @@ import io.twinview.model.EncoderWeights;
 import io.twinview.model.Encoders;
 import io.twinview.model.ImageTensors;
 import io.twinview.model.Safetensors;
+import io.twinview.model.onnx.OnnxExport;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.RunSpec;
 import java.io.IOException;
@@ -81,16 +83,13 @@ final class EncoderExport {
     private EncoderExport() {}
 
     /**
+     * Writes the checkpoint's encoder as safetensors in torchvision names.
+     *
      * @throws IllegalArgumentException when the run has no such (complete) checkpoint, naming the run and step
      */
     static Exported safetensors(CheckpointStore store, String runId, StepChoice choice, OutputStream out)
             throws IOException {
-        Checkpoint checkpoint = choice.find(store, runId);
-        RunSpec spec = checkpoint.manifest().getSpec();
-        EncoderKind kind = EncoderKind.stored(spec.getEncoder());
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Block encoder = Encoders.create(kind, spec.getSeed(), spec.getImageSize(), manager);
-            BlockParameters.load(encoder, checkpoint.object(ENCODER), manager);
+        return export(store, runId, choice, (kind, spec, step, encoder) -> {
             Map<String, Safetensors.Tensor> tensors = EncoderWeights.tensors(kind, encoder);
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("format", "pt"); // what Hugging Face's loaders expect of a torch state_dict
@@ -99,11 +98,58 @@ final class EncoderExport {
             metadata.put("normalize_mean", floats(ImageTensors.mean()));
             metadata.put("normalize_std", floats(ImageTensors.std()));
             metadata.put("run_id", runId);
-            metadata.put("step", String.valueOf(checkpoint.manifest().getStep()));
+            metadata.put("step", String.valueOf(step));
             metadata.put("method", spec.getMethod());
             Safetensors.write(out, metadata, tensors);
-            return new Exported(checkpoint.manifest().getStep(), checkpoint.manifestKey(), kind, tensors.size());
+            return tensors.size();
+        });
+    }
+
+    /**
+     * Writes the checkpoint's encoder as an ONNX model ({@link OnnxExport}: input {@code images}, NCHW
+     * float normalised as its metadata says; output {@code features}); the run and step go into its
+     * metadata too.
+     *
+     * @throws IllegalArgumentException when the run has no such (complete) checkpoint, naming the run and step
+     */
+    static Exported onnx(CheckpointStore store, String runId, StepChoice choice, OutputStream out) throws IOException {
+        return export(store, runId, choice, (kind, spec, step, encoder) -> {
+            OnnxMl.ModelProto.Builder model = OnnxExport.toModel(
+                    encoder, kind.key(), spec.getImageSize(), ImageTensors.mean(), ImageTensors.std())
+                    .toBuilder();
+            model.addMetadataProps(property("run_id", runId))
+                    .addMetadataProps(property("step", String.valueOf(step)))
+                    .addMetadataProps(property("method", spec.getMethod()));
+            model.build().writeTo(out);
+            return model.getGraph().getInitializerCount();
+        });
+    }
+
+    /** Writes a loaded encoder; returns how many tensors it wrote. */
+    @FunctionalInterface
+    private interface Writer {
+        int write(EncoderKind kind, RunSpec spec, long step, Block encoder) throws IOException;
+    }
+
+    private static Exported export(CheckpointStore store, String runId, StepChoice choice, Writer writer)
+            throws IOException {
+        Checkpoint checkpoint = choice.find(store, runId);
+        RunSpec spec = checkpoint.manifest().getSpec();
+        EncoderKind kind = EncoderKind.stored(spec.getEncoder());
+        long step = checkpoint.manifest().getStep();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block encoder = Encoders.create(kind, spec.getSeed(), spec.getImageSize(), manager);
+            BlockParameters.load(encoder, checkpoint.object(ENCODER), manager);
+            int tensors = writer.write(kind, spec, step, encoder);
+            return new Exported(step, checkpoint.manifestKey(), kind, tensors);
         }
+    }
+
+    private static OnnxMl.StringStringEntryProto property(String key, String value) {
+        return OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(key)
+                .setValue(value)
+                .build();
     }
 
     /**

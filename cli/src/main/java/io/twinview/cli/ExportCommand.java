@@ -21,18 +21,20 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * Writes a checkpoint's encoder to a file other tools load: safetensors in torchvision's {@code
  * state_dict} names ({@code torchvision.models.resnet18()} with {@code model.fc = torch.nn.Identity()}
- * loads it strictly).
+ * loads it strictly), or an ONNX model (standard opset-17 operators, preprocessing in its metadata).
  */
 @Command(
         name = "export",
         mixinStandardHelpOptions = true,
-        description = "Write a checkpoint's encoder as safetensors in torchvision names, read from the"
-                + " object storage ./twinview up runs (or --s3-endpoint with TWINVIEW_STORAGE_ACCESS_KEY/SECRET_KEY).")
+        description = "Write a checkpoint's encoder as safetensors in torchvision names or as an ONNX model, read"
+                + " from the object storage ./twinview up runs (or --s3-endpoint with"
+                + " TWINVIEW_STORAGE_ACCESS_KEY/SECRET_KEY).")
 final class ExportCommand implements Callable<Integer> {
 
-    /** The file formats export writes; onnx is to come. */
+    /** The file formats export writes. */
     enum Format {
-        SAFETENSORS;
+        SAFETENSORS,
+        ONNX;
 
         /** Lower case on the command line: {@code --format safetensors}. */
         static final class Converter implements ITypeConverter<Format> {
@@ -67,7 +69,7 @@ final class ExportCommand implements Callable<Integer> {
             names = "--format",
             defaultValue = "safetensors",
             converter = Format.Converter.class,
-            description = "file format: safetensors (default: ${DEFAULT-VALUE})")
+            description = "file format: safetensors or onnx (default: ${DEFAULT-VALUE})")
     Format format;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "the file to write (replaced whole)")
@@ -104,12 +106,15 @@ final class ExportCommand implements Callable<Integer> {
         Path partial = out.toAbsolutePath().resolveSibling(out.getFileName() + ".partial");
         try (ObjectStore objects = new ObjectStore(settings);
                 OutputStream file = Files.newOutputStream(partial)) {
-            EncoderExport.Exported exported =
-                    EncoderExport.safetensors(new CheckpointStore(objects), runId, choice, file);
+            CheckpointStore store = new CheckpointStore(objects);
+            EncoderExport.Exported exported = format == Format.ONNX
+                    ? EncoderExport.onnx(store, runId, choice, file)
+                    : EncoderExport.safetensors(store, runId, choice, file);
             file.close();
             Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             console.info("wrote " + out + ": encoder " + exported.encoder().key() + " of step " + exported.step() + " ("
-                    + exported.manifestKey() + "), " + exported.tensors() + " tensors in torchvision names");
+                    + exported.manifestKey() + "), " + exported.tensors()
+                    + (format == Format.ONNX ? " weight tensors in an ONNX model" : " tensors in torchvision names"));
             return 0;
         } catch (IllegalArgumentException e) {
             console.error(e.getMessage());

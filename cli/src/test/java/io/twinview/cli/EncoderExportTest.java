@@ -3,9 +3,16 @@ package io.twinview.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.ProtoJson;
@@ -16,6 +23,7 @@ import io.twinview.model.EncoderKind;
 import io.twinview.model.EncoderWeights;
 import io.twinview.model.Encoders;
 import io.twinview.model.Safetensors;
+import io.twinview.model.onnx.OnnxExport;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.ProbeScores;
@@ -24,6 +32,7 @@ import io.twinview.stack.LocalStack;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -162,17 +171,68 @@ class EncoderExportTest {
     }
 
     @Test
-    void theCommandTakesOnlySafetensorsAndFindsUpsKeys(@TempDir Path home) throws IOException {
+    void anOnnxExportRunsInOnnxRuntimeAsTheCheckpointsEncoderDoesInDjl() throws Exception {
+        String run = "export-onnx";
+        byte[] weights = checkpoint(run, 8, 104, -1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        EncoderExport.Exported exported = EncoderExport.onnx(store, run, EncoderExport.StepChoice.parse(null), out);
+        assertEquals(8, exported.step(), "the newest checkpoint");
+
+        int n = 4;
+        float[] images = new float[n * 3 * 32 * 32];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian(); // already normalised, as the model's input is
+        }
+        float[][] djl;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block encoder = Encoders.create(EncoderKind.SMALL, 0, 32, manager);
+            BlockParameters.load(encoder, weights, manager);
+            NDArray features = encoder.forward(
+                            new ai.djl.training.ParameterStore(manager, false),
+                            new NDList(manager.create(images, new Shape(n, 3, 32, 32))),
+                            false)
+                    .singletonOrThrow();
+            djl = new float[n][];
+            for (int i = 0; i < n; i++) {
+                djl[i] = features.get(i).toFloatArray();
+            }
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(out.toByteArray(), new OrtSession.SessionOptions());
+                OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(images), new long[] {n, 3, 32, 32});
+                OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
+            Map<String, String> metadata = session.getMetadata().getCustomMetadata();
+            assertEquals(run, metadata.get("run_id"), "the run is in the model's metadata");
+            assertEquals("8", metadata.get("step"), "and the step");
+            assertEquals("small", metadata.get("encoder"), "and the encoder key");
+            float[][] onnx = (float[][]) result.get(0).getValue();
+            double maxAbs = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(djl[i].length, onnx[i].length, "feature width");
+                for (int j = 0; j < djl[i].length; j++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(djl[i][j] - onnx[i][j]));
+                }
+            }
+            assertTrue(maxAbs <= 1e-4, "ONNX Runtime's features equal DJL's to 1e-4, max abs difference " + maxAbs);
+        }
+    }
+
+    @Test
+    void theCommandTakesSafetensorsOrOnnxAndFindsUpsKeys(@TempDir Path home) throws IOException {
         ExportCommand command = new ExportCommand();
         new CommandLine(command).parseArgs("--run-id", "r", "--out", "x.safetensors", "--format", "SafeTensors");
         assertEquals(ExportCommand.Format.SAFETENSORS, command.format, "the format is case-insensitive");
-        CommandLine.ParameterException onnx = assertThrows(
+        ExportCommand onnx = new ExportCommand();
+        new CommandLine(onnx).parseArgs("--run-id", "r", "--out", "x.onnx", "--format", "onnx");
+        assertEquals(ExportCommand.Format.ONNX, onnx.format, "onnx is a format");
+        CommandLine.ParameterException torchscript = assertThrows(
                 CommandLine.ParameterException.class,
                 () -> new CommandLine(new ExportCommand())
-                        .parseArgs("--run-id", "r", "--out", "x", "--format", "onnx"));
+                        .parseArgs("--run-id", "r", "--out", "x", "--format", "torchscript"));
         assertEquals(
-                "Invalid value for option '--format': 'onnx' is not a format; allowed: safetensors",
-                onnx.getMessage(),
+                "Invalid value for option '--format': 'torchscript' is not a format; allowed: safetensors, onnx",
+                torchscript.getMessage(),
                 "other formats are refused, naming the allowed ones");
 
         assertThrows(
