@@ -17,8 +17,7 @@ import java.util.Optional;
 public final class RpcRoles {
 
     /** The services whose every method must be in {@link #TABLE}. */
-    public static final List<ServiceDescriptor> SERVICES =
-            List.of(
+    public static final List<ServiceDescriptor> SERVICES = List.of(
             TrainerServiceGrpc.getServiceDescriptor(),
             EvalServiceGrpc.getServiceDescriptor(),
             EmbedServiceGrpc.getServiceDescriptor());

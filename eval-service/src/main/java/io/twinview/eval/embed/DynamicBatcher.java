@@ -179,7 +179,12 @@ public final class DynamicBatcher implements AutoCloseable {
                 job.result().complete(new Result(mine, forwardBatch));
             }
         } catch (RuntimeException | Error e) {
-            LOG.debugf(e, "forward pass of %s images for %s step %s failed", (Object) total, encoder.runId(), encoder.step());
+            LOG.debugf(
+                    e,
+                    "forward pass of %s images for %s step %s failed",
+                    (Object) total,
+                    encoder.runId(),
+                    encoder.step());
             jobs.forEach(j -> j.result().completeExceptionally(e));
         }
     }
@@ -190,8 +195,8 @@ public final class DynamicBatcher implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            queue.forEach(j -> j.result().completeExceptionally(
-                    new CancellationException("the embedding service is shutting down")));
+            queue.forEach(j -> j.result()
+                    .completeExceptionally(new CancellationException("the embedding service is shutting down")));
             queue.clear();
             changed.signalAll();
         } finally {

@@ -47,12 +47,15 @@ public final class EncoderCache implements AutoCloseable {
             block.freezeParameters(true);
             Loaded fresh = new Loaded(block, manager);
             while (loaded.size() >= capacity) {
-                Iterator<Map.Entry<EncoderRef, Loaded>> eldest = loaded.entrySet().iterator();
+                Iterator<Map.Entry<EncoderRef, Loaded>> eldest =
+                        loaded.entrySet().iterator();
                 Map.Entry<EncoderRef, Loaded> out = eldest.next();
                 eldest.remove();
                 out.getValue().manager().close();
                 evictions++;
-                LOG.debugf("embed cache: evicted %s step %d", out.getKey().runId(), out.getKey().step());
+                LOG.debugf(
+                        "embed cache: evicted %s step %d",
+                        out.getKey().runId(), out.getKey().step());
             }
             loaded.put(ref, fresh);
             return fresh;

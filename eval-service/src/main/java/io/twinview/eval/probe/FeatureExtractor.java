@@ -73,7 +73,8 @@ public final class FeatureExtractor {
      * @param manager parent of the batch's sub-manager (nothing stays attached to it)
      * @return (count, D) features
      */
-    public static float[][] features(Block encoder, byte[] pixels, int count, int height, int width, NDManager manager) {
+    public static float[][] features(
+            Block encoder, byte[] pixels, int count, int height, int width, NDManager manager) {
         try (NDManager batch = manager.newSubManager()) {
             NDArray images = ImageTensors.normalized(batch, pixels, 0, count, height, width); // (count, 3, H, W)
             NDArray features = encoder.forward(new ParameterStore(batch, false), new NDList(images), false)
