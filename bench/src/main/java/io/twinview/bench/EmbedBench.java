@@ -82,7 +82,9 @@ final class EmbedBench implements Callable<Integer> {
                 for (boolean batching : List.of(true, false)) {
                     try (DynamicBatcher batcher =
                             new DynamicBatcher(forward, batching, maxBatch, Duration.ofMillis(maxDelayMs))) {
-                        measure(batcher, ref, 2, Math.min(1.0, seconds)); // warm-up: load, JIT, allocator
+                        // warm-up with the most callers: the encoder loaded, JIT, and PyTorch's kernels for the
+                        // varied batch sizes a batching row meets (the first pass of a new size is slow)
+                        measure(batcher, ref, Collections.max(callers), Math.min(2.0, seconds));
                         for (int n : callers) {
                             Row row = measure(batcher, ref, n, seconds);
                             System.out.printf(
