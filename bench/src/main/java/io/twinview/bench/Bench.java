@@ -9,7 +9,14 @@ import picocli.CommandLine.Command;
         name = "twinview bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print figures (never timed tests).",
-        subcommands = {TrainerBench.class, SslBench.class, AugmentBench.class, WorkersBench.class, ChaosBench.class})
+        subcommands = {
+            TrainerBench.class,
+            SslBench.class,
+            AugmentBench.class,
+            WorkersBench.class,
+            ChaosBench.class,
+            EmbedBench.class
+        })
 public final class Bench implements Runnable {
 
     @Override

@@ -2,6 +2,7 @@ package io.twinview.core.grpc;
 
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
+import io.twinview.proto.v1.EmbedServiceGrpc;
 import io.twinview.proto.v1.EvalServiceGrpc;
 import io.twinview.proto.v1.TrainerServiceGrpc;
 import java.util.List;
@@ -9,15 +10,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one table of which role each RPC of TrainerService and EvalService needs. An RPC missing here
+ * The one table of which role each RPC of TrainerService, EvalService and EmbedService needs. An RPC missing here
  * is refused with PERMISSION_DENIED by {@link AuthInterceptor} (fail closed), and {@code RpcRolesTest}
  * fails when a method of {@link #SERVICES} has no entry.
  */
 public final class RpcRoles {
 
     /** The services whose every method must be in {@link #TABLE}. */
-    public static final List<ServiceDescriptor> SERVICES =
-            List.of(TrainerServiceGrpc.getServiceDescriptor(), EvalServiceGrpc.getServiceDescriptor());
+    public static final List<ServiceDescriptor> SERVICES = List.of(
+            TrainerServiceGrpc.getServiceDescriptor(),
+            EvalServiceGrpc.getServiceDescriptor(),
+            EmbedServiceGrpc.getServiceDescriptor());
 
     /** Full method name ({@code twinview.v1.TrainerService/StartRun}) to the least role that may call it. */
     public static final Map<String, Role> TABLE = Map.ofEntries(
@@ -27,7 +30,9 @@ public final class RpcRoles {
             entry(TrainerServiceGrpc.getWatchRunMethod(), Role.READER),
             entry(EvalServiceGrpc.getEvaluateMethod(), Role.OPERATOR),
             entry(EvalServiceGrpc.getGetReportMethod(), Role.READER),
-            entry(EvalServiceGrpc.getListReportsMethod(), Role.READER));
+            entry(EvalServiceGrpc.getListReportsMethod(), Role.READER),
+            entry(EmbedServiceGrpc.getEmbedMethod(), Role.READER),
+            entry(EmbedServiceGrpc.getEmbedStreamMethod(), Role.READER));
 
     private RpcRoles() {}
 

@@ -56,6 +56,54 @@ public interface EvalConfig {
     @WithDefault("10m")
     Duration retryFor();
 
+    /** The EmbedService ({@code twinview.eval.embed.*}). */
+    Embed embed();
+
+    /** Settings of the EmbedService: dynamic batching, the encoder cache, request limits. */
+    interface Embed {
+
+        /**
+         * Run the images of concurrent calls for the same checkpoint through the encoder together. Off:
+         * every call gets its own forward pass, in arrival order. Default true.
+         */
+        @WithDefault("true")
+        boolean batching();
+
+        /** Most images in one encoder forward pass (a call with more is split). Default 64. */
+        @WithDefault("64")
+        int maxBatch();
+
+        /**
+         * How long the first waiting call waits for others to join its forward pass. Default 5 ms
+         * ({@code 5ms}).
+         */
+        @WithDefault("5ms")
+        Duration maxDelay();
+
+        /**
+         * Encoders (checkpoint steps) kept loaded; the least recently used is closed when another is
+         * loaded. Default 4.
+         */
+        @WithDefault("4")
+        int cacheSize();
+
+        /** Most images in one request (one message of EmbedStream). Default 512. */
+        @WithDefault("512")
+        int maxImages();
+
+        /**
+         * Most image bytes (encoded or raw) in one request; gRPC refuses messages over 4 MiB before
+         * this is checked unless {@code quarkus.grpc.server.max-inbound-message-size} is raised.
+         * Default 4194304 (4 MiB).
+         */
+        @WithDefault("4194304")
+        long maxRequestBytes();
+
+        /** Largest height or width of an image before preprocessing. Default 4096. */
+        @WithDefault("4096")
+        int maxImageSide();
+    }
+
     /** {@link #retryFor()} as the backoff of every retry of eval-service. */
     default Backoff backoff() {
         return new Backoff(Backoff.DEFAULT.initial(), Backoff.DEFAULT.max(), retryFor());
@@ -79,6 +127,20 @@ public interface EvalConfig {
         if (retryFor().isNegative()) {
             throw new IllegalArgumentException(
                     "twinview.eval.retry-for must be 0s (no retry) or more, e.g. 10m, was " + retryFor());
+        }
+        Embed embed = embed();
+        if (embed.maxBatch() < 1 || embed.cacheSize() < 1 || embed.maxImages() < 1) {
+            throw new IllegalArgumentException("twinview.eval.embed.max-batch (" + embed.maxBatch()
+                    + "), cache-size (" + embed.cacheSize() + ") and max-images (" + embed.maxImages()
+                    + ") must each be at least 1");
+        }
+        if (embed.maxDelay().isNegative()) {
+            throw new IllegalArgumentException(
+                    "twinview.eval.embed.max-delay must be 0s or more, e.g. 5ms, was " + embed.maxDelay());
+        }
+        if (embed.maxRequestBytes() < 1 || embed.maxImageSide() < 1) {
+            throw new IllegalArgumentException("twinview.eval.embed.max-request-bytes (" + embed.maxRequestBytes()
+                    + ") and max-image-side (" + embed.maxImageSide() + ") must be at least 1");
         }
         if (checkpointsTopic().isBlank() || groupId().isBlank()) {
             throw new IllegalArgumentException(

@@ -58,24 +58,38 @@ public final class FeatureExtractor {
                 data.readImage(from + i, pixels, i * imageBytes);
                 labels[from + i] = data.label(from + i);
             }
-            try (NDManager batch = manager.newSubManager()) {
-                NDArray images = ImageTensors.normalized(
-                        batch, pixels, 0, count, data.height(), data.width()); // (count, 3, H, W)
-                NDArray features = encoder.forward(new ParameterStore(batch, false), new NDList(images), false)
-                        .singletonOrThrow(); // (count, D)
-                if (features.getShape().dimension() != 2 || features.getShape().get(0) != count) {
-                    throw new IllegalStateException("encoder returned shape " + features.getShape() + " for a batch of "
-                            + count + " images; expected (" + count + ", D)");
-                }
-                int dim = (int) features.getShape().get(1);
-                float[] flat = features.toFloatArray();
-                for (int i = 0; i < count; i++) {
-                    float[] row = new float[dim];
-                    System.arraycopy(flat, i * dim, row, 0, dim);
-                    values[from + i] = row;
-                }
-            }
+            float[][] rows = features(encoder, pixels, count, data.height(), data.width(), manager);
+            System.arraycopy(rows, 0, values, from, count);
         }
         return new Features(values, labels, data.classCount());
+    }
+
+    /**
+     * The evaluation transform and an inference forward of one batch: what {@link #extract} does per
+     * batch, and what the EmbedService does with the images of its callers.
+     *
+     * @param encoder an initialised encoder mapping (N, 3, H, W) to (N, D), frozen
+     * @param pixels  at least {@code count * height * width * 3} bytes, uint8 HWC per image
+     * @param manager parent of the batch's sub-manager (nothing stays attached to it)
+     * @return (count, D) features
+     */
+    public static float[][] features(
+            Block encoder, byte[] pixels, int count, int height, int width, NDManager manager) {
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray images = ImageTensors.normalized(batch, pixels, 0, count, height, width); // (count, 3, H, W)
+            NDArray features = encoder.forward(new ParameterStore(batch, false), new NDList(images), false)
+                    .singletonOrThrow(); // (count, D)
+            if (features.getShape().dimension() != 2 || features.getShape().get(0) != count) {
+                throw new IllegalStateException("encoder returned shape " + features.getShape() + " for a batch of "
+                        + count + " images; expected (" + count + ", D)");
+            }
+            int dim = (int) features.getShape().get(1);
+            float[] flat = features.toFloatArray();
+            float[][] rows = new float[count][dim];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(flat, i * dim, rows[i], 0, dim);
+            }
+            return rows;
+        }
     }
 }

@@ -162,6 +162,11 @@ public class EvaluationService {
         return waits;
     }
 
+    /** The storage client checkpoints and reports are read with (the EmbedService shares it). */
+    public ObjectStore objectStore() {
+        return objectStore;
+    }
+
     /** Stops the evaluation thread (interrupting a running evaluation) and closes the storage client. */
     public void shutdown() {
         if (executor != null) {

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.twinview.core.grpc.GrpcTestSecurity;
+import io.twinview.proto.v1.EmbedServiceGrpc;
 import io.twinview.proto.v1.EvalServiceGrpc;
 import io.twinview.stack.Ports;
 import io.twinview.stack.quarkus.LocalStackTestResource;
@@ -37,5 +38,6 @@ class EvalGrpcSecurityTest {
     @Test
     void everyRpcNeedsACredentialAndTheRightRole() throws InterruptedException {
         GrpcTestSecurity.get().assertEveryRpcIsGuarded(PORT, EvalServiceGrpc.getServiceDescriptor());
+        GrpcTestSecurity.get().assertEveryRpcIsGuarded(PORT, EmbedServiceGrpc.getServiceDescriptor());
     }
 }
