@@ -6,17 +6,23 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
+import io.twinview.model.Safetensors;
 import io.twinview.proto.v1.EmbedImage;
 import io.twinview.proto.v1.EmbedRequest;
 import io.twinview.proto.v1.EmbedResponse;
 import io.twinview.proto.v1.EmbedServiceGrpc;
 import io.twinview.proto.v1.PixelLayout;
 import io.twinview.proto.v1.RawImage;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -154,7 +160,11 @@ final class EmbedCommand implements Callable<Integer> {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Safetensors.write(out, rows, labels);
+        writeEmbeddings(
+                out,
+                rows,
+                labels,
+                new TreeMap<>(Map.of("run_id", runId, "step", String.valueOf(stepSeen[0]), "dataset", data.uri())));
         Path index = indexFile(out);
         try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(index, StandardCharsets.UTF_8))) {
             csv.println("row,source,label");
@@ -166,6 +176,29 @@ final class EmbedCommand implements Callable<Integer> {
                 "%d embeddings of %d floats (run %s step %d) -> %s, index %s%n",
                 n, n == 0 ? 0 : rows[0].length, runId, stepSeen[0], out, index);
         return 0;
+    }
+
+    /**
+     * Writes tensor {@code embeddings} (n, d) float32 and, for a labelled set, {@code labels} (n) int64.
+     *
+     * @param labels null for an unlabelled set
+     */
+    static void writeEmbeddings(Path file, float[][] rows, long[] labels, Map<String, String> metadata)
+            throws IOException {
+        int n = rows.length;
+        int d = n == 0 ? 0 : rows[0].length;
+        float[] flat = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(rows[i], 0, flat, i * d, d);
+        }
+        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("embeddings", Safetensors.Tensor.f32(new long[] {n, d}, flat));
+        if (labels != null) {
+            tensors.put("labels", Safetensors.Tensor.i64(new long[] {n}, labels));
+        }
+        try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file))) {
+            Safetensors.write(stream, metadata, tensors);
+        }
     }
 
     /** {@code FILE.safetensors} to {@code FILE.csv}; any other name gets {@code .csv} appended. */

@@ -54,6 +54,12 @@ public final class Safetensors {
             return new Tensor(DType.F32, shape, bytes.array());
         }
 
+        public static Tensor i64(long[] shape, long[] values) {
+            ByteBuffer bytes = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asLongBuffer().put(values);
+            return new Tensor(DType.I64, shape, bytes.array());
+        }
+
         public static Tensor i64Scalar(long value) {
             ByteBuffer bytes =
                     ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
