@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            CancelCommand.class,
             PreviewCommand.class,
             DataCommand.class,
             K8sCommand.class
