@@ -14,6 +14,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.grpc.GrpcTestSecurity;
+import io.twinview.core.retry.Backoff;
+import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.CancelRunRequest;
@@ -29,7 +31,11 @@ import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.WatchRunRequest;
 import io.twinview.stack.LocalStack;
 import io.twinview.stack.quarkus.LocalStackTestResource;
+import io.twinview.trainer.service.RunOwnership;
+import io.twinview.trainer.storage.LeaseStore;
+import io.twinview.trainer.storage.RunQueue;
 import io.twinview.trainer.storage.RunRecords;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -213,6 +219,63 @@ class RunQueueTest {
                 () -> trainer.cancelRun(
                         CancelRunRequest.newBuilder().setRunId("no-such-run").build()));
         assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    }
+
+    /**
+     * Another replica, as far as the queue goes: it claims a queued run with that run's lease, as a
+     * replica's dispatcher does (training it too would need a second process: one gradient collector
+     * per JVM). This trainer skips the claimed run and takes the next; a cancel of the claimed run
+     * becomes a request, which the run's claimer acts on.
+     */
+    @Test
+    void aRunAnotherReplicaClaimedIsSkippedAndItsCancelIsARequest() throws Exception {
+        LocalStack stack = LocalStack.shared();
+        StorageSettings storage =
+                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "trainer-test");
+        assertEquals(
+                RunState.RUN_STATE_RUNNING, start("replica-busy", spec(1024, 8)).getState());
+        assertEquals(
+                RunState.RUN_STATE_PENDING, start("replica-held", spec(32, 16)).getState());
+        Run next = start("replica-next", spec(32, 16));
+        assertEquals(1, next.getProgress().getQueuePosition(), "one queued run ahead of it: " + next);
+
+        try (LeaseStore leases = new LeaseStore(storage);
+                ObjectStore objects = new ObjectStore(storage)) {
+            RunOwnership other = new RunOwnership(
+                    leases,
+                    "replica-held",
+                    RunOwnership.Identity.of("other-replica"),
+                    new RunOwnership.Settings(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMillis(200)),
+                    System::nanoTime,
+                    new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(2)),
+                    new Waits());
+            assertTrue(other.tryAcquire().isEmpty(), "the other replica claims the queued run");
+
+            Run asked = trainer.cancelRun(
+                    CancelRunRequest.newBuilder().setRunId("replica-held").build());
+            assertTrue(asked.getCancelRequested(), "a run another replica holds gets a cancel request: " + asked);
+            assertEquals(RunState.RUN_STATE_PENDING, asked.getState(), "its holder, not this trainer, ends it");
+            assertTrue(new RunQueue(objects).cancelRequested("replica-held"), "the request is in storage");
+
+            trainer.cancelRun(
+                    CancelRunRequest.newBuilder().setRunId("replica-busy").build());
+            List<RunProgress> samples = watch("replica-next").get(90, TimeUnit.SECONDS);
+            assertEquals(
+                    RunState.RUN_STATE_SUCCEEDED,
+                    samples.get(samples.size() - 1).getState(),
+                    "the idle trainer skipped the claimed run and trained the next one");
+            assertEquals(
+                    List.of(),
+                    new CheckpointStore(objects).steps("replica-held"),
+                    "this trainer never trained the run another replica holds");
+
+            other.release(); // the claimer gives it up; the next claimer sees the cancel request first
+            List<RunProgress> held = watch("replica-held").get(30, TimeUnit.SECONDS);
+            assertEquals(
+                    RunState.RUN_STATE_CANCELLED,
+                    held.get(held.size() - 1).getState(),
+                    "claimed again, the cancelled run ends CANCELLED, never trained: " + held);
+        }
     }
 
     @Test
