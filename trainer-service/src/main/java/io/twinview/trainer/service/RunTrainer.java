@@ -308,7 +308,7 @@ final class RunTrainer {
                     .setLeaseOwner(ownership.identity().owner())
                     .setLeaseEpoch(ownership.epoch())
                     .build();
-            LOG.infof("run %s: %s", runId, outcome.message());
+            LOG.infof("run %s: %s", runId, last.getMessage());
         } catch (RuntimeException | Error e) {
             error = kafka.explain(e); // a refused Kafka login or ACL names the user and the topic
             if (ownership.lost()) { // another trainer holds the run: its run.json is that trainer's to write
