@@ -204,6 +204,18 @@ class EvalGrpcServiceTest {
     void badArgumentsAreInvalidWithWhatToFix() {
         assertStatus(
                 Status.Code.INVALID_ARGUMENT,
+                "page_size = 1001 is not valid: 0 (= 50) to 1000 are allowed",
+                () -> eval().listReports(ListReportsRequest.newBuilder()
+                        .setPageSize(1001)
+                        .build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "page_token = \"bm90IG91cnM\" is not valid",
+                () -> eval().listReports(ListReportsRequest.newBuilder()
+                        .setPageToken("bm90IG91cnM")
+                        .build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
                 "run_id is empty",
                 () -> eval().evaluate(EvaluateRequest.getDefaultInstance()));
         assertStatus(
