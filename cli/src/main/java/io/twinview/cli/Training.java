@@ -154,6 +154,7 @@ final class Training {
             case RUN_STATE_SUCCEEDED -> "finished";
             case RUN_STATE_FAILED -> "FAILED";
             case RUN_STATE_STOPPED -> "stopped";
+            case RUN_STATE_CANCELLED -> "cancelled";
             default -> state.name();
         };
     }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            CancelCommand.class,
             EmbedCommand.class,
             PreviewCommand.class,
             DataCommand.class,

@@ -28,6 +28,7 @@ public final class RpcRoles {
             entry(TrainerServiceGrpc.getGetRunMethod(), Role.READER),
             entry(TrainerServiceGrpc.getListRunsMethod(), Role.READER),
             entry(TrainerServiceGrpc.getWatchRunMethod(), Role.READER),
+            entry(TrainerServiceGrpc.getCancelRunMethod(), Role.OPERATOR),
             entry(EvalServiceGrpc.getEvaluateMethod(), Role.OPERATOR),
             entry(EvalServiceGrpc.getGetReportMethod(), Role.READER),
             entry(EvalServiceGrpc.getListReportsMethod(), Role.READER),

@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.twinview.core.paging.InvalidPageException;
+import io.twinview.core.paging.Pages;
 import io.twinview.eval.service.EvalNotFoundException;
 import io.twinview.eval.service.EvaluationService;
 import io.twinview.eval.service.InvalidEvalRequestException;
@@ -55,8 +57,11 @@ public class EvalGrpcService extends EvalServiceGrpc.EvalServiceImplBase {
     @Blocking
     public void listReports(ListReportsRequest request, StreamObserver<ListReportsResponse> response) {
         try {
+            Pages.Page<EvalReport> page =
+                    evaluations.reports(request.getRunId(), request.getPageSize(), request.getPageToken());
             response.onNext(ListReportsResponse.newBuilder()
-                    .addAllReports(evaluations.reports(request.getRunId()))
+                    .addAllReports(page.items())
+                    .setNextPageToken(page.nextPageToken())
                     .build());
             response.onCompleted();
         } catch (RuntimeException e) {
@@ -65,7 +70,7 @@ public class EvalGrpcService extends EvalServiceGrpc.EvalServiceImplBase {
     }
 
     static RuntimeException status(RuntimeException e, String call) {
-        if (e instanceof InvalidEvalRequestException) {
+        if (e instanceof InvalidEvalRequestException || e instanceof InvalidPageException) {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         if (e instanceof EvalNotFoundException) {

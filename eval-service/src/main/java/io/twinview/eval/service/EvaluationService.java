@@ -13,6 +13,7 @@ import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.paging.Pages;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
@@ -289,6 +290,19 @@ public class EvaluationService {
         }
         requests.checkRunExists(runId);
         return reports.list(runId);
+    }
+
+    /**
+     * A page of the reports of one run (every run when empty), by run id, then step, then report id.
+     *
+     * @throws io.twinview.core.paging.InvalidPageException naming page_size or page_token
+     */
+    public Pages.Page<EvalReport> reports(String runId, int pageSize, String pageToken) {
+        if (runId == null || runId.isEmpty()) {
+            return reports.page(null, pageSize, pageToken);
+        }
+        requests.checkRunExists(runId);
+        return reports.page(runId, pageSize, pageToken);
     }
 
     private EvalReport run(ResolvedRequest resolved, int attempt) {

@@ -1,8 +1,9 @@
 package io.twinview.eval.storage;
 
-import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.ProtoJson;
+import io.twinview.core.paging.InvalidPageException;
+import io.twinview.core.paging.Pages;
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.eval.service.ReportId;
@@ -63,7 +64,7 @@ public final class ReportStore {
     }
 
     /**
-     * The reports of one run (every run when null), newest first (creation time, then step).
+     * The reports of one run (every run when null) by run id, then step ascending, then report id.
      * Objects that do not parse are skipped with a warning.
      */
     public List<EvalReport> list(String runId) {
@@ -71,11 +72,30 @@ public final class ReportStore {
         for (String key : keys(runId)) {
             read(key).ifPresent(reports::add);
         }
-        reports.sort(Comparator.<EvalReport>comparingLong(r -> Timestamps.toNanos(r.getCreatedAt()))
-                .thenComparingLong(EvalReport::getStep)
-                .thenComparing(EvalReport::getReportId)
-                .reversed());
+        reports.sort(Comparator.comparing(ReportStore::listKey));
         return reports;
+    }
+
+    /**
+     * A page of {@link #list(String)} (AIP-158: {@code page_size} 0 = 50, at most 1000; the token is
+     * valid only for the same {@code runId}).
+     *
+     * @throws InvalidPageException naming page_size or page_token
+     */
+    public Pages.Page<EvalReport> page(String runId, int pageSize, String pageToken) {
+        Pages.pageSize(pageSize); // refused before the listing is read
+        return Pages.page(
+                list(runId),
+                pageSize,
+                pageToken,
+                runId == null ? "" : runId,
+                ReportStore::listKey,
+                Comparator.naturalOrder());
+    }
+
+    /** Orders reports by run id, then step ascending, then report id (run ids hold no character below '-'). */
+    private static String listKey(EvalReport report) {
+        return report.getRunId() + "\n" + String.format("%019d", report.getStep()) + "\n" + report.getReportId();
     }
 
     /**

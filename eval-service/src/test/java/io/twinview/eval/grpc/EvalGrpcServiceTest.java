@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -123,7 +124,13 @@ class EvalGrpcServiceTest {
         List<EvalReport> listed = eval().listReports(
                         ListReportsRequest.newBuilder().setRunId(RUN).build())
                 .getReportsList();
-        assertEquals(report, listed.get(0), "ListReports of the run lists it first (newest)");
+        assertTrue(listed.contains(report), "ListReports of the run lists it: " + listed);
+        assertEquals(
+                listed.stream()
+                        .sorted(Comparator.comparingLong(EvalReport::getStep).thenComparing(EvalReport::getReportId))
+                        .toList(),
+                listed,
+                "by step, then report id");
         assertTrue(
                 eval().listReports(ListReportsRequest.getDefaultInstance())
                         .getReportsList()
@@ -195,6 +202,18 @@ class EvalGrpcServiceTest {
 
     @Test
     void badArgumentsAreInvalidWithWhatToFix() {
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "page_size = 1001 is not valid: 0 (= 50) to 1000 are allowed",
+                () -> eval().listReports(ListReportsRequest.newBuilder()
+                        .setPageSize(1001)
+                        .build()));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "page_token = \"bm90IG91cnM\" is not valid",
+                () -> eval().listReports(ListReportsRequest.newBuilder()
+                        .setPageToken("bm90IG91cnM")
+                        .build()));
         assertStatus(
                 Status.Code.INVALID_ARGUMENT,
                 "run_id is empty",

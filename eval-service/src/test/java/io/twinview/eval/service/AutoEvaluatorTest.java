@@ -110,10 +110,10 @@ class AutoEvaluatorTest {
 
         List<EvalReport> listed = service.reports(run);
         assertEquals(
-                List.of(20L, 10L),
+                List.of(10L, 20L),
                 listed.stream().map(EvalReport::getStep).toList(),
-                "the run lists both reports, the failed one included");
-        assertTrue(listed.get(1).getFailed(), "listed as failed: " + listed.get(1));
+                "the run lists both reports by step, the failed one included");
+        assertTrue(listed.get(0).getFailed(), "listed as failed: " + listed.get(0));
     }
 
     @Test

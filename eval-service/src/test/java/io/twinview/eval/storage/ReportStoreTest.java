@@ -1,16 +1,21 @@
 package io.twinview.eval.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.CheckpointKeys;
+import io.twinview.core.paging.InvalidPageException;
+import io.twinview.core.paging.Pages;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.eval.service.ReportId;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.stack.LocalStack;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +46,7 @@ class ReportStoreTest {
     }
 
     @Test
-    void savesFindsAndListsNewestFirst() {
+    void savesFindsAndListsByRunThenStep() {
         EvalReport older = report("run-a", 100, "a", 1_000);
         EvalReport newer = report("run-a", 200, "a", 2_000);
         EvalReport otherRequest = report("run-a", 200, "b", 1_500);
@@ -65,16 +70,81 @@ class ReportStoreTest {
                 store.find(ReportId.parse(newer.getReportId()).orElseThrow()).orElseThrow(),
                 "found by id, equal after the JSON round trip");
         assertEquals(
-                List.of(newer, otherRequest, older),
+                sorted(List.of(older, newer, otherRequest)),
                 store.list("run-a"),
-                "one run's reports, newest first; manifests and unparseable objects are not reports");
+                "one run's reports by step, then report id; manifests and unparseable objects are not reports");
         assertEquals(
-                List.of(otherRun, newer, otherRequest, older), store.list(null), "every run's reports, newest first");
+                sorted(List.of(older, newer, otherRequest, otherRun)),
+                store.list(null),
+                "every run's reports by run id, then step, then report id");
         assertEquals(
                 List.of(newer, older),
                 store.sameRequest(ReportId.parse(older.getReportId()).orElseThrow()),
                 "reports of the same run and request at any step");
         assertTrue(store.find(ReportId.of("run-a", 999, "x", "y", 1)).isEmpty(), "no report, no result");
+    }
+
+    /** Issue 14: ListReports pages (AIP-158) walk every report once, in the listing's order. */
+    @Test
+    void pagesWalkEveryReportOnceByRunThenStepAndRefuseBadSizesAndTokens() {
+        ObjectStore bucket = new ObjectStore(StorageSettings.of(
+                LocalStack.shared().s3Endpoint(),
+                LocalStack.shared().s3AccessKey(),
+                LocalStack.shared().s3SecretKey(),
+                "pages-" + UUID.randomUUID().toString().substring(0, 8)));
+        try (bucket) {
+            bucket.ensureBucket();
+            ReportStore pages = new ReportStore(bucket);
+            List<EvalReport> expected = new ArrayList<>();
+            for (String run : List.of("p-run", "p-run-2")) {
+                for (long step : List.of(5L, 10L, 100L)) {
+                    for (String request : List.of("a", "b")) {
+                        EvalReport r = report(run, step, request, 10_000 - step);
+                        pages.save(r);
+                        expected.add(r);
+                    }
+                }
+            }
+            expected = sorted(expected);
+            List<EvalReport> walked = new ArrayList<>();
+            String token = "";
+            int count = 0;
+            do {
+                Pages.Page<EvalReport> page = pages.page(null, 5, token);
+                assertTrue(page.items().size() <= 5, "at most page_size reports a page");
+                walked.addAll(page.items());
+                token = page.nextPageToken();
+                count++;
+            } while (!token.isEmpty() && count < 100);
+            assertEquals(3, count, "12 reports in pages of 5");
+            assertEquals(expected, walked, "every report once, by run id, then step ascending, then report id");
+            assertEquals(
+                    expected.subList(0, 6),
+                    pages.page("p-run", 0, "").items(),
+                    "page_size 0 serves the default (50): one run's reports on one page");
+            assertEquals("", pages.page("p-run", 0, "").nextPageToken(), "the last page has no next token");
+
+            String next = pages.page(null, 5, "").nextPageToken();
+            InvalidPageException otherRun =
+                    assertThrows(InvalidPageException.class, () -> pages.page("p-run", 5, next));
+            assertTrue(otherRun.getMessage().startsWith("page_token = "), otherRun.getMessage());
+            InvalidPageException garbage = assertThrows(InvalidPageException.class, () -> pages.page(null, 5, "%%%"));
+            assertTrue(garbage.getMessage().contains("next_page_token"), garbage.getMessage());
+            InvalidPageException size = assertThrows(InvalidPageException.class, () -> pages.page(null, 1001, ""));
+            assertEquals(
+                    "page_size = 1001 is not valid: 0 (= 50) to 1000 are allowed",
+                    size.getMessage(),
+                    "names the field, the value and what is allowed");
+        }
+    }
+
+    /** The documented order, written independently of ReportStore's sort key. */
+    private static List<EvalReport> sorted(List<EvalReport> reports) {
+        List<EvalReport> copy = new ArrayList<>(reports);
+        copy.sort(Comparator.comparing(EvalReport::getRunId)
+                .thenComparingLong(EvalReport::getStep)
+                .thenComparing(EvalReport::getReportId));
+        return copy;
     }
 
     private static EvalReport report(String run, long step, String request, long createdMillis) {

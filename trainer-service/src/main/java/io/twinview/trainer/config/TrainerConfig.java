@@ -74,6 +74,14 @@ public interface TrainerConfig {
     boolean resumeUnfinished();
 
     /**
+     * How often an idle trainer looks for a queued run (StartRun on a busy trainer queues it in object
+     * storage, for every replica), and a training one for a CancelRun made through another replica. A
+     * trainer also looks at once when its run ends. Default 2 s.
+     */
+    @WithDefault("2s")
+    Duration queuePollInterval();
+
+    /**
      * On SIGTERM, how long the running run may take to finish its step and write a checkpoint of it
      * before the process closes its clients and exits: a resnet18 step at batch 256 on CPU takes up
      * to about a minute, its checkpoint 100-200 MB to S3. Keep it below the pod's

@@ -5,6 +5,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.twinview.core.paging.InvalidPageException;
+import io.twinview.core.paging.Pages;
+import io.twinview.proto.v1.CancelRunRequest;
 import io.twinview.proto.v1.GetRunRequest;
 import io.twinview.proto.v1.ListRunsRequest;
 import io.twinview.proto.v1.ListRunsResponse;
@@ -15,6 +18,7 @@ import io.twinview.proto.v1.StartRunRequest;
 import io.twinview.proto.v1.TrainerServiceGrpc;
 import io.twinview.proto.v1.WatchRunRequest;
 import io.twinview.trainer.run.InvalidRunSpecException;
+import io.twinview.trainer.service.RunEndedException;
 import io.twinview.trainer.service.RunManager;
 import io.twinview.trainer.service.TrainerBusyException;
 import io.twinview.trainer.service.UnknownRunException;
@@ -56,8 +60,22 @@ public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBas
     @Blocking
     public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> response) {
         try {
-            response.onNext(
-                    ListRunsResponse.newBuilder().addAllRuns(runs.list()).build());
+            Pages.Page<Run> page = runs.list(request.getPageSize(), request.getPageToken(), request.getStatesList());
+            response.onNext(ListRunsResponse.newBuilder()
+                    .addAllRuns(page.items())
+                    .setNextPageToken(page.nextPageToken())
+                    .build());
+            response.onCompleted();
+        } catch (RuntimeException e) {
+            response.onError(status(e));
+        }
+    }
+
+    @Override
+    @Blocking
+    public void cancelRun(CancelRunRequest request, StreamObserver<Run> response) {
+        try {
+            response.onNext(runs.cancel(request.getRunId()));
             response.onCompleted();
         } catch (RuntimeException e) {
             response.onError(status(e));
@@ -90,7 +108,8 @@ public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBas
     private static boolean terminal(RunState state) {
         return state == RunState.RUN_STATE_SUCCEEDED
                 || state == RunState.RUN_STATE_FAILED
-                || state == RunState.RUN_STATE_STOPPED;
+                || state == RunState.RUN_STATE_STOPPED
+                || state == RunState.RUN_STATE_CANCELLED;
     }
 
     private static void close(AutoCloseable subscription) {
@@ -103,11 +122,11 @@ public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBas
 
     static RuntimeException status(RuntimeException e) {
         Status status;
-        if (e instanceof InvalidRunSpecException) {
+        if (e instanceof InvalidRunSpecException || e instanceof InvalidPageException) {
             status = Status.INVALID_ARGUMENT;
         } else if (e instanceof UnknownRunException) {
             status = Status.NOT_FOUND;
-        } else if (e instanceof TrainerBusyException) {
+        } else if (e instanceof TrainerBusyException || e instanceof RunEndedException) {
             status = Status.FAILED_PRECONDITION;
         } else {
             LOG.error("TrainerService call failed", e);

@@ -23,6 +23,7 @@ final class RunHandle {
     volatile RunOwnership ownership;
 
     private volatile boolean preempted;
+    private volatile boolean cancelRequested;
 
     RunHandle(Run run, ResolvedRun resolved) {
         this.run = run;
@@ -41,7 +42,8 @@ final class RunHandle {
         RunState state = run.getState();
         return state == RunState.RUN_STATE_SUCCEEDED
                 || state == RunState.RUN_STATE_FAILED
-                || state == RunState.RUN_STATE_STOPPED;
+                || state == RunState.RUN_STATE_STOPPED
+                || state == RunState.RUN_STATE_CANCELLED;
     }
 
     synchronized void update(RunProgress progress) {
@@ -75,6 +77,23 @@ final class RunHandle {
         }
     }
 
+    /**
+     * CancelRun: the run ends after the step in progress with a checkpoint of it, as a preemption does,
+     * and ends CANCELLED for good.
+     */
+    synchronized void cancel() {
+        cancelRequested = true;
+        run = run.toBuilder().setCancelRequested(true).build();
+        RunExecution current = execution;
+        if (current != null) {
+            current.preempt();
+        }
+    }
+
+    boolean cancelRequested() {
+        return cancelRequested;
+    }
+
     /** Whether the process asked the run to end because it is shutting down. */
     boolean preempted() {
         return preempted;
@@ -83,7 +102,7 @@ final class RunHandle {
     /** Called by the training thread once it made the execution: a preemption asked before reaches it. */
     void executionStarted(RunExecution started) {
         execution = started;
-        if (preempted) {
+        if (preempted || cancelRequested) {
             started.preempt();
         }
     }

@@ -14,6 +14,7 @@ import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.KafkaRetry;
 import io.twinview.core.kafka.Topics;
+import io.twinview.core.paging.Pages;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.proto.v1.Run;
@@ -29,6 +30,7 @@ import io.twinview.trainer.run.RetentionPolicy;
 import io.twinview.trainer.run.RunLimits;
 import io.twinview.trainer.run.RunSpecs;
 import io.twinview.trainer.storage.LeaseStore;
+import io.twinview.trainer.storage.RunQueue;
 import io.twinview.trainer.storage.RunRecords;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,14 +44,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jboss.logging.Logger;
 
 /**
- * Starts, resumes and reports runs: owns the clients, the stores and the service's lifecycle, and
- * hands each run to the {@link RunTrainer}, which trains one run at a time.
+ * Starts, queues, cancels, resumes and reports runs: owns the clients, the stores and the service's
+ * lifecycle, and hands each run to the {@link RunTrainer}, which trains one run at a time. A run
+ * started while this trainer is busy waits in the {@link RunQueue} that every replica shares; an idle
+ * trainer claims the oldest queued run with the run's lease ({@link RunOwnership}), so exactly one
+ * replica trains it.
  */
 @ApplicationScoped
 public class RunManager {
@@ -78,6 +88,12 @@ public class RunManager {
     private KafkaClients kafka;
     private ObjectStore objectStore;
     private RunRecords records;
+    private RunQueue queue;
+    /** Looks for queued runs and cancel requests; also polls storage for watchers of queued runs. */
+    private ScheduledExecutorService dispatcher;
+    /** Claims on queued runs another trainer holds, kept so that an unrenewed lease's count goes on. */
+    private final Map<String, RunOwnership> claims = new ConcurrentHashMap<>();
+
     private KafkaProducer<byte[], byte[]> producer;
     private Admin admin;
     private RunTrainer trainer;
@@ -113,6 +129,12 @@ public class RunManager {
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
+        queue = new RunQueue(objectStore);
+        dispatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "trainer-queue");
+            thread.setDaemon(true);
+            return thread;
+        });
         leaseSettings = new RunOwnership.Settings(
                 config.lease().ttl(),
                 config.lease().renewInterval(),
@@ -150,6 +172,36 @@ public class RunManager {
         if (config.resumeUnfinished()) {
             resumeUnfinished();
         }
+        long every = config.queuePollInterval().toMillis();
+        dispatcher.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** One look at the queue and at a cancel request for the run in training; never throws. */
+    private void poll() {
+        try {
+            RunHandle current = active;
+            if (current != null && !current.finished()) {
+                if (!current.cancelRequested() && queue.cancelRequested(current.runId())) {
+                    LOG.infof(
+                            "run %s: cancel requested through another trainer, stopping at the next step",
+                            current.runId());
+                    current.cancel();
+                }
+                return;
+            }
+            takeNextQueued();
+        } catch (RuntimeException e) {
+            LOG.warnf(
+                    "could not look at the run queue (trying again in %d ms): %s",
+                    config.queuePollInterval().toMillis(), e.getMessage());
+        }
+    }
+
+    /** After a run ended here: the next queued run, at once rather than at the next poll. */
+    private void dispatchSoon() {
+        if (!dispatcher.isShutdown()) {
+            dispatcher.execute(this::poll);
+        }
     }
 
     /**
@@ -158,6 +210,9 @@ public class RunManager {
      * then are they closed. Its record stays RUNNING: the next process resumes it from that step.
      */
     void onStop(@Observes ShutdownEvent event) {
+        if (dispatcher != null) {
+            dispatcher.shutdownNow();
+        }
         RunHandle current = active;
         boolean training = current != null && !current.finished();
         if (training) {
@@ -189,8 +244,7 @@ public class RunManager {
 
     private void resumeUnfinished() {
         Optional<Run> newest = records.all().stream()
-                .filter(run ->
-                        run.getState() == RunState.RUN_STATE_RUNNING || run.getState() == RunState.RUN_STATE_PENDING)
+                .filter(run -> run.getState() == RunState.RUN_STATE_RUNNING) // PENDING ones wait in the queue
                 .max(Comparator.comparing(run -> Timestamps.toMillis(run.getCreatedAt())));
         newest.ifPresent(run -> {
             LOG.infof("run %s was left %s by an earlier trainer process: resuming it", run.getRunId(), run.getState());
@@ -236,10 +290,11 @@ public class RunManager {
     }
 
     /**
-     * Starts a new run, or resumes the run of that id from its newest complete checkpoint.
+     * Starts a new run, or resumes the run of that id from its newest complete checkpoint; queues it
+     * (PENDING) while this trainer trains another run, or while older runs wait in the queue.
      *
      * @throws InvalidRunSpecException naming the field at fault
-     * @throws TrainerBusyException when another run is training
+     * @throws TrainerBusyException when this trainer is busy and the run is RUNNING under another trainer
      */
     public synchronized Run start(StartRunRequest request) {
         String runId = request.getRunId().isEmpty() ? RunIds.newId() : request.getRunId();
@@ -247,18 +302,9 @@ public class RunManager {
             throw new InvalidRunSpecException("run_id", runId, RunIds.RULE);
         }
         RunHandle current = active;
-        if (current != null && !current.finished()) {
-            if (current.runId().equals(runId)) {
-                return current.run();
-            }
-            if (current.ownership != null && !current.ownership.held()) {
-                throw new TrainerBusyException("this trainer waits to train run " + current.runId() + " ("
-                        + current.run().getProgress().getMessage() + "); it trains one run at a time");
-            }
-            throw new TrainerBusyException("this trainer is training run " + current.runId() + " (step "
-                    + current.run().getProgress().getStep() + "/"
-                    + current.run().getProgress().getTotalSteps()
-                    + "); it trains one run at a time");
+        boolean busy = current != null && !current.finished();
+        if (busy && current.runId().equals(runId)) {
+            return current.run();
         }
         Optional<Run> stored = records.find(runId);
         ResolvedRun resolved;
@@ -278,6 +324,19 @@ public class RunManager {
                 runs.putIfAbsent(runId, new RunHandle(stored.get(), resolve(storedSpec)));
                 return stored.get();
             }
+            if (stored.get().getState() == RunState.RUN_STATE_CANCELLED) {
+                return stored.get(); // cancelled for good: a new run id trains again
+            }
+            if (stored.get().getState() == RunState.RUN_STATE_PENDING) {
+                dispatchSoon();
+                return queued(stored.get());
+            }
+            if (busy && stored.get().getState() == RunState.RUN_STATE_RUNNING) {
+                throw new TrainerBusyException(
+                        "run " + runId + " is RUNNING under " + stored.get().getOwner()
+                                + ", and this trainer trains run " + current.runId()
+                                + " (it trains one run at a time): ask an idle trainer to resume it");
+            }
             resolved = resolve(storedSpec);
             run = stored.get().toBuilder().clearError();
         } else {
@@ -287,6 +346,38 @@ public class RunManager {
                     .setSpec(resolved.spec())
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
         }
+        boolean resumingRunning = stored.isPresent() && stored.get().getState() == RunState.RUN_STATE_RUNNING;
+        if (busy || (!resumingRunning && !queue.runIds().isEmpty())) { // older queued runs go first
+            Run pending = run.setState(RunState.RUN_STATE_PENDING)
+                    .setProgress(RunProgress.newBuilder()
+                            .setRunId(runId)
+                            .setState(RunState.RUN_STATE_PENDING)
+                            .setTotalSteps(resolved.totalSteps())
+                            .setTotalEpochs(resolved.spec().getEpochs())
+                            .setMessage("queued: the first free trainer takes it")
+                            .setAt(Timestamps.fromMillis(System.currentTimeMillis())))
+                    .build();
+            records.save(pending);
+            queue.add(pending);
+            LOG.infof("run %s: queued (%s)", runId, busy ? "this trainer trains run " + current.runId() : "runs wait");
+            if (!busy) {
+                takeNextQueued();
+            }
+            RunHandle started = runs.get(runId);
+            return started != null ? started.run() : queued(records.find(runId).orElse(pending));
+        }
+        RunOwnership ownership = new RunOwnership(
+                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
+        return launch(run, resolved, ownership, ownership.tryAcquire());
+    }
+
+    /**
+     * Trains the run on this trainer: creates its views topic, records it RUNNING (unless {@code holder}
+     * holds it: then the training thread waits for the lease) and hands it to the training thread.
+     */
+    private Run launch(
+            Run.Builder run, ResolvedRun resolved, RunOwnership ownership, Optional<RunOwnership.Holder> holder) {
+        String runId = run.getRunId();
         String viewsTopic = Topics.viewsTopic(runId);
         KafkaRetry.call(retryConfig.backoff(), waits, "create topic " + viewsTopic, () -> {
             Topics.ensure(
@@ -299,9 +390,6 @@ public class RunManager {
             return null;
         });
         // at most one trainer trains a run: a run another trainer holds is waited for on the training thread
-        RunOwnership ownership = new RunOwnership(
-                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
-        Optional<RunOwnership.Holder> holder = ownership.tryAcquire();
         run.setState(RunState.RUN_STATE_RUNNING)
                 .setViewsTopic(viewsTopic)
                 .setOwner(holder.map(RunOwnership.Holder::owner).orElse(identity.owner()))
@@ -329,7 +417,7 @@ public class RunManager {
         handle.ownership = ownership;
         runs.put(runId, handle);
         active = handle;
-        trainer.submit(handle, viewsTopic);
+        trainer.submit(handle, viewsTopic, this::dispatchSoon);
         LOG.infof(
                 "run %s: %s on %s, %d steps of %d pairs%s",
                 runId,
@@ -341,6 +429,143 @@ public class RunManager {
         return handle.run();
     }
 
+    /**
+     * When this trainer is idle: claims the oldest queued run nobody holds and trains it. A queued run
+     * whose record is no longer PENDING (taken and ended elsewhere, cancelled) leaves the queue.
+     */
+    synchronized void takeNextQueued() {
+        RunHandle current = active;
+        if (current != null && !current.finished()) {
+            return;
+        }
+        List<String> queued = queue.runIds();
+        claims.keySet().retainAll(queued);
+        for (String runId : queued) {
+            RunOwnership claim = claims.computeIfAbsent(
+                    runId,
+                    id -> new RunOwnership(
+                            leases, id, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits));
+            Optional<RunOwnership.Holder> holder;
+            try {
+                holder = claim.tryAcquire();
+            } catch (RuntimeException e) { // storage away, or an old claim lost: the next look tries afresh
+                LOG.warnf("run %s: could not claim it from the queue: %s", runId, e.getMessage());
+                claims.remove(runId);
+                continue;
+            }
+            if (holder.isPresent()) {
+                continue; // another trainer claimed it
+            }
+            claims.remove(runId);
+            Optional<Run> stored = records.find(runId);
+            if (stored.isEmpty() || stored.get().getState() != RunState.RUN_STATE_PENDING) {
+                stored.ifPresent(queue::remove);
+                claim.release();
+                continue;
+            }
+            Run run = stored.get();
+            if (queue.cancelRequested(runId)) {
+                saveCancelled(run, "cancelled while queued: never trained");
+                queue.remove(run);
+                claim.release();
+                continue;
+            }
+            try {
+                LOG.infof("run %s: taken from the queue", runId);
+                launch(run.toBuilder().clearError(), resolve(run.getSpec()), claim, Optional.empty());
+            } catch (InvalidRunSpecException e) { // this trainer's roots or limits refuse it: so would it again
+                LOG.errorf("run %s cannot start, marking it FAILED: %s", runId, e.getMessage());
+                markFailed(run, "cannot start: " + e.getMessage());
+                queue.remove(run);
+                claim.release();
+                continue;
+            } catch (RuntimeException e) { // Kafka or storage away: it stays queued, for the next look
+                LOG.errorf(e, "run %s: could not start it from the queue", runId);
+                claim.release();
+                return;
+            }
+            queue.remove(run); // after run.json says RUNNING: a crash before leaves it queued, not lost
+            return;
+        }
+    }
+
+    private Run saveCancelled(Run run, String message) {
+        Run cancelled = run.toBuilder()
+                .setState(RunState.RUN_STATE_CANCELLED)
+                .setCancelRequested(true)
+                .setProgress(run.getProgress().toBuilder()
+                        .setState(RunState.RUN_STATE_CANCELLED)
+                        .setWaitingFor("")
+                        .setQueuePosition(0)
+                        .setMessage(message)
+                        .setAt(Timestamps.fromMillis(System.currentTimeMillis())))
+                .build();
+        records.save(cancelled);
+        LOG.infof("run %s: %s", run.getRunId(), message);
+        return cancelled;
+    }
+
+    /** A queued run with its place in the queue (how many runs are ahead of it). */
+    private Run queued(Run run) {
+        int position = queue.runIds().indexOf(run.getRunId());
+        return run.toBuilder()
+                .setProgress(run.getProgress().toBuilder().setQueuePosition(Math.max(0, position)))
+                .build();
+    }
+
+    /**
+     * Cancels a run: one this trainer trains stops at its next step with a checkpoint and ends
+     * CANCELLED; a queued run, or one no trainer holds, is CANCELLED at once; one another trainer
+     * trains gets a cancel request that trainer acts on within {@code queue-poll-interval}.
+     *
+     * @return the run: CANCELLED, or still RUNNING with {@code cancel_requested} until it stops
+     * @throws UnknownRunException when neither this process nor storage knows the run
+     * @throws RunEndedException when the run already ended
+     */
+    public synchronized Run cancel(String runId) {
+        RunHandle current = active;
+        if (current != null && !current.finished() && current.runId().equals(runId)) {
+            LOG.infof("run %s: cancel requested, stopping at the next step", runId);
+            current.cancel();
+            return current.run();
+        }
+        Run stored = records.find(runId)
+                .or(() -> Optional.ofNullable(runs.get(runId)).map(RunHandle::run))
+                .orElseThrow(() -> new UnknownRunException(runId));
+        if (ended(stored.getState())) {
+            throw new RunEndedException(runId, stored.getState());
+        }
+        queue.requestCancel(runId); // before the claim: a trainer that claims it first sees the request
+        RunOwnership claim = new RunOwnership(
+                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
+        Optional<RunOwnership.Holder> holder = claim.tryAcquire();
+        if (holder.isPresent()) {
+            LOG.infof("run %s: cancel requested; %s", runId, holder.get().describe());
+            return stored.toBuilder().setCancelRequested(true).build();
+        }
+        try {
+            Run now = records.find(runId).orElse(stored);
+            if (ended(now.getState())) {
+                return now;
+            }
+            Run cancelled = saveCancelled(
+                    now,
+                    now.getState() == RunState.RUN_STATE_PENDING
+                            ? "cancelled while queued: never trained"
+                            : "cancelled while no trainer trained it; its checkpoints stay");
+            queue.remove(now);
+            return cancelled;
+        } finally {
+            claim.release();
+        }
+    }
+
+    private static boolean ended(RunState state) {
+        return state == RunState.RUN_STATE_SUCCEEDED
+                || state == RunState.RUN_STATE_FAILED
+                || state == RunState.RUN_STATE_CANCELLED;
+    }
+
     /** @throws UnknownRunException when neither this process nor storage knows the run */
     public Run get(String runId) {
         RunHandle handle = runs.get(runId);
@@ -350,14 +575,34 @@ public class RunManager {
         return records.find(runId).orElseThrow(() -> new UnknownRunException(runId));
     }
 
+    /**
+     * A page of the runs of this process and of object storage in {@code states} (all when empty),
+     * newest first: created_at descending, then run id ascending.
+     *
+     * @throws io.twinview.core.paging.InvalidPageException naming page_size or page_token
+     */
+    public Pages.Page<Run> list(int pageSize, String pageToken, List<RunState> states) {
+        Pages.pageSize(pageSize); // refused before the listing is read
+        String filter = states.stream().map(RunState::name).sorted().distinct().collect(Collectors.joining(","));
+        List<Run> matching = list().stream()
+                .filter(run -> states.isEmpty() || states.contains(run.getState()))
+                .toList();
+        return Pages.page(matching, pageSize, pageToken, filter, RunManager::listKey, Comparator.naturalOrder());
+    }
+
+    /** Sorts as the listing does: newest first (the created-at millis counted down), then run id. */
+    private static String listKey(Run run) {
+        return String.format("%013d", 9_999_999_999_999L - Timestamps.toMillis(run.getCreatedAt())) + "-"
+                + run.getRunId();
+    }
+
     /** Runs of this process and of object storage, newest first. */
     public List<Run> list() {
         Map<String, Run> all = new LinkedHashMap<>();
         records.all().forEach(run -> all.put(run.getRunId(), run));
         runs.values().forEach(handle -> all.put(handle.runId(), handle.run()));
         List<Run> list = new ArrayList<>(all.values());
-        list.sort(Comparator.comparing((Run run) -> Timestamps.toMillis(run.getCreatedAt()))
-                .reversed());
+        list.sort(Comparator.comparing(RunManager::listKey));
         return list;
     }
 
@@ -371,7 +616,64 @@ public class RunManager {
             return handle.watch(watcher);
         }
         Run run = records.find(runId).orElseThrow(() -> new UnknownRunException(runId));
+        if (run.getState() == RunState.RUN_STATE_PENDING) {
+            return watchQueued(runId, watcher);
+        }
         watcher.accept(run.getProgress().toBuilder().setState(run.getState()).build());
         return () -> {};
+    }
+
+    /**
+     * A queued run: a PENDING sample (with its queue position) at every {@code queue-poll-interval}
+     * until a trainer takes it; then this trainer's progress of it, or what the trainer that took it
+     * records, until it ends.
+     */
+    private AutoCloseable watchQueued(String runId, Consumer<RunProgress> watcher) {
+        Object lock = new Object();
+        AutoCloseable[] following = {null};
+        ScheduledFuture<?>[] polling = {null};
+        Runnable look = () -> {
+            synchronized (lock) {
+                if (following[0] != null) {
+                    return;
+                }
+                RunHandle started = runs.get(runId);
+                if (started != null) {
+                    following[0] = started.watch(watcher);
+                    polling[0].cancel(false);
+                    return;
+                }
+                Optional<Run> now;
+                try {
+                    now = records.find(runId)
+                            .map(run -> run.getState() == RunState.RUN_STATE_PENDING ? queued(run) : run);
+                } catch (RuntimeException e) { // storage away: the next look tries again
+                    return;
+                }
+                if (now.isEmpty()) {
+                    return;
+                }
+                Run run = now.get();
+                watcher.accept(
+                        run.getProgress().toBuilder().setState(run.getState()).build());
+                if (ended(run.getState())) {
+                    following[0] = () -> {};
+                    polling[0].cancel(false);
+                }
+            }
+        };
+        synchronized (lock) {
+            polling[0] = dispatcher.scheduleWithFixedDelay(
+                    look, 0, config.queuePollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return () -> {
+            synchronized (lock) {
+                polling[0].cancel(false);
+                if (following[0] != null) {
+                    following[0].close();
+                }
+                following[0] = () -> {};
+            }
+        };
     }
 }

@@ -90,9 +90,18 @@ final class RunTrainer {
         this.backoff = backoff;
     }
 
-    /** Trains the run on the training thread; {@code handle} follows its progress and holds its future. */
-    void submit(RunHandle handle, String viewsTopic) {
-        handle.future = executor.submit(() -> train(handle, viewsTopic));
+    /**
+     * Trains the run on the training thread; {@code handle} follows its progress and holds its future.
+     * {@code afterwards} runs on the training thread once the run ended here (the next queued run).
+     */
+    void submit(RunHandle handle, String viewsTopic, Runnable afterwards) {
+        handle.future = executor.submit(() -> {
+            try {
+                train(handle, viewsTopic);
+            } finally {
+                afterwards.run();
+            }
+        });
     }
 
     /**
@@ -142,7 +151,7 @@ final class RunTrainer {
         RunOwnership ownership = handle.ownership;
         String runId = handle.runId();
         try {
-            while (!handle.preempted()) {
+            while (!handle.preempted() && !handle.cancelRequested()) {
                 Optional<RunOwnership.Holder> holder;
                 try {
                     holder = ownership.tryAcquire();
@@ -183,7 +192,8 @@ final class RunTrainer {
         Optional<Run> stored = records.find(runId);
         if (stored.isPresent()
                 && (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED
-                        || stored.get().getState() == RunState.RUN_STATE_FAILED)) {
+                        || stored.get().getState() == RunState.RUN_STATE_FAILED
+                        || stored.get().getState() == RunState.RUN_STATE_CANCELLED)) {
             Run ended = stored.get();
             LOG.infof(
                     "run %s ended %s under %s while this trainer waited: nothing to train",
@@ -282,13 +292,23 @@ final class RunTrainer {
             if (ownership.lost()) {
                 finalState = RunState.RUN_STATE_STOPPED;
             }
-            endedForGood = outcome.end() != RunExecution.End.PREEMPTED && !ownership.lost();
+            boolean cancelled = handle.cancelRequested() && outcome.end() == RunExecution.End.PREEMPTED;
+            if (cancelled && !ownership.lost()) { // CancelRun: the step is checkpointed, the run ends for good
+                finalState = RunState.RUN_STATE_CANCELLED;
+            }
+            endedForGood = (outcome.end() != RunExecution.End.PREEMPTED || cancelled) && !ownership.lost();
             last = execution.snapshot(finalState).toBuilder()
-                    .setMessage(ownership.lost() ? ownership.lostReason() : outcome.message())
+                    .setMessage(
+                            ownership.lost()
+                                    ? ownership.lostReason()
+                                    : finalState == RunState.RUN_STATE_CANCELLED
+                                            ? "cancelled at step " + outcome.finalStep() + " (checkpoint at step "
+                                                    + execution.lastCheckpointStep() + ")"
+                                            : outcome.message())
                     .setLeaseOwner(ownership.identity().owner())
                     .setLeaseEpoch(ownership.epoch())
                     .build();
-            LOG.infof("run %s: %s", runId, outcome.message());
+            LOG.infof("run %s: %s", runId, last.getMessage());
         } catch (RuntimeException | Error e) {
             error = kafka.explain(e); // a refused Kafka login or ACL names the user and the topic
             if (ownership.lost()) { // another trainer holds the run: its run.json is that trainer's to write
@@ -323,7 +343,7 @@ final class RunTrainer {
                 LOG.errorf(
                         "run %s: could not record that it %s (%s); run.json still says %s",
                         runId,
-                        finalState == RunState.RUN_STATE_FAILED ? "failed: " + error : "succeeded",
+                        finalState == RunState.RUN_STATE_FAILED ? "failed: " + error : "ended " + finalState,
                         e.getMessage(),
                         RunState.RUN_STATE_RUNNING);
             }

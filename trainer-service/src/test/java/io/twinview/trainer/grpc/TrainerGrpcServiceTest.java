@@ -19,6 +19,7 @@ import io.twinview.core.kafka.Topics;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.AugmentTask;
+import io.twinview.proto.v1.CancelRunRequest;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.GetRunRequest;
 import io.twinview.proto.v1.ListRunsRequest;
@@ -228,16 +229,21 @@ class TrainerGrpcServiceTest {
             assertEquals(RunState.RUN_STATE_RUNNING, started.getState(), "StartRun returns the running run");
             assertEquals(8, started.getProgress().getTotalSteps(), "2 epochs x 64 images / 16 = 8 steps");
 
-            StatusRuntimeException busy = assertThrows(
-                    StatusRuntimeException.class,
-                    () -> trainer.startRun(StartRunRequest.newBuilder()
-                            .setRunId("another-run")
-                            .setSpec(spec)
-                            .build()));
+            Run queued = trainer.startRun(StartRunRequest.newBuilder()
+                    .setRunId("another-run")
+                    .setSpec(spec)
+                    .build());
             assertEquals(
-                    Status.Code.FAILED_PRECONDITION,
-                    busy.getStatus().getCode(),
-                    "one run at a time: " + busy.getStatus());
+                    RunState.RUN_STATE_PENDING,
+                    queued.getState(),
+                    "one run at a time: the second waits in the queue: " + queued);
+            assertEquals(
+                    RunState.RUN_STATE_CANCELLED,
+                    trainer.cancelRun(CancelRunRequest.newBuilder()
+                                    .setRunId("another-run")
+                                    .build())
+                            .getState(),
+                    "a queued run is cancelled at once (so this test's metrics count one run only)");
 
             List<RunProgress> progress = new ArrayList<>();
             Iterator<RunProgress> stream = trainer.watchRun(
@@ -324,7 +330,7 @@ class TrainerGrpcServiceTest {
      * clients. It misbehaves as a retried produce and a broken worker would: the first record of every
      * task is sent twice, and one record that is not a ViewBatch goes ahead of the first task's views.
      */
-    private static void actAsWorker(String bootstrap, AtomicBoolean working) {
+    static void actAsWorker(String bootstrap, AtomicBoolean working) {
         KafkaClients kafka = KafkaClients.of(bootstrap);
         try (KafkaConsumer<byte[], byte[]> consumer =
                         kafka.tasksConsumer("test-worker-tasks", "test-worker", Duration.ofSeconds(45));
