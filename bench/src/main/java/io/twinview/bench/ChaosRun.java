@@ -527,7 +527,8 @@ final class ChaosRun {
         RunState state = run.getState();
         return state == RunState.RUN_STATE_SUCCEEDED
                 || state == RunState.RUN_STATE_FAILED
-                || state == RunState.RUN_STATE_STOPPED;
+                || state == RunState.RUN_STATE_STOPPED
+                || state == RunState.RUN_STATE_CANCELLED;
     }
 
     static String describe(Run run) {

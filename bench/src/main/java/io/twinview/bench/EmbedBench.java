@@ -70,7 +70,7 @@ final class EmbedBench implements Callable<Integer> {
                 "p50 ms",
                 "p99 ms");
         record Setup(EncoderKind kind, int size) {}
-        for (Setup setup : List.of(new Setup(EncoderKind.SMALL, 32), new Setup(EncoderKind.RESNET18, 96))) {
+        for (Setup setup : List.of(new Setup(EncoderKind.SMALL, 32), new Setup(EncoderKind.RESNET18_IMAGENET, 96))) {
             EncoderRef ref = new EncoderRef("bench", 1, setup.kind(), 0, setup.size());
             try (EncoderCache cache = new EncoderCache(1)) {
                 DynamicBatcher.Forward forward = (encoder, pixels, count) -> {

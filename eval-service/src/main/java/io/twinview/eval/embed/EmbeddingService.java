@@ -211,7 +211,7 @@ public class EmbeddingService {
         RunSpec spec = manifest.getSpec();
         EncoderKind kind;
         try {
-            kind = EncoderKind.fromKey(spec.getEncoder());
+            kind = EncoderKind.stored(spec.getEncoder());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("checkpoint " + runId + " step " + step + ": " + e.getMessage(), e);
         }

@@ -239,7 +239,7 @@ class EmbedGrpcServiceTest {
     private static float[][] probeFeatures(ImageDataset data) {
         RunSpec spec = TestCheckpoints.spec();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block encoder = Encoders.create(EncoderKind.fromKey(spec.getEncoder()), spec.getSeed(), 32, manager);
+            Block encoder = Encoders.create(EncoderKind.stored(spec.getEncoder()), spec.getSeed(), 32, manager);
             BlockParameters.load(encoder, TestCheckpoints.initialEncoder(spec), manager);
             Features features = new FeatureExtractor().extract(encoder, data, manager);
             return features.values();
