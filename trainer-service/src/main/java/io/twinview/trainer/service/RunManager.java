@@ -165,7 +165,9 @@ public class RunManager {
                 records,
                 List.of(new TrainerMetrics(meterRegistry, waits)),
                 waits,
-                retryConfig.backoff());
+                retryConfig.backoff(),
+                storageConfig.settings(),
+                datasets);
     }
 
     void onStart(@Observes StartupEvent event) {
