@@ -14,7 +14,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,7 +27,7 @@ import java.util.Optional;
  *
  * @param uri     the place as the spec names it
  * @param sha256  hex SHA-256 of the file's bytes: what the weights are, wherever they were read from
- * @param tensors the file's tensors by torchvision key
+ * @param tensors the file's tensors by torchvision key, in file order
  */
 public record InitialWeights(String uri, String sha256, Map<String, Safetensors.Tensor> tensors) {
 
@@ -35,7 +37,7 @@ public record InitialWeights(String uri, String sha256, Map<String, Safetensors.
     private static final String S3 = "s3://";
 
     public InitialWeights {
-        tensors = Map.copyOf(tensors);
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors)); // file order: errors name the first key
     }
 
     /**
