@@ -25,9 +25,14 @@ final class Reports {
                 "                  k-NN top-1  top-5   linear top-1  top-5   (k=%d, T=%.2f)%n",
                 r.getKnnK(), r.getKnnTemperature()));
         s.append(row(r.getMethod() + " (SSL)", r.getSsl()));
-        s.append(row("random init", r.getRandomInit()));
+        boolean imported = r.getBaseline().startsWith("initial weights");
+        s.append(row(imported ? "initial weights" : "random init", r.getRandomInit()));
+        if (imported) {
+            s.append(String.format("  baseline: %s%n", r.getBaseline()));
+        }
         s.append(String.format(
-                "  gain over random init: k-NN %+.1f points, linear %+.1f points%n",
+                "  gain over " + (imported ? "initial weights" : "random init")
+                        + ": k-NN %+.1f points, linear %+.1f points%n",
                 100 * (r.getSsl().getKnnTop1() - r.getRandomInit().getKnnTop1()),
                 100 * (r.getSsl().getLinearTop1() - r.getRandomInit().getLinearTop1())));
         if (r.hasTrainingMonitors() && r.getTrainingMonitors().getEmbeddingDim() > 0) {

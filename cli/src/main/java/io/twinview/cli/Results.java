@@ -35,7 +35,8 @@ final class Results {
                 .put("linear_top1", report.getSsl().getLinearTop1())
                 .put("linear_top5", report.getSsl().getLinearTop5())
                 .put("random_knn_top1", report.getRandomInit().getKnnTop1())
-                .put("random_linear_top1", report.getRandomInit().getLinearTop1());
+                .put("random_linear_top1", report.getRandomInit().getLinearTop1())
+                .put("baseline", report.getBaseline());
     }
 
     /** Where a checkpoint's manifest is, as an S3 URI. */

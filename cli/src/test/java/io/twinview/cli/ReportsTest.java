@@ -46,4 +46,28 @@ class ReportsTest {
         assertTrue(table.contains("simclr (SSL)") && table.contains("50.0%"), "the usual table: " + table);
         assertFalse(table.contains("FAILED"), "not marked failed: " + table);
     }
+
+    @Test
+    void anImportedRunsBaselineIsLabelledAsItsInitialWeights() {
+        EvalReport imported = EvalReport.newBuilder()
+                .setRunId("r-2")
+                .setStep(4)
+                .setMethod("byol")
+                .setSsl(ProbeScores.newBuilder().setKnnTop1(0.6))
+                .setRandomInit(ProbeScores.newBuilder().setKnnTop1(0.4))
+                .setBaseline("initial weights s3://weights/resnet18.safetensors")
+                .setAttempts(1)
+                .build();
+
+        String table = Reports.table(imported);
+
+        assertTrue(
+                table.contains("initial weights   ") && table.contains("40.0%"),
+                "the baseline row is named initial weights: " + table);
+        assertTrue(
+                table.contains("baseline: initial weights s3://weights/resnet18.safetensors"),
+                "the file it came from is named: " + table);
+        assertTrue(table.contains("gain over initial weights: k-NN +20.0 points"), "the gain is over them: " + table);
+        assertFalse(table.contains("random init"), "no random-init wording for an imported run: " + table);
+    }
 }

@@ -13,6 +13,7 @@ import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.service.EvaluationService;
 import io.twinview.stack.LocalStack;
 import java.time.Duration;
+import java.util.Map;
 
 /** The eval-service's settings and an evaluation service outside CDI, on a stack a test holds. */
 public final class TestEvaluations {
@@ -21,9 +22,15 @@ public final class TestEvaluations {
 
     /** Every setting the eval-service reads, with the stack's endpoints and keys and the defaults for the rest. */
     public static SmallRyeConfig config(LocalStack stack) {
+        return config(stack, Map.of());
+    }
+
+    /** {@link #config(LocalStack)} with {@code overrides} over the stack's settings (e.g. twinview.datasets.roots). */
+    public static SmallRyeConfig config(LocalStack stack, Map<String, String> overrides) {
         return new SmallRyeConfigBuilder()
                 .withConverter(Duration.class, 100, new DurationConverter()) // as Quarkus reads "10m"
                 .withSources(new PropertiesConfigSource(stack.config(), "stack", 400))
+                .withSources(new PropertiesConfigSource(overrides, "test", 500))
                 .withMapping(EvalConfig.class)
                 .withMapping(StorageConfig.class)
                 .withMapping(DatasetsConfig.class)

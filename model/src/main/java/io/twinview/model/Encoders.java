@@ -22,6 +22,23 @@ public final class Encoders {
         return encoder;
     }
 
+    /**
+     * A new encoder with the given weights: built and initialised as {@link #create(EncoderKind, long,
+     * int, NDManager)}, then every parameter and BN statistic replaced by the file's
+     * ({@link EncoderWeights#load}).
+     *
+     * @param weights null for the seeded random init
+     * @throws IllegalArgumentException naming the first key that is missing, unknown or of another shape
+     */
+    public static Block create(
+            EncoderKind kind, long runSeed, int imageSize, NDManager manager, InitialWeights weights) {
+        Block encoder = create(kind, runSeed, imageSize, manager);
+        if (weights != null) {
+            EncoderWeights.load(kind, encoder, weights.tensors());
+        }
+        return encoder;
+    }
+
     /** Initialises any block (heads, predictors) from a seed, weights by {@link SeededInitializer}. */
     public static void initialize(Block block, long seed, Shape inputShape, NDManager manager) {
         block.setInitializer(new SeededInitializer(seed), Parameter.Type.WEIGHT);

@@ -27,4 +27,14 @@ public record DatasetPolicy(DatasetRoots roots, DatasetLimits limits) {
     public void checkRoots(String uri) {
         roots.check(DatasetUri.parse(uri, limits));
     }
+
+    /**
+     * Checks a local file path or an {@code s3://bucket/key} object that is not a dataset (a run's
+     * initial weights) against the roots, as {@link DatasetRoots#checkPlace}.
+     *
+     * @throws DatasetAccessException naming the place and the allowed roots
+     */
+    public void checkPlace(String place) {
+        roots.checkPlace(place);
+    }
 }

@@ -112,6 +112,16 @@ public final class DatasetRoots {
         check(DatasetUri.parse(uri));
     }
 
+    /**
+     * Checks a place that is not a dataset URI against the same roots and rules: a local file path or an
+     * {@code s3://bucket/key} object (a run's initial weights).
+     *
+     * @throws DatasetAccessException naming the place and the allowed roots
+     */
+    public void checkPlace(String place) {
+        check(new DatasetUri(place, "", place.strip(), java.util.Map.of(), DatasetLimits.DEFAULTS));
+    }
+
     void check(DatasetUri uri) {
         if (any || uri.scheme().equals(SyntheticShapes.SCHEME)) {
             return; // a synthetic URI with a path is refused by its format, and reads nothing
@@ -206,8 +216,9 @@ public final class DatasetRoots {
     }
 
     private DatasetAccessException refused(DatasetUri uri, String why) {
-        return new DatasetAccessException("dataset URI '" + uri.text() + "' is not allowed: " + why
-                + "; allowed roots: " + describe() + " (" + SETTING + ")");
+        String what = uri.scheme().isEmpty() ? "'" + uri.text() + "'" : "dataset URI '" + uri.text() + "'";
+        return new DatasetAccessException(
+                what + " is not allowed: " + why + "; allowed roots: " + describe() + " (" + SETTING + ")");
     }
 
     private static boolean inCheckpoints(String key) {

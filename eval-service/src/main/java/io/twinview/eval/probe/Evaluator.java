@@ -7,6 +7,7 @@ import io.twinview.core.monitor.CollapseMonitor;
 import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
+import io.twinview.model.InitialWeights;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,9 +17,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Probes a checkpoint's frozen encoder and the same architecture as the run began (its seed,
- * untrained) with the k-NN and linear probes on one labelled train/test pair.
+ * untrained; or the initial weights its spec imported) with the k-NN and linear probes on one
+ * labelled train/test pair.
  *
- * <p>The random-init baseline depends only on {@link BaselineKey} (encoder, seed, image size, the
+ * <p>The baseline depends only on {@link BaselineKey} (encoder, seed, image size, initial weights, the
  * two sets, k), so it is computed once per key and kept in a bounded in-memory cache: a run's later
  * checkpoints reuse it. Not thread-safe for concurrent {@link #evaluate} calls (the service runs
  * one at a time); the cache itself is.
@@ -31,6 +33,8 @@ public final class Evaluator {
      * @param encoderParameters the checkpoint's encoder, {@link BlockParameters#toBytes} of a block of
      *                          {@code encoder} initialised at {@code imageSize}
      * @param k                 k of the k-NN probe
+     * @param initialWeights    the weights the run's encoder started from (RunSpec {@code initial_weights}),
+     *                          probed as the baseline; null when it started from its seed
      */
     public record Input(
             EncoderKind encoder,
@@ -39,7 +43,8 @@ public final class Evaluator {
             byte[] encoderParameters,
             ImageDataset train,
             ImageDataset test,
-            int k) {
+            int k,
+            InitialWeights initialWeights) {
         public Input {
             Objects.requireNonNull(encoder, "encoder");
             Objects.requireNonNull(encoderParameters, "encoderParameters");
@@ -47,19 +52,49 @@ public final class Evaluator {
             Objects.requireNonNull(test, "test");
         }
 
+        /** A run that started from its seed. */
+        public Input(
+                EncoderKind encoder,
+                long seed,
+                int imageSize,
+                byte[] encoderParameters,
+                ImageDataset train,
+                ImageDataset test,
+                int k) {
+            this(encoder, seed, imageSize, encoderParameters, train, test, k, null);
+        }
+
         public BaselineKey baselineKey() {
-            return new BaselineKey(encoder.key(), seed, imageSize, train.uri(), test.uri(), k);
+            String weights = initialWeights == null ? "" : initialWeights.uri() + "@sha256:" + initialWeights.sha256();
+            return new BaselineKey(encoder.key(), seed, imageSize, weights, train.uri(), test.uri(), k);
+        }
+
+        /** How the report names the baseline: {@code random init (seed N)} or {@code initial weights URI}. */
+        public String baselineLabel() {
+            return initialWeights == null ? randomInitLabel(seed) : initialWeights.label();
         }
     }
 
-    /** What the random-init scores depend on. */
-    public record BaselineKey(String encoder, long seed, int imageSize, String trainUri, String testUri, int k) {}
+    /** The label of the seeded baseline. */
+    public static String randomInitLabel(long seed) {
+        return "random init (seed " + seed + ")";
+    }
+
+    /**
+     * What the baseline scores depend on.
+     *
+     * @param initialWeights the initial weights' URI and SHA-256 ({@code URI@sha256:HEX}), empty for the seeded init
+     */
+    public record BaselineKey(
+            String encoder, long seed, int imageSize, String initialWeights, String trainUri, String testUri, int k) {}
 
     /**
      * @param linearL2          the L2 chosen for the checkpoint's linear probe
      * @param k                 neighbours the k-NN probe used (k capped at the train size)
+     * @param randomInit        the baseline's scores: the encoder as the run began ({@code baseline} names it)
      * @param baselineCached    whether {@code randomInit} came from the cache
      * @param seconds           wall time of the whole evaluation
+     * @param baseline          {@code random init (seed N)} or {@code initial weights URI}
      */
     public record Outcome(
             Scores ssl,
@@ -72,7 +107,37 @@ public final class Evaluator {
             double temperature,
             boolean baselineCached,
             double seconds,
-            CollapseMonitor.Reading featureMonitors) {}
+            CollapseMonitor.Reading featureMonitors,
+            String baseline) {
+
+        /** An outcome without a baseline label. */
+        public Outcome(
+                Scores ssl,
+                Scores randomInit,
+                double linearL2,
+                int featureDim,
+                int trainSamples,
+                int testSamples,
+                int k,
+                double temperature,
+                boolean baselineCached,
+                double seconds,
+                CollapseMonitor.Reading featureMonitors) {
+            this(
+                    ssl,
+                    randomInit,
+                    linearL2,
+                    featureDim,
+                    trainSamples,
+                    testSamples,
+                    k,
+                    temperature,
+                    baselineCached,
+                    seconds,
+                    featureMonitors,
+                    "");
+        }
+    }
 
     private final FeatureExtractor extractor;
     private final LinearProbe linearProbe;
@@ -137,8 +202,9 @@ public final class Evaluator {
                 randomInit = cached.get();
             } else {
                 try (NDManager baselineManager = manager.newSubManager()) {
-                    Block initial = Encoders.create(input.encoder(), input.seed(), input.imageSize(), baselineManager);
-                    randomInit = probe("random init", initial, input, knn, baselineManager)
+                    Block initial = Encoders.create(
+                            input.encoder(), input.seed(), input.imageSize(), baselineManager, input.initialWeights());
+                    randomInit = probe(input.baselineLabel(), initial, input, knn, baselineManager)
                             .scores();
                 }
                 rememberBaseline(key, randomInit);
@@ -155,7 +221,8 @@ public final class Evaluator {
                     temperature,
                     cached.isPresent(),
                     seconds,
-                    ssl.featureMonitors());
+                    ssl.featureMonitors(),
+                    input.baselineLabel());
         }
     }
 

@@ -13,6 +13,7 @@ import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.config.DatasetsConfig;
 import io.twinview.core.config.RetryConfig;
 import io.twinview.core.config.StorageConfig;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.paging.Pages;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.ObjectStore;
@@ -20,6 +21,7 @@ import io.twinview.core.storage.StorageSettings;
 import io.twinview.eval.config.EvalConfig;
 import io.twinview.eval.probe.Evaluator;
 import io.twinview.eval.storage.ReportStore;
+import io.twinview.model.InitialWeights;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.EvaluateRequest;
 import io.twinview.proto.v1.RunSpec;
@@ -79,6 +81,9 @@ public class EvaluationService {
     private CheckpointStore checkpoints;
     private ReportStore reports;
     private RequestResolver requests;
+    /** Where evaluation sets and a run's initial weights may be read from ({@code twinview.datasets.*}). */
+    private DatasetPolicy datasetPolicy;
+
     private ExecutorService executor;
     private final Evaluator evaluator = new Evaluator();
 
@@ -112,8 +117,8 @@ public class EvaluationService {
         objectStore.ensureBucket();
         checkpoints = new CheckpointStore(objectStore);
         reports = new ReportStore(objectStore);
-        requests = new RequestResolver(
-                checkpoints, objectStore.bucket(), storage, config.knnK(), datasetsConfig.policy(objectStore.bucket()));
+        datasetPolicy = datasetsConfig.policy(objectStore.bucket());
+        requests = new RequestResolver(checkpoints, objectStore.bucket(), storage, config.knnK(), datasetPolicy);
         executor = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "eval-probe"));
         executor.submit(() -> {
             try {
@@ -322,7 +327,8 @@ public class EvaluationService {
                 checkpoint.object("encoder"),
                 resolved.train(),
                 resolved.test(),
-                resolved.k());
+                resolved.k(),
+                initialWeights(id, spec));
         rememberStoredBaseline(input, id);
         if (resolved.train().height() != imageSize || resolved.train().width() != imageSize) {
             LOG.infof(
@@ -364,6 +370,32 @@ public class EvaluationService {
         return report;
     }
 
+    /**
+     * The weights the run's encoder started from, read with this service's storage settings and dataset
+     * roots; null when the spec names none, or when they cannot be read any more (the baseline is then the
+     * seeded encoder, and the report says so).
+     */
+    private InitialWeights initialWeights(ReportId id, RunSpec spec) {
+        if (spec.getInitialWeights().isEmpty()) {
+            return null;
+        }
+        try {
+            return InitialWeights.read(spec.getInitialWeights(), storageConfig.settings(), datasetPolicy);
+        } catch (IllegalArgumentException e) {
+            LOG.warnf(
+                    "%s: the run's initial_weights cannot be read (%s); the baseline is the seeded encoder",
+                    id, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Whether a stored report's random_init is this input's baseline: reports without a label had the seed's. */
+    private static boolean sameBaseline(EvalReport report, Evaluator.Input input) {
+        return report.getBaseline().isEmpty()
+                ? input.initialWeights() == null
+                : report.getBaseline().equals(input.baselineLabel());
+    }
+
     /** Seeds the baseline cache from a stored report of the same run and request (e.g. after a restart). */
     private void rememberStoredBaseline(Evaluator.Input input, ReportId id) {
         if (evaluator.cachedBaseline(input.baselineKey()).isPresent()) {
@@ -372,6 +404,7 @@ public class EvaluationService {
         try {
             for (EvalReport other : reports.sameRequest(id)) {
                 if (other.hasRandomInit()
+                        && sameBaseline(other, input)
                         && other.getEvalTrainUri().equals(input.train().uri())
                         && other.getEvalTestUri().equals(input.test().uri())
                         && other.getEncoder().equals(input.encoder().key())) {

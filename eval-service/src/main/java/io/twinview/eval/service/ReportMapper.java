@@ -43,6 +43,7 @@ final class ReportMapper {
                 .setKnnTemperature(outcome.temperature())
                 .setSsl(toProto(outcome.ssl()))
                 .setRandomInit(toProto(outcome.randomInit()))
+                .setBaseline(outcome.baseline())
                 .setLinearL2(outcome.linearL2())
                 .setWallSeconds(wallSeconds)
                 .setCreatedAt(Timestamps.fromMillis(createdAtMillis))

@@ -12,6 +12,7 @@ import io.twinview.core.data.EvalSplits;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.EncoderKind;
+import io.twinview.model.InitialWeights;
 import io.twinview.proto.v1.OptimizerSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.trainer.method.InvalidSettingException;
@@ -164,6 +165,9 @@ public final class RunSpecs {
                             + ", batch_size at most " + limits.maxBatchPixels() / ((long) imageSize * imageSize));
         }
         spec.setImageSize(imageSize);
+        if (!requested.getInitialWeights().isEmpty()) {
+            checkInitialWeights(requested.getInitialWeights(), encoder, imageSize, storage, datasets);
+        }
 
         spec.setOptimizer(resolveOptimizer(requested.getOptimizer(), defaults.optimizer(), epochs));
         resolveMethodSettings(spec, requested, definition, new RunShape(encoder, batch));
@@ -214,6 +218,32 @@ public final class RunSpecs {
         spec.setRetention(retention.resolve(requested.getRetention()));
 
         return new ResolvedRun(spec.build(), dataset.size(), totalSteps, note);
+    }
+
+    /**
+     * The spec's initial weights exist under the dataset roots, parse, and fit the resolved encoder key
+     * by key.
+     */
+    private static void checkInitialWeights(
+            String uri, EncoderKind encoder, int imageSize, StorageSettings storage, DatasetPolicy datasets) {
+        try {
+            initialWeights(uri, storage, datasets).check(encoder, imageSize);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunSpecException(
+                    "initial_weights",
+                    uri,
+                    e.getMessage() + " (a safetensors file of encoder " + encoder.key()
+                            + " under torchvision names, as `twinview export --format safetensors` writes)");
+        }
+    }
+
+    /**
+     * Reads the initial weights a spec names, from a local path under the dataset roots or from object storage.
+     *
+     * @throws IllegalArgumentException naming the value and why it cannot be read
+     */
+    public static InitialWeights initialWeights(String uri, StorageSettings storage, DatasetPolicy datasets) {
+        return InitialWeights.read(uri, storage, datasets);
     }
 
     private static void resolveEvalSet(
@@ -336,8 +366,18 @@ public final class RunSpecs {
         return Methods.get(spec.getMethod()).settings(spec);
     }
 
-    /** The learner a resolved spec trains with, on {@code device}. */
+    /** The learner a resolved spec trains with, on {@code device}, its encoder seeded (no initial weights read). */
     public static Learner.Config learnerConfig(RunSpec spec, Device device) {
+        return learnerConfig(spec, device, null);
+    }
+
+    /**
+     * The learner a resolved spec trains with, on {@code device}.
+     *
+     * @param initialWeights the spec's {@code initial_weights} as read, for a run that starts fresh; null for
+     *                       the seeded encoder (also for a run that resumes: its checkpoint has the weights)
+     */
+    public static Learner.Config learnerConfig(RunSpec spec, Device device, InitialWeights initialWeights) {
         return new Learner.Config(
                 spec.getMethod(),
                 EncoderKind.stored(spec.getEncoder()),
@@ -346,7 +386,8 @@ public final class RunSpecs {
                 methodSettings(spec),
                 optimizer(spec),
                 device,
-                spec.getThreads());
+                spec.getThreads(),
+                initialWeights);
     }
 
     /** The optimizer of a resolved spec. */

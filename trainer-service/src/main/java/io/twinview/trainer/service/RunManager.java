@@ -165,7 +165,9 @@ public class RunManager {
                 records,
                 List.of(new TrainerMetrics(meterRegistry, waits)),
                 waits,
-                retryConfig.backoff());
+                retryConfig.backoff(),
+                storageConfig.settings(),
+                datasets);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -290,6 +292,25 @@ public class RunManager {
     }
 
     /**
+     * A stored run's spec resolved again without reading its initial weights: they were checked when it
+     * was submitted, a run that resumes takes its weights from its checkpoint, and one that starts fresh
+     * reads them when it starts (failing then, naming the file, if it is gone).
+     */
+    private ResolvedRun resolveStored(RunSpec stored) {
+        if (stored.getInitialWeights().isEmpty()) {
+            return resolve(stored);
+        }
+        ResolvedRun resolved = resolve(stored.toBuilder().clearInitialWeights().build());
+        return new ResolvedRun(
+                resolved.spec().toBuilder()
+                        .setInitialWeights(stored.getInitialWeights())
+                        .build(),
+                resolved.datasetSize(),
+                resolved.totalSteps(),
+                resolved.note());
+    }
+
+    /**
      * Starts a new run, or resumes the run of that id from its newest complete checkpoint; queues it
      * (PENDING) while this trainer trains another run, or while older runs wait in the queue.
      *
@@ -321,7 +342,7 @@ public class RunManager {
                 }
             }
             if (stored.get().getState() == RunState.RUN_STATE_SUCCEEDED) {
-                runs.putIfAbsent(runId, new RunHandle(stored.get(), resolve(storedSpec)));
+                runs.putIfAbsent(runId, new RunHandle(stored.get(), resolveStored(storedSpec)));
                 return stored.get();
             }
             if (stored.get().getState() == RunState.RUN_STATE_CANCELLED) {
@@ -337,7 +358,7 @@ public class RunManager {
                                 + ", and this trainer trains run " + current.runId()
                                 + " (it trains one run at a time): ask an idle trainer to resume it");
             }
-            resolved = resolve(storedSpec);
+            resolved = resolveStored(storedSpec);
             run = stored.get().toBuilder().clearError();
         } else {
             resolved = resolve(request.getSpec());

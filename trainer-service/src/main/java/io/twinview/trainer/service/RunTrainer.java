@@ -5,11 +5,14 @@ import ai.djl.engine.Engine;
 import com.google.protobuf.util.Timestamps;
 import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.checkpoint.CheckpointStore;
+import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.kafka.KafkaClients;
 import io.twinview.core.kafka.Topics;
 import io.twinview.core.retry.Backoff;
 import io.twinview.core.retry.Waits;
 import io.twinview.core.storage.StorageException;
+import io.twinview.core.storage.StorageSettings;
+import io.twinview.model.InitialWeights;
 import io.twinview.proto.v1.Run;
 import io.twinview.proto.v1.RunProgress;
 import io.twinview.proto.v1.RunSpec;
@@ -61,6 +64,8 @@ final class RunTrainer {
     private final Waits waits;
     private final ViewsTopicCleanup viewsTopics;
     private final Backoff backoff;
+    private final StorageSettings storage;
+    private final DatasetPolicy datasets;
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "trainer-run"));
 
@@ -69,6 +74,7 @@ final class RunTrainer {
      * @param listeners added to every run after the standard ones (metrics)
      * @param waits what the service's clients are waiting out: every run's progress shows it
      * @param backoff how long the run's Kafka calls wait out an absent broker ({@code twinview.retry.*})
+     * @param storage and {@code datasets}: where a run's initial weights are read from
      */
     RunTrainer(
             TrainerConfig config,
@@ -78,7 +84,9 @@ final class RunTrainer {
             RunRecords records,
             List<RunListener> listeners,
             Waits waits,
-            Backoff backoff) {
+            Backoff backoff,
+            StorageSettings storage,
+            DatasetPolicy datasets) {
         this.config = config;
         this.kafka = kafka;
         this.producer = producer;
@@ -88,6 +96,8 @@ final class RunTrainer {
         this.waits = waits;
         this.viewsTopics = new ViewsTopicCleanup(kafka, Duration.ofSeconds(30));
         this.backoff = backoff;
+        this.storage = storage;
+        this.datasets = datasets;
     }
 
     /**
@@ -221,6 +231,31 @@ final class RunTrainer {
         return true;
     }
 
+    private Optional<Checkpoint> latestCheckpoint(String runId) {
+        return checkpoints
+                .latest(runId, WITH_SAMPLES)
+                .or(() -> checkpoints.latest(runId, ALL_OBJECTS)); // one written before the sample account
+    }
+
+    /**
+     * The spec's initial weights for a run that starts fresh; null when it names none, or when it resumes:
+     * its checkpoint has the weights, and the file is never read again.
+     *
+     * @throws IllegalStateException when the file, checked at submission, cannot be read or used now
+     */
+    private InitialWeights initialWeights(String runId, RunSpec spec) {
+        if (spec.getInitialWeights().isEmpty() || latestCheckpoint(runId).isPresent()) {
+            return null;
+        }
+        try {
+            InitialWeights weights = RunSpecs.initialWeights(spec.getInitialWeights(), storage, datasets);
+            LOG.infof("run %s: the encoder starts from %s (sha256 %s)", runId, weights.uri(), weights.sha256());
+            return weights;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("initial_weights cannot be used: " + e.getMessage(), e);
+        }
+    }
+
     /** Sleeps {@code duration}, or less when the process begins to shut down. */
     private static void pause(Duration duration, RunHandle handle) {
         long end = System.nanoTime() + duration.toNanos();
@@ -246,7 +281,7 @@ final class RunTrainer {
         String error = null;
         RunState finalState;
         boolean endedForGood; // succeeded, failed or cancelled: not preempted, which the next process resumes
-        try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device()));
+        try (Learner learner = new Learner(RunSpecs.learnerConfig(spec, device(), initialWeights(runId, spec)));
                 KafkaViewSource views = new KafkaViewSource(kafka, viewsTopic);
                 KafkaWorkerProbe workers = new KafkaWorkerProbe(kafka, config.augmentGroup())) {
             TaskPlan plan = new TaskPlan(
@@ -277,9 +312,7 @@ final class RunTrainer {
             if (ownership.lost()) {
                 execution.cancel();
             }
-            Optional<Checkpoint> checkpoint = checkpoints
-                    .latest(runId, WITH_SAMPLES)
-                    .or(() -> checkpoints.latest(runId, ALL_OBJECTS)); // one written before the sample account
+            Optional<Checkpoint> checkpoint = latestCheckpoint(runId);
             if (checkpoint.isPresent()) {
                 execution.resumeFrom(checkpoint.get());
                 handle.setResumedFrom(checkpoint.get().manifest().getStep());

@@ -21,6 +21,7 @@ import io.twinview.model.BlockParameters;
 import io.twinview.model.EncoderKind;
 import io.twinview.model.Encoders;
 import io.twinview.model.ImageTensors;
+import io.twinview.model.InitialWeights;
 import io.twinview.proto.v1.HeadBlock;
 import io.twinview.proto.v1.HeadsState;
 import io.twinview.trainer.method.MethodContext;
@@ -46,6 +47,8 @@ public final class Learner implements Stepper, AutoCloseable {
     /**
      * @param settings the method's own settings message, resolved (a field of RunSpec's method_settings)
      * @param threads PyTorch intra-op threads to train with (RunSpec {@code threads}); 0 leaves the engine's
+     * @param initialWeights the encoder's starting weights (RunSpec {@code initial_weights}), null for the
+     *                       seeded init; target networks start as copies of the encoder either way
      */
     public record Config(
             String method,
@@ -55,7 +58,21 @@ public final class Learner implements Stepper, AutoCloseable {
             Message settings,
             OptimizerConfig optimizer,
             Device device,
-            int threads) {
+            int threads,
+            InitialWeights initialWeights) {
+
+        /** The seeded encoder. */
+        public Config(
+                String method,
+                EncoderKind encoder,
+                int imageSize,
+                long seed,
+                Message settings,
+                OptimizerConfig optimizer,
+                Device device,
+                int threads) {
+            this(method, encoder, imageSize, seed, settings, optimizer, device, threads, null);
+        }
 
         /** The engine's threads. */
         public Config(
@@ -66,7 +83,7 @@ public final class Learner implements Stepper, AutoCloseable {
                 Message settings,
                 OptimizerConfig optimizer,
                 Device device) {
-            this(method, encoder, imageSize, seed, settings, optimizer, device, 0);
+            this(method, encoder, imageSize, seed, settings, optimizer, device, 0, null);
         }
     }
 
@@ -91,7 +108,8 @@ public final class Learner implements Stepper, AutoCloseable {
             useThreads(config.threads());
         }
         this.manager = NDManager.newBaseManager(config.device());
-        Block encoder = Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager);
+        Block encoder =
+                Encoders.create(config.encoder(), config.seed(), config.imageSize(), manager, config.initialWeights());
         this.method = Methods.get(config.method())
                 .create(
                         new MethodContext(config.encoder(), encoder, config.imageSize(), config.seed(), manager),
