@@ -74,8 +74,9 @@ public interface EvalConfig {
         int maxBatch();
 
         /**
-         * How long the first waiting call waits for others to join its forward pass. Default 5 ms
-         * ({@code 5ms}).
+         * The longest the first waiting call waits for others to join its forward pass. It waits only
+         * while fewer calls wait than the checkpoint's previous pass served (a lone caller never waits).
+         * Default 5 ms ({@code 5ms}).
          */
         @WithDefault("5ms")
         Duration maxDelay();

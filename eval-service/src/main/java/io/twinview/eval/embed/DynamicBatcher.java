@@ -3,8 +3,10 @@ package io.twinview.eval.embed;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -16,10 +18,18 @@ import org.jboss.logging.Logger;
 
 /**
  * Collects the images of concurrent callers of the same encoder into forward passes of at most
- * {@code maxBatch} images: the first waiting call waits at most {@code maxDelay} for others to join
- * (Triton's and TorchServe's dynamic batching). One thread runs every forward pass: on a CPU,
- * PyTorch's intra-op threads already use the cores. Off ({@code batching = false}), each call is a
- * pass of its own, in arrival order.
+ * {@code maxBatch} images (Triton's and TorchServe's dynamic batching). A pass goes as soon as
+ * {@code maxBatch} images wait, or as many calls wait as the encoder's previous pass served, or the
+ * first waiting call has waited {@code maxDelay}, whichever comes first.
+ *
+ * <p>Deviation from a fixed queue delay, and why: waiting the whole delay for company that cannot come
+ * costs every call of a lone caller the delay (measured: 1.5 ms calls became 7.7 ms at 5 ms), and
+ * costs a steady group of callers the delay on every pass. The previous pass's call count is the
+ * observed concurrency: a lone caller never waits, a group of 32 waits only until the 32 are back,
+ * and a group that shrank waits the delay once and then expects fewer.
+ *
+ * <p>One thread runs every forward pass: on a CPU, PyTorch's intra-op threads already use the cores.
+ * Off ({@code batching = false}), each call is a pass of its own, in arrival order.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -39,6 +49,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
     private record Job(EncoderRef encoder, List<byte[]> images, long arrived, CompletableFuture<Result> result) {}
 
+    private static final int REMEMBERED_ENCODERS = 64;
+
     private final Forward forward;
     private final boolean batching;
     private final int maxBatch;
@@ -46,6 +58,17 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final LinkedList<Job> queue = new LinkedList<>();
+    /**
+     * Calls in each encoder's previous pass: the company the next pass waits for (guarded by lock).
+     * Bounded: an encoder not served among the last {@value #REMEMBERED_ENCODERS} starts again at one.
+     */
+    private final Map<EncoderRef, Integer> previousCalls = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<EncoderRef, Integer> eldest) {
+            return size() > REMEMBERED_ENCODERS;
+        }
+    };
+
     private final ExecutorService worker;
     private boolean closed;
 
@@ -115,9 +138,11 @@ public final class DynamicBatcher implements AutoCloseable {
                 return List.of(queue.removeFirst());
             }
             long deadline = first.arrived() + maxDelayNanos;
+            int expected = previousCalls.getOrDefault(first.encoder(), 1);
             while (!closed) {
                 long left = deadline - System.nanoTime();
-                if (waiting(first.encoder()) >= maxBatch || left <= 0) {
+                Waiting waiting = waiting(first.encoder());
+                if (waiting.images() >= maxBatch || waiting.calls() >= expected || left <= 0) {
                     break;
                 }
                 changed.awaitNanos(left);
@@ -136,20 +161,25 @@ public final class DynamicBatcher implements AutoCloseable {
                 images += job.images().size();
                 it.remove();
             }
+            previousCalls.put(first.encoder(), taken.size());
             return taken;
         } finally {
             lock.unlock();
         }
     }
 
-    private int waiting(EncoderRef encoder) {
+    private record Waiting(int calls, int images) {}
+
+    private Waiting waiting(EncoderRef encoder) {
+        int calls = 0;
         int images = 0;
         for (Job job : queue) {
             if (job.encoder().equals(encoder)) {
+                calls++;
                 images += job.images().size();
             }
         }
-        return images;
+        return new Waiting(calls, images);
     }
 
     /** Forward passes of at most maxBatch images over the jobs' images, in order; a failure fails every job. */

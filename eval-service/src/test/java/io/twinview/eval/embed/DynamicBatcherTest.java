@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class DynamicBatcherTest {
     private static final EncoderRef B = new EncoderRef("run-b", 10, EncoderKind.SMALL, 1, 2);
 
     /** A forward pass that records its size and maps each image to (its first byte, pass size). */
-    private static final class Recording implements DynamicBatcher.Forward {
+    private static class Recording implements DynamicBatcher.Forward {
         final List<Integer> passes = Collections.synchronizedList(new ArrayList<>());
 
         @Override
@@ -42,22 +43,109 @@ class DynamicBatcherTest {
         return images;
     }
 
+    /** Holds the first pass until released, so that calls queue behind it as under load. */
+    private static final class Gated extends Recording {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch firstPassStarted = new CountDownLatch(1);
+
+        @Override
+        public float[][] run(EncoderRef encoder, byte[] pixels, int count) {
+            if (firstPassStarted.getCount() > 0) {
+                firstPassStarted.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.run(encoder, pixels, count);
+        }
+    }
+
     @Test
-    void concurrentCallersShareOneForwardPass() throws Exception {
-        Recording forward = new Recording();
+    void callersQueuedBehindAPassShareTheNextOne() throws Exception {
+        Gated forward = new Gated();
         try (DynamicBatcher batcher = new DynamicBatcher(forward, true, 64, Duration.ofMillis(300))) {
+            CompletableFuture<DynamicBatcher.Result> first = batcher.submit(A, images(100, 1));
+            assertTrue(forward.firstPassStarted.await(10, TimeUnit.SECONDS), "the lone first call goes at once");
             List<CompletableFuture<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int c = 0; c < 8; c++) {
                 calls.add(batcher.submit(A, images(c * 4, 4)));
             }
+            forward.release.countDown();
+            assertEquals(1, first.get(10, TimeUnit.SECONDS).forwardBatch(), "the first pass held the first call only");
             for (int c = 0; c < 8; c++) {
                 DynamicBatcher.Result result = calls.get(c).get(10, TimeUnit.SECONDS);
-                assertEquals(32, result.forwardBatch(), "8 callers of 4 images within the delay share one pass");
+                assertEquals(32, result.forwardBatch(), "8 callers of 4 images queued behind a pass share one pass");
                 for (int i = 0; i < 4; i++) {
                     assertEquals(c * 4 + i, result.rows()[i][0], "each caller gets its own images' rows, in order");
                 }
             }
-            assertEquals(List.of(32), forward.passes, "one forward pass of 32 images");
+            assertEquals(List.of(1, 32), forward.passes, "a pass of the lone call, then one pass of 32 images");
+        }
+    }
+
+    @Test
+    void aLoneCallerNeverWaitsForCompany() throws Exception {
+        Recording forward = new Recording();
+        try (DynamicBatcher batcher = new DynamicBatcher(forward, true, 64, Duration.ofSeconds(30))) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(
+                        1,
+                        batcher.submit(A, images(i, 1))
+                                .get(10, TimeUnit.SECONDS)
+                                .forwardBatch(),
+                        "alone");
+            }
+            assertTrue(
+                    System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10),
+                    "one caller at a time: each pass goes at once, not after the 30 s max-delay");
+        }
+    }
+
+    @Test
+    void aPassWaitsForAsManyCallsAsThePreviousPassServedButNoLongerThanTheDelay() throws Exception {
+        Gated forward = new Gated();
+        try (DynamicBatcher batcher = new DynamicBatcher(forward, true, 64, Duration.ofMillis(400))) {
+            CompletableFuture<DynamicBatcher.Result> first = batcher.submit(A, images(100, 1));
+            assertTrue(forward.firstPassStarted.await(10, TimeUnit.SECONDS), "the first pass runs");
+            List<CompletableFuture<DynamicBatcher.Result>> three = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                three.add(batcher.submit(A, images(c, 1)));
+            }
+            forward.release.countDown();
+            first.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<DynamicBatcher.Result> call : three) {
+                assertEquals(3, call.get(10, TimeUnit.SECONDS).forwardBatch(), "three calls queued: a pass of 3");
+            }
+
+            // three callers seen: two calls now wait for a third (it comes 100 ms later) instead of going alone
+            CompletableFuture<DynamicBatcher.Result> a = batcher.submit(A, images(10, 1));
+            CompletableFuture<DynamicBatcher.Result> b = batcher.submit(A, images(11, 1));
+            Thread.sleep(100);
+            CompletableFuture<DynamicBatcher.Result> c = batcher.submit(A, images(12, 1));
+            for (CompletableFuture<DynamicBatcher.Result> call : List.of(a, b, c)) {
+                assertEquals(3, call.get(10, TimeUnit.SECONDS).forwardBatch(), "the pass waited for the third call");
+            }
+
+            // only two come: they go together at the 400 ms delay, and the next two no longer wait for a third
+            long start = System.nanoTime();
+            CompletableFuture<DynamicBatcher.Result> d = batcher.submit(A, images(20, 1));
+            CompletableFuture<DynamicBatcher.Result> e = batcher.submit(A, images(21, 1));
+            assertEquals(2, d.get(10, TimeUnit.SECONDS).forwardBatch(), "two calls in the pass");
+            assertEquals(2, e.get(10, TimeUnit.SECONDS).forwardBatch(), "two calls in the pass");
+            assertTrue(
+                    System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300),
+                    "a shortfall waits out max-delay (400 ms)");
+            CompletableFuture<DynamicBatcher.Result> f = batcher.submit(A, images(30, 1));
+            CompletableFuture<DynamicBatcher.Result> g = batcher.submit(A, images(31, 1));
+            f.get(10, TimeUnit.SECONDS);
+            g.get(10, TimeUnit.SECONDS);
+            assertEquals(
+                    List.of(1, 3, 3, 2, 2),
+                    forward.passes.subList(0, 5),
+                    "passes: the first call, 3 queued, 3 awaited, 2 at the delay, then 2 expected and served together");
         }
     }
 
