@@ -53,6 +53,14 @@ public final class RunFlags {
     Double learningRate;
 
     @Option(
+            names = "--initial-weights",
+            paramLabel = "FILE",
+            description = "start the encoder from these weights instead of its seeded random init: a safetensors"
+                    + " file in torchvision names (what `twinview export --format safetensors` writes) under the"
+                    + " services' dataset roots, or s3://BUCKET/KEY")
+    String initialWeights;
+
+    @Option(
             names = "--set",
             paramLabel = "PATH=VALUE",
             description = "set any RunSpec field by its proto path, after the flags above; repeatable, "
@@ -94,8 +102,22 @@ public final class RunFlags {
         if (learningRate != null) {
             spec.getOptimizerBuilder().setLearningRate(learningRate);
         }
+        if (initialWeights != null) {
+            spec.setInitialWeights(initialWeights);
+        }
         FieldOverrides.apply(spec, overrides);
+        if (!spec.getInitialWeights().isEmpty()) {
+            spec.setInitialWeights(absoluteFile(spec.getInitialWeights()));
+        }
         return spec.build();
+    }
+
+    /** A local file resolved against the user's directory, as {@link #absolute} does for datasets; s3:// stays. */
+    static String absoluteFile(String path) {
+        if (path.startsWith("s3://")) {
+            return path;
+        }
+        return Path.of(path).toAbsolutePath().normalize().toString();
     }
 
     /**

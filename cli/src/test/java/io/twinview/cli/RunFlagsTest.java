@@ -68,4 +68,29 @@ class RunFlagsTest {
                 assertThrows(IllegalArgumentException.class, () -> flags.toSpec("synthetic:", null));
         assertTrue(e.getMessage().contains("'tau'") && e.getMessage().contains("tau_base"), e.getMessage());
     }
+
+    @Test
+    void initialWeightsAreAFileResolvedAgainstTheUsersDirectory() {
+        RunFlags flags = new RunFlags();
+        new CommandLine(flags).parseArgs("--initial-weights", "exports/r18.safetensors");
+        assertEquals(
+                Path.of("exports/r18.safetensors").toAbsolutePath().normalize().toString(),
+                flags.toSpec("synthetic:?n=64", null).getInitialWeights(),
+                "a relative file is resolved here: the trainer runs in another directory");
+
+        RunFlags viaSet = new RunFlags();
+        new CommandLine(viaSet).parseArgs("--set", "initial_weights=exports/r18.safetensors");
+        assertEquals(
+                Path.of("exports/r18.safetensors").toAbsolutePath().normalize().toString(),
+                viaSet.toSpec("synthetic:?n=64", null).getInitialWeights(),
+                "--set initial_weights=FILE is resolved the same way");
+
+        RunFlags object = new RunFlags();
+        new CommandLine(object).parseArgs("--initial-weights", "s3://weights/r18.safetensors");
+        assertEquals(
+                "s3://weights/r18.safetensors",
+                object.toSpec("synthetic:?n=64", null).getInitialWeights(),
+                "an object stays as given");
+        assertEquals("", new RunFlags().toSpec("synthetic:?n=64", null).getInitialWeights(), "none given: random init");
+    }
 }
