@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
-import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.PartitionCursor;
@@ -15,7 +14,6 @@ import io.twinview.proto.v1.ProbeScores;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.TaskProgress;
 import io.twinview.proto.v1.ViewsCursor;
-import io.twinview.stack.LocalStack;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,11 +34,9 @@ class CheckpointStoreTest {
 
     @BeforeAll
     static void connect() {
-        LocalStack stack = LocalStack.shared();
-        objects = new ObjectStore(
-                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "checkpoint-test"));
-        objects.ensureBucket();
-        store = new CheckpointStore(objects);
+        TestCheckpointStore s3 = TestCheckpointStore.on("checkpoint-test");
+        objects = s3.objects();
+        store = s3.store();
     }
 
     @AfterAll

@@ -12,12 +12,16 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
-/** Encoded test images (good and bad) and WebDataset shards, written with ImageIO and Commons Compress. */
+/**
+ * Encoded test images (good and bad), WebDataset shards and STL-10 binary folders, written with ImageIO and
+ * Commons Compress.
+ */
 public final class TestImages {
 
     private TestImages() {}
@@ -229,6 +233,36 @@ public final class TestImages {
             Files.write(file, data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * An STL-10 binary folder as Stl10Dataset reads it: {@code train_X.bin} / {@code test_X.bin} of 96x96x3
+     * bytes per image (each channel a column-major plane) and {@code *_y.bin} labels 1..10. Image i has
+     * label {@code i % 10} and a class-specific gradient plus noise drawn from {@code seed}.
+     */
+    public static void stl10(Path folder, int train, int test, long seed) throws IOException {
+        int side = 96;
+        Files.createDirectories(folder);
+        Random random = new Random(seed);
+        for (String split : List.of("train", "test")) {
+            int n = split.equals("train") ? train : test;
+            byte[] images = new byte[n * 3 * side * side];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                int label = i % 10;
+                labels[i] = (byte) (label + 1);
+                for (int c = 0; c < 3; c++) {
+                    for (int x = 0; x < side; x++) { // column-major: x outer, y inner
+                        for (int y = 0; y < side; y++) {
+                            int value = (label * 25 + c * 40 + (x + y) * (label + 1) + random.nextInt(16)) & 0xFF;
+                            images[i * 3 * side * side + c * side * side + x * side + y] = (byte) value;
+                        }
+                    }
+                }
+            }
+            Files.write(folder.resolve(split + "_X.bin"), images);
+            Files.write(folder.resolve(split + "_y.bin"), labels);
         }
     }
 }

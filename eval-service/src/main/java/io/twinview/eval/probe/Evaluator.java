@@ -108,36 +108,7 @@ public final class Evaluator {
             boolean baselineCached,
             double seconds,
             CollapseMonitor.Reading featureMonitors,
-            String baseline) {
-
-        /** An outcome without a baseline label. */
-        public Outcome(
-                Scores ssl,
-                Scores randomInit,
-                double linearL2,
-                int featureDim,
-                int trainSamples,
-                int testSamples,
-                int k,
-                double temperature,
-                boolean baselineCached,
-                double seconds,
-                CollapseMonitor.Reading featureMonitors) {
-            this(
-                    ssl,
-                    randomInit,
-                    linearL2,
-                    featureDim,
-                    trainSamples,
-                    testSamples,
-                    k,
-                    temperature,
-                    baselineCached,
-                    seconds,
-                    featureMonitors,
-                    "");
-        }
-    }
+            String baseline) {}
 
     private final FeatureExtractor extractor;
     private final LinearProbe linearProbe;

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
+import io.twinview.eval.TestPixels;
 import java.io.IOException;
 import java.util.Random;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class EvalTransformTest {
@@ -23,15 +21,11 @@ class EvalTransformTest {
     @Test
     void anImageAtTheRunSizePassesUnchangedWhateverItsEncoding() throws IOException {
         byte[] hwc = random(8 * 8 * 3, 1);
-        byte[] chw = new byte[hwc.length];
-        for (int p = 0; p < 64; p++) {
-            for (int c = 0; c < 3; c++) {
-                chw[c * 64 + p] = hwc[p * 3 + c];
-            }
-        }
+        byte[] chw = TestPixels.chw(hwc);
         assertArrayEquals(hwc, EvalTransform.apply(ImageInput.raw(hwc, 8, 8, 3, false), 8, 64), "raw HWC");
         assertArrayEquals(hwc, EvalTransform.apply(ImageInput.raw(chw, 8, 8, 3, true), 8, 64), "raw CHW to HWC");
-        assertArrayEquals(hwc, EvalTransform.apply(ImageInput.encoded(png(hwc, 8, 8)), 8, 64), "PNG is lossless");
+        assertArrayEquals(
+                hwc, EvalTransform.apply(ImageInput.encoded(TestPixels.png(hwc, 8, 8)), 8, 64), "PNG is lossless");
     }
 
     @Test
@@ -83,18 +77,5 @@ class EvalTransformTest {
     private static EvalTransform.BadImageException refused(ImageInput image) {
         return assertThrows(
                 EvalTransform.BadImageException.class, () -> EvalTransform.apply(image, 8, 64), "refused: " + image);
-    }
-
-    static byte[] png(byte[] hwc, int height, int width) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int at = (y * width + x) * 3;
-                image.setRGB(x, y, (hwc[at] & 0xff) << 16 | (hwc[at + 1] & 0xff) << 8 | (hwc[at + 2] & 0xff));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

@@ -18,6 +18,7 @@ import io.twinview.core.data.Datasets;
 import io.twinview.core.data.ImageDataset;
 import io.twinview.core.grpc.BearerToken;
 import io.twinview.eval.TestCheckpoints;
+import io.twinview.eval.TestPixels;
 import io.twinview.eval.probe.FeatureExtractor;
 import io.twinview.eval.probe.Features;
 import io.twinview.model.BlockParameters;
@@ -32,14 +33,11 @@ import io.twinview.proto.v1.RawImage;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.stack.quarkus.LocalStackTestResource;
 import jakarta.inject.Inject;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -92,11 +90,11 @@ class EmbedGrpcServiceTest {
             request.addImages(
                     i % 3 == 0
                             ? EmbedImage.newBuilder()
-                                    .setEncoded(ByteString.copyFrom(png(hwc, 32, 32)))
+                                    .setEncoded(ByteString.copyFrom(TestPixels.png(hwc, 32, 32)))
                                     .build()
                             : i % 3 == 1
                                     ? raw(hwc, PixelLayout.PIXEL_LAYOUT_HWC)
-                                    : raw(chw(hwc), PixelLayout.PIXEL_LAYOUT_CHW));
+                                    : raw(TestPixels.chw(hwc), PixelLayout.PIXEL_LAYOUT_CHW));
         }
 
         EmbedResponse response = embed().embed(request.build());
@@ -255,29 +253,5 @@ class EmbedGrpcServiceTest {
                         .setChannels(3)
                         .setLayout(layout))
                 .build();
-    }
-
-    static byte[] chw(byte[] hwc) {
-        int plane = hwc.length / 3;
-        byte[] out = new byte[hwc.length];
-        for (int p = 0; p < plane; p++) {
-            for (int c = 0; c < 3; c++) {
-                out[c * plane + p] = hwc[p * 3 + c];
-            }
-        }
-        return out;
-    }
-
-    static byte[] png(byte[] hwc, int height, int width) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int at = (y * width + x) * 3;
-                image.setRGB(x, y, (hwc[at] & 0xff) << 16 | (hwc[at + 1] & 0xff) << 8 | (hwc[at + 2] & 0xff));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

@@ -9,6 +9,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.twinview.core.config.StorageConfig;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.Datasets;
+import io.twinview.core.data.TestImages;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.eval.TestCheckpoints;
@@ -27,9 +28,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +60,7 @@ class InitialWeightsBaselineTest {
     static void start() throws IOException {
         LocalStack stack = LocalStack.shared();
         Path data = Files.createDirectories(dir.resolve("data"));
-        writeStl10(data.resolve("stl10_binary"), 40, 20);
+        TestImages.stl10(data.resolve("stl10_binary"), 40, 20, 11);
         stl = "stl10:" + data.resolve("stl10_binary");
         String weightsBucket = "weights-" + UUID.randomUUID().toString().substring(0, 8);
         SmallRyeConfig config =
@@ -89,31 +88,6 @@ class InitialWeightsBaselineTest {
     static void stop() {
         if (service != null) {
             service.shutdown();
-        }
-    }
-
-    /** STL-10's binary layout: 96x96x3 bytes per image, each channel a column-major plane; labels 1..10. */
-    private static void writeStl10(Path folder, int train, int test) throws IOException {
-        Files.createDirectories(folder);
-        Random random = new Random(11);
-        for (String split : List.of("train", "test")) {
-            int n = split.equals("train") ? train : test;
-            byte[] images = new byte[n * 3 * SIDE * SIDE];
-            byte[] labels = new byte[n];
-            for (int i = 0; i < n; i++) {
-                int label = i % 10;
-                labels[i] = (byte) (label + 1);
-                for (int c = 0; c < 3; c++) {
-                    for (int x = 0; x < SIDE; x++) {
-                        for (int y = 0; y < SIDE; y++) {
-                            int value = (label * 25 + c * 40 + (x + y) * (label + 1) + random.nextInt(16)) & 0xFF;
-                            images[i * 3 * SIDE * SIDE + c * SIDE * SIDE + x * SIDE + y] = (byte) value;
-                        }
-                    }
-                }
-            }
-            Files.write(folder.resolve(split + "_X.bin"), images);
-            Files.write(folder.resolve(split + "_y.bin"), labels);
         }
     }
 

@@ -96,12 +96,14 @@ class ReportMapperTest {
                 0.07,
                 false,
                 1.5,
-                HEALTHY);
+                HEALTHY,
+                "random init (seed 3)");
 
         EvalReport report = ReportMapper.toReport(resolved, outcome, 2.25, 1_700_000_000_000L);
 
         assertEquals(resolved.id().toString(), report.getReportId(), "the id of the request");
         assertEquals("map-run", report.getRunId());
+        assertEquals("random init (seed 3)", report.getBaseline(), "the outcome's baseline label");
         assertEquals(40, report.getStep());
         assertEquals(2.5, report.getEpoch(), "the checkpoint's epoch");
         assertEquals("byol", report.getMethod(), "the run's method");

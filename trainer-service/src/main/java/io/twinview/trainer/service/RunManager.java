@@ -44,10 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -59,7 +55,7 @@ import org.jboss.logging.Logger;
  * lifecycle, and hands each run to the {@link RunTrainer}, which trains one run at a time. A run
  * started while this trainer is busy waits in the {@link RunQueue} that every replica shares; an idle
  * trainer claims the oldest queued run with the run's lease ({@link RunOwnership}), so exactly one
- * replica trains it.
+ * replica trains it. {@link QueuedRuns} is that queue as this trainer works it.
  */
 @ApplicationScoped
 public class RunManager {
@@ -88,11 +84,7 @@ public class RunManager {
     private KafkaClients kafka;
     private ObjectStore objectStore;
     private RunRecords records;
-    private RunQueue queue;
-    /** Looks for queued runs and cancel requests; also polls storage for watchers of queued runs. */
-    private ScheduledExecutorService dispatcher;
-    /** Claims on queued runs another trainer holds, kept so that an unrenewed lease's count goes on. */
-    private final Map<String, RunOwnership> claims = new ConcurrentHashMap<>();
+    private QueuedRuns queue;
 
     private KafkaProducer<byte[], byte[]> producer;
     private Admin admin;
@@ -129,18 +121,14 @@ public class RunManager {
         objectStore.ensureBucket();
         CheckpointStore checkpoints = new CheckpointStore(objectStore);
         records = new RunRecords(objectStore);
-        queue = new RunQueue(objectStore);
-        dispatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "trainer-queue");
-            thread.setDaemon(true);
-            return thread;
-        });
         leaseSettings = new RunOwnership.Settings(
                 config.lease().ttl(),
                 config.lease().renewInterval(),
                 config.lease().settle());
         identity = RunOwnership.Identity.of(config.instanceId().orElse(""));
         leases = new LeaseStore(storageConfig.settings());
+        queue = new QueuedRuns(
+                new RunQueue(objectStore), records, this::ownership, queueSide(), this, config.queuePollInterval());
         LOG.infof(
                 "trainer instance %s (process %s): run leases live %d s, renewed every %d s",
                 identity.owner(),
@@ -174,36 +162,37 @@ public class RunManager {
         if (config.resumeUnfinished()) {
             resumeUnfinished();
         }
-        long every = config.queuePollInterval().toMillis();
-        dispatcher.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
+        queue.startPolling();
     }
 
-    /** One look at the queue and at a cancel request for the run in training; never throws. */
-    private void poll() {
-        try {
-            RunHandle current = active;
-            if (current != null && !current.finished()) {
-                if (!current.cancelRequested() && queue.cancelRequested(current.runId())) {
-                    LOG.infof(
-                            "run %s: cancel requested through another trainer, stopping at the next step",
-                            current.runId());
-                    current.cancel();
-                }
-                return;
+    /** A new claim, for this trainer, on the run's lease. */
+    private RunOwnership ownership(String runId) {
+        return new RunOwnership(leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
+    }
+
+    /** What the queue sees of this trainer. */
+    private QueuedRuns.Trainer queueSide() {
+        return new QueuedRuns.Trainer() {
+            @Override
+            public RunHandle active() {
+                return active;
             }
-            takeNextQueued();
-        } catch (RuntimeException e) {
-            LOG.warnf(
-                    "could not look at the run queue (trying again in %d ms): %s",
-                    config.queuePollInterval().toMillis(), e.getMessage());
-        }
-    }
 
-    /** After a run ended here: the next queued run, at once rather than at the next poll. */
-    private void dispatchSoon() {
-        if (!dispatcher.isShutdown()) {
-            dispatcher.execute(this::poll);
-        }
+            @Override
+            public RunHandle handle(String runId) {
+                return runs.get(runId);
+            }
+
+            @Override
+            public void launch(Run run, RunOwnership claim) {
+                RunManager.this.launch(run.toBuilder().clearError(), resolve(run.getSpec()), claim, Optional.empty());
+            }
+
+            @Override
+            public void markFailed(Run run, String reason) {
+                RunManager.this.markFailed(run, reason);
+            }
+        };
     }
 
     /**
@@ -212,8 +201,8 @@ public class RunManager {
      * then are they closed. Its record stays RUNNING: the next process resumes it from that step.
      */
     void onStop(@Observes ShutdownEvent event) {
-        if (dispatcher != null) {
-            dispatcher.shutdownNow();
+        if (queue != null) {
+            queue.stop();
         }
         RunHandle current = active;
         boolean training = current != null && !current.finished();
@@ -349,8 +338,8 @@ public class RunManager {
                 return stored.get(); // cancelled for good: a new run id trains again
             }
             if (stored.get().getState() == RunState.RUN_STATE_PENDING) {
-                dispatchSoon();
-                return queued(stored.get());
+                queue.dispatchSoon();
+                return queue.withPosition(stored.get());
             }
             if (busy && stored.get().getState() == RunState.RUN_STATE_RUNNING) {
                 throw new TrainerBusyException(
@@ -368,27 +357,10 @@ public class RunManager {
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()));
         }
         boolean resumingRunning = stored.isPresent() && stored.get().getState() == RunState.RUN_STATE_RUNNING;
-        if (busy || (!resumingRunning && !queue.runIds().isEmpty())) { // older queued runs go first
-            Run pending = run.setState(RunState.RUN_STATE_PENDING)
-                    .setProgress(RunProgress.newBuilder()
-                            .setRunId(runId)
-                            .setState(RunState.RUN_STATE_PENDING)
-                            .setTotalSteps(resolved.totalSteps())
-                            .setTotalEpochs(resolved.spec().getEpochs())
-                            .setMessage("queued: the first free trainer takes it")
-                            .setAt(Timestamps.fromMillis(System.currentTimeMillis())))
-                    .build();
-            records.save(pending);
-            queue.add(pending);
-            LOG.infof("run %s: queued (%s)", runId, busy ? "this trainer trains run " + current.runId() : "runs wait");
-            if (!busy) {
-                takeNextQueued();
-            }
-            RunHandle started = runs.get(runId);
-            return started != null ? started.run() : queued(records.find(runId).orElse(pending));
+        if (busy || (!resumingRunning && queue.anyWaiting())) { // older queued runs go first
+            return queue.enqueue(run, resolved, busy ? Optional.of(current.runId()) : Optional.empty());
         }
-        RunOwnership ownership = new RunOwnership(
-                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
+        RunOwnership ownership = ownership(runId);
         return launch(run, resolved, ownership, ownership.tryAcquire());
     }
 
@@ -438,7 +410,7 @@ public class RunManager {
         handle.ownership = ownership;
         runs.put(runId, handle);
         active = handle;
-        trainer.submit(handle, viewsTopic, this::dispatchSoon);
+        trainer.submit(handle, viewsTopic, queue::dispatchSoon);
         LOG.infof(
                 "run %s: %s on %s, %d steps of %d pairs%s",
                 runId,
@@ -448,90 +420,6 @@ public class RunManager {
                 resolved.spec().getBatchSize(),
                 resolved.note().isEmpty() ? "" : " (" + resolved.note() + ")");
         return handle.run();
-    }
-
-    /**
-     * When this trainer is idle: claims the oldest queued run nobody holds and trains it. A queued run
-     * whose record is no longer PENDING (taken and ended elsewhere, cancelled) leaves the queue.
-     */
-    synchronized void takeNextQueued() {
-        RunHandle current = active;
-        if (current != null && !current.finished()) {
-            return;
-        }
-        List<String> queued = queue.runIds();
-        claims.keySet().retainAll(queued);
-        for (String runId : queued) {
-            RunOwnership claim = claims.computeIfAbsent(
-                    runId,
-                    id -> new RunOwnership(
-                            leases, id, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits));
-            Optional<RunOwnership.Holder> holder;
-            try {
-                holder = claim.tryAcquire();
-            } catch (RuntimeException e) { // storage away, or an old claim lost: the next look tries afresh
-                LOG.warnf("run %s: could not claim it from the queue: %s", runId, e.getMessage());
-                claims.remove(runId);
-                continue;
-            }
-            if (holder.isPresent()) {
-                continue; // another trainer claimed it
-            }
-            claims.remove(runId);
-            Optional<Run> stored = records.find(runId);
-            if (stored.isEmpty() || stored.get().getState() != RunState.RUN_STATE_PENDING) {
-                stored.ifPresent(queue::remove);
-                claim.release();
-                continue;
-            }
-            Run run = stored.get();
-            if (queue.cancelRequested(runId)) {
-                saveCancelled(run, "cancelled while queued: never trained");
-                queue.remove(run);
-                claim.release();
-                continue;
-            }
-            try {
-                LOG.infof("run %s: taken from the queue", runId);
-                launch(run.toBuilder().clearError(), resolve(run.getSpec()), claim, Optional.empty());
-            } catch (InvalidRunSpecException e) { // this trainer's roots or limits refuse it: so would it again
-                LOG.errorf("run %s cannot start, marking it FAILED: %s", runId, e.getMessage());
-                markFailed(run, "cannot start: " + e.getMessage());
-                queue.remove(run);
-                claim.release();
-                continue;
-            } catch (RuntimeException e) { // Kafka or storage away: it stays queued, for the next look
-                LOG.errorf(e, "run %s: could not start it from the queue", runId);
-                claim.release();
-                return;
-            }
-            queue.remove(run); // after run.json says RUNNING: a crash before leaves it queued, not lost
-            return;
-        }
-    }
-
-    private Run saveCancelled(Run run, String message) {
-        Run cancelled = run.toBuilder()
-                .setState(RunState.RUN_STATE_CANCELLED)
-                .setCancelRequested(true)
-                .setProgress(run.getProgress().toBuilder()
-                        .setState(RunState.RUN_STATE_CANCELLED)
-                        .setWaitingFor("")
-                        .setQueuePosition(0)
-                        .setMessage(message)
-                        .setAt(Timestamps.fromMillis(System.currentTimeMillis())))
-                .build();
-        records.save(cancelled);
-        LOG.infof("run %s: %s", run.getRunId(), message);
-        return cancelled;
-    }
-
-    /** A queued run with its place in the queue (how many runs are ahead of it). */
-    private Run queued(Run run) {
-        int position = queue.runIds().indexOf(run.getRunId());
-        return run.toBuilder()
-                .setProgress(run.getProgress().toBuilder().setQueuePosition(Math.max(0, position)))
-                .build();
     }
 
     /**
@@ -556,32 +444,11 @@ public class RunManager {
         if (ended(stored.getState())) {
             throw new RunEndedException(runId, stored.getState());
         }
-        queue.requestCancel(runId); // before the claim: a trainer that claims it first sees the request
-        RunOwnership claim = new RunOwnership(
-                leases, runId, identity, leaseSettings, System::nanoTime, retryConfig.backoff(), waits);
-        Optional<RunOwnership.Holder> holder = claim.tryAcquire();
-        if (holder.isPresent()) {
-            LOG.infof("run %s: cancel requested; %s", runId, holder.get().describe());
-            return stored.toBuilder().setCancelRequested(true).build();
-        }
-        try {
-            Run now = records.find(runId).orElse(stored);
-            if (ended(now.getState())) {
-                return now;
-            }
-            Run cancelled = saveCancelled(
-                    now,
-                    now.getState() == RunState.RUN_STATE_PENDING
-                            ? "cancelled while queued: never trained"
-                            : "cancelled while no trainer trained it; its checkpoints stay");
-            queue.remove(now);
-            return cancelled;
-        } finally {
-            claim.release();
-        }
+        return queue.cancel(stored);
     }
 
-    private static boolean ended(RunState state) {
+    /** Whether a run in {@code state} ended for good. */
+    static boolean ended(RunState state) {
         return state == RunState.RUN_STATE_SUCCEEDED
                 || state == RunState.RUN_STATE_FAILED
                 || state == RunState.RUN_STATE_CANCELLED;
@@ -638,63 +505,9 @@ public class RunManager {
         }
         Run run = records.find(runId).orElseThrow(() -> new UnknownRunException(runId));
         if (run.getState() == RunState.RUN_STATE_PENDING) {
-            return watchQueued(runId, watcher);
+            return queue.watch(runId, watcher);
         }
         watcher.accept(run.getProgress().toBuilder().setState(run.getState()).build());
         return () -> {};
-    }
-
-    /**
-     * A queued run: a PENDING sample (with its queue position) at every {@code queue-poll-interval}
-     * until a trainer takes it; then this trainer's progress of it, or what the trainer that took it
-     * records, until it ends.
-     */
-    private AutoCloseable watchQueued(String runId, Consumer<RunProgress> watcher) {
-        Object lock = new Object();
-        AutoCloseable[] following = {null};
-        ScheduledFuture<?>[] polling = {null};
-        Runnable look = () -> {
-            synchronized (lock) {
-                if (following[0] != null) {
-                    return;
-                }
-                RunHandle started = runs.get(runId);
-                if (started != null) {
-                    following[0] = started.watch(watcher);
-                    polling[0].cancel(false);
-                    return;
-                }
-                Optional<Run> now;
-                try {
-                    now = records.find(runId)
-                            .map(run -> run.getState() == RunState.RUN_STATE_PENDING ? queued(run) : run);
-                } catch (RuntimeException e) { // storage away: the next look tries again
-                    return;
-                }
-                if (now.isEmpty()) {
-                    return;
-                }
-                Run run = now.get();
-                watcher.accept(
-                        run.getProgress().toBuilder().setState(run.getState()).build());
-                if (ended(run.getState())) {
-                    following[0] = () -> {};
-                    polling[0].cancel(false);
-                }
-            }
-        };
-        synchronized (lock) {
-            polling[0] = dispatcher.scheduleWithFixedDelay(
-                    look, 0, config.queuePollInterval().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return () -> {
-            synchronized (lock) {
-                polling[0].cancel(false);
-                if (following[0] != null) {
-                    following[0].close();
-                }
-                following[0] = () -> {};
-            }
-        };
     }
 }

@@ -61,19 +61,6 @@ public final class Learner implements Stepper, AutoCloseable {
             int threads,
             InitialWeights initialWeights) {
 
-        /** The seeded encoder. */
-        public Config(
-                String method,
-                EncoderKind encoder,
-                int imageSize,
-                long seed,
-                Message settings,
-                OptimizerConfig optimizer,
-                Device device,
-                int threads) {
-            this(method, encoder, imageSize, seed, settings, optimizer, device, threads, null);
-        }
-
         /** The engine's threads. */
         public Config(
                 String method,

@@ -101,13 +101,7 @@ class RunQueueTest {
     }
 
     private Future<List<RunProgress>> watch(String runId) {
-        return pool.submit(() -> {
-            List<RunProgress> samples = new ArrayList<>();
-            Iterator<RunProgress> stream = trainer.watchRun(
-                    WatchRunRequest.newBuilder().setRunId(runId).build());
-            stream.forEachRemaining(samples::add);
-            return samples;
-        });
+        return pool.submit(() -> TrainerGrpcServiceTest.watchToEnd(trainer, runId));
     }
 
     @Test

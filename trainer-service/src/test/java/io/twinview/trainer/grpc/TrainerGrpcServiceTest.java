@@ -39,7 +39,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -245,10 +244,7 @@ class TrainerGrpcServiceTest {
                             .getState(),
                     "a queued run is cancelled at once (so this test's metrics count one run only)");
 
-            List<RunProgress> progress = new ArrayList<>();
-            Iterator<RunProgress> stream = trainer.watchRun(
-                    WatchRunRequest.newBuilder().setRunId("grpc-run").build());
-            stream.forEachRemaining(progress::add);
+            List<RunProgress> progress = watchToEnd(trainer, "grpc-run");
             RunProgress last = progress.get(progress.size() - 1);
             assertEquals(
                     RunState.RUN_STATE_SUCCEEDED, last.getState(), "the stream ends with the terminal state: " + last);
@@ -289,6 +285,13 @@ class TrainerGrpcServiceTest {
             worker.get(30, TimeUnit.SECONDS);
             pool.shutdown();
         }
+    }
+
+    /** WatchRun until the stream ends: every progress sample of the run, its terminal state last. */
+    static List<RunProgress> watchToEnd(TrainerServiceGrpc.TrainerServiceBlockingStub trainer, String runId) {
+        List<RunProgress> samples = new ArrayList<>();
+        trainer.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build()).forEachRemaining(samples::add);
+        return samples;
     }
 
     /**

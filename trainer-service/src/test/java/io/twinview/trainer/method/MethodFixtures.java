@@ -85,7 +85,9 @@ public final class MethodFixtures {
                 3,
                 settings,
                 new OptimizerConfig("adam", learningRate, 0.9, 1e-6, 0.001),
-                Device.cpu()));
+                Device.cpu(),
+                0,
+                null));
     }
 
     /** Pairs whose second view is the first plus a little noise: easy to tell apart from each other. */

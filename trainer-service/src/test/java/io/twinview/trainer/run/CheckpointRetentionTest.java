@@ -8,9 +8,9 @@ import ai.djl.Device;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.ProtoJson;
+import io.twinview.core.checkpoint.TestCheckpointStore;
 import io.twinview.core.storage.ObjectInfo;
 import io.twinview.core.storage.ObjectStore;
-import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.v1.CheckpointEvent;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
@@ -19,7 +19,6 @@ import io.twinview.proto.v1.ProjectorSpec;
 import io.twinview.proto.v1.RetentionSpec;
 import io.twinview.proto.v1.RunSpec;
 import io.twinview.proto.v1.SimClrSettings;
-import io.twinview.stack.LocalStack;
 import io.twinview.trainer.train.Learner;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,11 +51,9 @@ class CheckpointRetentionTest {
 
     @BeforeAll
     static void connect() {
-        LocalStack stack = LocalStack.shared();
-        objects = new ObjectStore(
-                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "retention-test"));
-        objects.ensureBucket();
-        store = new CheckpointStore(objects);
+        TestCheckpointStore s3 = TestCheckpointStore.on("retention-test");
+        objects = s3.objects();
+        store = s3.store();
     }
 
     @AfterAll

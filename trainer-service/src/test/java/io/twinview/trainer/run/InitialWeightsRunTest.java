@@ -13,6 +13,7 @@ import io.twinview.core.checkpoint.Checkpoint;
 import io.twinview.core.data.DatasetLimits;
 import io.twinview.core.data.DatasetPolicy;
 import io.twinview.core.data.DatasetRoots;
+import io.twinview.core.data.TestImages;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.BlockParameters;
@@ -33,7 +34,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,7 +67,7 @@ class InitialWeightsRunTest {
     @BeforeAll
     static void exportWeights() throws IOException {
         data = Files.createDirectories(dir.resolve("data"));
-        writeStl10(data.resolve("stl10_binary"), 32, 16);
+        TestImages.stl10(data.resolve("stl10_binary"), 32, 16, 7);
         LocalStack stack = LocalStack.shared();
         bucket = "weights-" + UUID.randomUUID().toString().substring(0, 8);
         storage = StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), bucket);
@@ -91,34 +91,6 @@ class InitialWeightsRunTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Safetensors.write(out, Map.of("encoder", kind.key()), EncoderWeights.tensors(kind, encoder));
             return out.toByteArray();
-        }
-    }
-
-    /**
-     * An STL-10 binary folder as Stl10Dataset reads it: {@code train_X.bin} / {@code test_X.bin} of 96x96x3
-     * bytes per image (each channel a column-major plane) and {@code *_y.bin} labels 1..10.
-     */
-    static void writeStl10(Path folder, int train, int test) throws IOException {
-        Files.createDirectories(folder);
-        Random random = new Random(7);
-        for (String split : List.of("train", "test")) {
-            int n = split.equals("train") ? train : test;
-            byte[] images = new byte[n * 3 * SIDE * SIDE];
-            byte[] labels = new byte[n];
-            for (int i = 0; i < n; i++) {
-                int label = i % 10;
-                labels[i] = (byte) (label + 1);
-                for (int c = 0; c < 3; c++) {
-                    for (int x = 0; x < SIDE; x++) { // column-major: x outer, y inner
-                        for (int y = 0; y < SIDE; y++) {
-                            int value = (label * 25 + c * 40 + (x + y) * (label + 1) + random.nextInt(16)) & 0xFF;
-                            images[i * 3 * SIDE * SIDE + c * SIDE * SIDE + x * SIDE + y] = (byte) value;
-                        }
-                    }
-                }
-            }
-            Files.write(folder.resolve(split + "_X.bin"), images);
-            Files.write(folder.resolve(split + "_y.bin"), labels);
         }
     }
 
