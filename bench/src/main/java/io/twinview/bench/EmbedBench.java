@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -264,27 +265,16 @@ final class EmbedBench implements Callable<Integer> {
         EmbedLoad.Call open();
     }
 
-    /** For every caller count: its callers opened, a warm-up, a measured row; then the callers closed. */
+    /**
+     * For every caller count: its callers opened, a warm-up, a measured row; then the callers closed. Before the
+     * first row a warm-up with the most callers: the encoder loaded and a fresh JVM's hot paths compiled.
+     */
     private void rows(Setup setup, boolean on, Caller caller) throws Exception {
+        if (warmupSeconds > 0) {
+            measure(caller, Collections.max(callers), 0, warmupSeconds);
+        }
         for (int n : callers) {
-            List<EmbedLoad.Call> calls = new ArrayList<>();
-            EmbedLoad.Row row;
-            try {
-                for (int c = 0; c < n; c++) {
-                    calls.add(caller.open());
-                }
-                if (warmupSeconds > 0) {
-                    // the encoder loaded, JIT, connections up, and PyTorch's kernels for the batch sizes this row meets
-                    EmbedLoad.run(calls, warmupSeconds);
-                }
-                row = EmbedLoad.run(calls, seconds);
-            } finally {
-                for (EmbedLoad.Call call : calls) {
-                    if (call instanceof AutoCloseable closeable) {
-                        closeable.close();
-                    }
-                }
-            }
+            EmbedLoad.Row row = measure(caller, n, warmupSeconds, seconds);
             out.println(String.format(
                     Locale.ROOT,
                     "%-17s %5d %-8s %7d %10.1f %9.2f %9.2f %9.2f",
@@ -297,6 +287,27 @@ final class EmbedBench implements Callable<Integer> {
                     row.p99Ms(),
                     row.meanForwardBatch()));
             out.flush();
+        }
+    }
+
+    /** {@code n} callers opened, {@code warmup} seconds unmeasured, then {@code seconds} measured; closed. */
+    private static EmbedLoad.Row measure(Caller caller, int n, double warmup, double seconds) throws Exception {
+        List<EmbedLoad.Call> calls = new ArrayList<>();
+        try {
+            for (int c = 0; c < n; c++) {
+                calls.add(caller.open());
+            }
+            if (warmup > 0) {
+                // connections up, and PyTorch's first passes at the batch sizes this row meets
+                EmbedLoad.run(calls, warmup);
+            }
+            return EmbedLoad.run(calls, seconds);
+        } finally {
+            for (EmbedLoad.Call call : calls) {
+                if (call instanceof AutoCloseable closeable) {
+                    closeable.close();
+                }
+            }
         }
     }
 
