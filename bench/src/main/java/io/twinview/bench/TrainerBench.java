@@ -95,7 +95,9 @@ final class TrainerBench implements Callable<Integer> {
                             .setTemperature(0.1)
                             .build(),
                     new OptimizerConfig("adam", 1e-3, 0.9, 1e-6, 0.001),
-                    Device.cpu()))) {
+                    Device.cpu(),
+                    0,
+                    null))) {
                 learner.step(batch, 1e-3, 1, 1000);
                 learner.step(batch, 1e-3, 2, 1000);
                 long start = System.nanoTime();

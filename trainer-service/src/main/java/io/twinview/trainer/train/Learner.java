@@ -59,20 +59,7 @@ public final class Learner implements Stepper, AutoCloseable {
             OptimizerConfig optimizer,
             Device device,
             int threads,
-            InitialWeights initialWeights) {
-
-        /** The engine's threads. */
-        public Config(
-                String method,
-                EncoderKind encoder,
-                int imageSize,
-                long seed,
-                Message settings,
-                OptimizerConfig optimizer,
-                Device device) {
-            this(method, encoder, imageSize, seed, settings, optimizer, device, 0, null);
-        }
-    }
+            InitialWeights initialWeights) {}
 
     private final NDManager manager;
     private final SslMethod method;
