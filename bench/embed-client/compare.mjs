@@ -7,7 +7,8 @@
 //                    [--tolerance 1e-5]
 // ./twinview up serves TLS: pass --ca .twinview/up/grpc/server.crt --token-file .twinview/up/token
 //
-// Exit 0 when every value agrees within the tolerance, 1 otherwise.
+// Prints a summary line, then `max_abs_diff=X` (the largest absolute difference, for scripts and tests).
+// Exit 0 when every value agrees within the tolerance, 1 otherwise, 2 when the call fails.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,8 +101,8 @@ async function main() {
   response.embeddings.forEach((embedding, i) => {
     embedding.values.forEach((value, j) => {
       const diff = Math.abs(value - expected.data[i * d + j]);
-      if (diff > worst) {
-        worst = diff;
+      if (!(diff <= worst)) {
+        worst = Number.isNaN(diff) ? Infinity : diff; // a NaN on either side is a difference, not a match
         where = `image ${i}, value ${j}`;
       }
     });
@@ -112,6 +113,7 @@ async function main() {
       ` ${d} floats) over gRPC from Node.js; largest difference from ${path.basename(a.embeddings)}: ` +
       `${worst.toExponential(2)}${where ? ' at ' + where : ''} (tolerance ${a.tolerance}): ${ok ? 'SAME' : 'DIFFERENT'}`,
   );
+  console.log(`max_abs_diff=${worst}`);
   process.exit(ok ? 0 : 1);
 }
 

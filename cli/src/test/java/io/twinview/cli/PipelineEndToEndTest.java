@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import io.grpc.ManagedChannel;
 import io.twinview.core.checkpoint.CheckpointKeys;
+import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.ProtoJson;
 import io.twinview.core.checkpoint.SampleAccount;
+import io.twinview.core.storage.ObjectStore;
+import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.FieldOverrides;
 import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
@@ -30,7 +34,11 @@ import io.twinview.proto.v1.ViewsCursor;
 import io.twinview.proto.v1.WatchRunRequest;
 import io.twinview.stack.JavaProcess;
 import io.twinview.stack.Ports;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -40,14 +48,18 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /**
  * The whole pipeline as separate processes: a real Kafka broker, a real S3 endpoint and the three
@@ -80,6 +92,9 @@ class PipelineEndToEndTest {
             pipeline.close();
         }
         Files2.deleteQuietly(work);
+        if (underRoots != null) {
+            Files2.deleteQuietly(underRoots);
+        }
     }
 
     private static TrainerServiceGrpc.TrainerServiceBlockingStub trainer() {
@@ -541,5 +556,337 @@ class PipelineEndToEndTest {
         assertTrue(
                 report.getTrainingMonitors().getEmbeddingDim() > 0,
                 method + ": the report carries the training monitors");
+    }
+
+    /**
+     * {@code ./twinview cancel} against the live trainer: a queued run is cancelled at once and never
+     * trains; a running one checkpoints the step it is in and stops; an ended one cannot be cancelled,
+     * and the command says so with a non-zero exit naming its state.
+     */
+    @Test
+    void twinviewCancelStopsAQueuedAndARunningRunAndRefusesAnEndedOne() throws IOException {
+        String running = "e2e-cancel-running";
+        String queued = "e2e-cancel-queued";
+        RunSpec.Builder spec = RunSpec.newBuilder()
+                .setDatasetUri("synthetic:?n=256&seed=33")
+                .setBatchSize(64)
+                .setCheckpointEverySteps(1000); // no checkpoint on cadence: only the cancel's
+        trainer()
+                .startRun(StartRunRequest.newBuilder()
+                        .setRunId(running)
+                        .setSpec(spec.clone().setEpochs(50)) // 200 steps: it is still training when cancelled
+                        .build());
+        Iterator<RunProgress> stream = trainer()
+                .watchRun(WatchRunRequest.newBuilder().setRunId(running).build());
+        while (stream.hasNext() && stream.next().getStep() < 1) {
+            // until it has trained a step
+        }
+        Run waiting = trainer()
+                .startRun(StartRunRequest.newBuilder()
+                        .setRunId(queued)
+                        .setSpec(spec.clone().setEpochs(1))
+                        .build());
+        assertEquals(RunState.RUN_STATE_PENDING, waiting.getState(), "the busy trainer queues the second run");
+
+        Cli cancelQueued = twinview("cancel", "--run-id", queued, "--trainer", pipeline.trainerAddress());
+        assertEquals(0, cancelQueued.exit(), "cancelling a queued run succeeds: " + cancelQueued);
+        assertTrue(
+                cancelQueued.out().contains("run " + queued + ": RUN_STATE_CANCELLED"),
+                "and prints its final state: " + cancelQueued);
+        Run never = trainer().getRun(GetRunRequest.newBuilder().setRunId(queued).build());
+        assertEquals(RunState.RUN_STATE_CANCELLED, never.getState(), "the queued run is cancelled: " + never);
+        assertEquals(0, never.getProgress().getStep(), "it never trained");
+        assertEquals(List.of(), checkpointSteps(queued), "and left no checkpoint");
+
+        Cli cancelRunning = twinview("cancel", "--run-id", running, "--trainer", pipeline.trainerAddress());
+        assertEquals(0, cancelRunning.exit(), "cancelling a running run succeeds: " + cancelRunning);
+        assertTrue(
+                cancelRunning.out().contains("cancel requested, waiting for it to stop")
+                        && cancelRunning.out().contains("run " + running + ": RUN_STATE_CANCELLED"),
+                "it waits for the run to stop at its next step and prints its final state: " + cancelRunning);
+        Run stopped =
+                trainer().getRun(GetRunRequest.newBuilder().setRunId(running).build());
+        long step = stopped.getProgress().getStep();
+        assertEquals(RunState.RUN_STATE_CANCELLED, stopped.getState(), "the running run is cancelled: " + stopped);
+        assertTrue(step >= 1 && step < 200, "it stopped mid-run: step " + step);
+        assertEquals(List.of(step), checkpointSteps(running), "with a checkpoint of the step it stopped at");
+
+        Cli again = twinview("cancel", "--run-id", running, "--trainer", pipeline.trainerAddress());
+        assertNotEquals(0, again.exit(), "an ended run cannot be cancelled: " + again);
+        assertTrue(
+                again.err().contains("already ended RUN_STATE_CANCELLED"),
+                "the message names the run's state: " + again);
+        System.out.printf("cancel: queued run never trained; running run stopped and checkpointed at step %d%n", step);
+    }
+
+    /**
+     * Issue 14, acceptance 1: a gRPC client that is not twinview's own, Node.js with the stubs generated
+     * from the .proto files ({@code bench/embed-client/compare.mjs}), gets from the live eval-service the
+     * embeddings {@code ./twinview embed} wrote for the same images (Embed with CHW pixels against
+     * EmbedStream with HWC pixels), to 1e-5.
+     */
+    @Test
+    void aNodeJsClientGetsTheEmbeddingsTwinviewEmbedWrote() throws Exception {
+        Path client = TwinviewCli.home().resolve("bench/embed-client");
+        assumeTrue(
+                nodeOnPath(),
+                "no `node` on PATH: the foreign-client check needs Node.js 18 or newer, then `npm ci` in"
+                        + " bench/embed-client");
+        assumeTrue(
+                Files.isDirectory(client.resolve("node_modules/@grpc/grpc-js")),
+                "bench/embed-client/node_modules is missing: run `npm ci` in bench/embed-client to enable the"
+                        + " foreign-client check (.ci/run does when npm is present)");
+        String runId = smallRunWithACheckpoint();
+        Path dir = Files.createDirectories(work.resolve("embed-client"));
+        Path cifar = dir.resolve("cifar");
+        Node made = node(client, "make-cifar.mjs", cifar.toString(), "64", "7");
+        assertEquals(0, made.exit(), "make-cifar.mjs writes a CIFAR-10-format folder: " + made.output());
+        Path embeddings = dir.resolve("embeddings.safetensors");
+
+        Cli embed = twinview(
+                "embed",
+                "--run-id",
+                runId,
+                "--dataset",
+                "cifar10:" + cifar + "?split=test",
+                "--out",
+                embeddings.toString(),
+                "--eval",
+                pipeline.evalAddress());
+        assertEquals(0, embed.exit(), "./twinview embed succeeds: " + embed);
+        assertTrue(embed.out().contains("64 embeddings of"), "it embedded the 64 images: " + embed);
+
+        Node compare = node(
+                client,
+                "compare.mjs",
+                "--run-id",
+                runId,
+                "--cifar",
+                cifar.toString(),
+                "--embeddings",
+                embeddings.toString(),
+                "--count",
+                "16",
+                "--eval",
+                pipeline.evalAddress(),
+                "--ca",
+                pipeline.access().tlsCa().toString(),
+                "--token-file",
+                tokenFile().toString());
+        System.out.print(compare.output());
+        assertEquals(0, compare.exit(), "the Node.js client agrees with ./twinview embed:\n" + compare.output());
+        Matcher difference = Pattern.compile("(?m)^max_abs_diff=(\\S+)$").matcher(compare.output());
+        assertTrue(difference.find(), "compare.mjs prints the largest difference:\n" + compare.output());
+        double largest = Double.parseDouble(difference.group(1));
+        assertTrue(largest <= 1e-5, "the same embeddings to 1e-5: largest difference " + largest);
+        assertTrue(
+                compare.output().contains("16 images embedded by run " + runId),
+                "16 images were embedded over gRPC from Node.js:\n" + compare.output());
+    }
+
+    /**
+     * Issue 14, acceptance 4: a run's encoder exported as safetensors in torchvision names (what {@code
+     * ./twinview export --format safetensors} writes, {@link EncoderExport}), then a BYOL run on an
+     * STL-10-format sample starting from those weights ({@code initial_weights}), trained to its end by
+     * the pipeline and evaluated by eval-service, whose report compares the run against the imported
+     * weights rather than against a random init. The 96 px images are cropped to 32 px views: the small
+     * encoder's weights fit any image size.
+     */
+    @Test
+    void aByolRunOnStl10FromExportedWeightsIsComparedWithThem() throws Exception {
+        String source = smallRunWithACheckpoint();
+        Path weights = underRoots().resolve("e2e-small.safetensors");
+        EncoderExport.Exported exported;
+        try (ObjectStore objects = new ObjectStore(StorageSettings.of(
+                        pipeline.s3Endpoint(),
+                        pipeline.stack().s3AccessKey(),
+                        pipeline.stack().s3SecretKey(),
+                        Pipeline.BUCKET));
+                OutputStream file = Files.newOutputStream(weights)) {
+            exported = EncoderExport.safetensors(
+                    new CheckpointStore(objects), source, EncoderExport.StepChoice.parse(null), file);
+        }
+        assertEquals("small", exported.encoder().key(), "the small encoder of " + source + " is exported");
+        Path stl = underRoots().resolve("stl10_binary");
+        writeStl10(stl, 32, 16);
+
+        String runId = "e2e-byol-stl10-imported";
+        RunSpec.Builder spec = RunSpec.newBuilder()
+                .setMethod("byol")
+                .setDatasetUri("stl10:" + stl)
+                .setEncoder("small")
+                .setImageSize(32)
+                .setEpochs(1)
+                .setBatchSize(16)
+                .setSamplesPerTask(16)
+                .setCheckpointEverySteps(
+                        1000) // the last step's checkpoint only: nothing for eval to do in the background
+                .setInitialWeights(weights.toString());
+        smallHeads(spec, "byol");
+        Training training = new Training(new Console(false));
+        Training.Result result = training.follow(trainerChannel, training.start(trainerChannel, spec.build(), runId));
+        assertTrue(result.succeeded(), "the BYOL run from imported weights finishes: " + result.last());
+        assertEquals(2, result.last().getStep(), "1 epoch x 32 images / 16 = 2 steps");
+        assertEquals(
+                weights.toString(),
+                manifest(runId, 2).getSpec().getInitialWeights(),
+                "its checkpoint's spec names the imported weights");
+
+        EvalReport report =
+                eval().evaluate(EvaluateRequest.newBuilder().setRunId(runId).build());
+        System.out.println(Reports.table(report));
+        assertEquals(2, report.getStep(), "the final checkpoint is evaluated");
+        assertEquals("byol", report.getMethod(), "the report names the method");
+        assertEquals(
+                "initial weights " + weights,
+                report.getBaseline(),
+                "the report's baseline is the imported weights, not a random init");
+        assertTrue(
+                report.getRandomInit().getKnnTop1() > 0
+                        && report.getRandomInit().getLinearTop1() > 0,
+                "the report carries the imported weights' k-NN and linear scores to compare with: "
+                        + report.getRandomInit());
+        assertTrue(
+                report.getSsl().getKnnTop1() > 0 && report.getSsl().getLinearTop1() > 0,
+                "and the trained encoder's: " + report.getSsl());
+    }
+
+    /** Files the services read by path: a folder under the project folder, one of their dataset roots. */
+    private static Path underRoots;
+
+    private static synchronized Path underRoots() throws IOException {
+        if (underRoots == null) {
+            Path target = Files.createDirectories(TwinviewCli.home().resolve("cli/target"));
+            underRoots = Files.createTempDirectory(target, "e2e-under-roots");
+        }
+        return underRoots;
+    }
+
+    private static String smallRun;
+
+    /**
+     * A run of the small encoder with a checkpoint of its last step: trained once, for the tests that need
+     * a trained encoder (2 steps of 64 synthetic images).
+     */
+    private static synchronized String smallRunWithACheckpoint() {
+        if (smallRun == null) {
+            RunSpec spec = RunSpec.newBuilder()
+                    .setDatasetUri("synthetic:?n=128&seed=31")
+                    .setEncoder("small")
+                    .setEpochs(1)
+                    .setBatchSize(64)
+                    .build();
+            Training training = new Training(new Console(false));
+            Training.Result result = training.follow(trainerChannel, training.start(trainerChannel, spec, "e2e-small"));
+            assertTrue(result.succeeded(), "the small run finishes: " + result.last());
+            smallRun = "e2e-small";
+        }
+        return smallRun;
+    }
+
+    /** What a {@code ./twinview} command printed, and its exit code. */
+    private record Cli(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    /**
+     * Runs {@code ./twinview ARGS} through the CLI's own entry point in this JVM, with this pipeline's TLS
+     * trust and a token file (the connection flags a client of a secured pipeline gives).
+     */
+    private static Cli twinview(String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(
+                "--tls-ca",
+                pipeline.access().tlsCa().toString(),
+                "--token-file",
+                tokenFile().toString()));
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new TwinviewCli()).execute(all.toArray(String[]::new));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        Cli result = new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        System.out.println("./twinview " + String.join(" ", args) + ": " + result);
+        return result;
+    }
+
+    /** This pipeline's operator token in a file of its own, as {@code --token-file} and compare.mjs read it. */
+    private static synchronized Path tokenFile() throws IOException {
+        Path file = work.resolve("client-token");
+        if (!Files.exists(file)) {
+            Files.writeString(file, pipeline.access().token() + "\n");
+        }
+        return file;
+    }
+
+    private record Node(int exit, String output) {}
+
+    private static boolean nodeOnPath() {
+        try {
+            Process version = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .start();
+            version.getInputStream().readAllBytes();
+            return version.waitFor(30, TimeUnit.SECONDS) && version.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Runs {@code node SCRIPT ARGS} in {@code dir}; its exit code and its stdout and stderr together. */
+    private static Node node(Path dir, String script, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(3, TimeUnit.MINUTES), "node " + script + " ends:\n" + output);
+        return new Node(process.exitValue(), output);
+    }
+
+    /**
+     * An STL-10 binary folder as core's Stl10Dataset reads it: {@code train_X.bin} / {@code test_X.bin} of
+     * 96x96x3 bytes per image (each channel a column-major plane), {@code *_y.bin} labels 1..10; each
+     * class a gradient of its own slope plus noise.
+     */
+    private static void writeStl10(Path folder, int train, int test) throws IOException {
+        int side = 96;
+        Files.createDirectories(folder);
+        Random random = new Random(7);
+        for (String split : List.of("train", "test")) {
+            int n = split.equals("train") ? train : test;
+            byte[] images = new byte[n * 3 * side * side];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                int label = i % 10;
+                labels[i] = (byte) (label + 1);
+                for (int c = 0; c < 3; c++) {
+                    for (int x = 0; x < side; x++) { // column-major: x outer, y inner
+                        for (int y = 0; y < side; y++) {
+                            int value = (label * 25 + c * 40 + (x + y) * (label + 1) + random.nextInt(16)) & 0xFF;
+                            images[i * 3 * side * side + c * side * side + x * side + y] = (byte) value;
+                        }
+                    }
+                }
+            }
+            Files.write(folder.resolve(split + "_X.bin"), images);
+            Files.write(folder.resolve(split + "_y.bin"), labels);
+        }
     }
 }
