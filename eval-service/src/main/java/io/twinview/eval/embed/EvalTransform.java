@@ -1,5 +1,6 @@
 package io.twinview.eval.embed;
 
+import io.twinview.eval.probe.EvalResize;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -101,40 +102,8 @@ public final class EvalTransform {
         }
     }
 
-    /** Shorter side to {@code size} (bilinear, pixel centres aligned), then the centre {@code size x size}. */
+    /** Shorter side to {@code size}, then the centre square: {@link EvalResize#toSize}. */
     static byte[] resizeAndCrop(Pixels in, int size) {
-        if (in.height() == size && in.width() == size) {
-            return in.hwc();
-        }
-        double scale = (double) size / Math.min(in.height(), in.width());
-        int h = Math.max(size, (int) Math.round(in.height() * scale));
-        int w = Math.max(size, (int) Math.round(in.width() * scale));
-        int top = (h - size) / 2;
-        int left = (w - size) / 2;
-        byte[] out = new byte[size * size * 3];
-        double sy = (double) in.height() / h;
-        double sx = (double) in.width() / w;
-        for (int y = 0; y < size; y++) {
-            double fy = Math.max(0, (y + top + 0.5) * sy - 0.5);
-            int y0 = Math.min((int) fy, in.height() - 1);
-            int y1 = Math.min(y0 + 1, in.height() - 1);
-            double dy = fy - y0;
-            for (int x = 0; x < size; x++) {
-                double fx = Math.max(0, (x + left + 0.5) * sx - 0.5);
-                int x0 = Math.min((int) fx, in.width() - 1);
-                int x1 = Math.min(x0 + 1, in.width() - 1);
-                double dx = fx - x0;
-                for (int c = 0; c < 3; c++) {
-                    double v = (1 - dy) * ((1 - dx) * at(in, y0, x0, c) + dx * at(in, y0, x1, c))
-                            + dy * ((1 - dx) * at(in, y1, x0, c) + dx * at(in, y1, x1, c));
-                    out[(y * size + x) * 3 + c] = (byte) Math.min(255, Math.round(v));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static int at(Pixels p, int y, int x, int c) {
-        return p.hwc()[(y * p.width() + x) * 3 + c] & 0xff;
+        return EvalResize.toSize(in.hwc(), in.height(), in.width(), size);
     }
 }

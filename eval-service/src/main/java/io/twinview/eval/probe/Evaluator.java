@@ -202,8 +202,8 @@ public final class Evaluator {
 
     private Probed probe(String what, Block encoder, Input input, KnnProbe knn, NDManager manager) {
         long t0 = System.nanoTime();
-        Features train = extractor.extract(encoder, input.train(), manager);
-        Features test = extractor.extract(encoder, input.test(), manager);
+        Features train = extractor.extract(encoder, input.train(), input.imageSize(), manager);
+        Features test = extractor.extract(encoder, input.test(), input.imageSize(), manager);
         long t1 = System.nanoTime();
         Accuracy knnAccuracy = knn.score(train, test, manager);
         long t2 = System.nanoTime();

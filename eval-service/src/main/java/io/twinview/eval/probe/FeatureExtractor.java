@@ -13,8 +13,9 @@ import java.util.concurrent.CancellationException;
  * Runs a frozen encoder over every image of a labelled set, in order, without augmentation:
  * uint8 pixels, {@link ImageTensors#normalized} (CIFAR-10 mean/std), then an inference forward
  * ({@code training = false}: batch norm uses its running statistics, nothing is updated). Images
- * are fed at the dataset's own size; both encoders end in global average pooling, so any size
- * works, and probing at the run's image size is the caller's choice of dataset.
+ * are fed at the run's image size: a set of another size goes through {@link EvalResize} (shorter side
+ * to the size, centre crop), the same transform the EmbedService applies to its callers' images, so
+ * that a probe's features and an embedding of the same image are the same.
  *
  * <p>Each batch lives in a sub-manager closed after the batch. The encoder's parameters are frozen
  * here (no gradient is recorded), which is harmless for a block that only ever does inference.
@@ -38,13 +39,16 @@ public final class FeatureExtractor {
 
     /**
      * @param encoder an initialised encoder mapping (N, 3, H, W) to (N, D)
+     * @param size    the run's image size: the images are fed at size x size
      * @param manager parent of the per-batch managers (nothing stays attached to it)
      * @return (n, D) features and the n labels, in dataset order
      */
-    public Features extract(Block encoder, ImageDataset data, NDManager manager) {
+    public Features extract(Block encoder, ImageDataset data, int size, NDManager manager) {
         encoder.freezeParameters(true);
         int n = data.size();
-        int imageBytes = data.imageBytes();
+        boolean resize = data.height() != size || data.width() != size;
+        byte[] source = resize ? new byte[data.imageBytes()] : null;
+        int imageBytes = size * size * 3;
         byte[] pixels = new byte[Math.min(batchSize, Math.max(n, 1)) * imageBytes];
         float[][] values = new float[n][];
         int[] labels = new int[n];
@@ -55,10 +59,16 @@ public final class FeatureExtractor {
             }
             int count = Math.min(batchSize, n - from);
             for (int i = 0; i < count; i++) {
-                data.readImage(from + i, pixels, i * imageBytes);
+                if (resize) {
+                    data.readImage(from + i, source, 0);
+                    byte[] resized = EvalResize.toSize(source, data.height(), data.width(), size);
+                    System.arraycopy(resized, 0, pixels, i * imageBytes, imageBytes);
+                } else {
+                    data.readImage(from + i, pixels, i * imageBytes);
+                }
                 labels[from + i] = data.label(from + i);
             }
-            float[][] rows = features(encoder, pixels, count, data.height(), data.width(), manager);
+            float[][] rows = features(encoder, pixels, count, size, size, manager);
             System.arraycopy(rows, 0, values, from, count);
         }
         return new Features(values, labels, data.classCount());

@@ -332,7 +332,8 @@ public class EvaluationService {
         rememberStoredBaseline(input, id);
         if (resolved.train().height() != imageSize || resolved.train().width() != imageSize) {
             LOG.infof(
-                    "%s: probing at the eval set's %dx%d pixels; the run trained on %d px views",
+                    "%s: the eval set's %dx%d images are resized to the run's %d px (shorter side, centre crop),"
+                            + " as the EmbedService does",
                     id, resolved.train().width(), resolved.train().height(), imageSize);
         }
         LOG.infof(

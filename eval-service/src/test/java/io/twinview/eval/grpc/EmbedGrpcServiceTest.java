@@ -239,7 +239,7 @@ class EmbedGrpcServiceTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block encoder = Encoders.create(EncoderKind.stored(spec.getEncoder()), spec.getSeed(), 32, manager);
             BlockParameters.load(encoder, TestCheckpoints.initialEncoder(spec), manager);
-            Features features = new FeatureExtractor().extract(encoder, data, manager);
+            Features features = new FeatureExtractor().extract(encoder, data, data.height(), manager);
             return features.values();
         }
     }

@@ -39,8 +39,8 @@ class CifarRandomInitFigureTest {
             Block encoder = Encoders.create(EncoderKind.SMALL, 1, 32, manager);
             long t0 = System.nanoTime();
             FeatureExtractor extractor = new FeatureExtractor();
-            Features trainFeatures = extractor.extract(encoder, train, manager);
-            Features testFeatures = extractor.extract(encoder, test, manager);
+            Features trainFeatures = extractor.extract(encoder, train, 32, manager);
+            Features testFeatures = extractor.extract(encoder, test, 32, manager);
             long t1 = System.nanoTime();
             Accuracy knn = new KnnProbe().score(trainFeatures, testFeatures, manager);
             long t2 = System.nanoTime();

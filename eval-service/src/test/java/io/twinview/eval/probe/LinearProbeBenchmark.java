@@ -89,8 +89,8 @@ public final class LinearProbeBenchmark {
             Block encoder = Encoders.create(EncoderKind.SMALL, 1, 32, manager);
             FeatureExtractor extractor = new FeatureExtractor();
             return new Features[] {
-                extractor.extract(encoder, Datasets.open("cifar10:" + dir + "?batches=1-4"), manager),
-                extractor.extract(encoder, Datasets.open("cifar10:" + dir + "?batches=5"), manager)
+                extractor.extract(encoder, Datasets.open("cifar10:" + dir + "?batches=1-4"), 32, manager),
+                extractor.extract(encoder, Datasets.open("cifar10:" + dir + "?batches=5"), 32, manager)
             };
         }
     }
