@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "eval",
         mixinStandardHelpOptions = true,
-        description = "Evaluate a run's checkpoint (k-NN and linear probes vs the random-init encoder).")
+        description =
+                "Evaluate a run's checkpoint (k-NN and linear probes vs the run's initial encoder: its random init or imported weights).")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run-id", required = true, description = "the run to evaluate")

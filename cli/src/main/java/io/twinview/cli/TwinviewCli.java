@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             CancelCommand.class,
+            RunsCommand.class,
             EmbedCommand.class,
             PreviewCommand.class,
             DataCommand.class,

@@ -616,6 +616,17 @@ class PipelineEndToEndTest {
         assertTrue(
                 again.err().contains("already ended RUN_STATE_CANCELLED"),
                 "the message names the run's state: " + again);
+
+        Cli listed = twinview("runs", "--state", "cancelled", "--trainer", pipeline.trainerAddress());
+        assertEquals(0, listed.exit(), "./twinview runs lists the cancelled runs: " + listed);
+        List<String> lines = listed.out().lines().toList();
+        assertTrue(
+                lines.stream().anyMatch(l -> l.startsWith(queued + " ") && l.contains(" cancelled "))
+                        && lines.stream().anyMatch(l -> l.startsWith(running + " ") && l.contains(" cancelled ")),
+                "both runs, each a cancelled line: " + listed);
+        assertTrue(
+                listed.out().indexOf(queued) < listed.out().indexOf(running),
+                "newest first: the queued run was submitted after the running one: " + listed);
         System.out.printf("cancel: queued run never trained; running run stopped and checkpointed at step %d%n", step);
     }
 
