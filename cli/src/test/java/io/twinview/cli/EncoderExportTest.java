@@ -16,6 +16,7 @@ import ai.onnxruntime.OrtSession;
 import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.ProtoJson;
+import io.twinview.core.checkpoint.TestCheckpointStore;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.model.BlockParameters;
@@ -28,7 +29,6 @@ import io.twinview.proto.v1.CheckpointManifest;
 import io.twinview.proto.v1.EvalReport;
 import io.twinview.proto.v1.ProbeScores;
 import io.twinview.proto.v1.RunSpec;
-import io.twinview.stack.LocalStack;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,21 +52,20 @@ class EncoderExportTest {
             .setMethod("simclr")
             .build();
 
+    private static TestCheckpointStore bucket;
     private static ObjectStore objects;
     private static CheckpointStore store;
 
     @BeforeAll
     static void connect() {
-        LocalStack stack = LocalStack.shared();
-        objects = new ObjectStore(
-                StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), "export-test"));
-        objects.ensureBucket();
-        store = new CheckpointStore(objects);
+        bucket = TestCheckpointStore.on("export-test");
+        objects = bucket.objects();
+        store = bucket.store();
     }
 
     @AfterAll
     static void close() {
-        objects.close();
+        bucket.close();
     }
 
     /** A checkpoint whose encoder weights are drawn from {@code weightSeed}, with a report when score >= 0. */

@@ -12,6 +12,7 @@ import io.twinview.core.checkpoint.CheckpointKeys;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.checkpoint.ProtoJson;
 import io.twinview.core.checkpoint.SampleAccount;
+import io.twinview.core.data.TestImages;
 import io.twinview.core.storage.ObjectStore;
 import io.twinview.core.storage.StorageSettings;
 import io.twinview.proto.FieldOverrides;
@@ -48,7 +49,6 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -719,7 +719,7 @@ class PipelineEndToEndTest {
         }
         assertEquals("small", exported.encoder().key(), "the small encoder of " + source + " is exported");
         Path stl = underRoots().resolve("stl10_binary");
-        writeStl10(stl, 32, 16);
+        TestImages.stl10(stl, 32, 16, 7);
 
         String runId = "e2e-byol-stl10-imported";
         RunSpec.Builder spec = RunSpec.newBuilder()
@@ -869,35 +869,5 @@ class PipelineEndToEndTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(3, TimeUnit.MINUTES), "node " + script + " ends:\n" + output);
         return new Node(process.exitValue(), output);
-    }
-
-    /**
-     * An STL-10 binary folder as core's Stl10Dataset reads it: {@code train_X.bin} / {@code test_X.bin} of
-     * 96x96x3 bytes per image (each channel a column-major plane), {@code *_y.bin} labels 1..10; each
-     * class a gradient of its own slope plus noise.
-     */
-    private static void writeStl10(Path folder, int train, int test) throws IOException {
-        int side = 96;
-        Files.createDirectories(folder);
-        Random random = new Random(7);
-        for (String split : List.of("train", "test")) {
-            int n = split.equals("train") ? train : test;
-            byte[] images = new byte[n * 3 * side * side];
-            byte[] labels = new byte[n];
-            for (int i = 0; i < n; i++) {
-                int label = i % 10;
-                labels[i] = (byte) (label + 1);
-                for (int c = 0; c < 3; c++) {
-                    for (int x = 0; x < side; x++) { // column-major: x outer, y inner
-                        for (int y = 0; y < side; y++) {
-                            int value = (label * 25 + c * 40 + (x + y) * (label + 1) + random.nextInt(16)) & 0xFF;
-                            images[i * 3 * side * side + c * side * side + x * side + y] = (byte) value;
-                        }
-                    }
-                }
-            }
-            Files.write(folder.resolve(split + "_X.bin"), images);
-            Files.write(folder.resolve(split + "_y.bin"), labels);
-        }
     }
 }
