@@ -65,7 +65,7 @@ final class ChaosBench implements Callable<Integer> {
             if (keep) {
                 System.out.println("kept " + work);
             } else {
-                deleteQuietly(work);
+                TempDirs.deleteQuietly(work);
             }
         }
         System.out.println(table(result));
@@ -204,14 +204,5 @@ final class ChaosBench implements Callable<Integer> {
 
     private static String quote(String value) {
         return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.err.println("could not delete " + dir + ": " + e.getMessage());
-        }
     }
 }

@@ -5,6 +5,7 @@ import com.google.protobuf.util.Timestamps;
 import io.grpc.CallCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.twinview.cli.Pipeline;
 import io.twinview.cli.ServiceJars;
 import io.twinview.core.checkpoint.CheckpointStore;
 import io.twinview.core.grpc.BearerToken;
@@ -26,10 +27,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The EmbedService as it runs, for {@link EmbedBench}: a local stack (Kafka and S3Proxy, {@link LocalStack}),
@@ -39,8 +38,6 @@ import java.util.stream.Stream;
  */
 final class EmbedServer implements AutoCloseable {
 
-    /** The bucket of {@code ./twinview up} ({@code Pipeline.BUCKET}). */
-    static final String BUCKET = "twinview";
     /** The step of every bench checkpoint. */
     static final long STEP = 1;
 
@@ -84,7 +81,7 @@ final class EmbedServer implements AutoCloseable {
             return new EmbedServer(home, work, stack, tokenFile, token);
         } catch (IOException | RuntimeException e) {
             stack.close();
-            deleteQuietly(work);
+            TempDirs.deleteQuietly(work);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
@@ -139,7 +136,7 @@ final class EmbedServer implements AutoCloseable {
                 .jar(jar)
                 .jvmArgs("-Xmx2g", "-XX:+ExitOnOutOfMemoryError")
                 .systemProperties(stack.config()) // the S3 keys travel in its environment
-                .systemProperty("twinview.storage.bucket", BUCKET)
+                .systemProperty("twinview.storage.bucket", Pipeline.BUCKET)
                 .systemProperty("quarkus.grpc.server.port", String.valueOf(grpcPort))
                 .systemProperty("quarkus.http.port", String.valueOf(httpPort))
                 .systemProperty("twinview.grpc.token-file", tokenFile.toString())
@@ -192,7 +189,7 @@ final class EmbedServer implements AutoCloseable {
     }
 
     private StorageSettings storage() {
-        return StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), BUCKET);
+        return StorageSettings.of(stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(), Pipeline.BUCKET);
     }
 
     /** Stops eval-service, Kafka and S3Proxy and deletes the temporary folder. */
@@ -202,15 +199,7 @@ final class EmbedServer implements AutoCloseable {
             evals.forEach(Eval::close);
         } finally {
             stack.close();
-            deleteQuietly(work);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary folder left behind is no failure of the bench
+            TempDirs.deleteQuietly(work);
         }
     }
 }

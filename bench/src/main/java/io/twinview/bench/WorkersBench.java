@@ -159,7 +159,7 @@ final class WorkersBench implements Callable<Integer> {
                                 .collect(Collectors.joining(",", "[", "]")));
             }
         } finally {
-            deleteQuietly(work);
+            TempDirs.deleteQuietly(work);
         }
         if (maxWorkers >= 2) {
             double v1 = viewsPerSecond.get(1);
@@ -386,14 +386,5 @@ final class WorkersBench implements Callable<Integer> {
                 .filter(entry -> !entry.isBlank())
                 .map(Path::of)
                 .toList();
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.err.println("could not delete " + dir + ": " + e.getMessage());
-        }
     }
 }
